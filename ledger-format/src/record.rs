@@ -1,0 +1,2 @@
+//! (being written)
+pub const FORMAT_VERSION: u8 = 1;
