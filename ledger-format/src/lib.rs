@@ -17,6 +17,7 @@ pub use encoding::{Canonical, DecodeError};
 pub use hash::{Hash, sha256};
 pub use keys::{PublicKey, Signature, SignatureError, SigningKey};
 pub mod bundle;
+pub mod calendar;
 pub mod checkpoint;
 pub mod code;
 pub mod date;
