@@ -66,8 +66,12 @@ impl Date {
         }
         let month_t = time::Month::try_from(month)
             .map_err(|_| DecodeError::invalid("date", format!("month {month}")))?;
-        time::Date::from_calendar_date(i32::from(year), month_t, day)
-            .map_err(|_| DecodeError::invalid("date", format!("{year:04}-{month:02}-{day:02} does not exist")))?;
+        time::Date::from_calendar_date(i32::from(year), month_t, day).map_err(|_| {
+            DecodeError::invalid(
+                "date",
+                format!("{year:04}-{month:02}-{day:02} does not exist"),
+            )
+        })?;
         Ok(Date { year, month, day })
     }
 
@@ -222,7 +226,9 @@ impl FromStr for Date {
         let shape_ok = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !shape_ok {
             return Err(bad());
         }
@@ -270,14 +276,29 @@ mod tests {
 
     #[test]
     fn civil_code_three_years() {
-        assert_eq!(d("2026-11-23").period_end_years(3).unwrap(), d("2029-11-23"));
+        assert_eq!(
+            d("2026-11-23").period_end_years(3).unwrap(),
+            d("2029-11-23")
+        );
         // Leap day: no 29 February in 2031, so the last day of February.
-        assert_eq!(d("2028-02-29").period_end_years(3).unwrap(), d("2031-02-28"));
+        assert_eq!(
+            d("2028-02-29").period_end_years(3).unwrap(),
+            d("2031-02-28")
+        );
         // Leap day to a leap year keeps the day.
-        assert_eq!(d("2028-02-29").period_end_years(4).unwrap(), d("2032-02-29"));
+        assert_eq!(
+            d("2028-02-29").period_end_years(4).unwrap(),
+            d("2032-02-29")
+        );
         // Year end.
-        assert_eq!(d("2026-12-31").period_end_years(3).unwrap(), d("2029-12-31"));
-        assert_eq!(d("2027-01-01").period_end_years(3).unwrap(), d("2030-01-01"));
+        assert_eq!(
+            d("2026-12-31").period_end_years(3).unwrap(),
+            d("2029-12-31")
+        );
+        assert_eq!(
+            d("2027-01-01").period_end_years(3).unwrap(),
+            d("2030-01-01")
+        );
         assert!(d("9998-01-01").period_end_years(3).is_err());
     }
 
@@ -304,7 +325,14 @@ mod tests {
 
     #[test]
     fn parse_is_strict() {
-        for bad in ["2026-2-01", "2026-02-30", "2026/02/01", "+026-02-01", "1969-12-31", "2026-02-01 "] {
+        for bad in [
+            "2026-2-01",
+            "2026-02-30",
+            "2026/02/01",
+            "+026-02-01",
+            "1969-12-31",
+            "2026-02-01 ",
+        ] {
             assert!(bad.parse::<Date>().is_err(), "{bad}");
         }
     }
@@ -315,6 +343,9 @@ mod tests {
         assert_eq!(bytes, [0xea, 0x07, 11, 23]);
         assert_eq!(bcs::from_bytes::<Date>(&bytes).unwrap(), d("2026-11-23"));
         assert!(bcs::from_bytes::<Date>(&[0xea, 0x07, 2, 30]).is_err());
-        assert_eq!(serde_json::to_string(&d("2026-11-23")).unwrap(), "\"2026-11-23\"");
+        assert_eq!(
+            serde_json::to_string(&d("2026-11-23")).unwrap(),
+            "\"2026-11-23\""
+        );
     }
 }

@@ -77,8 +77,7 @@ pub trait Canonical: Serialize + DeserializeOwned {
     /// # Panics
     /// Only if a sequence holds more than 2^31 elements, which no valid value does.
     fn encode(&self) -> Vec<u8> {
-        #[allow(clippy::expect_used, reason = "BCS fails only on sequences over 2^31 elements")]
-        bcs::to_bytes(self).expect("BCS encoding of a bounded value")
+        to_bcs(self)
     }
 
     /// Decodes exactly `bytes`: rejects trailing bytes, non-canonical forms and invalid values.
@@ -99,6 +98,18 @@ pub trait Canonical: Serialize + DeserializeOwned {
         }
         Ok(value)
     }
+}
+
+/// The BCS bytes of `value`, for values that are part of a larger canonical message.
+///
+/// # Panics
+/// Only if a sequence holds more than 2^31 elements, which no valid value does.
+pub fn to_bcs<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    #[allow(
+        clippy::expect_used,
+        reason = "BCS fails only on sequences over 2^31 elements"
+    )]
+    bcs::to_bytes(value).expect("BCS encoding of a bounded value")
 }
 
 /// Lowercase hex of `bytes`.
@@ -224,9 +235,15 @@ mod tests {
     fn decode_exact_rejects_trailing_and_truncated_bytes() {
         let mut bytes = sample().encode();
         bytes.push(0);
-        assert!(matches!(Sample::decode_exact(&bytes), Err(DecodeError::Bcs(_))));
+        assert!(matches!(
+            Sample::decode_exact(&bytes),
+            Err(DecodeError::Bcs(_))
+        ));
         bytes.truncate(bytes.len() - 2);
-        assert!(matches!(Sample::decode_exact(&bytes), Err(DecodeError::Bcs(_))));
+        assert!(matches!(
+            Sample::decode_exact(&bytes),
+            Err(DecodeError::Bcs(_))
+        ));
     }
 
     #[test]

@@ -125,9 +125,10 @@ mod tests {
     #[test]
     fn rfc8032_test_1() {
         // RFC 8032 §7.1, TEST 1 (empty message).
-        let seed: [u8; 32] =
-            crate::encoding::from_hex_array("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
-                .unwrap();
+        let seed: [u8; 32] = crate::encoding::from_hex_array(
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        )
+        .unwrap();
         let key = SigningKey::from_seed(&seed);
         assert_eq!(
             key.public_key().to_hex(),
@@ -139,7 +140,10 @@ mod tests {
             "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
         );
         assert_eq!(key.public_key().verify(b"", &sig), Ok(()));
-        assert_eq!(key.public_key().verify(b"x", &sig), Err(SignatureError::BadSignature));
+        assert_eq!(
+            key.public_key().verify(b"x", &sig),
+            Err(SignatureError::BadSignature)
+        );
     }
 
     #[test]

@@ -25,3 +25,5 @@ pub mod lifecycle;
 pub mod map;
 pub mod merkle;
 pub mod record;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

@@ -1,2 +1,545 @@
-//! (being written)
+//! Records: what a log holds, one per leaf (docs/format.md#records).
+//!
+//! A [`Record`] is a format version, a [`Header`] (log origin, index, previous record's hash, time,
+//! author key), a [`Body`] (one of the kinds below) and the author's Ed25519 signature. Its canonical
+//! bytes are the leaf input of the log's RFC 6962 tree, and the RFC 6962 leaf hash of those bytes is
+//! the record's hash, which the next record names as its `prev_hash`.
+//!
+//! Two signing rules:
+//! - **Evidence** records are signed by the evidence service that submitted the hash, over
+//!   [`evidence_message`] (`origin`, `hash`), which it can sign before the agency sequences it, as a
+//!   Sigsum leaf is signed. The header of an evidence record is authenticated by the agency's
+//!   checkpoint signature over the Merkle root, which covers the whole record.
+//! - **Every other record** is signed by the agency over [`Record::signed_message`]: the domain
+//!   string, then the canonical bytes of version, header and body.
+
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::WorkCalendar;
+use crate::code::{CertificateCode, CreditCode, ObjectKind};
+use crate::date::Date;
+use crate::encoding::{Canonical, DecodeError, to_bcs};
+use crate::hash::{Hash, domain, sha256_parts};
+use crate::keys::{PublicKey, Signature, SignatureError, SigningKey};
+
+/// The record format version this library writes and reads.
 pub const FORMAT_VERSION: u8 = 1;
+/// Largest encoded record accepted (64 KiB): far above any real record, small enough to bound work.
+pub const MAX_RECORD_LEN: usize = 64 * 1024;
+/// Longest log origin in bytes.
+pub const MAX_ORIGIN_LEN: usize = 128;
+/// Longest short text (names, titles) in bytes.
+pub const MAX_NAME_LEN: usize = 512;
+/// Longest long text (summaries, stated grounds) in bytes.
+pub const MAX_TEXT_LEN: usize = 4096;
+/// Most field commitments one registration carries.
+pub const MAX_FIELDS: usize = 32;
+
+/// One entry of a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// Always [`FORMAT_VERSION`].
+    pub version: u8,
+    /// Where the record sits and who wrote it.
+    pub header: Header,
+    /// What the record says.
+    pub body: Body,
+    /// The author's signature (see the module documentation for what it covers).
+    pub signature: Signature,
+}
+
+/// Where a record sits in its log and who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// The log's origin line (as in its checkpoints), e.g. `ledger.yuxi.example/2026`.
+    pub origin: String,
+    /// Position in the log, from 0.
+    pub index: u64,
+    /// Hash of the record at `index - 1` ([`Record::hash`]); [`Hash::ZERO`] for index 0.
+    pub prev_hash: Hash,
+    /// When the agency sequenced the record, Unix seconds (UTC).
+    pub time: i64,
+    /// The signing key: the agency's log key, or the evidence service's key for evidence.
+    pub author: PublicKey,
+}
+
+/// The kinds of record. The variant index is the record's type tag on the wire: variants are only
+/// ever appended, never reordered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Body {
+    /// Tag 0: a third-party evidence service anchors a SHA-256 hash (R6, R11).
+    Evidence(Evidence),
+    /// Tag 1: the agency registers an evidence service's key.
+    SubmitterAdded(SubmitterAdded),
+    /// Tag 2: the agency withdraws an evidence service's key.
+    SubmitterRemoved(SubmitterRemoved),
+    /// Tag 3: the agency hands its log to a new key (the record is signed by the old key).
+    KeyRotation(KeyRotation),
+    /// Tag 4: the agency's working-day calendar for one year.
+    Calendar(WorkCalendar),
+    /// Tag 5: a registration is published for public notice (R22).
+    NoticePublished(Notice),
+    /// Tag 6: a real-name objection is filed during the notice (R22).
+    ObjectionFiled(ObjectionFiled),
+    /// Tag 7: the agency decides an objection (R22).
+    ObjectionResolved(ObjectionResolved),
+    /// Tag 8: first registration approved; the certificate is issued (R22, R23).
+    Issued(Issued),
+    /// Tag 9: change registration approved (R19).
+    Changed(Amended),
+    /// Tag 10: correction registration approved (R20).
+    Corrected(Amended),
+    /// Tag 11: the certificate's validity is extended (R23).
+    Renewed(Renewed),
+    /// Tag 12: the certificate is cancelled, on application (R21) or for lapse (R23).
+    Cancelled(Cancelled),
+    /// Tag 13: the agency revokes the certificate (R27).
+    Revoked(Revoked),
+}
+
+/// A hash anchored by an evidence service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// SHA-256 of the evidence (a data snapshot, a document); the ledger never sees the data.
+    pub hash: Hash,
+}
+
+/// An evidence service allowed to submit to this log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitterAdded {
+    /// The service's Ed25519 key.
+    pub key: PublicKey,
+    /// The service's name.
+    pub name: String,
+    /// The service's unified social credit code.
+    pub credit_code: CreditCode,
+}
+
+/// An evidence service no longer allowed to submit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitterRemoved {
+    /// The service's key.
+    pub key: PublicKey,
+}
+
+/// The agency's new log key, effective from the next record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRotation {
+    /// The key that signs every later agency record and checkpoint.
+    pub new_key: PublicKey,
+}
+
+/// The kind of registration a notice is for (R14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RegistrationType {
+    /// 首次登记, R18.
+    First,
+    /// 变更登记, R19.
+    Change,
+    /// 更正登记, R20.
+    Correction,
+}
+
+/// The registrant: the organisation that holds or operates the data (R12 item 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registrant {
+    /// Registered name.
+    pub name: String,
+    /// Unified social credit code.
+    pub credit_code: CreditCode,
+}
+
+/// A registration field that is not public: carried only as a salted commitment (R12, R24).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FieldId {
+    /// R12 (1): the data's subject and purpose in detail.
+    SubjectAndPurpose,
+    /// R12 (3): industry (GB/T 4754-2017 codes).
+    Industry,
+    /// R12 (4): application scenarios.
+    ApplicationScenarios,
+    /// R12 (5): data source and proof of lawful acquisition.
+    SourceAndLawfulness,
+    /// R12 (6): structure type and scale (field names, formats, record counts).
+    StructureAndScale,
+    /// R12 (7): geographic coverage (GB/T 2260 division codes).
+    GeographicCoverage,
+    /// R12 (8): co-owners sharing rights and responsibilities.
+    CoOwners,
+    /// R12 (9): update frequency.
+    UpdateFrequency,
+    /// Evidence preserved by third-party services (R11): receipts of anchored hashes.
+    EvidenceReceipts,
+    /// The authorized-operation agreement (A17) for products and services.
+    OperationAuthorization,
+}
+
+/// A salted commitment to one non-public field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldCommitment {
+    /// Which field.
+    pub field: FieldId,
+    /// [`field_commitment`] of the field's value and salt.
+    pub commitment: Hash,
+}
+
+/// What a registration says: the public-notice fields in clear (R22), everything else committed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    /// Data resource, or product or service.
+    pub object_kind: ObjectKind,
+    /// Who registers.
+    pub registrant: Registrant,
+    /// Name of the data resource, product or service.
+    pub data_name: String,
+    /// Content summary shown in the notice.
+    pub summary: String,
+    /// End of the authorized operation period (products and services, R23, A17), if any.
+    pub operation_ends: Option<Date>,
+    /// Commitments to the non-public fields, strictly increasing by field.
+    pub fields: Vec<FieldCommitment>,
+}
+
+/// A registration published for public notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// The certificate code: reserved by a first registration, or the certificate being changed.
+    pub code: CertificateCode,
+    /// First registration, change or correction.
+    pub registration_type: RegistrationType,
+    /// The registration's content as it would be approved.
+    pub content: Content,
+    /// The last day of the notice: the 10th working day counted from the day of the notice (R22).
+    pub ends_on: Date,
+}
+
+/// A real-name objection to a notice. The objector's identity is private: a salted commitment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionFiled {
+    /// The certificate code under notice.
+    pub code: CertificateCode,
+    /// Commitment to the objector's identity and grounds.
+    pub objector: Hash,
+}
+
+/// The agency's decision on one objection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionResolved {
+    /// The certificate code under notice.
+    pub code: CertificateCode,
+    /// Index of the [`ObjectionFiled`] record decided.
+    pub objection_index: u64,
+    /// True when the objection is upheld: the registration ends (R22).
+    pub upheld: bool,
+}
+
+/// First registration approved: the certificate exists from here on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issued {
+    /// The code reserved by the notice.
+    pub code: CertificateCode,
+    /// First day of validity: the day of issue (CST date of the record's time).
+    pub valid_from: Date,
+    /// Last day of validity, inclusive (R23; see `lifecycle` for the rule).
+    pub valid_until: Date,
+}
+
+/// A change or correction approved: the content of the ended notice replaces the certificate's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amended {
+    /// The certificate.
+    pub code: CertificateCode,
+    /// Index of the notice record whose content is approved.
+    pub notice_index: u64,
+    /// The certificate's last day of validity after the amendment (a change of the operation period
+    /// may shorten it; otherwise unchanged).
+    pub valid_until: Date,
+}
+
+/// Validity extended (R23).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Renewed {
+    /// The certificate.
+    pub code: CertificateCode,
+    /// The day the registrant applied: within the 60 days before expiry.
+    pub applied_on: Date,
+    /// The new last day of validity: at most 3 years after the old one.
+    pub valid_until: Date,
+    /// The authorized operation period's new end, for products and services, if it changed.
+    pub operation_ends: Option<Date>,
+}
+
+/// Why a certificate is cancelled (R21, R23).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CancellationReason {
+    /// R21 (1): the data is irrecoverable or lost.
+    DataLost,
+    /// R21 (2): the registrant gives up its rights, or their term ended.
+    RightsEnded,
+    /// R21 (3): the registrant is dissolved, deregistered, bankrupt or otherwise ceased to exist.
+    RegistrantTerminated,
+    /// R21 (4): another legal ground, stated.
+    OtherLegalGround(String),
+    /// R23: not renewed by its expiry; cancelled by the agency and announced.
+    Lapsed,
+}
+
+/// A certificate cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancelled {
+    /// The certificate.
+    pub code: CertificateCode,
+    /// Why.
+    pub reason: CancellationReason,
+}
+
+/// Why a certificate is revoked (R27).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RevocationReason {
+    /// Facts concealed or false materials supplied.
+    FalseMaterials,
+    /// The certificate was tampered with or forged.
+    TamperedOrForged,
+    /// The certificate was used illegally.
+    IllegalUse,
+    /// Another legal ground, stated.
+    OtherLegalGround(String),
+}
+
+/// A certificate revoked by the agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    /// The certificate.
+    pub code: CertificateCode,
+    /// Why.
+    pub reason: RevocationReason,
+}
+
+impl Body {
+    /// The certificate this record is about, if any.
+    pub fn certificate_code(&self) -> Option<&CertificateCode> {
+        match self {
+            Body::NoticePublished(n) => Some(&n.code),
+            Body::ObjectionFiled(o) => Some(&o.code),
+            Body::ObjectionResolved(o) => Some(&o.code),
+            Body::Issued(i) => Some(&i.code),
+            Body::Changed(a) | Body::Corrected(a) => Some(&a.code),
+            Body::Renewed(r) => Some(&r.code),
+            Body::Cancelled(c) => Some(&c.code),
+            Body::Revoked(r) => Some(&r.code),
+            Body::Evidence(_)
+            | Body::SubmitterAdded(_)
+            | Body::SubmitterRemoved(_)
+            | Body::KeyRotation(_)
+            | Body::Calendar(_) => None,
+        }
+    }
+
+    /// A short stable name of the kind, for logs, metrics and reports.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Body::Evidence(_) => "evidence",
+            Body::SubmitterAdded(_) => "submitter-added",
+            Body::SubmitterRemoved(_) => "submitter-removed",
+            Body::KeyRotation(_) => "key-rotation",
+            Body::Calendar(_) => "calendar",
+            Body::NoticePublished(_) => "notice-published",
+            Body::ObjectionFiled(_) => "objection-filed",
+            Body::ObjectionResolved(_) => "objection-resolved",
+            Body::Issued(_) => "issued",
+            Body::Changed(_) => "changed",
+            Body::Corrected(_) => "corrected",
+            Body::Renewed(_) => "renewed",
+            Body::Cancelled(_) => "cancelled",
+            Body::Revoked(_) => "revoked",
+        }
+    }
+
+    /// True for evidence, the one kind not signed by the agency.
+    pub fn is_evidence(&self) -> bool {
+        matches!(self, Body::Evidence(_))
+    }
+}
+
+/// The message an evidence service signs for `hash` submitted to the log `origin`.
+pub fn evidence_message(origin: &str, hash: &Hash) -> Vec<u8> {
+    let mut message = domain::EVIDENCE.to_vec();
+    // BCS of (String, Hash): ULEB128 length, the origin bytes, then 32 raw bytes.
+    message.extend_from_slice(&to_bcs(&(origin, hash)));
+    message
+}
+
+/// The salted commitment to one field value: SHA-256(domain || BCS(field, salt, value)).
+pub fn field_commitment(field: FieldId, salt: &[u8; 32], value: &str) -> Hash {
+    sha256_parts(&[domain::FIELD_COMMITMENT, &to_bcs(&(field, salt, value))])
+}
+
+/// The content commitment the status map carries: SHA-256(domain || canonical bytes of `content`).
+pub fn content_commitment(content: &Content) -> Hash {
+    sha256_parts(&[domain::CONTENT_COMMITMENT, &to_bcs(content)])
+}
+
+impl Record {
+    /// Builds and signs an agency record.
+    pub fn sign_agency(header: Header, body: Body, key: &SigningKey) -> Record {
+        let mut record = Record {
+            version: FORMAT_VERSION,
+            header,
+            body,
+            signature: Signature([0; 64]),
+        };
+        record.signature = key.sign(&record.signed_message());
+        record
+    }
+
+    /// Builds an evidence record from a submission the service already signed.
+    pub fn evidence(header: Header, hash: Hash, signature: Signature) -> Record {
+        Record {
+            version: FORMAT_VERSION,
+            header,
+            body: Body::Evidence(Evidence { hash }),
+            signature,
+        }
+    }
+
+    /// The message the author signed: [`evidence_message`] for evidence; otherwise the record domain
+    /// followed by the canonical bytes of `(version, header, body)`.
+    pub fn signed_message(&self) -> Vec<u8> {
+        match &self.body {
+            Body::Evidence(e) => evidence_message(&self.header.origin, &e.hash),
+            _ => {
+                let mut message = domain::RECORD.to_vec();
+                message.extend_from_slice(&to_bcs(&(self.version, &self.header, &self.body)));
+                message
+            }
+        }
+    }
+
+    /// Checks the author's signature.
+    ///
+    /// # Errors
+    /// [`SignatureError`] when the author key is invalid or the signature does not verify.
+    pub fn verify_signature(&self) -> Result<(), SignatureError> {
+        self.header
+            .author
+            .verify(&self.signed_message(), &self.signature)
+    }
+
+    /// The record's hash: the RFC 6962 leaf hash of its canonical bytes, SHA-256(0x00 || bytes).
+    pub fn hash(&self) -> Hash {
+        leaf_hash_of(&self.encode())
+    }
+}
+
+/// The RFC 6962 leaf hash of already-encoded record bytes (equal to `Record::hash`).
+pub fn leaf_hash_of(encoded: &[u8]) -> Hash {
+    sha256_parts(&[&[0x00], encoded])
+}
+
+impl Canonical for Record {
+    const MAX_ENCODED_LEN: usize = MAX_RECORD_LEN;
+
+    fn validate(&self) -> Result<(), DecodeError> {
+        if self.version != FORMAT_VERSION {
+            return Err(DecodeError::UnsupportedVersion(self.version));
+        }
+        validate_origin(&self.header.origin)?;
+        if self.header.index == 0 && self.header.prev_hash != Hash::ZERO {
+            return Err(DecodeError::invalid(
+                "prev_hash",
+                "the first record names no predecessor",
+            ));
+        }
+        validate_body(&self.body)
+    }
+}
+
+/// Checks a log origin: 1–128 bytes of printable ASCII without spaces or `+` (a C2SP origin line
+/// and a valid note key name).
+///
+/// # Errors
+/// [`DecodeError::Invalid`] naming what is wrong.
+pub fn validate_origin(origin: &str) -> Result<(), DecodeError> {
+    if origin.is_empty() || origin.len() > MAX_ORIGIN_LEN {
+        return Err(DecodeError::invalid(
+            "origin",
+            format!("length {} not in 1..=128", origin.len()),
+        ));
+    }
+    if !origin.bytes().all(|b| b.is_ascii_graphic() && b != b'+') {
+        return Err(DecodeError::invalid(
+            "origin",
+            "only printable ASCII without spaces or '+'",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_text(what: &'static str, text: &str, max: usize) -> Result<(), DecodeError> {
+    if text.trim().is_empty() {
+        return Err(DecodeError::invalid(what, "empty"));
+    }
+    if text.len() > max {
+        return Err(DecodeError::invalid(
+            what,
+            format!("{} bytes, at most {max}", text.len()),
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(DecodeError::invalid(what, "control characters"));
+    }
+    Ok(())
+}
+
+fn validate_content(content: &Content) -> Result<(), DecodeError> {
+    validate_text("registrant.name", &content.registrant.name, MAX_NAME_LEN)?;
+    validate_text("data_name", &content.data_name, MAX_NAME_LEN)?;
+    validate_text("summary", &content.summary, MAX_TEXT_LEN)?;
+    if content.fields.len() > MAX_FIELDS {
+        return Err(DecodeError::invalid("fields", "too many"));
+    }
+    if !content.fields.windows(2).all(|w| w[0].field < w[1].field) {
+        return Err(DecodeError::invalid(
+            "fields",
+            "not strictly increasing by field",
+        ));
+    }
+    if content.operation_ends.is_some() && content.object_kind != ObjectKind::ProductOrService {
+        return Err(DecodeError::invalid(
+            "operation_ends",
+            "only products and services have an operation period",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_body(body: &Body) -> Result<(), DecodeError> {
+    match body {
+        Body::SubmitterAdded(s) => validate_text("name", &s.name, MAX_NAME_LEN),
+        Body::Calendar(c) => c.validate(),
+        Body::NoticePublished(n) => {
+            if n.code.kind() != n.content.object_kind {
+                return Err(DecodeError::invalid(
+                    "code",
+                    "object kind differs from the content's",
+                ));
+            }
+            validate_content(&n.content)
+        }
+        Body::Issued(i) if i.valid_until < i.valid_from => {
+            Err(DecodeError::invalid("valid_until", "before valid_from"))
+        }
+        Body::Cancelled(Cancelled {
+            reason: CancellationReason::OtherLegalGround(text),
+            ..
+        })
+        | Body::Revoked(Revoked {
+            reason: RevocationReason::OtherLegalGround(text),
+            ..
+        }) => validate_text("reason", text, MAX_TEXT_LEN),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

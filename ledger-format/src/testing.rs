@@ -1,0 +1,174 @@
+//! Deterministic fixtures for tests, benchmarks and examples: fixed keys, sample content, and a
+//! builder that appends correctly chained and signed records. Enabled by the `testing` feature
+//! (and in this crate's own tests); never used by production code.
+//!
+//! The keys are derived from fixed seeds and are public knowledge: never use them for a real log.
+
+use crate::code::{CertificateCode, CreditCode, ObjectKind};
+use crate::date::Date;
+use crate::hash::{Hash, sha256};
+use crate::keys::SigningKey;
+use crate::record::{
+    Body, Content, FieldCommitment, FieldId, Header, Record, Registrant, evidence_message,
+    field_commitment,
+};
+
+/// The origin of the fixture log.
+pub const ORIGIN: &str = "ledger.yuxi.example/2026";
+/// The GB/T 2260 code of the fixture agency's region (Yuxi, Yunnan).
+pub const REGION: u32 = 530_400;
+/// A valid unified social credit code (DOMAIN.md's worked example).
+pub const CREDIT_CODE: &str = "91350100M000100Y43";
+
+/// The fixture agency's log key (seed 0x01...).
+pub fn agency_key() -> SigningKey {
+    SigningKey::from_seed(&[1; 32])
+}
+
+/// The fixture evidence service's key (seed 0x02...).
+pub fn submitter_key() -> SigningKey {
+    SigningKey::from_seed(&[2; 32])
+}
+
+/// The `n`th fixture witness key (seeds 0x10 + n).
+pub fn witness_key(n: u8) -> SigningKey {
+    SigningKey::from_seed(&[0x10_u8.wrapping_add(n); 32])
+}
+
+/// Unix time of `hour`:00 China Standard Time on `date`.
+pub fn at(date: &str, hour: i64) -> i64 {
+    parse_date(date).start_unix_cst() + hour * 3600
+}
+
+/// Parses a `YYYY-MM-DD` fixture date.
+///
+/// # Panics
+/// On a malformed date: fixtures are written by hand.
+pub fn parse_date(date: &str) -> Date {
+    #[allow(clippy::expect_used, reason = "fixture input is written by hand")]
+    date.parse().expect("fixture date")
+}
+
+/// Certificate code number `serial` of `year` for a data resource of the fixture agency.
+///
+/// # Panics
+/// When `serial` or `year` is out of range.
+pub fn code(year: u16, serial: u64) -> CertificateCode {
+    #[allow(clippy::expect_used, reason = "fixture input is written by hand")]
+    CertificateCode::new(REGION, year, ObjectKind::DataResource, serial).expect("fixture code")
+}
+
+/// The fixture registrant.
+///
+/// # Panics
+/// Never: the credit code is valid.
+pub fn registrant() -> Registrant {
+    #[allow(clippy::expect_used, reason = "constant valid input")]
+    Registrant {
+        name: "玉溪市数据资源有限公司".into(),
+        credit_code: CreditCode::parse(CREDIT_CODE).expect("valid credit code"),
+    }
+}
+
+/// The salt the fixture uses for `field` (a real agency draws 32 random bytes per field).
+pub fn salt(field: FieldId) -> [u8; 32] {
+    sha256(format!("fixture salt {field:?}").as_bytes()).0
+}
+
+/// Sample content of a registration of `kind`, with two committed fields.
+pub fn content(kind: ObjectKind, operation_ends: Option<Date>) -> Content {
+    let fields = [
+        (FieldId::Industry, "I6450 互联网数据服务"),
+        (FieldId::GeographicCoverage, "530400"),
+    ];
+    Content {
+        object_kind: kind,
+        registrant: registrant(),
+        data_name: "玉溪市公共交通客流数据".into(),
+        summary: "2020年以来全市公交线路的客流统计，按线路和小时汇总。".into(),
+        operation_ends,
+        fields: fields
+            .iter()
+            .map(|(field, value)| FieldCommitment {
+                field: *field,
+                commitment: field_commitment(*field, &salt(*field), value),
+            })
+            .collect(),
+    }
+}
+
+/// Appends correctly chained records to an in-memory log, signing agency records with
+/// [`agency_key`] and evidence with [`submitter_key`].
+#[derive(Debug, Clone)]
+pub struct LogBuilder {
+    /// The log's origin.
+    pub origin: String,
+    /// Every record so far.
+    pub records: Vec<Record>,
+    agency: SigningKey,
+}
+
+impl Default for LogBuilder {
+    fn default() -> Self {
+        LogBuilder::new(ORIGIN, agency_key())
+    }
+}
+
+impl LogBuilder {
+    /// An empty log named `origin` written by `agency`.
+    pub fn new(origin: &str, agency: SigningKey) -> Self {
+        LogBuilder {
+            origin: origin.into(),
+            records: Vec::new(),
+            agency,
+        }
+    }
+
+    /// The header of the next record, authored by `author`, at `time`.
+    pub fn next_header(&self, time: i64, author: crate::keys::PublicKey) -> Header {
+        Header {
+            origin: self.origin.clone(),
+            index: self.records.len() as u64,
+            prev_hash: self.records.last().map_or(Hash::ZERO, Record::hash),
+            time,
+            author,
+        }
+    }
+
+    /// Appends an agency record and returns it.
+    pub fn agency(&mut self, time: i64, body: Body) -> Record {
+        let header = self.next_header(time, self.agency.public_key());
+        let record = Record::sign_agency(header, body, &self.agency);
+        self.records.push(record.clone());
+        record
+    }
+
+    /// Appends an evidence record for `hash`, signed by `service`, and returns it.
+    pub fn evidence(&mut self, time: i64, hash: Hash, service: &SigningKey) -> Record {
+        let header = self.next_header(time, service.public_key());
+        let signature = service.sign(&evidence_message(&self.origin, &hash));
+        let record = Record::evidence(header, hash, signature);
+        self.records.push(record.clone());
+        record
+    }
+
+    /// Replaces the agency key for later records (after a key-rotation record).
+    pub fn rotate_to(&mut self, key: SigningKey) {
+        self.agency = key;
+    }
+}
+
+/// Calendars for `years` with ordinary weekends only (no holidays, no make-up days): enough for
+/// tests that are not about holidays.
+///
+/// # Panics
+/// Never: empty calendars are valid.
+pub fn plain_calendars(years: std::ops::RangeInclusive<u16>) -> crate::calendar::Calendars {
+    #[allow(clippy::expect_used, reason = "empty calendars are valid")]
+    crate::calendar::Calendars::new(
+        years
+            .map(|year| crate::calendar::WorkCalendar::new(year, vec![], vec![]).expect("valid"))
+            .collect(),
+    )
+    .expect("one calendar per year")
+}
