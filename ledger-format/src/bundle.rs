@@ -1,1 +1,408 @@
-//! (being written)
+//! The offline bundle a registrant hands to a bank, and its pure verifier
+//! (docs/format.md#bundle).
+//!
+//! A [`Bundle`] holds a certificate's current state (or nothing, for a code the log does not know),
+//! the status-map proof of that state, a compact cosigned checkpoint, and optionally lifecycle
+//! records with inclusion proofs. [`verify_bundle`] checks it against a [`TrustPolicy`] at a given
+//! time and returns a [`Verdict`]: what a loan officer needs, with the reason and the "as of" time.
+//! Nothing here reads a clock or a file; the caller passes both the time and the policy.
+
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{CompactCheckpoint, SignedCheckpoint, VerifierKey};
+use crate::code::CertificateCode;
+use crate::date::Date;
+use crate::encoding::{Canonical, DecodeError};
+use crate::lifecycle::{CertificateState, Status};
+use crate::map::{self, MapProof};
+use crate::merkle::InclusionProof;
+use crate::record::{CancellationReason, Record, RevocationReason};
+
+/// The bundle format version this library writes and reads.
+pub const BUNDLE_VERSION: u8 = 1;
+/// Largest encoded bundle accepted: records make bundles larger than the QR form.
+pub const MAX_BUNDLE_LEN: usize = 1024 * 1024;
+/// Most lifecycle records one bundle carries.
+pub const MAX_BUNDLE_RECORDS: usize = 256;
+
+/// A certificate's offline proof of status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// Always [`BUNDLE_VERSION`].
+    pub version: u8,
+    /// The certificate code asked about.
+    pub code: CertificateCode,
+    /// Its state as of the checkpoint; `None` when the map proves the code absent.
+    pub state: Option<CertificateState>,
+    /// Membership (or absence) of the state in the checkpoint's status map.
+    pub map_proof: MapProof,
+    /// The log's signed checkpoint with witness cosignatures.
+    pub checkpoint: CompactCheckpoint,
+    /// Optionally, records about the certificate, each with its inclusion proof to the checkpoint.
+    pub records: Vec<ProvenRecord>,
+}
+
+/// A record and its inclusion proof in the checkpoint's tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvenRecord {
+    /// The record.
+    pub record: Record,
+    /// Its RFC 6962 inclusion proof; `tree_size` equals the checkpoint's size.
+    pub proof: InclusionProof,
+}
+
+impl Canonical for Bundle {
+    const MAX_ENCODED_LEN: usize = MAX_BUNDLE_LEN;
+
+    fn validate(&self) -> Result<(), DecodeError> {
+        if self.version != BUNDLE_VERSION {
+            return Err(DecodeError::UnsupportedVersion(self.version));
+        }
+        if let Some(state) = &self.state {
+            state.validate()?;
+            if state.code != self.code {
+                return Err(DecodeError::invalid("state", "is for another code"));
+            }
+        }
+        self.map_proof.validate()?;
+        self.checkpoint.validate()?;
+        if self.records.len() > MAX_BUNDLE_RECORDS {
+            return Err(DecodeError::invalid("records", "too many"));
+        }
+        for proven in &self.records {
+            proven.record.validate()?;
+            proven.proof.validate()?;
+        }
+        Ok(())
+    }
+}
+
+/// A log key a verifier trusts, for the checkpoints and records of one log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedLog {
+    /// The log's origin.
+    pub origin: String,
+    /// The log's Ed25519 note key (its name is usually the origin).
+    pub key: VerifierKey,
+    /// First Unix second the key may sign at (inclusive), if bounded.
+    pub not_before: Option<i64>,
+    /// Last Unix second the key may sign at (inclusive), if bounded: set when the key was rotated.
+    pub not_after: Option<i64>,
+}
+
+impl TrustedLog {
+    /// Whether the key was in force at `time`.
+    pub fn valid_at(&self, time: i64) -> bool {
+        self.not_before.is_none_or(|t| time >= t) && self.not_after.is_none_or(|t| time <= t)
+    }
+}
+
+/// What a verifier trusts: log keys with their windows, witness keys, the cosignature quorum, and
+/// how old a checkpoint may be (in the spirit of c2sp.org/tlog-policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustPolicy {
+    /// Trusted log keys; several per origin across key rotations.
+    pub logs: Vec<TrustedLog>,
+    /// Trusted witness keys (`cosignature/v1`).
+    pub witnesses: Vec<VerifierKey>,
+    /// How many distinct trusted witnesses must cosign.
+    pub quorum: usize,
+    /// Oldest acceptable checkpoint, in seconds before the verification time.
+    pub max_age_seconds: i64,
+}
+
+/// The outcome of verifying a bundle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// What the bundle shows.
+    pub kind: VerdictKind,
+    /// The certificate code, when the bundle could be read.
+    pub code: Option<CertificateCode>,
+    /// The time the status is proven for (the witnessed checkpoint time), once it is trusted.
+    pub as_of: Option<i64>,
+    /// The CST date the validity dates were judged on.
+    pub checked_on: Option<Date>,
+    /// The proven state, once it is trusted.
+    pub state: Option<CertificateState>,
+}
+
+/// What a bundle shows. Only [`VerdictKind::Valid`] means "lend against it".
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VerdictKind {
+    /// Issued, in force, and within its validity on the day checked.
+    Valid {
+        /// First valid day.
+        valid_from: Date,
+        /// Last valid day.
+        valid_until: Date,
+    },
+    /// Past its last valid day.
+    Expired {
+        /// The last valid day.
+        valid_until: Date,
+    },
+    /// Before its first valid day.
+    NotYetValid {
+        /// The first valid day.
+        valid_from: Date,
+    },
+    /// Cancelled (R21, R23).
+    Cancelled(CancellationReason),
+    /// Revoked (R27).
+    Revoked(RevocationReason),
+    /// An objection is pending: the registration is suspended (R22).
+    Suspended,
+    /// In public notice, no certificate yet.
+    InNotice {
+        /// Last day of the notice.
+        ends_on: Date,
+    },
+    /// The registration ended without a certificate (objection upheld, R22).
+    Terminated,
+    /// The log proves that it holds no certificate with this code.
+    UnknownCertificate,
+    /// The checkpoint is older than the policy accepts.
+    Stale {
+        /// Age of the witnessed checkpoint, in seconds.
+        age_seconds: i64,
+    },
+    /// A key is not trusted, out of its window, or the witness quorum is not met.
+    Untrusted(String),
+    /// A signature, proof or record does not check out.
+    Tampered(String),
+    /// The bytes are not a bundle.
+    Malformed(String),
+}
+
+impl VerdictKind {
+    /// A short stable name: `valid`, `expired`, ..., for reports and exit codes.
+    pub fn name(&self) -> &'static str {
+        match self {
+            VerdictKind::Valid { .. } => "valid",
+            VerdictKind::Expired { .. } => "expired",
+            VerdictKind::NotYetValid { .. } => "not-yet-valid",
+            VerdictKind::Cancelled(_) => "cancelled",
+            VerdictKind::Revoked(_) => "revoked",
+            VerdictKind::Suspended => "suspended",
+            VerdictKind::InNotice { .. } => "in-notice",
+            VerdictKind::Terminated => "terminated",
+            VerdictKind::UnknownCertificate => "unknown-certificate",
+            VerdictKind::Stale { .. } => "stale",
+            VerdictKind::Untrusted(_) => "untrusted",
+            VerdictKind::Tampered(_) => "tampered",
+            VerdictKind::Malformed(_) => "malformed",
+        }
+    }
+}
+
+/// Decodes and verifies a bundle file's bytes at Unix time `at`.
+pub fn verify_bundle_bytes(bytes: &[u8], policy: &TrustPolicy, at: i64) -> Verdict {
+    match Bundle::decode_exact(bytes) {
+        Ok(bundle) => verify_bundle(&bundle, policy, at),
+        Err(e) => Verdict {
+            kind: VerdictKind::Malformed(e.to_string()),
+            code: None,
+            as_of: None,
+            checked_on: None,
+            state: None,
+        },
+    }
+}
+
+/// Verifies `bundle` against `policy` at Unix time `at` (validity is judged on the CST date of
+/// `at`). Checks, in order: the log's signature and key window, the witness quorum, the checkpoint's
+/// age, the status-map proof, every record and its inclusion proof; then reads the status.
+pub fn verify_bundle(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Verdict {
+    let mut verdict = Verdict {
+        kind: VerdictKind::Malformed(String::new()),
+        code: Some(bundle.code.clone()),
+        as_of: None,
+        checked_on: Date::from_unix_cst(at).ok(),
+        state: None,
+    };
+    verdict.kind = match check_trust(bundle, policy, at) {
+        Err(kind) => kind,
+        Ok(as_of) => {
+            verdict.as_of = Some(as_of);
+            verdict.state = bundle.state.clone();
+            match verdict.checked_on {
+                Some(today) => status_on(bundle.state.as_ref(), today),
+                None => VerdictKind::Malformed(format!("verification time {at} out of range")),
+            }
+        }
+    };
+    verdict
+}
+
+/// Every cryptographic check; returns the witnessed "as of" time.
+fn check_trust(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Result<i64, VerdictKind> {
+    let signed = trusted_checkpoint(bundle, policy)?;
+    let checkpoint = signed.checkpoint();
+    let as_of = witnessed_time(&signed, policy)?;
+    let age = at.saturating_sub(as_of);
+    if age > policy.max_age_seconds {
+        return Err(VerdictKind::Stale { age_seconds: age });
+    }
+    let key = map::map_key(bundle.code.as_str().as_bytes());
+    let value = bundle.state.as_ref().map(CertificateState::map_value_hash);
+    map::verify(checkpoint.map_root, key, value, &bundle.map_proof)
+        .map_err(|e| VerdictKind::Tampered(format!("status-map proof: {e}")))?;
+    check_records(bundle, policy, checkpoint)?;
+    Ok(as_of)
+}
+
+/// Rebuilds the checkpoint note with the policy's key names and checks the log's signature.
+fn trusted_checkpoint(
+    bundle: &Bundle,
+    policy: &TrustPolicy,
+) -> Result<SignedCheckpoint, VerdictKind> {
+    let origin = &bundle.checkpoint.origin;
+    let log_keys: Vec<&TrustedLog> = policy.logs.iter().filter(|l| &l.origin == origin).collect();
+    if log_keys.is_empty() {
+        return Err(VerdictKind::Untrusted(format!(
+            "no trusted key for log {origin}"
+        )));
+    }
+    let known: Vec<VerifierKey> = log_keys
+        .iter()
+        .map(|l| l.key.clone())
+        .chain(policy.witnesses.iter().cloned())
+        .collect();
+    // Keep only lines by keys the policy names; others cannot be checked and do not count.
+    let mut compact = bundle.checkpoint.clone();
+    compact
+        .signatures
+        .retain(|s| known.iter().any(|k| k.key_id() == s.key_id));
+    let signed = compact.to_signed(&known).map_err(|_| {
+        VerdictKind::Untrusted(format!(
+            "checkpoint of {origin} is not signed by a trusted key"
+        ))
+    })?;
+    let timestamp = signed.checkpoint().timestamp;
+    let mut outcome = VerdictKind::Untrusted(format!(
+        "checkpoint of {origin} is not signed by a trusted log key"
+    ));
+    for log in log_keys {
+        match signed.verify_log_signature(&log.key) {
+            Ok(()) if log.valid_at(timestamp) => return Ok(signed),
+            Ok(()) => {
+                outcome = VerdictKind::Untrusted(format!(
+                    "log key {} was not in force at {timestamp}",
+                    log.key.name()
+                ));
+            }
+            Err(crate::checkpoint::VerifyError::MissingSignature { .. }) => {}
+            Err(e) => return Err(VerdictKind::Tampered(format!("checkpoint: {e}"))),
+        }
+    }
+    Err(outcome)
+}
+
+/// The latest time at which a quorum of witnesses vouched for the checkpoint: the quorum-th
+/// newest cosignature time, or the log's own timestamp when the policy asks for no witness.
+fn witnessed_time(signed: &SignedCheckpoint, policy: &TrustPolicy) -> Result<i64, VerdictKind> {
+    let check = signed.verify_cosignatures(&policy.witnesses);
+    if let Some(e) = check.invalid.first() {
+        return Err(VerdictKind::Tampered(format!("cosignature: {e}")));
+    }
+    if check.valid.len() < policy.quorum {
+        return Err(VerdictKind::Untrusted(format!(
+            "{} of the {} witness cosignatures required",
+            check.valid.len(),
+            policy.quorum
+        )));
+    }
+    if policy.quorum == 0 {
+        return Ok(signed.checkpoint().timestamp);
+    }
+    let mut times: Vec<i64> = check
+        .valid
+        .iter()
+        .map(|c| i64::try_from(c.timestamp).unwrap_or(i64::MAX))
+        .collect();
+    times.sort_unstable_by(|a, b| b.cmp(a));
+    times
+        .get(policy.quorum - 1)
+        .copied()
+        .ok_or_else(|| VerdictKind::Untrusted("witness quorum not met".into()))
+}
+
+fn check_records(
+    bundle: &Bundle,
+    policy: &TrustPolicy,
+    checkpoint: &crate::checkpoint::Checkpoint,
+) -> Result<(), VerdictKind> {
+    let tampered =
+        |index: u64, what: String| VerdictKind::Tampered(format!("record {index}: {what}"));
+    for proven in &bundle.records {
+        let record = &proven.record;
+        let index = record.header.index;
+        if record.header.origin != checkpoint.origin {
+            return Err(tampered(index, "from another log".into()));
+        }
+        if record.body.certificate_code() != Some(&bundle.code) {
+            return Err(tampered(index, "about another certificate".into()));
+        }
+        if proven.proof.leaf_index != index || proven.proof.tree_size != checkpoint.size {
+            return Err(tampered(
+                index,
+                "proof is for another position or tree".into(),
+            ));
+        }
+        proven
+            .proof
+            .verify(&record.hash(), &checkpoint.root)
+            .map_err(|e| tampered(index, format!("inclusion proof: {e}")))?;
+        let author_trusted = policy.logs.iter().any(|l| {
+            l.origin == checkpoint.origin
+                && l.key.public_key() == &record.header.author
+                && l.valid_at(record.header.time)
+        });
+        if !author_trusted {
+            return Err(tampered(index, "not signed by a log key in force".into()));
+        }
+        record
+            .verify_signature()
+            .map_err(|e| tampered(index, e.to_string()))?;
+    }
+    if let (Some(last), Some(state)) = (bundle.records.last(), &bundle.state)
+        && last.record.header.index > state.latest_index
+    {
+        return Err(VerdictKind::Tampered(
+            "a record is newer than the state".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The verdict a trusted state gives on `today`.
+fn status_on(state: Option<&CertificateState>, today: Date) -> VerdictKind {
+    let Some(state) = state else {
+        return VerdictKind::UnknownCertificate;
+    };
+    match &state.status {
+        Status::Cancelled(reason) => VerdictKind::Cancelled(reason.clone()),
+        Status::Revoked(reason) => VerdictKind::Revoked(reason.clone()),
+        Status::Terminated => VerdictKind::Terminated,
+        Status::InNotice if state.is_suspended() => VerdictKind::Suspended,
+        Status::InNotice => match &state.notice {
+            Some(n) => VerdictKind::InNotice { ends_on: n.ends_on },
+            None => VerdictKind::Tampered("in notice without a notice".into()),
+        },
+        Status::Active => match state.validity {
+            None => VerdictKind::Tampered("active without validity dates".into()),
+            Some(v) if today < v.from => VerdictKind::NotYetValid { valid_from: v.from },
+            Some(v) if today > v.until => VerdictKind::Expired {
+                valid_until: v.until,
+            },
+            Some(v) => VerdictKind::Valid {
+                valid_from: v.from,
+                valid_until: v.until,
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -11,7 +11,7 @@ use crate::calendar::{CalendarError, Calendars};
 use crate::code::{CertificateCode, ObjectKind};
 use crate::date::Date;
 use crate::encoding::{Canonical, DecodeError};
-use crate::hash::{Hash, domain, sha256_parts};
+use crate::hash::Hash;
 use crate::record::{
     Amended, CancellationReason, Content, Issued, Notice, ObjectionResolved, Record, Registrant,
     RegistrationType, Renewed, RevocationReason, content_commitment,
@@ -122,9 +122,9 @@ impl CertificateState {
             .is_some_and(|n| !n.open_objections.is_empty())
     }
 
-    /// The status-map value hash: SHA-256(domain || canonical bytes of the state).
+    /// The status-map value hash of this state ([`crate::map::map_value_hash`] of its bytes).
     pub fn map_value_hash(&self) -> Hash {
-        sha256_parts(&[domain::MAP_VALUE, &self.encode()])
+        crate::map::map_value_hash(&self.encode())
     }
 
     /// The object kind, taken from the code.

@@ -172,3 +172,197 @@ pub fn plain_calendars(years: std::ops::RangeInclusive<u16>) -> crate::calendar:
     )
     .expect("one calendar per year")
 }
+
+/// A whole log in memory: records, their RFC 6962 tree, the status map and the certificate states,
+/// kept exactly as the node keeps them, for building real checkpoints, proofs and bundles in tests.
+#[derive(Debug)]
+pub struct Ledger {
+    /// The records, chained and signed.
+    pub log: LogBuilder,
+    /// The tree over the records.
+    pub tree: crate::merkle::MemoryTree,
+    /// The status map's nodes.
+    pub map: crate::map::MemoryMapStore,
+    /// The current state of every code.
+    pub states: std::collections::BTreeMap<CertificateCode, crate::lifecycle::CertificateState>,
+    /// The working-day calendars the rules use.
+    pub calendars: crate::calendar::Calendars,
+    agency: SigningKey,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger::new(ORIGIN, agency_key())
+    }
+}
+
+impl Ledger {
+    /// An empty ledger whose calendars have plain weekends from 2026 to 2040.
+    pub fn new(origin: &str, agency: SigningKey) -> Self {
+        Ledger {
+            log: LogBuilder::new(origin, agency.clone()),
+            tree: crate::merkle::MemoryTree::new(),
+            map: crate::map::MemoryMapStore::new(),
+            states: Default::default(),
+            calendars: plain_calendars(2026..=2040),
+            agency,
+        }
+    }
+
+    /// Appends an agency record at 10:00 CST on `date` if the rules allow it; returns its index.
+    ///
+    /// # Errors
+    /// The rule that forbids the record; nothing is appended then.
+    ///
+    /// # Panics
+    /// When the tree or map rejects an update, which a fixture never causes.
+    #[allow(clippy::expect_used, reason = "fixture")]
+    pub fn apply(
+        &mut self,
+        date: &str,
+        body: Body,
+    ) -> Result<u64, crate::lifecycle::TransitionError> {
+        let record = self.log.agency(at(date, 10), body);
+        let Some(code) = record.body.certificate_code().cloned() else {
+            self.push_leaf(&record);
+            return Ok(record.header.index);
+        };
+        let next =
+            match crate::lifecycle::transition(self.states.get(&code), &record, &self.calendars) {
+                Ok(next) => next,
+                Err(e) => {
+                    self.log.records.pop();
+                    return Err(e);
+                }
+            };
+        let key = crate::map::map_key(code.as_str().as_bytes());
+        let update = crate::map::apply(
+            &self.map,
+            self.map.root(),
+            &[(key, Some(next.map_value_hash()))],
+        )
+        .expect("map update");
+        self.map.apply_update(&update);
+        self.states.insert(code, next);
+        self.push_leaf(&record);
+        Ok(record.header.index)
+    }
+
+    /// Appends an evidence record for `hash` by the fixture service at `time`.
+    pub fn evidence(&mut self, time: i64, hash: Hash) -> Record {
+        let record = self.log.evidence(time, hash, &submitter_key());
+        self.push_leaf(&record);
+        record
+    }
+
+    #[allow(clippy::expect_used, reason = "fixture")]
+    fn push_leaf(&mut self, record: &Record) {
+        use crate::encoding::Canonical;
+        self.tree.push(&record.encode()).expect("tree append");
+    }
+
+    /// The checkpoint of the current tree and map, signed by the agency at `timestamp` and cosigned
+    /// at `timestamp + 1` by fixture witnesses `0..witnesses`.
+    ///
+    /// # Panics
+    /// Never for fixture input.
+    #[allow(clippy::expect_used, reason = "fixture")]
+    pub fn checkpoint(&self, timestamp: i64, witnesses: u8) -> crate::checkpoint::SignedCheckpoint {
+        let checkpoint = crate::checkpoint::Checkpoint {
+            origin: self.log.origin.clone(),
+            size: self.tree.size(),
+            root: self.tree.root(),
+            map_root: self.map.root(),
+            timestamp,
+        };
+        let mut signed =
+            crate::checkpoint::SignedCheckpoint::sign(checkpoint, &self.log.origin, &self.agency)
+                .expect("sign checkpoint");
+        for n in 0..witnesses {
+            let cosigned_at = u64::try_from(timestamp + 1).expect("positive time");
+            signed
+                .add_cosignature(&witness_name(n), &witness_key(n), cosigned_at)
+                .expect("cosign");
+        }
+        signed
+    }
+
+    /// The policy that trusts this ledger's agency key and witnesses `0..witnesses`, with `quorum`
+    /// and a maximum checkpoint age of one day.
+    ///
+    /// # Panics
+    /// Never for fixture input.
+    #[allow(clippy::expect_used, reason = "fixture")]
+    pub fn policy(&self, witnesses: u8, quorum: usize) -> crate::bundle::TrustPolicy {
+        use crate::checkpoint::VerifierKey;
+        crate::bundle::TrustPolicy {
+            logs: vec![crate::bundle::TrustedLog {
+                origin: self.log.origin.clone(),
+                key: VerifierKey::ed25519(&self.log.origin, self.agency.public_key()).expect("key"),
+                not_before: None,
+                not_after: None,
+            }],
+            witnesses: (0..witnesses)
+                .map(|n| {
+                    VerifierKey::cosignature_v1(&witness_name(n), witness_key(n).public_key())
+                        .expect("key")
+                })
+                .collect(),
+            quorum,
+            max_age_seconds: 86_400,
+        }
+    }
+
+    /// The bundle for `code` against `signed` (which must be this ledger's latest checkpoint), with
+    /// the certificate's records and their inclusion proofs when `with_records`.
+    ///
+    /// # Panics
+    /// Never for fixture input.
+    #[allow(clippy::expect_used, reason = "fixture")]
+    pub fn bundle(
+        &self,
+        code: &CertificateCode,
+        signed: &crate::checkpoint::SignedCheckpoint,
+        policy: &crate::bundle::TrustPolicy,
+        with_records: bool,
+    ) -> crate::bundle::Bundle {
+        let key = crate::map::map_key(code.as_str().as_bytes());
+        let map_proof = crate::map::prove(&self.map, self.map.root(), key).expect("map proof");
+        let keys: Vec<_> = policy
+            .logs
+            .iter()
+            .map(|l| l.key.clone())
+            .chain(policy.witnesses.iter().cloned())
+            .collect();
+        let checkpoint =
+            crate::checkpoint::CompactCheckpoint::from_signed(signed, &keys).expect("compact");
+        let size = signed.checkpoint().size;
+        let records = if with_records {
+            self.log
+                .records
+                .iter()
+                .filter(|r| r.body.certificate_code() == Some(code))
+                .map(|r| crate::bundle::ProvenRecord {
+                    record: r.clone(),
+                    proof: crate::merkle::inclusion_proof(r.header.index, size, &self.tree)
+                        .expect("proof"),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        crate::bundle::Bundle {
+            version: crate::bundle::BUNDLE_VERSION,
+            code: code.clone(),
+            state: self.states.get(code).cloned(),
+            map_proof,
+            checkpoint,
+            records,
+        }
+    }
+}
+
+/// The name of fixture witness `n`.
+pub fn witness_name(n: u8) -> String {
+    format!("witness-{n}.example")
+}
