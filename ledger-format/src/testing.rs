@@ -366,3 +366,83 @@ impl Ledger {
 pub fn witness_name(n: u8) -> String {
     format!("witness-{n}.example")
 }
+
+/// One record of every kind, chained in one fixture log (the bodies need not pass the lifecycle
+/// rules): the source of the golden vectors in `tests/vectors/records-v1.json`.
+///
+/// # Panics
+/// Never for fixture input.
+#[allow(clippy::expect_used, reason = "fixture")]
+pub fn one_record_of_each_kind() -> Vec<Record> {
+    use crate::record::*;
+    let code = code(2026, 1);
+    let d = parse_date;
+    let bodies = vec![
+        Body::SubmitterAdded(SubmitterAdded {
+            key: submitter_key().public_key(),
+            name: "云南数据存证服务有限公司".into(),
+            credit_code: CreditCode::parse("91440300708461136T").expect("valid"),
+        }),
+        Body::Calendar(
+            crate::calendar::WorkCalendar::new(2027, vec![d("2027-01-01")], vec![d("2027-02-20")])
+                .expect("valid calendar"),
+        ),
+        Body::NoticePublished(Notice {
+            code: code.clone(),
+            registration_type: RegistrationType::First,
+            content: content(ObjectKind::DataResource, None),
+            ends_on: d("2026-12-04"),
+        }),
+        Body::ObjectionFiled(ObjectionFiled {
+            code: code.clone(),
+            objector: sha256(b"objector"),
+        }),
+        Body::ObjectionResolved(ObjectionResolved {
+            code: code.clone(),
+            objection_index: 3,
+            upheld: false,
+        }),
+        Body::Issued(Issued {
+            code: code.clone(),
+            valid_from: d("2026-12-07"),
+            valid_until: d("2029-12-07"),
+        }),
+        Body::Changed(Amended {
+            code: code.clone(),
+            notice_index: 2,
+            valid_until: d("2029-12-07"),
+        }),
+        Body::Corrected(Amended {
+            code: code.clone(),
+            notice_index: 2,
+            valid_until: d("2029-12-07"),
+        }),
+        Body::Renewed(Renewed {
+            code: code.clone(),
+            applied_on: d("2029-11-01"),
+            valid_until: d("2032-12-07"),
+            operation_ends: None,
+        }),
+        Body::Cancelled(Cancelled {
+            code: code.clone(),
+            reason: CancellationReason::OtherLegalGround("法院判决".into()),
+        }),
+        Body::Revoked(Revoked {
+            code: code.clone(),
+            reason: RevocationReason::FalseMaterials,
+        }),
+        Body::SubmitterRemoved(SubmitterRemoved {
+            key: submitter_key().public_key(),
+        }),
+        Body::KeyRotation(KeyRotation {
+            new_key: SigningKey::from_seed(&[3; 32]).public_key(),
+        }),
+    ];
+    let mut log = LogBuilder::default();
+    let base = at("2026-11-23", 9);
+    let mut records = vec![log.evidence(base, sha256(b"evidence snapshot"), &submitter_key())];
+    for (i, body) in bodies.into_iter().enumerate() {
+        records.push(log.agency(base + 60 * (i as i64 + 1), body));
+    }
+    records
+}
