@@ -1,4 +1,4 @@
-//! SHA-256, the [`Hash`] type, and every hash domain the ledger uses.
+//! SHA-256, the [`Hash`](struct@Hash) type, and every hash domain the ledger uses.
 //!
 //! Each hashed or signed message starts with a domain string from [`domain`], so that bytes that
 //! are valid in one context can never be replayed in another (docs/format.md#domains). The two
