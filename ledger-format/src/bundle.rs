@@ -235,15 +235,31 @@ pub fn verify_bundle(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Verdict 
     verdict
 }
 
-/// Every cryptographic check; returns the witnessed "as of" time.
-fn check_trust(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Result<i64, VerdictKind> {
-    let signed = trusted_checkpoint(bundle, policy)?;
-    let checkpoint = signed.checkpoint();
+/// Checks a compact checkpoint against `policy` at Unix time `at`: a trusted log key in force
+/// signed it, a quorum of trusted witnesses cosigned it, and it is not older than the policy allows.
+/// Returns the checkpoint and its witnessed "as of" time (see docs/format.md#bundle, steps 2–5).
+///
+/// # Errors
+/// The verdict that ends verification: [`VerdictKind::Untrusted`], [`VerdictKind::Tampered`] or
+/// [`VerdictKind::Stale`].
+pub fn verify_checkpoint(
+    compact: &CompactCheckpoint,
+    policy: &TrustPolicy,
+    at: i64,
+) -> Result<(SignedCheckpoint, i64), VerdictKind> {
+    let signed = trusted_checkpoint(compact, policy)?;
     let as_of = witnessed_time(&signed, policy)?;
     let age = at.saturating_sub(as_of);
     if age > policy.max_age_seconds {
         return Err(VerdictKind::Stale { age_seconds: age });
     }
+    Ok((signed, as_of))
+}
+
+/// Every cryptographic check; returns the witnessed "as of" time.
+fn check_trust(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Result<i64, VerdictKind> {
+    let (signed, as_of) = verify_checkpoint(&bundle.checkpoint, policy, at)?;
+    let checkpoint = signed.checkpoint();
     let key = map::map_key(bundle.code.as_str().as_bytes());
     let value = bundle.state.as_ref().map(CertificateState::map_value_hash);
     map::verify(checkpoint.map_root, key, value, &bundle.map_proof)
@@ -254,10 +270,10 @@ fn check_trust(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Result<i64, Ve
 
 /// Rebuilds the checkpoint note with the policy's key names and checks the log's signature.
 fn trusted_checkpoint(
-    bundle: &Bundle,
+    compact: &CompactCheckpoint,
     policy: &TrustPolicy,
 ) -> Result<SignedCheckpoint, VerdictKind> {
-    let origin = &bundle.checkpoint.origin;
+    let origin = &compact.origin;
     let log_keys: Vec<&TrustedLog> = policy.logs.iter().filter(|l| &l.origin == origin).collect();
     if log_keys.is_empty() {
         return Err(VerdictKind::Untrusted(format!(
@@ -270,7 +286,7 @@ fn trusted_checkpoint(
         .chain(policy.witnesses.iter().cloned())
         .collect();
     // Keep only lines by keys the policy names; others cannot be checked and do not count.
-    let mut compact = bundle.checkpoint.clone();
+    let mut compact = compact.clone();
     compact
         .signatures
         .retain(|s| known.iter().any(|k| k.key_id() == s.key_id));

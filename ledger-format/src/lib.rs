@@ -7,7 +7,10 @@
 //! byte it reads and writes.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod encoding;
 pub mod hash;
@@ -24,6 +27,8 @@ pub mod date;
 pub mod lifecycle;
 pub mod map;
 pub mod merkle;
+pub mod receipt;
 pub mod record;
+pub mod replay;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -1,0 +1,404 @@
+//! Replaying a log record by record with every check (docs/format.md#replay).
+//!
+//! [`LogReplay`] is what `audit` runs over a node's own store and what a mirror runs over another
+//! agency's records: each record must decode canonically, sit at the next index of the right log,
+//! chain to its predecessor, not go back in time, be signed by the right key (the agency's key in
+//! force, or a registered evidence service), and obey the lifecycle rules. The replay rebuilds the
+//! RFC 6962 tree and every certificate's state, so the caller can compare them with a signed
+//! checkpoint's roots. Pure: records come in as bytes, states live in memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::calendar::Calendars;
+use crate::code::CertificateCode;
+use crate::encoding::{Canonical, DecodeError};
+use crate::hash::Hash;
+use crate::keys::PublicKey;
+use crate::lifecycle::{CertificateState, TransitionError, transition};
+use crate::map::{self, MapError, MemoryMapStore};
+use crate::merkle::{Frontier, MerkleError, NodeId};
+use crate::record::{Body, Record, leaf_hash_of};
+
+/// Why a record does not belong where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The bytes are not a canonical record.
+    #[error("record {index}: {error}")]
+    Decode {
+        /// Position in the log.
+        index: u64,
+        /// The decoding failure.
+        error: DecodeError,
+    },
+    /// The record names another log.
+    #[error("record {index}: origin {found}, expected {expected}")]
+    Origin {
+        /// Position in the log.
+        index: u64,
+        /// Origin in the record.
+        found: String,
+        /// The log's origin.
+        expected: String,
+    },
+    /// The record names another position.
+    #[error("record {expected}: header says index {found}")]
+    Index {
+        /// The position it was read from.
+        expected: u64,
+        /// The index in its header.
+        found: u64,
+    },
+    /// `prev_hash` is not the previous record's hash.
+    #[error("record {0}: prev_hash does not match the previous record (hash chain broken)")]
+    Chain(u64),
+    /// The record's time is before its predecessor's.
+    #[error("record {index}: time {time} is before the previous record's {previous}")]
+    Time {
+        /// Position in the log.
+        index: u64,
+        /// Its time.
+        time: i64,
+        /// The previous record's time.
+        previous: i64,
+    },
+    /// The author is not allowed to sign this record.
+    #[error("record {index}: {reason}")]
+    Author {
+        /// Position in the log.
+        index: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The signature does not verify.
+    #[error("record {0}: bad signature")]
+    Signature(u64),
+    /// A lifecycle rule forbids the record.
+    #[error("record {index}: {error}")]
+    Rule {
+        /// Position in the log.
+        index: u64,
+        /// The rule.
+        error: TransitionError,
+    },
+    /// A registry record (submitters, calendars) is inconsistent.
+    #[error("record {index}: {reason}")]
+    Registry {
+        /// Position in the log.
+        index: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The tree cannot grow (2^64 records).
+    #[error("tree: {0}")]
+    Tree(#[from] MerkleError),
+    /// The status map could not be computed.
+    #[error("status map: {0}")]
+    Map(#[from] MapError),
+}
+
+/// The state of a log rebuilt from its records.
+#[derive(Debug, Clone)]
+pub struct LogReplay {
+    origin: String,
+    agency_key: PublicKey,
+    last_hash: Hash,
+    last_time: i64,
+    frontier: Frontier,
+    calendars: Calendars,
+    submitters: BTreeMap<PublicKey, String>,
+    states: BTreeMap<CertificateCode, CertificateState>,
+}
+
+/// What one replayed record added.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    /// The decoded record.
+    pub record: Record,
+    /// Its record hash.
+    pub hash: Hash,
+    /// The complete subtrees it completed, as a store keeps them.
+    pub tree_nodes: Vec<(NodeId, Hash)>,
+}
+
+impl LogReplay {
+    /// An empty log named `origin` whose first agency key is `genesis_key`.
+    pub fn new(origin: &str, genesis_key: PublicKey) -> Self {
+        LogReplay {
+            origin: origin.to_owned(),
+            agency_key: genesis_key,
+            last_hash: Hash::ZERO,
+            last_time: i64::MIN,
+            frontier: Frontier::new(),
+            calendars: Calendars::default(),
+            submitters: BTreeMap::new(),
+            states: BTreeMap::new(),
+        }
+    }
+
+    /// Records replayed so far.
+    pub fn size(&self) -> u64 {
+        self.frontier.size()
+    }
+
+    /// The RFC 6962 root of the records replayed so far.
+    pub fn root(&self) -> Hash {
+        self.frontier.root()
+    }
+
+    /// The agency key in force for the next record.
+    pub fn agency_key(&self) -> PublicKey {
+        self.agency_key
+    }
+
+    /// Every certificate's current state.
+    pub fn states(&self) -> &BTreeMap<CertificateCode, CertificateState> {
+        &self.states
+    }
+
+    /// The registered evidence services and their names.
+    pub fn submitters(&self) -> &BTreeMap<PublicKey, String> {
+        &self.submitters
+    }
+
+    /// The working-day calendars published so far.
+    pub fn calendars(&self) -> &Calendars {
+        &self.calendars
+    }
+
+    /// Checks `bytes` as the next record and applies it.
+    ///
+    /// # Errors
+    /// The first [`ReplayError`]; the replay is then unchanged.
+    pub fn apply(&mut self, bytes: &[u8]) -> Result<Replayed, ReplayError> {
+        let index = self.size();
+        let record =
+            Record::decode_exact(bytes).map_err(|error| ReplayError::Decode { index, error })?;
+        self.check_header(&record, index)?;
+        self.check_author(&record, index)?;
+        let next_state = match record.body.certificate_code() {
+            Some(code) => Some((
+                code.clone(),
+                transition(self.states.get(code), &record, &self.calendars)
+                    .map_err(|error| ReplayError::Rule { index, error })?,
+            )),
+            None => None,
+        };
+        self.apply_registry(&record, index)?;
+        let hash = leaf_hash_of(bytes);
+        let tree_nodes = self.frontier.append(hash)?;
+        if let Some((code, state)) = next_state {
+            self.states.insert(code, state);
+        }
+        self.last_hash = hash;
+        self.last_time = record.header.time;
+        Ok(Replayed {
+            record,
+            hash,
+            tree_nodes,
+        })
+    }
+
+    fn check_header(&self, record: &Record, index: u64) -> Result<(), ReplayError> {
+        let header = &record.header;
+        if header.origin != self.origin {
+            return Err(ReplayError::Origin {
+                index,
+                found: header.origin.clone(),
+                expected: self.origin.clone(),
+            });
+        }
+        if header.index != index {
+            return Err(ReplayError::Index {
+                expected: index,
+                found: header.index,
+            });
+        }
+        if header.prev_hash != self.last_hash {
+            return Err(ReplayError::Chain(index));
+        }
+        if header.time < self.last_time {
+            return Err(ReplayError::Time {
+                index,
+                time: header.time,
+                previous: self.last_time,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_author(&self, record: &Record, index: u64) -> Result<(), ReplayError> {
+        let author = record.header.author;
+        let allowed = if record.body.is_evidence() {
+            self.submitters.contains_key(&author)
+        } else {
+            author == self.agency_key
+        };
+        if !allowed {
+            let who = if record.body.is_evidence() {
+                "a registered evidence service"
+            } else {
+                "the agency key in force"
+            };
+            return Err(ReplayError::Author {
+                index,
+                reason: format!("signed by {author}, not by {who}"),
+            });
+        }
+        record
+            .verify_signature()
+            .map_err(|_| ReplayError::Signature(index))
+    }
+
+    fn apply_registry(&mut self, record: &Record, index: u64) -> Result<(), ReplayError> {
+        let registry = |reason: String| ReplayError::Registry { index, reason };
+        match &record.body {
+            Body::SubmitterAdded(added) => {
+                if self.submitters.contains_key(&added.key) {
+                    return Err(registry(format!("{} is already a submitter", added.key)));
+                }
+                self.submitters.insert(added.key, added.name.clone());
+            }
+            Body::SubmitterRemoved(removed) => {
+                if self.submitters.remove(&removed.key).is_none() {
+                    return Err(registry(format!("{} is not a submitter", removed.key)));
+                }
+            }
+            Body::Calendar(calendar) => {
+                self.calendars
+                    .insert(calendar.clone())
+                    .map_err(|e| registry(e.to_string()))?;
+            }
+            Body::KeyRotation(rotation) => self.agency_key = rotation.new_key,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The status-map root over the given codes' current states (all codes when `codes` is
+    /// `None`): what a checkpoint of this size must carry.
+    ///
+    /// # Errors
+    /// [`ReplayError::Map`] if the map cannot be built.
+    pub fn map_root(&self, codes: Option<&BTreeSet<CertificateCode>>) -> Result<Hash, ReplayError> {
+        let mut updates: Vec<(Hash, Option<Hash>)> = self
+            .states
+            .iter()
+            .filter(|(code, _)| codes.is_none_or(|set| set.contains(*code)))
+            .map(|(code, state)| {
+                (
+                    map::map_key(code.as_str().as_bytes()),
+                    Some(state.map_value_hash()),
+                )
+            })
+            .collect();
+        updates.sort_by(|a, b| a.0.cmp(&b.0));
+        let store = MemoryMapStore::new();
+        Ok(map::apply(&store, map::EMPTY_HASH, &updates)?.new_root)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{self, Ledger, at};
+
+    fn replay_all(records: &[Record]) -> Result<LogReplay, ReplayError> {
+        let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key());
+        for r in records {
+            replay.apply(&r.encode())?;
+        }
+        Ok(replay)
+    }
+
+    fn ledger() -> Ledger {
+        let mut l = Ledger::default();
+        for year in [2026, 2027] {
+            let calendar = crate::calendar::WorkCalendar::new(year, vec![], vec![]).unwrap();
+            l.apply("2026-11-20", Body::Calendar(calendar)).unwrap();
+        }
+        l.apply(
+            "2026-11-20",
+            Body::SubmitterAdded(crate::record::SubmitterAdded {
+                key: testing::submitter_key().public_key(),
+                name: "存证".into(),
+                credit_code: crate::code::CreditCode::parse(testing::CREDIT_CODE).unwrap(),
+            }),
+        )
+        .unwrap();
+        l.evidence(at("2026-11-20", 11), crate::sha256(b"1"));
+        let code = testing::code(2026, 1);
+        l.apply(
+            "2026-11-23",
+            Body::NoticePublished(crate::record::Notice {
+                code: code.clone(),
+                registration_type: crate::record::RegistrationType::First,
+                content: testing::content(code.kind(), None),
+                ends_on: testing::parse_date("2026-12-04"),
+            }),
+        )
+        .unwrap();
+        l
+    }
+
+    #[test]
+    fn replay_rebuilds_root_and_states() {
+        let l = ledger();
+        let replay = replay_all(&l.log.records).unwrap();
+        assert_eq!(replay.root(), l.tree.root());
+        assert_eq!(replay.size(), 5);
+        assert_eq!(replay.map_root(None).unwrap(), l.map.root());
+        assert_eq!(replay.states(), &l.states);
+    }
+
+    #[test]
+    fn replay_names_the_first_bad_record() {
+        let l = ledger();
+        let mut records = l.log.records.clone();
+        records[3].header.prev_hash = Hash::ZERO;
+        assert_eq!(replay_all(&records).unwrap_err(), ReplayError::Chain(3));
+
+        let mut records = l.log.records.clone();
+        records[4].header.time -= 1;
+        assert_eq!(replay_all(&records).unwrap_err(), ReplayError::Signature(4));
+
+        let mut records = l.log.records.clone();
+        records.swap(3, 4);
+        assert!(matches!(
+            replay_all(&records).unwrap_err(),
+            ReplayError::Index {
+                expected: 3,
+                found: 4
+            }
+        ));
+    }
+
+    #[test]
+    fn evidence_needs_a_registered_service() {
+        let mut l = Ledger::default();
+        l.evidence(at("2026-11-20", 11), crate::sha256(b"1"));
+        assert!(matches!(
+            replay_all(&l.log.records).unwrap_err(),
+            ReplayError::Author { index: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn forbidden_transition_is_caught() {
+        let mut l = ledger();
+        // Forge an issuance the rules forbid (before the notice ends), signed by the real key.
+        let code = testing::code(2026, 1);
+        let record = l.log.agency(
+            at("2026-11-24", 10),
+            Body::Issued(crate::record::Issued {
+                code,
+                valid_from: testing::parse_date("2026-11-24"),
+                valid_until: testing::parse_date("2029-11-24"),
+            }),
+        );
+        assert!(matches!(
+            replay_all(&l.log.records).unwrap_err(),
+            ReplayError::Rule { index, .. } if index == record.header.index
+        ));
+    }
+}
