@@ -1,5 +1,5 @@
 //! The verifiable status map: a sparse Merkle tree from certificate code to the hash of the
-//! certificate's current state (docs/format/map.md).
+//! certificate's current state (docs/format.md#status-map).
 //!
 //! Keys are 256-bit paths ([`map_key`]); the tree stores one 32-byte value hash per key
 //! ([`map_value_hash`]). This module knows nothing about certificates: the caller encodes a state
@@ -57,11 +57,11 @@ pub const KEY_BITS: usize = 256;
 /// Hash of an empty subtree: 32 zero bytes.
 pub const EMPTY_HASH: Hash = Hash::ZERO;
 
-/// Prefix of a leaf hash (docs/format/map.md#hashing). Distinct from every `hash::domain` string
+/// Prefix of a leaf hash (docs/format.md#hashing). Distinct from every `hash::domain` string
 /// and from the RFC 6962 one-byte prefixes, so a map node can never pass for a log node.
 pub const LEAF_DOMAIN: &[u8] = b"registration-ledger/map-leaf/v1\0";
 
-/// Prefix of an internal-node hash (docs/format/map.md#hashing).
+/// Prefix of an internal-node hash (docs/format.md#hashing).
 pub const INTERNAL_DOMAIN: &[u8] = b"registration-ledger/map-node/v1\0";
 
 /// The map key of a certificate code: SHA-256(`domain::MAP_KEY` || code bytes).

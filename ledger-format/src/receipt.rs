@@ -1,8 +1,12 @@
-//! Evidence receipts: proof that an evidence service's hash is in a log (docs/format.md#receipt).
+//! Evidence receipts (docs/format.md#receipt): proof that an evidence service anchored a SHA-256 hash
+//! in an agency's log, checkable offline.
 //!
-//! A receipt is the evidence record itself, its RFC 6962 inclusion proof, and a compact cosigned
-//! checkpoint of a tree that contains it. Anyone holding the receipt and a trust policy can check,
-//! offline, that the service anchored exactly this hash at this index and time.
+//! A receipt is the evidence record, its RFC 6962 inclusion proof, and a compact cosigned
+//! checkpoint of the log. [`verify_receipt`] checks, in this order: the checkpoint against the
+//! trust policy (log signature and key window, witness quorum, age: exactly the bundle's steps,
+//! [`ledger_format::bundle::verify_checkpoint`]), that the record is evidence of exactly the hash
+//! asked about, that it belongs to the checkpoint's log, that the submitter's signature verifies,
+//! and that the inclusion proof places the record at its own index in the checkpoint's tree.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,21 +18,22 @@ use crate::keys::PublicKey;
 use crate::merkle::InclusionProof;
 use crate::record::{Body, Record};
 
-/// Receipt format version.
+/// The receipt format version this library writes and reads.
 pub const RECEIPT_VERSION: u8 = 1;
-/// Largest encoded receipt accepted.
-const MAX_RECEIPT_LEN: usize = 32 * 1024;
 
-/// Proof that a hash was anchored.
+/// Largest encoded receipt: a record (64 KiB at most), a proof (a few KiB) and a checkpoint.
+pub const MAX_RECEIPT_LEN: usize = 96 * 1024;
+
+/// An evidence record with its inclusion proof and the checkpoint the proof leads to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceReceipt {
     /// Always [`RECEIPT_VERSION`].
     pub version: u8,
-    /// The evidence record.
+    /// The evidence record, as sequenced and stored by the agency's log.
     pub record: Record,
-    /// Its inclusion proof; `tree_size` is the checkpoint's size.
+    /// The record's inclusion proof: `leaf_index` = record index, `tree_size` = checkpoint size.
     pub proof: InclusionProof,
-    /// A signed (and cosigned) checkpoint of a tree containing the record.
+    /// The log's cosigned checkpoint, in the compact form of the offline bundle.
     pub checkpoint: CompactCheckpoint,
 }
 
@@ -46,129 +51,114 @@ impl Canonical for EvidenceReceipt {
 }
 
 /// What a verified receipt proves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReceiptInfo {
-    /// The log's origin.
+    /// The log the hash is anchored in.
     pub origin: String,
-    /// Index of the evidence record.
+    /// The record's index in that log.
     pub index: u64,
-    /// When the agency sequenced it (Unix seconds).
+    /// When the agency sequenced it, Unix seconds.
     pub time: i64,
-    /// The evidence service that signed it.
+    /// The evidence service that submitted it (its Ed25519 key). The agency sequenced the record,
+    /// which it does only for submitters it has admitted; the verifier decides whether it knows
+    /// this service.
     pub submitter: PublicKey,
-    /// The witnessed time of the checkpoint that includes it.
+    /// The witnessed time of the checkpoint that proves the inclusion.
     pub as_of: i64,
 }
 
-/// Why a receipt does not prove what it claims.
+/// Why a receipt does not prove its hash.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReceiptError {
-    /// The receipt is for another hash, or is not an evidence record.
-    #[error("the receipt is not for hash {0}")]
-    WrongHash(Hash),
-    /// The service's signature does not verify.
-    #[error("the evidence signature does not verify")]
-    BadSignature,
-    /// The inclusion proof does not lead to the checkpoint's root.
-    #[error("inclusion proof: {0}")]
-    Proof(String),
-    /// The checkpoint is not trusted, is stale, or was tampered with.
-    #[error("checkpoint: {0:?}")]
-    Checkpoint(VerdictKind),
+    /// The bytes are not a receipt.
+    #[error("malformed receipt: {0}")]
+    Malformed(String),
+    /// The checkpoint is not signed by a trusted log key in force, or the witness quorum is not met.
+    #[error("untrusted checkpoint: {0}")]
+    Untrusted(String),
+    /// The checkpoint is older than the policy accepts.
+    #[error("stale checkpoint: witnessed {age_seconds} s before the verification time")]
+    Stale {
+        /// Age of the witnessed checkpoint, in seconds.
+        age_seconds: i64,
+    },
+    /// The record is not an evidence record.
+    #[error("the record is a {0} record, not evidence")]
+    NotEvidence(&'static str),
+    /// The record anchors another hash.
+    #[error("the receipt is for hash {found}, not {expected}")]
+    WrongHash {
+        /// The hash asked about.
+        expected: Hash,
+        /// The hash in the record.
+        found: Hash,
+    },
+    /// A signature, proof or field does not check out.
+    #[error("tampered receipt: {0}")]
+    Tampered(String),
 }
 
-/// Verifies that `receipt` proves `hash` was anchored, against `policy` at Unix time `at`.
+/// Checks that `receipt` proves that `hash` was anchored in a log `policy` trusts, at Unix time `at`.
 ///
 /// # Errors
-/// The first [`ReceiptError`] found.
+/// The first check that fails, as a [`ReceiptError`].
 pub fn verify_receipt(
     hash: &Hash,
     receipt: &EvidenceReceipt,
     policy: &TrustPolicy,
     at: i64,
 ) -> Result<ReceiptInfo, ReceiptError> {
+    let (signed, as_of) =
+        verify_checkpoint(&receipt.checkpoint, policy, at).map_err(from_verdict)?;
+    let checkpoint = signed.checkpoint();
     let record = &receipt.record;
-    match &record.body {
-        Body::Evidence(e) if &e.hash == hash => {}
-        _ => return Err(ReceiptError::WrongHash(*hash)),
+    let found = match &record.body {
+        Body::Evidence(evidence) => evidence.hash,
+        other => return Err(ReceiptError::NotEvidence(other.kind_name())),
+    };
+    if found != *hash {
+        return Err(ReceiptError::WrongHash {
+            expected: *hash,
+            found,
+        });
+    }
+    let header = &record.header;
+    if header.origin != checkpoint.origin {
+        return Err(ReceiptError::Tampered(format!(
+            "the record is from log {}, the checkpoint from {}",
+            header.origin, checkpoint.origin
+        )));
     }
     record
         .verify_signature()
-        .map_err(|_| ReceiptError::BadSignature)?;
-    let (signed, as_of) =
-        verify_checkpoint(&receipt.checkpoint, policy, at).map_err(ReceiptError::Checkpoint)?;
-    let checkpoint = signed.checkpoint();
-    if record.header.origin != checkpoint.origin
-        || receipt.proof.leaf_index != record.header.index
-        || receipt.proof.tree_size != checkpoint.size
-    {
-        return Err(ReceiptError::Proof(
-            "proof is for another log, position or tree".into(),
+        .map_err(|e| ReceiptError::Tampered(format!("submitter signature: {e}")))?;
+    if receipt.proof.leaf_index != header.index || receipt.proof.tree_size != checkpoint.size {
+        return Err(ReceiptError::Tampered(
+            "the proof is for another position or tree".into(),
         ));
     }
     receipt
         .proof
         .verify(&record.hash(), &checkpoint.root)
-        .map_err(|e| ReceiptError::Proof(e.to_string()))?;
+        .map_err(|e| ReceiptError::Tampered(format!("inclusion proof: {e}")))?;
     Ok(ReceiptInfo {
-        origin: checkpoint.origin.clone(),
-        index: record.header.index,
-        time: record.header.time,
-        submitter: record.header.author,
+        origin: header.origin.clone(),
+        index: header.index,
+        time: header.time,
+        submitter: header.author,
         as_of,
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::{Ledger, at};
-
-    fn receipt(l: &Ledger, index: u64, witnesses: u8) -> EvidenceReceipt {
-        let signed = l.checkpoint(at("2026-11-24", 9), witnesses);
-        let policy = l.policy(witnesses, 0);
-        let keys: Vec<_> = policy
-            .logs
-            .iter()
-            .map(|t| t.key.clone())
-            .chain(policy.witnesses.iter().cloned())
-            .collect();
-        EvidenceReceipt {
-            version: RECEIPT_VERSION,
-            record: l.log.records[index as usize].clone(),
-            proof: crate::merkle::inclusion_proof(index, l.tree.size(), &l.tree).unwrap(),
-            checkpoint: CompactCheckpoint::from_signed(&signed, &keys).unwrap(),
-        }
-    }
-
-    #[test]
-    fn receipt_proves_the_hash() {
-        let mut l = Ledger::default();
-        let hashes: Vec<Hash> = (0..5u8).map(|n| crate::sha256(&[n])).collect();
-        for h in &hashes {
-            l.evidence(at("2026-11-23", 10), *h);
-        }
-        let policy = l.policy(2, 2);
-        let r = receipt(&l, 3, 2);
-        let bytes = r.encode();
-        assert_eq!(EvidenceReceipt::decode_exact(&bytes), Ok(r.clone()));
-        let info = verify_receipt(&hashes[3], &r, &policy, at("2026-11-24", 10)).unwrap();
-        assert_eq!(info.index, 3);
-        assert_eq!(info.submitter, crate::testing::submitter_key().public_key());
-        assert_eq!(
-            verify_receipt(&hashes[2], &r, &policy, at("2026-11-24", 10)),
-            Err(ReceiptError::WrongHash(hashes[2]))
-        );
-        let mut moved = r.clone();
-        moved.proof = crate::merkle::inclusion_proof(2, l.tree.size(), &l.tree).unwrap();
-        assert!(matches!(
-            verify_receipt(&hashes[3], &moved, &policy, at("2026-11-24", 10)),
-            Err(ReceiptError::Proof(_))
-        ));
-        assert!(matches!(
-            verify_receipt(&hashes[3], &r, &l.policy(2, 3), at("2026-11-24", 10)),
-            Err(ReceiptError::Checkpoint(VerdictKind::Untrusted(_)))
-        ));
+fn from_verdict(kind: VerdictKind) -> ReceiptError {
+    match kind {
+        VerdictKind::Stale { age_seconds } => ReceiptError::Stale { age_seconds },
+        VerdictKind::Untrusted(reason) => ReceiptError::Untrusted(reason),
+        VerdictKind::Tampered(reason) => ReceiptError::Tampered(reason),
+        other => ReceiptError::Tampered(format!("checkpoint: {}", other.name())),
     }
 }
+
+#[cfg(test)]
+mod tests;

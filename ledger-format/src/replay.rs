@@ -260,9 +260,9 @@ impl LogReplay {
                 self.submitters.insert(added.key, added.name.clone());
             }
             Body::SubmitterRemoved(removed) => {
-                if self.submitters.remove(&removed.key).is_none() {
-                    return Err(registry(format!("{} is not a submitter", removed.key)));
-                }
+                self.submitters
+                    .remove(&removed.key)
+                    .ok_or_else(|| registry(format!("{} is not a submitter", removed.key)))?;
             }
             Body::Calendar(calendar) => {
                 self.calendars
@@ -292,7 +292,7 @@ impl LogReplay {
                 )
             })
             .collect();
-        updates.sort_by(|a, b| a.0.cmp(&b.0));
+        updates.sort_by_key(|u| u.0);
         let store = MemoryMapStore::new();
         Ok(map::apply(&store, map::EMPTY_HASH, &updates)?.new_root)
     }

@@ -1,4 +1,4 @@
-//! Map nodes and their positions, with their store encodings (docs/format/map.md#store).
+//! Map nodes and their positions, with their store encodings (docs/format.md#store).
 
 use serde::{Deserialize, Serialize};
 

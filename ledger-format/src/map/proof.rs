@@ -1,4 +1,4 @@
-//! Compact membership and non-membership proofs (docs/format/map.md#proofs).
+//! Compact membership and non-membership proofs (docs/format.md#proofs).
 
 use serde::{Deserialize, Serialize};
 

@@ -406,7 +406,7 @@ fn proof_sizes_for_a_hundred_thousand_keys() {
     assert!(max < 1_000);
 }
 
-/// The worked example of docs/format/map.md#example: if this test changes, so must the document.
+/// The worked example of docs/format.md#example: if this test changes, so must the document.
 #[test]
 fn worked_example() {
     let hex = crate::encoding::to_hex;

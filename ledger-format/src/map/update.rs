@@ -1,4 +1,4 @@
-//! Batch updates: one pass down the tree for a sorted batch (docs/format/map.md#updates).
+//! Batch updates: one pass down the tree for a sorted batch (docs/format.md#updates).
 //!
 //! Only the paths of the updated keys are read, so a batch of k updates over n keys reads and
 //! writes O(k log n) nodes. Below an internal node the batch splits on the next key bit; where a

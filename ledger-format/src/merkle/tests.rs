@@ -582,7 +582,7 @@ proptest! {
     }
 }
 
-/// The worked example of docs/format/merkle.md: leaf 2 of the 8-leaf tree of the RFC 6962 vectors.
+/// The worked example of docs/format.md#merkle-tree: leaf 2 of the 8-leaf tree of the RFC 6962 vectors.
 #[test]
 fn spec_worked_example() {
     let inputs = [

@@ -1,0 +1,183 @@
+//! Tools for evidence services: hashing a file, and signing submissions of hashes to a log.
+//!
+//! A submission for `hash` to the log `origin` is the Ed25519 signature over
+//! [`ledger_format::record::evidence_message`]`(origin, hash)`: exactly the signature the evidence
+//! record carries once the agency sequences it, so the record proves who submitted the hash.
+
+use std::io::Read;
+
+use ledger_format::checkpoint::NoteSigningKey;
+use ledger_format::record::{evidence_message, validate_origin};
+use ledger_format::{Hash, SigningKey};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Read buffer for hashing files: large enough to keep the disk busy, small enough for any machine.
+const HASH_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Why a key file or a submission could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvidenceError {
+    /// Reading the input failed.
+    #[error("reading: {0}")]
+    Io(#[from] std::io::Error),
+    /// The key file is neither a signer key (`PRIVATE+KEY+...`) nor 64 hex digits of seed.
+    #[error("the key file is neither a PRIVATE+KEY+ signer key nor a 64-hex-digit seed")]
+    KeyFile,
+    /// A hash is not 64 hex digits.
+    #[error("hash {0:?} is not 64 hex digits")]
+    Hash(String),
+    /// The origin is not a valid log origin.
+    #[error("invalid log origin {0:?}")]
+    Origin(String),
+}
+
+/// SHA-256 of everything `reader` yields, read in chunks.
+///
+/// # Errors
+/// [`EvidenceError::Io`].
+pub fn hash_reader(mut reader: impl Read) -> Result<Hash, EvidenceError> {
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; HASH_BUFFER_BYTES];
+    loop {
+        let n = reader.read(&mut buffer)?;
+        if n == 0 {
+            return Ok(Hash(hasher.finalize().into()));
+        }
+        hasher.update(buffer.get(..n).unwrap_or_default());
+    }
+}
+
+/// Reads an evidence service's signing key: a note signer key (`PRIVATE+KEY+name+id+base64`, the
+/// form the node's key files use) or the 32-byte Ed25519 seed in hex.
+///
+/// # Errors
+/// [`EvidenceError::KeyFile`].
+pub fn parse_signing_key(text: &str) -> Result<SigningKey, EvidenceError> {
+    let text = text.trim();
+    if text.starts_with("PRIVATE+KEY+") {
+        return NoteSigningKey::parse(text)
+            .map(|k| k.signing_key().clone())
+            .map_err(|_| EvidenceError::KeyFile);
+    }
+    let seed: [u8; 32] = hex::decode(text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(EvidenceError::KeyFile)?;
+    Ok(SigningKey::from_seed(&seed))
+}
+
+/// Parses a hash given as 64 hex digits.
+///
+/// # Errors
+/// [`EvidenceError::Hash`].
+pub fn parse_hash(text: &str) -> Result<Hash, EvidenceError> {
+    Hash::from_hex(text.trim()).map_err(|_| EvidenceError::Hash(text.to_owned()))
+}
+
+/// A batch of signed hashes for one log, as JSON for the node's submission API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Submission {
+    /// The log the hashes are for (part of every signed message).
+    pub origin: String,
+    /// The evidence service's Ed25519 public key, hex.
+    pub submitter: String,
+    /// One entry per hash, in the order given.
+    pub entries: Vec<SubmissionEntry>,
+}
+
+/// One signed hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SubmissionEntry {
+    /// The SHA-256 hash, hex.
+    pub hash: String,
+    /// Ed25519 signature over `evidence_message(origin, hash)`, hex (64 bytes).
+    pub signature: String,
+}
+
+/// Signs each of `hashes` for the log `origin` with `key`.
+///
+/// # Errors
+/// [`EvidenceError::Origin`] when `origin` is not a valid log origin.
+pub fn sign_submission(
+    key: &SigningKey,
+    origin: &str,
+    hashes: &[Hash],
+) -> Result<Submission, EvidenceError> {
+    validate_origin(origin).map_err(|_| EvidenceError::Origin(origin.to_owned()))?;
+    let entries = hashes
+        .iter()
+        .map(|hash| SubmissionEntry {
+            hash: hash.to_hex(),
+            signature: hex::encode(key.sign(&evidence_message(origin, hash)).0),
+        })
+        .collect();
+    Ok(Submission {
+        origin: origin.to_owned(),
+        submitter: key.public_key().to_hex(),
+        entries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledger_format::Signature;
+    use ledger_format::checkpoint::SignatureType;
+    use ledger_format::testing;
+
+    #[test]
+    fn hashes_in_chunks() {
+        let data = vec![7u8; 3 * HASH_BUFFER_BYTES + 5];
+        assert_eq!(
+            hash_reader(&data[..]).unwrap(),
+            ledger_format::sha256(&data)
+        );
+        assert_eq!(hash_reader(&b""[..]).unwrap(), ledger_format::sha256(b""));
+    }
+
+    #[test]
+    fn key_files() {
+        let key = testing::submitter_key();
+        let hex_seed = hex::encode(key.seed());
+        assert_eq!(
+            parse_signing_key(&format!("{hex_seed}\n"))
+                .unwrap()
+                .public_key(),
+            key.public_key()
+        );
+        let note =
+            NoteSigningKey::new("evidence.example", SignatureType::Ed25519, key.clone()).unwrap();
+        let parsed = parse_signing_key(&note.to_secret_text()).unwrap();
+        assert_eq!(parsed.public_key(), key.public_key());
+        assert!(matches!(
+            parse_signing_key("PRIVATE+KEY+x"),
+            Err(EvidenceError::KeyFile)
+        ));
+        assert!(matches!(
+            parse_signing_key("abcd"),
+            Err(EvidenceError::KeyFile)
+        ));
+    }
+
+    #[test]
+    fn submissions_verify_as_evidence_records() {
+        let key = testing::submitter_key();
+        let hash = ledger_format::sha256(b"snapshot");
+        let submission = sign_submission(&key, testing::ORIGIN, &[hash]).unwrap();
+        assert_eq!(submission.submitter, key.public_key().to_hex());
+        let entry = &submission.entries[0];
+        let signature = Signature(hex::decode(&entry.signature).unwrap().try_into().unwrap());
+        // The record the agency builds from this submission carries a valid signature.
+        let mut log = testing::LogBuilder::default();
+        let header = log.next_header(0, key.public_key());
+        let record = ledger_format::record::Record::evidence(header, hash, signature);
+        assert_eq!(record.verify_signature(), Ok(()));
+        log.records.push(record);
+        assert!(matches!(
+            sign_submission(&key, "bad origin", &[hash]),
+            Err(EvidenceError::Origin(_))
+        ));
+    }
+}

@@ -1,0 +1,464 @@
+//! `ledger-client`: verify registration certificates and evidence receipts offline.
+//! Exit codes: client/README.md#exit-codes. The logic lives in the `ledger_client` library.
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ledger_client::report::{self, EXIT_USAGE, Lang};
+use ledger_client::{Verdict, codes, disclosure, evidence, policy, receipt};
+use ledger_format::Canonical;
+use ledger_format::bundle::Bundle;
+use ledger_format::date::Date;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ledger-client",
+    version,
+    about = "Verify registration certificates and evidence receipts offline"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Verify a certificate bundle (a file, or a QR code image with --qr).
+    Verify(VerifyArgs),
+    /// Check the form of a certificate code (exit 0 valid, 1 invalid).
+    CheckCode(CodeArgs),
+    /// Check the form of a unified social credit code (exit 0 valid, 1 invalid).
+    CheckCreditCode(CodeArgs),
+    /// Check a disclosed field value and salt against the certificate's commitment.
+    CheckField(FieldArgs),
+    /// Download a certificate's bundle from a node and verify it (the node is not trusted).
+    #[cfg(feature = "fetch")]
+    Fetch(FetchArgs),
+    /// Evidence services: hash files, sign submissions, verify receipts.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// Render a bundle as a QR code PNG.
+    #[cfg(feature = "qr")]
+    Qr(QrArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(lang: LangArg) -> Lang {
+        match lang {
+            LangArg::Zh => Lang::Zh,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Verify as of noon China Standard Time on this date (YYYY-MM-DD); default: now.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    at: Option<String>,
+    /// Print JSON for a bank's system instead of the text report.
+    #[arg(long)]
+    json: bool,
+    /// Language of the text report.
+    #[arg(long, value_enum, default_value = "zh")]
+    lang: LangArg,
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// The bundle file.
+    #[arg(required_unless_present = "qr", conflicts_with = "qr")]
+    bundle: Option<PathBuf>,
+    /// Read the bundle from a QR code in this PNG image instead.
+    #[arg(long, value_name = "PNG")]
+    qr: Option<PathBuf>,
+    /// The trust policy file (client/POLICY.md).
+    #[arg(long)]
+    policy: PathBuf,
+    /// The certificate code printed on the certificate: a bundle for another code is tampered.
+    #[arg(long)]
+    code: Option<String>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+struct CodeArgs {
+    /// The code.
+    code: String,
+    /// Language of the explanation.
+    #[arg(long, value_enum, default_value = "zh")]
+    lang: LangArg,
+}
+
+#[derive(Debug, Args)]
+struct FieldArgs {
+    /// A bundle with records: the commitment is taken from its approved content.
+    #[arg(required_unless_present = "commitment", conflicts_with = "commitment")]
+    bundle: Option<PathBuf>,
+    /// The field commitment (64 hex digits) instead of a bundle.
+    #[arg(long)]
+    commitment: Option<String>,
+    /// The trust policy file, to verify the bundle.
+    #[arg(long, required_unless_present = "commitment")]
+    policy: Option<PathBuf>,
+    /// The field, e.g. industry, geographic-coverage, structure-and-scale.
+    #[arg(long)]
+    field: String,
+    /// The value the registrant discloses.
+    #[arg(long)]
+    value: String,
+    /// The 32-byte salt the registrant discloses, in hex.
+    #[arg(long)]
+    salt: String,
+    /// Verify the bundle as of noon CST on this date; default: now.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    at: Option<String>,
+}
+
+#[cfg(feature = "fetch")]
+#[derive(Debug, Args)]
+struct FetchArgs {
+    /// The certificate code.
+    code: String,
+    /// The node's base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    node: String,
+    /// The trust policy file.
+    #[arg(long)]
+    policy: PathBuf,
+    /// Also save the downloaded bundle here (whatever the verdict).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Print the SHA-256 of a file, in hex.
+    Hash {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Print the submission JSON: each hash signed for the log ORIGIN.
+    Sign {
+        /// The evidence service's key file (PRIVATE+KEY+... or a hex seed).
+        #[arg(long)]
+        key: PathBuf,
+        /// The log's origin, e.g. ledger.yuxi.example/2026.
+        #[arg(long)]
+        origin: String,
+        /// SHA-256 hashes in hex.
+        #[arg(required = true)]
+        hashes: Vec<String>,
+    },
+    /// Verify an evidence receipt (BCS or JSON) for a hash.
+    Verify {
+        /// The hash the receipt must prove.
+        #[arg(long)]
+        hash: String,
+        /// The receipt file.
+        #[arg(long)]
+        receipt: PathBuf,
+        /// The trust policy file.
+        #[arg(long)]
+        policy: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+}
+
+#[cfg(feature = "qr")]
+#[derive(Debug, Args)]
+struct QrArgs {
+    /// The bundle file (without records, to fit).
+    bundle: PathBuf,
+    /// The PNG to write.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Error correction level.
+    #[arg(long, value_enum, default_value = "m")]
+    level: LevelArg,
+}
+
+#[cfg(feature = "qr")]
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LevelArg {
+    L,
+    M,
+    Q,
+    H,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<u8> {
+    match command {
+        Command::Verify(args) => verify(args),
+        Command::CheckCode(args) => Ok(check_code(&args, false)),
+        Command::CheckCreditCode(args) => Ok(check_code(&args, true)),
+        Command::CheckField(args) => check_field(args),
+        #[cfg(feature = "fetch")]
+        Command::Fetch(args) => fetch(args),
+        Command::Evidence(command) => run_evidence(command),
+        #[cfg(feature = "qr")]
+        Command::Qr(args) => qr(args),
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+fn load_policy(path: &Path) -> Result<ledger_client::TrustPolicy> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading policy {}", path.display()))?;
+    policy::parse_policy(&text).with_context(|| format!("policy {}", path.display()))
+}
+
+/// Noon CST of `--at`, or now.
+fn verification_time(at: Option<&str>) -> Result<i64> {
+    match at {
+        Some(text) => {
+            let date: Date = text.parse().with_context(|| format!("--at {text}"))?;
+            Ok(ledger_client::noon_cst(date))
+        }
+        None => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .context("system clock before 1970")?;
+            i64::try_from(now.as_secs()).context("system clock out of range")
+        }
+    }
+}
+
+fn print_verdict(verdict: &Verdict, args: &ReportArgs) -> Result<u8> {
+    if args.json {
+        let json = serde_json::to_string_pretty(&report::json_report(verdict))?;
+        println!("{json}");
+    } else {
+        print!("{}", report::text_report(verdict, args.lang.into()));
+    }
+    Ok(report::exit_code(&verdict.kind))
+}
+
+fn verify_and_print(
+    bytes: &[u8],
+    policy_path: &Path,
+    code: Option<&str>,
+    args: &ReportArgs,
+) -> Result<u8> {
+    let policy = load_policy(policy_path)?;
+    let at = verification_time(args.at.as_deref())?;
+    let verdict = match code {
+        Some(text) => {
+            let code = codes::check_certificate_code(text)
+                .map_err(|e| anyhow::anyhow!(codes::explain(&e, args.lang.into())))
+                .with_context(|| format!("certificate code {text}"))?;
+            ledger_client::verify_for_code(bytes, &policy, at, &code)
+        }
+        None => ledger_client::verify(bytes, &policy, at),
+    };
+    print_verdict(&verdict, args)
+}
+
+fn verify(args: VerifyArgs) -> Result<u8> {
+    let bytes = match (&args.bundle, &args.qr) {
+        (Some(path), _) => read(path)?,
+        (None, Some(png)) => read_qr(png)?,
+        (None, None) => bail!("give a bundle file or --qr PNG"),
+    };
+    verify_and_print(&bytes, &args.policy, args.code.as_deref(), &args.report)
+}
+
+#[cfg(feature = "qr")]
+fn read_qr(png: &Path) -> Result<Vec<u8>> {
+    ledger_client::qr::decode_png(&read(png)?)
+        .with_context(|| format!("QR code in {}", png.display()))
+}
+
+#[cfg(not(feature = "qr"))]
+fn read_qr(_png: &Path) -> Result<Vec<u8>> {
+    bail!("this ledger-client was built without the `qr` feature")
+}
+
+fn check_code(args: &CodeArgs, credit: bool) -> u8 {
+    let lang = args.lang.into();
+    let outcome = if credit {
+        codes::check_credit_code(&args.code).map(|c| codes::describe_credit_code(&c, lang))
+    } else {
+        codes::check_certificate_code(&args.code)
+            .map(|c| codes::describe_certificate_code(&c, lang))
+    };
+    match outcome {
+        Ok(description) => {
+            println!("{}: {description}", args.code.trim());
+            0
+        }
+        Err(e) => {
+            println!("{}: {}", args.code.trim(), codes::explain(&e, lang));
+            1
+        }
+    }
+}
+
+fn check_field(args: FieldArgs) -> Result<u8> {
+    let field = disclosure::parse_field(&args.field)
+        .with_context(|| format!("fields: {}", field_names()))?;
+    let salt = disclosure::parse_salt(&args.salt)?;
+    let outcome = match (&args.commitment, &args.bundle, &args.policy) {
+        (Some(hex), _, _) => {
+            let commitment = evidence::parse_hash(hex).context("--commitment")?;
+            disclosure::check_field(
+                disclosure::Committed::Commitment(&commitment),
+                field,
+                &args.value,
+                &salt,
+            )
+        }
+        (None, Some(path), Some(policy_path)) => {
+            let bytes = read(path)?;
+            let policy = load_policy(policy_path)?;
+            let verdict =
+                ledger_client::verify(&bytes, &policy, verification_time(args.at.as_deref())?);
+            if verdict.as_of.is_none() {
+                print!("{}", report::text_report(&verdict, Lang::En));
+                return Ok(report::exit_code(&verdict.kind));
+            }
+            let bundle = Bundle::decode_exact(&bytes)?;
+            let content = disclosure::approved_content(&bundle)?;
+            disclosure::check_field(
+                disclosure::Committed::Content(content),
+                field,
+                &args.value,
+                &salt,
+            )
+        }
+        _ => bail!("give a bundle and --policy, or --commitment"),
+    };
+    match outcome {
+        Ok(()) => {
+            println!(
+                "match: the value and salt open the commitment to {}",
+                args.field
+            );
+            Ok(0)
+        }
+        Err(e @ disclosure::DisclosureError::Mismatch(_)) => {
+            println!("mismatch: {e}");
+            Ok(1)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn field_names() -> String {
+    disclosure::FIELD_NAMES.map(|(name, _)| name).join(", ")
+}
+
+#[cfg(feature = "fetch")]
+fn fetch(args: FetchArgs) -> Result<u8> {
+    let code = codes::check_certificate_code(&args.code)
+        .map_err(|e| anyhow::anyhow!(codes::explain(&e, args.report.lang.into())))
+        .with_context(|| format!("certificate code {}", args.code))?;
+    let bytes = ledger_client::fetch::fetch_bundle(&args.node, &code)?;
+    if let Some(path) = &args.output {
+        std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    verify_and_print(&bytes, &args.policy, Some(code.as_str()), &args.report)
+}
+
+fn run_evidence(command: EvidenceCommand) -> Result<u8> {
+    match command {
+        EvidenceCommand::Hash { file } => {
+            let reader = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            println!("{}", evidence::hash_reader(reader)?);
+            Ok(0)
+        }
+        EvidenceCommand::Sign {
+            key,
+            origin,
+            hashes,
+        } => {
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("reading key {}", key.display()))?;
+            let key = evidence::parse_signing_key(&text)?;
+            let hashes = hashes
+                .iter()
+                .map(|h| evidence::parse_hash(h))
+                .collect::<Result<Vec<_>, _>>()?;
+            let submission = evidence::sign_submission(&key, &origin, &hashes)?;
+            println!("{}", serde_json::to_string_pretty(&submission)?);
+            Ok(0)
+        }
+        EvidenceCommand::Verify {
+            hash,
+            receipt,
+            policy,
+            report,
+        } => {
+            let hash = evidence::parse_hash(&hash)?;
+            let policy = load_policy(&policy)?;
+            let at = verification_time(report.at.as_deref())?;
+            let outcome = receipt::read_receipt(&read(&receipt)?)
+                .and_then(|r| receipt::verify_receipt(&hash, &r, &policy, at));
+            if report.json {
+                let json = report::receipt_json(&hash, &outcome);
+                println!("{}", serde_json::to_string_pretty(&json)?);
+            } else {
+                print!(
+                    "{}",
+                    report::receipt_text(&hash, &outcome, report.lang.into())
+                );
+            }
+            Ok(report::receipt_exit_code(&outcome))
+        }
+    }
+}
+
+#[cfg(feature = "qr")]
+fn qr(args: QrArgs) -> Result<u8> {
+    use ledger_client::qr::{Level, encode_png};
+    let bytes = read(&args.bundle)?;
+    Bundle::decode_exact(&bytes)
+        .with_context(|| format!("{} is not a bundle", args.bundle.display()))?;
+    let level = match args.level {
+        LevelArg::L => Level::L,
+        LevelArg::M => Level::M,
+        LevelArg::Q => Level::Q,
+        LevelArg::H => Level::H,
+    };
+    let (png, info) = encode_png(&bytes, level)?;
+    std::fs::write(&args.output, png)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    println!(
+        "{} bytes -> QR version {} ({m}x{m} modules, level {:?}), {p}x{p} px PNG: {}",
+        bytes.len(),
+        info.version,
+        info.level,
+        args.output.display(),
+        m = info.modules,
+        p = info.pixels,
+    );
+    Ok(0)
+}

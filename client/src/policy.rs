@@ -1,0 +1,492 @@
+//! The trust-policy text file (client/POLICY.md), in the spirit of c2sp.org/tlog-policy.
+//!
+//! ```text
+//! log <vkey> [origin <origin>] [not-before <time>] [not-after <time>]
+//! witness <name> <vkey>
+//! group <name> <k|any|all> <witness>...
+//! quorum <n|none|name>
+//! max-age <n><s|m|h|d>
+//! ```
+//!
+//! [`parse_policy`] is strict: every error names its line. [`policy_text`] writes a policy back in
+//! this format, so that `parse_policy(&policy_text(&p)) == Ok(p)` for every policy the parser
+//! accepts (the node's `init` writes the file for its own key with it).
+
+use std::collections::BTreeMap;
+
+use ledger_format::bundle::{TrustPolicy, TrustedLog};
+use ledger_format::checkpoint::{KeyError, SignatureType, VerifierKey};
+use time::format_description::well_known::Rfc3339;
+
+/// Why a policy file was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// A line is wrong; lines count from 1.
+    #[error("line {line}: {reason}")]
+    Line {
+        /// The line number, from 1.
+        line: usize,
+        /// What is wrong with it.
+        reason: LineError,
+    },
+    /// The file has no `log` line.
+    #[error("no log line: the policy trusts no log")]
+    NoLog,
+    /// The file has no `quorum` line.
+    #[error("no quorum line (write `quorum none` to require no witness)")]
+    NoQuorum,
+    /// The file has no `max-age` line.
+    #[error("no max-age line (e.g. `max-age 24h`)")]
+    NoMaxAge,
+}
+
+/// What is wrong with one line of a policy file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineError {
+    /// The first word is not a keyword of the format.
+    #[error("unknown keyword {0:?}")]
+    UnknownKeyword(String),
+    /// The line has too few or too many words.
+    #[error("`{keyword}` takes {expected}")]
+    Arguments {
+        /// The line's keyword.
+        keyword: &'static str,
+        /// The expected shape.
+        expected: &'static str,
+    },
+    /// The key text does not parse.
+    #[error("bad key: {0}")]
+    Key(KeyError),
+    /// A log key that is not an Ed25519 note key, or a witness key that is not `cosignature/v1`.
+    #[error("a {0} key must have type {1}")]
+    KeyType(&'static str, &'static str),
+    /// An option after a log key that the format does not know.
+    #[error("unknown option {0:?} (expected origin, not-before or not-after)")]
+    UnknownOption(String),
+    /// An option given twice on one line.
+    #[error("option {0} given twice")]
+    RepeatedOption(&'static str),
+    /// An origin that is not a valid log origin.
+    #[error("invalid origin {0:?}")]
+    Origin(String),
+    /// A time that is neither RFC 3339 nor decimal Unix seconds.
+    #[error("time {0:?} is neither RFC 3339 (e.g. 2027-01-01T00:00:00+08:00) nor Unix seconds")]
+    Time(String),
+    /// `not-before` is after `not-after`.
+    #[error("not-before is after not-after: the key is never in force")]
+    EmptyWindow,
+    /// The same log key for the same origin appears twice.
+    #[error("log key listed twice (first on line {0})")]
+    DuplicateLogKey(usize),
+    /// The same witness key appears twice.
+    #[error("witness key listed twice (first on line {0})")]
+    DuplicateWitnessKey(usize),
+    /// A witness or group name already defined.
+    #[error("name {0:?} already defined")]
+    DuplicateName(String),
+    /// A witness or group name that is reserved or not a single word.
+    #[error("invalid name {0:?}: names are words that are not numbers, none, any or all")]
+    Name(String),
+    /// A group or quorum refers to a name not defined on an earlier line.
+    #[error("{0:?} is not a witness or group defined above")]
+    UndefinedName(String),
+    /// A group lists another group: a policy holds one threshold over witnesses.
+    #[error("group member {0:?} is a group: nested groups are not supported")]
+    NestedGroup(String),
+    /// A group lists the same witness twice.
+    #[error("group lists {0:?} twice")]
+    DuplicateMember(String),
+    /// A group threshold that is not `any`, `all` or a number from 1 to the number of members.
+    #[error("threshold {0:?} is not any, all or a number from 1 to the number of members")]
+    Threshold(String),
+    /// A numeric quorum larger than the number of witnesses: no checkpoint could ever meet it.
+    #[error("quorum {quorum} exceeds the {witnesses} witnesses listed")]
+    QuorumTooLarge {
+        /// The quorum asked for.
+        quorum: usize,
+        /// The witnesses in the file.
+        witnesses: usize,
+    },
+    /// A second `quorum` or `max-age` line.
+    #[error("second {keyword} line (first on line {first})")]
+    Repeated {
+        /// The keyword.
+        keyword: &'static str,
+        /// Where the first one is.
+        first: usize,
+    },
+    /// A duration that is not a positive number followed by s, m, h or d.
+    #[error("duration {0:?} is not a positive number followed by s, m, h or d")]
+    Duration(String),
+}
+
+/// Parses a policy file's text into a [`TrustPolicy`].
+///
+/// # Errors
+/// The first [`PolicyError`] in the file, with its line number.
+pub fn parse_policy(text: &str) -> Result<TrustPolicy, PolicyError> {
+    let mut parser = Parser::default();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let words: Vec<&str> = raw.split_whitespace().collect();
+        let Some((&keyword, args)) = words.split_first() else {
+            continue;
+        };
+        if keyword.starts_with('#') {
+            continue;
+        }
+        parser
+            .line(keyword, args, line)
+            .map_err(|reason| PolicyError::Line { line, reason })?;
+    }
+    parser.finish()
+}
+
+/// A name defined by a `witness` or `group` line.
+#[derive(Debug, Clone)]
+enum Named {
+    /// Index into the witness list.
+    Witness(usize),
+    /// Members (witness indexes) and threshold.
+    Group(Vec<usize>, usize),
+}
+
+#[derive(Debug, Default)]
+struct Parser {
+    logs: Vec<(TrustedLog, usize)>,
+    witnesses: Vec<(VerifierKey, usize)>,
+    names: BTreeMap<String, Named>,
+    quorum: Option<(String, usize)>,
+    max_age: Option<(i64, usize)>,
+}
+
+impl Parser {
+    fn line(&mut self, keyword: &str, args: &[&str], line: usize) -> Result<(), LineError> {
+        match keyword {
+            "log" => self.log(args, line),
+            "witness" => self.witness(args, line),
+            "group" => self.group(args),
+            "quorum" => match (args, &self.quorum) {
+                (_, Some((_, first))) => Err(repeated("quorum", *first)),
+                ([value], None) => {
+                    self.quorum = Some(((*value).to_owned(), line));
+                    Ok(())
+                }
+                _ => Err(arguments("quorum", "one value: a number, none, or a name")),
+            },
+            "max-age" => match (args, &self.max_age) {
+                (_, Some((_, first))) => Err(repeated("max-age", *first)),
+                ([value], None) => {
+                    self.max_age = Some((parse_duration(value)?, line));
+                    Ok(())
+                }
+                _ => Err(arguments("max-age", "one duration, e.g. 24h")),
+            },
+            other => Err(LineError::UnknownKeyword(other.to_owned())),
+        }
+    }
+
+    fn log(&mut self, args: &[&str], line: usize) -> Result<(), LineError> {
+        let Some((vkey, options)) = args.split_first() else {
+            return Err(arguments(
+                "log",
+                "a key, then optional origin, not-before, not-after",
+            ));
+        };
+        let key = parse_key(vkey, SignatureType::Ed25519, "log", "0x01 (Ed25519)")?;
+        let mut log = TrustedLog {
+            origin: key.name().to_owned(),
+            key,
+            not_before: None,
+            not_after: None,
+        };
+        parse_log_options(&mut log, options)?;
+        if let Some((_, first)) = self
+            .logs
+            .iter()
+            .find(|(l, _)| l.origin == log.origin && l.key == log.key)
+        {
+            return Err(LineError::DuplicateLogKey(*first));
+        }
+        self.logs.push((log, line));
+        Ok(())
+    }
+
+    fn witness(&mut self, args: &[&str], line: usize) -> Result<(), LineError> {
+        let [name, vkey] = args else {
+            return Err(arguments("witness", "a name and a key"));
+        };
+        let key = parse_key(
+            vkey,
+            SignatureType::CosignatureV1,
+            "witness",
+            "0x04 (cosignature/v1)",
+        )?;
+        self.check_new_name(name)?;
+        if let Some((_, first)) = self.witnesses.iter().find(|(k, _)| *k == key) {
+            return Err(LineError::DuplicateWitnessKey(*first));
+        }
+        self.names
+            .insert((*name).to_owned(), Named::Witness(self.witnesses.len()));
+        self.witnesses.push((key, line));
+        Ok(())
+    }
+
+    fn group(&mut self, args: &[&str]) -> Result<(), LineError> {
+        let [name, threshold, members @ ..] = args else {
+            return Err(arguments(
+                "group",
+                "a name, a threshold and at least one member",
+            ));
+        };
+        if members.is_empty() {
+            return Err(arguments(
+                "group",
+                "a name, a threshold and at least one member",
+            ));
+        }
+        self.check_new_name(name)?;
+        let mut indexes: Vec<usize> = Vec::new();
+        for member in members {
+            match self.names.get(*member) {
+                None => return Err(LineError::UndefinedName((*member).to_owned())),
+                Some(Named::Group(..)) => return Err(LineError::NestedGroup((*member).to_owned())),
+                Some(Named::Witness(i)) if indexes.contains(i) => {
+                    return Err(LineError::DuplicateMember((*member).to_owned()));
+                }
+                Some(Named::Witness(i)) => indexes.push(*i),
+            }
+        }
+        let k = match *threshold {
+            "any" => 1,
+            "all" => indexes.len(),
+            n => match n.parse::<usize>() {
+                Ok(k) if is_decimal(n) && (1..=indexes.len()).contains(&k) => k,
+                _ => return Err(LineError::Threshold(n.to_owned())),
+            },
+        };
+        self.names
+            .insert((*name).to_owned(), Named::Group(indexes, k));
+        Ok(())
+    }
+
+    fn check_new_name(&self, name: &str) -> Result<(), LineError> {
+        if is_decimal(name) || ["none", "any", "all"].contains(&name) || name.starts_with('#') {
+            return Err(LineError::Name(name.to_owned()));
+        }
+        if self.names.contains_key(name) {
+            return Err(LineError::DuplicateName(name.to_owned()));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<TrustPolicy, PolicyError> {
+        if self.logs.is_empty() {
+            return Err(PolicyError::NoLog);
+        }
+        let (quorum_text, quorum_line) = self.quorum.ok_or(PolicyError::NoQuorum)?;
+        let (max_age_seconds, _) = self.max_age.ok_or(PolicyError::NoMaxAge)?;
+        let all: Vec<VerifierKey> = self.witnesses.into_iter().map(|(k, _)| k).collect();
+        let pick = |indexes: &[usize]| -> Vec<VerifierKey> {
+            indexes
+                .iter()
+                .filter_map(|&i| all.get(i).cloned())
+                .collect()
+        };
+        let at_quorum = |reason| PolicyError::Line {
+            line: quorum_line,
+            reason,
+        };
+        let (witnesses, quorum) = match quorum_text.as_str() {
+            "none" => (all.clone(), 0),
+            n if is_decimal(n) => match n.parse::<usize>() {
+                Ok(q) if q <= all.len() => (all.clone(), q),
+                _ => {
+                    return Err(at_quorum(LineError::QuorumTooLarge {
+                        quorum: n.parse().unwrap_or(usize::MAX),
+                        witnesses: all.len(),
+                    }));
+                }
+            },
+            name => match self.names.get(name) {
+                Some(Named::Witness(i)) => (pick(&[*i]), 1),
+                Some(Named::Group(members, k)) => (pick(members), *k),
+                None => return Err(at_quorum(LineError::UndefinedName(name.to_owned()))),
+            },
+        };
+        Ok(TrustPolicy {
+            logs: self.logs.into_iter().map(|(l, _)| l).collect(),
+            witnesses,
+            quorum,
+            max_age_seconds,
+        })
+    }
+}
+
+fn arguments(keyword: &'static str, expected: &'static str) -> LineError {
+    LineError::Arguments { keyword, expected }
+}
+
+fn repeated(keyword: &'static str, first: usize) -> LineError {
+    LineError::Repeated { keyword, first }
+}
+
+fn is_decimal(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn parse_key(
+    text: &str,
+    kind: SignatureType,
+    role: &'static str,
+    type_name: &'static str,
+) -> Result<VerifierKey, LineError> {
+    let key = VerifierKey::parse(text).map_err(LineError::Key)?;
+    if key.signature_type() != kind {
+        return Err(LineError::KeyType(role, type_name));
+    }
+    Ok(key)
+}
+
+/// The `origin`, `not-before` and `not-after` options after a log key, each at most once.
+fn parse_log_options(log: &mut TrustedLog, options: &[&str]) -> Result<(), LineError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for pair in options.chunks(2) {
+        let [option, value] = pair else {
+            return Err(arguments("log", "a value after each option"));
+        };
+        let (name, slot): (&'static str, Option<&mut Option<i64>>) = match *option {
+            "origin" => ("origin", None),
+            "not-before" => ("not-before", Some(&mut log.not_before)),
+            "not-after" => ("not-after", Some(&mut log.not_after)),
+            other => return Err(LineError::UnknownOption(other.to_owned())),
+        };
+        if seen.contains(&name) {
+            return Err(LineError::RepeatedOption(name));
+        }
+        seen.push(name);
+        match slot {
+            Some(slot) => *slot = Some(parse_time(value)?),
+            None => {
+                ledger_format::record::validate_origin(value)
+                    .map_err(|_| LineError::Origin((*value).to_owned()))?;
+                log.origin = (*value).to_owned();
+            }
+        }
+    }
+    if let (Some(from), Some(until)) = (log.not_before, log.not_after)
+        && from > until
+    {
+        return Err(LineError::EmptyWindow);
+    }
+    Ok(())
+}
+
+/// RFC 3339 with whole seconds, or decimal Unix seconds (a sign allowed, for round trips).
+fn parse_time(text: &str) -> Result<i64, LineError> {
+    let bad = || LineError::Time(text.to_owned());
+    if is_decimal(text.strip_prefix('-').unwrap_or(text)) {
+        return text.parse().map_err(|_| bad());
+    }
+    let t = time::OffsetDateTime::parse(text, &Rfc3339).map_err(|_| bad())?;
+    if t.nanosecond() != 0 {
+        return Err(bad());
+    }
+    Ok(t.unix_timestamp())
+}
+
+/// Seconds per unit of `max-age`, largest first (the writer picks the largest that divides).
+const DURATION_UNITS: [(char, i64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
+
+fn parse_duration(text: &str) -> Result<i64, LineError> {
+    let bad = || LineError::Duration(text.to_owned());
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let number = &text[..text.len() - unit.len_utf8()];
+    let (_, seconds) = DURATION_UNITS
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .ok_or_else(bad)?;
+    if !is_decimal(number) {
+        return Err(bad());
+    }
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    match n.checked_mul(*seconds) {
+        Some(total) if total > 0 => Ok(total),
+        _ => Err(bad()),
+    }
+}
+
+/// Writes `policy` in the policy-file format, with a header comment. Witnesses are named after
+/// their key names (made unique when needed); the quorum is written as a number.
+pub fn policy_text(policy: &TrustPolicy) -> String {
+    let mut out = String::from(
+        "# ledger-client trust policy (format: client/POLICY.md).\n\
+         # Check every key out of band before trusting this file.\n\n",
+    );
+    for log in &policy.logs {
+        out.push_str(&format!("log {}", log.key));
+        if log.origin != log.key.name() {
+            out.push_str(&format!(" origin {}", log.origin));
+        }
+        if let Some(t) = log.not_before {
+            out.push_str(&format!(" not-before {}", time_text(t)));
+        }
+        if let Some(t) = log.not_after {
+            out.push_str(&format!(" not-after {}", time_text(t)));
+        }
+        out.push('\n');
+    }
+    let mut used: Vec<String> = Vec::new();
+    for (i, key) in policy.witnesses.iter().enumerate() {
+        let mut name = key.name().to_owned();
+        if is_decimal(&name)
+            || ["none", "any", "all"].contains(&name.as_str())
+            || name.starts_with('#')
+        {
+            name = format!("witness-{}", i + 1);
+        }
+        while used.contains(&name) {
+            name.push('~');
+        }
+        out.push_str(&format!("witness {name} {key}\n"));
+        used.push(name);
+    }
+    match policy.quorum {
+        0 => out.push_str("quorum none\n"),
+        n => out.push_str(&format!("quorum {n}\n")),
+    }
+    out.push_str(&format!(
+        "max-age {}\n",
+        duration_text(policy.max_age_seconds)
+    ));
+    out
+}
+
+/// RFC 3339 in China Standard Time when representable, else Unix seconds.
+fn time_text(unix: i64) -> String {
+    let cst = time::UtcOffset::from_hms(8, 0, 0);
+    cst.ok()
+        .and_then(|offset| {
+            time::OffsetDateTime::from_unix_timestamp(unix)
+                .ok()
+                .map(|t| t.to_offset(offset))
+        })
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+fn duration_text(seconds: i64) -> String {
+    DURATION_UNITS
+        .iter()
+        .find(|(_, per)| seconds % per == 0)
+        .map_or_else(
+            || format!("{seconds}s"),
+            |(unit, per)| format!("{}{unit}", seconds / per),
+        )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,350 @@
+use super::*;
+use ledger_format::SigningKey;
+use ledger_format::testing::{self, Ledger};
+
+fn log_key(name: &str, seed: u8) -> VerifierKey {
+    VerifierKey::ed25519(name, SigningKey::from_seed(&[seed; 32]).public_key()).unwrap()
+}
+
+fn witness_key(name: &str, seed: u8) -> VerifierKey {
+    VerifierKey::cosignature_v1(name, SigningKey::from_seed(&[seed; 32]).public_key()).unwrap()
+}
+
+/// A file with two keys for one log (a rotation), a second log, three witnesses and a group.
+fn sample() -> String {
+    format!(
+        "# comment\n\
+         \n\
+         log {} not-after 2027-01-01T00:00:00+08:00\n\
+         log {} not-before 1798732801\n   \
+         log {} origin ledger.kunming.example/2026\n\
+         witness w1 {}\n\
+         witness w2 {}\n\
+         witness w3 {}\n\
+         group two-of-three 2 w1 w2 w3\n\
+         quorum two-of-three\n\
+         max-age 36h\n",
+        log_key("ledger.yuxi.example/2026", 1),
+        log_key("ledger.yuxi.example/2026", 3),
+        log_key("kunming-log-key", 4),
+        witness_key("witness-a.example", 0x11),
+        witness_key("witness-b.example", 0x12),
+        witness_key("witness-c.example", 0x13),
+    )
+}
+
+#[test]
+fn parses_the_sample() {
+    let policy = parse_policy(&sample()).unwrap();
+    assert_eq!(policy.logs.len(), 3);
+    assert_eq!(policy.logs[0].origin, "ledger.yuxi.example/2026");
+    // 2027-01-01T00:00:00+08:00 = 2026-12-31T16:00:00Z.
+    assert_eq!(policy.logs[0].not_after, Some(1_798_732_800));
+    assert_eq!(policy.logs[0].not_before, None);
+    assert_eq!(policy.logs[1].not_before, Some(1_798_732_801));
+    assert_eq!(policy.logs[2].origin, "ledger.kunming.example/2026");
+    assert_eq!(policy.logs[2].key.name(), "kunming-log-key");
+    assert_eq!(policy.witnesses.len(), 3);
+    assert_eq!(policy.quorum, 2);
+    assert_eq!(policy.max_age_seconds, 36 * 3600);
+}
+
+#[test]
+fn round_trips() {
+    let policy = parse_policy(&sample()).unwrap();
+    let text = policy_text(&policy);
+    assert_eq!(parse_policy(&text), Ok(policy.clone()));
+    assert!(
+        text.contains("not-after 2027-01-01T00:00:00+08:00"),
+        "{text}"
+    );
+    assert!(
+        text.contains("origin ledger.kunming.example/2026"),
+        "{text}"
+    );
+    assert!(text.contains("quorum 2\nmax-age 36h\n"), "{text}");
+    // The fixture ledger's policy, as the node's `init` would write it.
+    let fixture = Ledger::default().policy(3, 3);
+    assert_eq!(parse_policy(&policy_text(&fixture)), Ok(fixture));
+    let none = Ledger::default().policy(0, 0);
+    assert!(policy_text(&none).contains("quorum none\nmax-age 1d\n"));
+    assert_eq!(parse_policy(&policy_text(&none)), Ok(none));
+}
+
+#[test]
+fn writer_makes_witness_names_unique_and_keeps_odd_times() {
+    let mut policy = Ledger::default().policy(0, 0);
+    policy.witnesses = vec![
+        witness_key("same", 0x11),
+        witness_key("same", 0x12),
+        witness_key("42", 0x13),
+    ];
+    policy.quorum = 3;
+    policy.max_age_seconds = 90;
+    policy.logs[0].not_before = Some(-5);
+    policy.logs[0].not_after = Some(400_000_000_000);
+    let text = policy_text(&policy);
+    assert!(text.contains("witness same~ "), "{text}");
+    assert!(text.contains("witness witness-3 "), "{text}");
+    assert!(text.contains("max-age 90s"), "{text}");
+    assert_eq!(parse_policy(&text), Ok(policy));
+}
+
+#[test]
+fn quorum_forms() {
+    let base = format!(
+        "log {}\nwitness a {}\nwitness b {}\nmax-age 1d\n",
+        log_key("l", 1),
+        witness_key("wa", 0x11),
+        witness_key("wb", 0x12)
+    );
+    let quorum = |q: &str| parse_policy(&format!("{base}{q}\n"));
+    let p = quorum("quorum none").unwrap();
+    assert_eq!((p.quorum, p.witnesses.len()), (0, 2));
+    let p = quorum("quorum 2").unwrap();
+    assert_eq!((p.quorum, p.witnesses.len()), (2, 2));
+    // A single witness: only it is trusted, and it must cosign.
+    let p = quorum("quorum b").unwrap();
+    assert_eq!((p.quorum, p.witnesses[0].name()), (1, "wb"));
+    let p = quorum("group g any a b\nquorum g").unwrap();
+    assert_eq!((p.quorum, p.witnesses.len()), (1, 2));
+    let p = quorum("group g all a b\nquorum g").unwrap();
+    assert_eq!((p.quorum, p.witnesses.len()), (2, 2));
+    let p = quorum("group g 1 b\nquorum g").unwrap();
+    assert_eq!((p.quorum, p.witnesses[0].name()), (1, "wb"));
+}
+
+fn line_error(text: &str) -> (usize, LineError) {
+    match parse_policy(text) {
+        Err(PolicyError::Line { line, reason }) => (line, reason),
+        other => panic!("expected a line error, got {other:?} for\n{text}"),
+    }
+}
+
+#[test]
+fn every_line_error_names_its_line() {
+    let log = log_key("l", 1);
+    let w = witness_key("w", 0x11);
+    let tail = "quorum none\nmax-age 1d\n";
+    let cases: Vec<(String, usize, LineError)> = vec![
+        (
+            format!("# c\nlogs {log}\n{tail}"),
+            2,
+            LineError::UnknownKeyword("logs".into()),
+        ),
+        (
+            format!("log\n{tail}"),
+            1,
+            arguments("log", "a key, then optional origin, not-before, not-after"),
+        ),
+        (
+            format!("log {log} not-before\n{tail}"),
+            1,
+            arguments("log", "a value after each option"),
+        ),
+        (
+            format!("log l+00000000+AAAA\n{tail}"),
+            1,
+            LineError::Key(KeyError::UnsupportedType(0)),
+        ),
+        (
+            format!("log {w}\n{tail}"),
+            1,
+            LineError::KeyType("log", "0x01 (Ed25519)"),
+        ),
+        (
+            format!("log {log}\nwitness a {log}\n{tail}"),
+            2,
+            LineError::KeyType("witness", "0x04 (cosignature/v1)"),
+        ),
+        (
+            format!("log {log} url https://x\n{tail}"),
+            1,
+            LineError::UnknownOption("url".into()),
+        ),
+        (
+            format!("log {log} not-after 1 not-after 2\n{tail}"),
+            1,
+            LineError::RepeatedOption("not-after"),
+        ),
+        (
+            format!("log {log} origin a+b\n{tail}"),
+            1,
+            LineError::Origin("a+b".into()),
+        ),
+        (
+            format!("log {log} not-before yesterday\n{tail}"),
+            1,
+            LineError::Time("yesterday".into()),
+        ),
+        (
+            format!("log {log} not-before 2027-01-01T00:00:00.5Z\n{tail}"),
+            1,
+            LineError::Time("2027-01-01T00:00:00.5Z".into()),
+        ),
+        (
+            format!("log {log} not-before 10 not-after 9\n{tail}"),
+            1,
+            LineError::EmptyWindow,
+        ),
+        (
+            format!("log {log}\n\nlog {log}\n{tail}"),
+            3,
+            LineError::DuplicateLogKey(1),
+        ),
+        (
+            format!("log {log}\nwitness a {w}\nwitness b {w}\n{tail}"),
+            3,
+            LineError::DuplicateWitnessKey(2),
+        ),
+        (
+            format!(
+                "log {log}\nwitness a {w}\nwitness a {}\n{tail}",
+                witness_key("x", 0x12)
+            ),
+            3,
+            LineError::DuplicateName("a".into()),
+        ),
+        (
+            format!("log {log}\nwitness 7 {w}\n{tail}"),
+            2,
+            LineError::Name("7".into()),
+        ),
+        (
+            format!("log {log}\nwitness none {w}\n{tail}"),
+            2,
+            LineError::Name("none".into()),
+        ),
+        (
+            format!("log {log}\nwitness a\n{tail}"),
+            2,
+            arguments("witness", "a name and a key"),
+        ),
+        (
+            format!("log {log}\ngroup g 1 b\n{tail}"),
+            2,
+            LineError::UndefinedName("b".into()),
+        ),
+        (
+            format!("log {log}\nwitness a {w}\ngroup g 1 a\ngroup h 1 g\n{tail}"),
+            4,
+            LineError::NestedGroup("g".into()),
+        ),
+        (
+            format!("log {log}\nwitness a {w}\ngroup g 1 a a\n{tail}"),
+            3,
+            LineError::DuplicateMember("a".into()),
+        ),
+        (
+            format!("log {log}\nwitness a {w}\ngroup g 2 a\n{tail}"),
+            3,
+            LineError::Threshold("2".into()),
+        ),
+        (
+            format!("log {log}\nwitness a {w}\ngroup g 0 a\n{tail}"),
+            3,
+            LineError::Threshold("0".into()),
+        ),
+        (
+            format!("log {log}\nwitness a {w}\ngroup g +1 a\n{tail}"),
+            3,
+            LineError::Threshold("+1".into()),
+        ),
+        (
+            format!("log {log}\nwitness a {w}\ngroup g 1\n{tail}"),
+            3,
+            arguments("group", "a name, a threshold and at least one member"),
+        ),
+        (
+            format!("log {log}\nquorum 1\nmax-age 1d\n"),
+            2,
+            LineError::QuorumTooLarge {
+                quorum: 1,
+                witnesses: 0,
+            },
+        ),
+        (
+            format!("log {log}\nquorum nobody\nmax-age 1d\n"),
+            2,
+            LineError::UndefinedName("nobody".into()),
+        ),
+        (
+            format!("log {log}\nquorum none\nquorum none\nmax-age 1d\n"),
+            3,
+            LineError::Repeated {
+                keyword: "quorum",
+                first: 2,
+            },
+        ),
+        (
+            format!("log {log}\nquorum\nmax-age 1d\n"),
+            2,
+            arguments("quorum", "one value: a number, none, or a name"),
+        ),
+        (
+            format!("log {log}\nquorum none\nmax-age 1d\nmax-age 2d\n"),
+            4,
+            LineError::Repeated {
+                keyword: "max-age",
+                first: 3,
+            },
+        ),
+        (
+            format!("log {log}\nquorum none\nmax-age 24\n"),
+            3,
+            LineError::Duration("24".into()),
+        ),
+        (
+            format!("log {log}\nquorum none\nmax-age 0h\n"),
+            3,
+            LineError::Duration("0h".into()),
+        ),
+        (
+            format!("log {log}\nquorum none\nmax-age 1w\n"),
+            3,
+            LineError::Duration("1w".into()),
+        ),
+        (
+            format!("log {log}\nquorum none\nmax-age 99999999999999999d\n"),
+            3,
+            LineError::Duration("99999999999999999d".into()),
+        ),
+    ];
+    for (text, line, reason) in cases {
+        assert_eq!(line_error(&text), (line, reason.clone()), "{text}");
+        let message = parse_policy(&text).unwrap_err().to_string();
+        assert!(message.starts_with(&format!("line {line}: ")), "{message}");
+    }
+}
+
+#[test]
+fn file_level_errors() {
+    let log = log_key("l", 1);
+    assert_eq!(parse_policy("# empty\n"), Err(PolicyError::NoLog));
+    assert_eq!(
+        parse_policy(&format!("log {log}\nmax-age 1d\n")),
+        Err(PolicyError::NoQuorum)
+    );
+    assert_eq!(
+        parse_policy(&format!("log {log}\nquorum none\n")),
+        Err(PolicyError::NoMaxAge)
+    );
+}
+
+#[test]
+fn accepts_the_fixture_ledgers_policy_for_verification() {
+    // The parsed text trusts exactly what the fixture's own policy trusts.
+    let ledger = Ledger::default();
+    let policy = ledger.policy(3, 2);
+    let parsed = parse_policy(&policy_text(&policy)).unwrap();
+    assert_eq!(parsed.logs[0].origin, testing::ORIGIN);
+    assert_eq!(parsed, policy);
+}
+
+#[test]
+fn the_example_file_parses() {
+    let text = include_str!("../../examples/policy.txt");
+    let policy = parse_policy(text).unwrap();
+    assert!(policy.quorum >= 1);
+    assert_eq!(parse_policy(&policy_text(&policy)), Ok(policy));
+}

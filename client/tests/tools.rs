@@ -1,0 +1,356 @@
+//! The other commands through the binary: QR codes, fetch, code checks, evidence, check-field.
+
+mod common;
+
+use common::*;
+use ledger_format::Canonical;
+use ledger_format::checkpoint::{CompactCheckpoint, VerifierKey};
+use ledger_format::merkle;
+use ledger_format::testing::{self, Ledger};
+
+const TODAY: &str = "2027-02-01";
+
+#[cfg(feature = "qr")]
+#[test]
+fn qr_round_trip() {
+    let l = ledger();
+    let files = Files::new();
+    let bytes = bundle(&l, 1, WITNESSES, false);
+    let path = files.write("cert.bundle", &bytes);
+    let png = files.dir.path().join("cert.png");
+    let out = run(&["qr", path.to_str().unwrap(), "-o", png.to_str().unwrap()]);
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(code_of(&out), 0, "{stdout}");
+    println!("{stdout}");
+    assert!(
+        stdout.contains(&format!("{} bytes -> QR version", bytes.len())),
+        "{stdout}"
+    );
+    let decoded = ledger_client::qr::decode_png(&std::fs::read(&png).unwrap()).unwrap();
+    assert_eq!(decoded, bytes);
+    let policy = files.policy("p", &policy(&l, 2));
+    let out = run(&[
+        "verify",
+        "--qr",
+        png.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--at",
+        TODAY,
+        "--lang",
+        "en",
+    ]);
+    assert_eq!(code_of(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    // Measured sizes, for the README: the QR form at levels L and M.
+    for level in [ledger_client::qr::Level::L, ledger_client::qr::Level::M] {
+        let info = ledger_client::qr::symbol_info(&bytes, level).unwrap();
+        println!(
+            "{} bytes at level {level:?}: version {}",
+            bytes.len(),
+            info.version
+        );
+        assert!(info.version <= 25, "{info:?}");
+    }
+    // Not a bundle: refused before drawing anything.
+    let junk = files.write("junk", b"junk");
+    assert_eq!(
+        code_of(&run(&[
+            "qr",
+            junk.to_str().unwrap(),
+            "-o",
+            png.to_str().unwrap()
+        ])),
+        2
+    );
+}
+
+/// Serves `responses` (status line, body) to the next connections on loopback, one each, then
+/// stops. Returns the base URL and the thread.
+#[cfg(feature = "fetch")]
+fn serve(
+    responses: Vec<(&'static str, Vec<u8>)>,
+) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut paths = Vec::new();
+        for (status, body) in responses {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            paths.push(
+                request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("")
+                    .to_owned(),
+            );
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).unwrap();
+            stream.write_all(&body).unwrap();
+        }
+        paths
+    });
+    (url, handle)
+}
+
+#[cfg(feature = "fetch")]
+#[test]
+fn fetch_verifies_what_the_node_serves() {
+    let l = ledger();
+    let files = Files::new();
+    let policy = files.policy("p", &policy(&l, 2));
+    let valid = bundle(&l, 1, WITNESSES, false);
+    let other = bundle(&l, 4, WITNESSES, false);
+    let mut forged = valid.clone();
+    // Inside the last cosignature (the final byte is the empty record list's length).
+    let inside = forged.len() - 10;
+    forged[inside] ^= 1;
+    let (url, server) = serve(vec![
+        ("200 OK", valid.clone()),
+        ("200 OK", other),
+        ("200 OK", forged),
+        ("404 Not Found", b"no such certificate".to_vec()),
+    ]);
+    let code = common::code(1).to_string();
+    let saved = files.dir.path().join("fetched.bundle");
+    let fetch = |extra: &[&str]| {
+        let mut args = vec![
+            "fetch",
+            code.as_str(),
+            "--node",
+            &url,
+            "--policy",
+            policy.to_str().unwrap(),
+            "--at",
+            TODAY,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = fetch(&["-o", saved.to_str().unwrap(), "--lang", "en"]);
+    assert_eq!(code_of(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(std::fs::read(&saved).unwrap(), valid);
+    // A valid bundle, but for another (cancelled) certificate: the node lied.
+    let out = fetch(&["--json"]);
+    assert_eq!(code_of(&out), 22);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["verdict"], "tampered");
+    assert_eq!(code_of(&fetch(&[])), 22, "a damaged bundle");
+    let out = fetch(&[]);
+    assert_eq!(code_of(&out), 2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("404"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let paths = server.join().unwrap();
+    assert_eq!(paths[0], format!("/v1/certificates/{code}/bundle"));
+    // A code that is not well-formed never reaches the network.
+    let out = run(&[
+        "fetch",
+        "../../etc/passwd",
+        "--node",
+        "http://127.0.0.1:9",
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code_of(&out), 2);
+}
+
+#[test]
+fn code_checks() {
+    let code = common::code(1).to_string();
+    let out = run(&["check-code", &code, "--lang", "en"]);
+    assert_eq!(code_of(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("well-formed"));
+    let mut typo = code.clone();
+    typo.replace_range(12..13, if &code[12..13] == "1" { "2" } else { "1" });
+    let out = run(&["check-code", &typo]);
+    assert_eq!(code_of(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("校验位错误"));
+    assert_eq!(
+        code_of(&run(&["check-credit-code", testing::CREDIT_CODE])),
+        0
+    );
+    let out = run(&["check-credit-code", "91350100M000100Y4", "--lang", "en"]);
+    assert_eq!(code_of(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrong length"));
+}
+
+/// A receipt for the evidence record at `index` of the fixture ledger.
+fn receipt(l: &Ledger, index: u64) -> ledger_client::receipt::EvidenceReceipt {
+    let signed = l.checkpoint(checkpoint_time(), WITNESSES);
+    let p = policy(l, 0);
+    let keys: Vec<VerifierKey> = p
+        .logs
+        .iter()
+        .map(|l| l.key.clone())
+        .chain(p.witnesses.iter().cloned())
+        .collect();
+    ledger_client::receipt::EvidenceReceipt {
+        version: ledger_client::receipt::RECEIPT_VERSION,
+        record: l.log.records[index as usize].clone(),
+        proof: merkle::inclusion_proof(index, l.tree.size(), &l.tree).unwrap(),
+        checkpoint: CompactCheckpoint::from_signed(&signed, &keys).unwrap(),
+    }
+}
+
+#[test]
+fn evidence_commands() {
+    let l = ledger();
+    let files = Files::new();
+    let file = files.write("snapshot.csv", b"line,count\n1,42\n");
+    let out = run(&["evidence", "hash", file.to_str().unwrap()]);
+    let expected = ledger_format::sha256(b"line,count\n1,42\n").to_hex();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), expected);
+
+    let key = files.write("service.key", hex::encode(testing::submitter_key().seed()));
+    let out = run(&[
+        "evidence",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--origin",
+        testing::ORIGIN,
+        &expected,
+    ]);
+    assert_eq!(code_of(&out), 0);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["origin"], testing::ORIGIN);
+    assert_eq!(json["entries"][0]["hash"], expected.as_str());
+    assert_eq!(
+        code_of(&run(&[
+            "evidence",
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            "--origin",
+            testing::ORIGIN,
+            "xyz"
+        ])),
+        2
+    );
+
+    // Evidence record 1 anchors sha256([1]) (see the fixture).
+    let hash = ledger_format::sha256(&[1]).to_hex();
+    let policy = files.policy("p", &policy(&l, 2));
+    let bcs = files.write("r.bin", receipt(&l, 1).encode());
+    let json = files.write(
+        "r.json",
+        ledger_client::receipt::receipt_json(&receipt(&l, 1)).unwrap(),
+    );
+    let verify = |h: &str, r: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "evidence",
+            "verify",
+            "--hash",
+            h,
+            "--receipt",
+            r.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--at",
+            TODAY,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let out = verify(&hash, &bcs, &["--lang", "en"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code_of(&out), 0, "{text}");
+    assert!(
+        text.contains("ANCHORED") && text.contains("Anchored at: 2026-11-23 11:00:00"),
+        "{text}"
+    );
+    let out = verify(&hash, &json, &[]);
+    assert_eq!(code_of(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("已存证"));
+    let out = verify(&expected, &bcs, &["--json"]);
+    assert_eq!(code_of(&out), 24);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verdict"], "wrong-hash");
+    let mut forged = receipt(&l, 1);
+    forged.proof.path[0].0[31] ^= 1;
+    let forged = files.write("forged.bin", forged.encode());
+    assert_eq!(code_of(&verify(&hash, &forged, &[])), 22);
+    let junk = files.write("junk.bin", b"junk");
+    assert_eq!(code_of(&verify(&hash, &junk, &[])), 23);
+}
+
+#[test]
+fn check_field_against_a_bundle_with_records_or_a_commitment() {
+    let l = ledger();
+    let files = Files::new();
+    let policy = files.policy("p", &policy(&l, 2));
+    let path = files.write("b", bundle(&l, 1, WITNESSES, true));
+    let salt = hex::encode(testing::salt(ledger_format::record::FieldId::Industry));
+    let check = |value: &str| {
+        run(&[
+            "check-field",
+            path.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--at",
+            TODAY,
+            "--field",
+            "industry",
+            "--value",
+            value,
+            "--salt",
+            &salt,
+        ])
+    };
+    let out = check("I6450 互联网数据服务");
+    assert_eq!(
+        code_of(&out),
+        0,
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(code_of(&check("I6450")), 1);
+    let content = testing::content(ledger_format::code::ObjectKind::DataResource, None);
+    let commitment = content.fields[0].commitment.to_hex();
+    let out = run(&[
+        "check-field",
+        "--commitment",
+        &commitment,
+        "--field",
+        "industry",
+        "--value",
+        "I6450 互联网数据服务",
+        "--salt",
+        &salt,
+    ]);
+    assert_eq!(code_of(&out), 0);
+    // The QR form carries no records: the content cannot be shown from it.
+    let qr_form = files.write("q", bundle(&l, 1, WITNESSES, false));
+    let out = run(&[
+        "check-field",
+        qr_form.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--at",
+        TODAY,
+        "--field",
+        "industry",
+        "--value",
+        "x",
+        "--salt",
+        &salt,
+    ]);
+    assert_eq!(code_of(&out), 2);
+}

@@ -1,0 +1,328 @@
+//! `ledger-client verify`: one real bundle per verdict through the binary, each with its own exit
+//! code, its Chinese and English reports and its JSON; byte flips; key windows; validity edges.
+
+mod common;
+
+use common::*;
+use ledger_format::Canonical;
+use ledger_format::bundle::Bundle;
+use ledger_format::testing::parse_date as d;
+
+/// A day after the checkpoint: within its one-day maximum age at noon.
+const TODAY: &str = "2027-02-01";
+
+struct Case {
+    name: &'static str,
+    bundle: Vec<u8>,
+    /// Quorum and maximum age of the policy.
+    quorum: usize,
+    max_age_days: i64,
+    on: &'static str,
+    exit: i32,
+    zh: &'static str,
+    en: &'static str,
+}
+
+fn case(
+    name: &'static str,
+    bundle: Vec<u8>,
+    on: &'static str,
+    exit: i32,
+    zh: &'static str,
+    en: &'static str,
+) -> Case {
+    Case {
+        name,
+        bundle,
+        quorum: 2,
+        max_age_days: 1,
+        on,
+        exit,
+        zh,
+        en,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let l = ledger();
+    let valid = bundle(&l, 1, WITNESSES, false);
+    let mut stretched = Bundle::decode_exact(&valid).unwrap();
+    if let Some(v) = stretched.state.as_mut().and_then(|s| s.validity.as_mut()) {
+        v.until = d("2035-12-07");
+    }
+    let far = |mut c: Case| {
+        c.max_age_days = 36_500;
+        c
+    };
+    vec![
+        case(
+            "valid",
+            valid.clone(),
+            TODAY,
+            0,
+            "有效：证书真实",
+            "VALID: authentic",
+        ),
+        far(case(
+            "expired",
+            valid.clone(),
+            "2029-12-08",
+            10,
+            "已过期",
+            "EXPIRED",
+        )),
+        far(case(
+            "not-yet-valid",
+            valid.clone(),
+            "2026-12-06",
+            11,
+            "尚未生效",
+            "NOT YET VALID",
+        )),
+        case(
+            "cancelled",
+            bundle(&l, 4, WITNESSES, false),
+            TODAY,
+            12,
+            "数据无法恢复或已灭失",
+            "the data is irrecoverable or lost",
+        ),
+        case(
+            "revoked",
+            bundle(&l, 5, WITNESSES, false),
+            TODAY,
+            13,
+            "证书被篡改或伪造",
+            "REVOKED",
+        ),
+        case(
+            "suspended",
+            bundle(&l, 3, WITNESSES, false),
+            TODAY,
+            14,
+            "异议处理中",
+            "SUSPENDED",
+        ),
+        case(
+            "in-notice",
+            bundle(&l, 2, WITNESSES, false),
+            TODAY,
+            15,
+            "公示期至 2026-12-04",
+            "IN PUBLIC NOTICE",
+        ),
+        case(
+            "terminated",
+            bundle(&l, 6, WITNESSES, false),
+            TODAY,
+            16,
+            "登记已终止",
+            "TERMINATED",
+        ),
+        case(
+            "unknown-certificate",
+            bundle(&l, 99, WITNESSES, false),
+            TODAY,
+            17,
+            "查无此证",
+            "UNKNOWN CERTIFICATE",
+        ),
+        case(
+            "stale",
+            valid.clone(),
+            "2027-02-03",
+            20,
+            "证明过旧",
+            "STALE",
+        ),
+        case(
+            "untrusted",
+            bundle(&l, 1, 1, false),
+            TODAY,
+            21,
+            "不可信",
+            "1 of the 2 witness cosignatures required",
+        ),
+        case(
+            "tampered",
+            stretched.encode(),
+            TODAY,
+            22,
+            "被篡改",
+            "status-map proof",
+        ),
+        case(
+            "malformed",
+            b"not a bundle".to_vec(),
+            TODAY,
+            23,
+            "格式错误",
+            "MALFORMED",
+        ),
+    ]
+}
+
+#[test]
+fn every_verdict_has_its_exit_code_and_reports() {
+    let l = ledger();
+    let files = Files::new();
+    let mut seen = Vec::new();
+    for c in cases() {
+        let mut policy = policy(&l, c.quorum);
+        policy.max_age_seconds = c.max_age_days * 86_400;
+        let policy = files.policy(&format!("{}.policy", c.name), &policy);
+        let path = files.write(&format!("{}.bundle", c.name), &c.bundle);
+        let (code, zh) = verify(&path, &policy, c.on, &["--lang", "zh"]);
+        assert_eq!(code, c.exit, "{}: {zh}", c.name);
+        assert!(zh.contains(c.zh), "{}: {zh}", c.name);
+        let (code, en) = verify(&path, &policy, c.on, &["--lang", "en"]);
+        assert_eq!(code, c.exit, "{}", c.name);
+        assert!(en.contains(c.en), "{}: {en}", c.name);
+        let (code, json) = verify(&path, &policy, c.on, &["--json"]);
+        assert_eq!(code, c.exit, "{}", c.name);
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(json["verdict"], c.name);
+        assert_eq!(json["exit_code"], c.exit);
+        assert_eq!(json["reliable"], c.exit == 0);
+        seen.push(c.exit);
+    }
+    let count = seen.len();
+    seen.dedup();
+    assert_eq!(seen.len(), count, "exit codes are distinct");
+    assert_eq!(count, 13, "one case per verdict");
+}
+
+#[test]
+fn the_valid_report_shows_what_a_loan_officer_needs() {
+    let l = ledger();
+    let files = Files::new();
+    let policy = files.policy("p", &policy(&l, 2));
+    let path = files.write("b", bundle(&l, 1, WITNESSES, false));
+    let (_, zh) = verify(&path, &policy, TODAY, &[]);
+    let code = code(1).to_string();
+    for phrase in [
+        code.as_str(),
+        "登记主体: 玉溪市数据资源有限公司 (91350100M000100Y43)",
+        "数据名称: 玉溪市公共交通客流数据",
+        "登记状态: 已发证",
+        "有效期: 2026-12-07 至 2029-12-07",
+        "状态截至: 2027-02-01 09:00:01 北京时间",
+        "核验日期: 2027-02-01",
+    ] {
+        assert!(zh.contains(phrase), "missing {phrase:?} in\n{zh}");
+    }
+    let (_, en) = verify(&path, &policy, TODAY, &["--lang", "en"]);
+    assert!(
+        en.contains("Status as of: 2027-02-01 09:00:01 CST (UTC+8)"),
+        "{en}"
+    );
+    let (_, json) = verify(&path, &policy, TODAY, &["--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["code"], code);
+    assert_eq!(json["registrant_credit_code"], "91350100M000100Y43");
+    assert_eq!(json["valid_until"], "2029-12-07");
+    assert_eq!(json["as_of"], checkpoint_time() + 1);
+    assert_eq!(json["reason"], serde_json::Value::Null);
+    // The code printed on the certificate must be the bundle's.
+    let (code_ok, _) = verify(&path, &policy, TODAY, &["--code", &code]);
+    assert_eq!(code_ok, 0);
+    let other = common::code(4).to_string();
+    let (code_other, text) = verify(&path, &policy, TODAY, &["--code", &other, "--lang", "en"]);
+    assert_eq!(code_other, 22, "{text}");
+}
+
+#[test]
+fn validity_edges_with_at() {
+    let l = ledger();
+    let files = Files::new();
+    let mut p = policy(&l, 2);
+    p.max_age_seconds = 36_500 * 86_400;
+    let policy = files.policy("p", &p);
+    let path = files.write("b", bundle(&l, 1, WITNESSES, false));
+    for (on, exit) in [
+        ("2026-12-06", 11),
+        ("2026-12-07", 0),
+        ("2029-12-07", 0),
+        ("2029-12-08", 10),
+    ] {
+        let (code, text) = verify(&path, &policy, on, &["--lang", "en"]);
+        assert_eq!(code, exit, "--at {on}: {text}");
+        assert!(text.contains(&format!("Checked on: {on}")), "{text}");
+    }
+}
+
+#[test]
+fn log_key_outside_its_window_and_short_quorum_are_untrusted() {
+    let l = ledger();
+    let files = Files::new();
+    let path = files.write("b", bundle(&l, 1, WITNESSES, false));
+    let mut expired_key = policy(&l, 2);
+    expired_key.logs[0].not_after = Some(checkpoint_time() - 1);
+    let p = files.policy("expired-key", &expired_key);
+    let (code, text) = verify(&path, &p, TODAY, &["--lang", "en"]);
+    assert_eq!(code, 21, "{text}");
+    assert!(text.contains("was not in force"), "{text}");
+    let mut future_key = policy(&l, 2);
+    future_key.logs[0].not_before = Some(checkpoint_time() + 1);
+    let p = files.policy("future-key", &future_key);
+    assert_eq!(verify(&path, &p, TODAY, &[]).0, 21);
+    // The same key with a window that covers the checkpoint is trusted.
+    let mut covering = policy(&l, 2);
+    covering.logs[0].not_before = Some(checkpoint_time());
+    covering.logs[0].not_after = Some(checkpoint_time());
+    let p = files.policy("covering", &covering);
+    assert_eq!(verify(&path, &p, TODAY, &[]).0, 0);
+    // A quorum of two with one cosignature.
+    let one = files.write("one", bundle(&l, 1, 1, false));
+    let p = files.policy("q2", &policy(&l, 2));
+    let (code, text) = verify(&one, &p, TODAY, &["--lang", "en"]);
+    assert_eq!(code, 21, "{text}");
+    assert!(
+        text.contains("1 of the 2 witness cosignatures required"),
+        "{text}"
+    );
+}
+
+#[test]
+fn flipping_any_byte_of_the_bundle_file_is_never_valid() {
+    // The quorum is every witness: with a spare cosignature, damaging that line's key ID would
+    // make it unknown and rightly ignored (see ledger-format's bundle tests).
+    let l = ledger();
+    let files = Files::new();
+    let policy_path = files.policy("p", &policy(&l, WITNESSES as usize));
+    let bytes = bundle(&l, 1, WITNESSES, false);
+    let path = files.write("b", &bytes);
+    assert_eq!(verify(&path, &policy_path, TODAY, &[]).0, 0);
+    for i in 0..bytes.len() {
+        let mut flipped = bytes.clone();
+        flipped[i] ^= 0xFF;
+        std::fs::write(&path, &flipped).unwrap();
+        let (code, text) = verify(&path, &policy_path, TODAY, &["--json"]);
+        assert!(
+            code >= 20,
+            "byte {i} of {}: exit {code}\n{text}",
+            bytes.len()
+        );
+    }
+}
+
+#[test]
+fn flipping_any_bit_of_a_bundle_with_records_is_never_valid() {
+    // The library path the binary uses, on the larger bundle that carries records: every bit.
+    let l = ledger();
+    let policy = policy(&l, WITNESSES as usize);
+    let bytes = bundle(&l, 1, WITNESSES, true);
+    let at = ledger_client::noon_cst(d(TODAY));
+    assert_eq!(
+        ledger_client::report::exit_code(&ledger_client::verify(&bytes, &policy, at).kind),
+        0
+    );
+    for i in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 1 << bit;
+            let verdict = ledger_client::verify(&flipped, &policy, at);
+            assert_ne!(verdict.kind.name(), "valid", "byte {i} bit {bit}");
+        }
+    }
+}
