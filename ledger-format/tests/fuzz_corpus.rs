@@ -1,0 +1,283 @@
+//! Replays the fuzz corpus (`fuzz/corpus/<target>/`) through the fuzz targets' own checks, so that
+//! `cargo test` on stable catches a regression the fuzzer once covered. Also holds the seed
+//! generator: `cargo test -p ledger-format --test fuzz_corpus -- --ignored write_seeds`.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use ledger_format::Canonical;
+use ledger_format::calendar::WorkCalendar;
+use ledger_format::checkpoint::{CompactCheckpoint, NoteSigningKey, SignatureType};
+use ledger_format::code::{CertificateCode, ObjectKind};
+use ledger_format::merkle;
+use ledger_format::record::{
+    Body, CancellationReason, Cancelled, Issued, Notice, ObjectionFiled, ObjectionResolved,
+    RegistrationType, RevocationReason, Revoked,
+};
+use ledger_format::testing::{self, Ledger, at, parse_date as d};
+use ledger_format::{map, sha256};
+
+#[path = "../../fuzz/src/checks.rs"]
+mod checks;
+
+/// Each target's corpus must hold at least this many inputs: a missing or emptied directory fails.
+const MIN_INPUTS_PER_TARGET: usize = 3;
+
+fn corpus_dir(target: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
+}
+
+/// The corpus files of `target` (libFuzzer's temporary `.tmp*` files excluded), sorted.
+fn corpus_files(target: &str) -> Vec<PathBuf> {
+    let dir = corpus_dir(target);
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.is_file() && !path.file_name().unwrap().to_string_lossy().starts_with('.')
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn replays_the_fuzz_corpus() {
+    let mut failures = Vec::new();
+    for (target, check) in checks::TARGETS {
+        let files = corpus_files(target);
+        assert!(
+            files.len() >= MIN_INPUTS_PER_TARGET,
+            "fuzz/corpus/{target} holds {} inputs, expected at least {MIN_INPUTS_PER_TARGET}",
+            files.len()
+        );
+        for file in files {
+            let data = std::fs::read(&file).unwrap();
+            if catch_unwind(AssertUnwindSafe(|| check(&data))).is_err() {
+                failures.push(format!("{target}: {}", file.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "panicked on:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_seed_is_accepted() {
+    for (target, name, data) in seeds() {
+        let check = checks::TARGETS
+            .iter()
+            .find(|(t, _)| *t == target)
+            .map(|(_, check)| check)
+            .unwrap_or_else(|| panic!("no target {target}"));
+        assert!(check(&data), "seed {target}/{name} is not accepted");
+    }
+}
+
+/// Writes the seeds into `fuzz/corpus/<target>/seed-<name>` (run by hand, then fuzz and minimise).
+#[test]
+#[ignore = "writes files: run by hand to regenerate the seed corpus"]
+fn write_seeds() {
+    for (target, name, data) in seeds() {
+        let dir = corpus_dir(target);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("seed-{name}")), data).unwrap();
+    }
+}
+
+/// Valid inputs for every target, from the fixtures: `(target, name, bytes)`.
+fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut add =
+        |target: &'static str, name: String, data: Vec<u8>| out.push((target, name, data));
+    for record in testing::one_record_of_each_kind() {
+        add("record", record.body.kind_name().into(), record.encode());
+    }
+    let l = ledger();
+    ledger_seeds(&l, &mut add);
+    merkle_seeds(&l, &mut add);
+    text_seeds(&mut add);
+    out
+}
+
+/// Certificates 1 issued, 2 in notice, 3 suspended, 4 cancelled, 5 revoked, 6 terminated (as in
+/// `src/bundle/tests.rs`), with evidence in between.
+fn ledger() -> Ledger {
+    let mut l = Ledger::default();
+    let c = |n| testing::code(2026, n);
+    for n in 1..=6 {
+        let notice = Body::NoticePublished(Notice {
+            code: c(n),
+            registration_type: RegistrationType::First,
+            content: testing::content(ObjectKind::DataResource, None),
+            ends_on: d("2026-12-04"),
+        });
+        l.apply("2026-11-23", notice).unwrap();
+        l.evidence(at("2026-11-23", 11), sha256(&[n as u8]));
+    }
+    let objection = |n| {
+        Body::ObjectionFiled(ObjectionFiled {
+            code: c(n),
+            objector: sha256(b"o"),
+        })
+    };
+    let upheld = l.apply("2026-11-30", objection(6)).unwrap();
+    l.apply("2026-12-01", objection(3)).unwrap();
+    let resolved = Body::ObjectionResolved(ObjectionResolved {
+        code: c(6),
+        objection_index: upheld,
+        upheld: true,
+    });
+    l.apply("2026-12-07", resolved).unwrap();
+    for n in [1, 4, 5] {
+        let issued = Body::Issued(Issued {
+            code: c(n),
+            valid_from: d("2026-12-07"),
+            valid_until: d("2029-12-07"),
+        });
+        l.apply("2026-12-07", issued).unwrap();
+    }
+    let cancelled = Body::Cancelled(Cancelled {
+        code: c(4),
+        reason: CancellationReason::DataLost,
+    });
+    l.apply("2027-01-04", cancelled).unwrap();
+    let revoked = Body::Revoked(Revoked {
+        code: c(5),
+        reason: RevocationReason::TamperedOrForged,
+    });
+    l.apply("2027-01-04", revoked).unwrap();
+    l
+}
+
+type Add<'a> = dyn FnMut(&'static str, String, Vec<u8>) + 'a;
+
+/// Checkpoints, bundles, map proofs, map nodes and states of the fixture ledger.
+fn ledger_seeds(l: &Ledger, add: &mut Add<'_>) {
+    let signed_at = at("2027-02-01", 9);
+    let policy = l.policy(3, 2);
+    for witnesses in [1, 3] {
+        let text = l.checkpoint(signed_at, witnesses).to_note_text();
+        add(
+            "signed_checkpoint",
+            format!("{witnesses}-witnesses"),
+            text.clone().into_bytes(),
+        );
+        add(
+            "note",
+            format!("checkpoint-{witnesses}-witnesses"),
+            text.into_bytes(),
+        );
+        let signed = l.checkpoint(signed_at, witnesses);
+        let compact = CompactCheckpoint::from_signed(&signed, &checks::fixtures().keys).unwrap();
+        add(
+            "compact_checkpoint",
+            format!("{witnesses}-witnesses"),
+            compact.encode(),
+        );
+    }
+    let signed = l.checkpoint(signed_at, 3);
+    for n in 1..=7 {
+        let code = testing::code(2026, n);
+        let bundle = l.bundle(&code, &signed, &policy, n % 2 == 1);
+        add("bundle_decode", format!("code-{n}"), bundle.encode());
+        let input = checks::bundle_verify_input(at("2027-02-01", 12), &bundle);
+        add("bundle_verify", format!("code-{n}"), input);
+        add("map_proof", format!("code-{n}"), bundle.map_proof.encode());
+        let key = map::map_key(code.as_str().as_bytes());
+        let value = bundle.state.as_ref().map(|s| s.map_value_hash());
+        let input = checks::map_verify_input(l.map.root(), key, value, &bundle.map_proof);
+        add("map_verify", format!("code-{n}"), input);
+    }
+    for (code, state) in &l.states {
+        add("certificate_state", code.to_string(), state.encode());
+    }
+    for (i, (key, node)) in l.map.nodes().enumerate().take(8) {
+        add("map_node", format!("node-{i}"), node.encode());
+        add("node_key", format!("node-{i}"), key.to_bytes().to_vec());
+    }
+    for (i, key) in checks::fixtures().keys.iter().enumerate() {
+        add(
+            "verifier_key",
+            format!("key-{i}"),
+            key.to_string().into_bytes(),
+        );
+    }
+    let kinds = [SignatureType::Ed25519, SignatureType::CosignatureV1];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        let key = NoteSigningKey::new(testing::ORIGIN, kind, testing::witness_key(0)).unwrap();
+        add(
+            "signing_key",
+            format!("type-{i}"),
+            key.to_secret_text().into_bytes(),
+        );
+    }
+}
+
+/// Inclusion and consistency proofs of the fixture ledger's tree.
+fn merkle_seeds(l: &Ledger, add: &mut Add<'_>) {
+    let size = l.tree.size();
+    let root = |n| merkle::root_at(n, &l.tree).unwrap();
+    for (index, n) in [(0, 1), (0, size), (5, 13), (7, 8), (size - 1, size)] {
+        let proof = merkle::inclusion_proof(index, n, &l.tree).unwrap();
+        let leaf = l.log.records[index as usize].hash();
+        let input = checks::merkle_inclusion_input(leaf, &proof, root(n));
+        add("merkle_inclusion", format!("{index}-of-{n}"), input);
+        add("inclusion_proof", format!("{index}-of-{n}"), proof.encode());
+    }
+    for (size1, size2) in [(1, size), (7, 13), (8, 16), (13, size), (size, size)] {
+        let proof = merkle::consistency_proof(size1, size2, &l.tree).unwrap();
+        let input = checks::merkle_consistency_input(&proof, root(size1), root(size2));
+        add("merkle_consistency", format!("{size1}-to-{size2}"), input);
+        add(
+            "consistency_proof",
+            format!("{size1}-to-{size2}"),
+            proof.encode(),
+        );
+    }
+}
+
+/// Codes, dates and calendars.
+fn text_seeds(add: &mut Add<'_>) {
+    let product = CertificateCode::new(
+        testing::REGION,
+        2030,
+        ObjectKind::ProductOrService,
+        99_999_999,
+    );
+    for code in [
+        testing::code(2026, 1),
+        testing::code(1970, 0),
+        product.unwrap(),
+    ] {
+        add(
+            "certificate_code",
+            code.to_string(),
+            code.to_string().into_bytes(),
+        );
+    }
+    for code in [testing::CREDIT_CODE, "91440300708461136T"] {
+        add("credit_code", code.into(), code.as_bytes().to_vec());
+    }
+    for date in ["1970-01-01", "2026-11-23", "2028-02-29", "9999-12-31"] {
+        add("date", date.into(), date.as_bytes().to_vec());
+    }
+    let calendars = [
+        WorkCalendar::new(2026, vec![], vec![]),
+        WorkCalendar::new(2027, vec![d("2027-01-01")], vec![d("2027-02-20")]),
+        WorkCalendar::new(
+            2028,
+            vec![d("2028-01-01"), d("2028-02-29"), d("2028-10-02")],
+            vec![d("2028-01-29"), d("2028-09-30")],
+        ),
+    ];
+    for calendar in calendars {
+        let calendar = calendar.unwrap();
+        add(
+            "work_calendar",
+            calendar.year.to_string(),
+            calendar.encode(),
+        );
+    }
+}
