@@ -4,7 +4,7 @@
 //! A receipt is the evidence record, its RFC 6962 inclusion proof, and a compact cosigned
 //! checkpoint of the log. [`verify_receipt`] checks, in this order: the checkpoint against the
 //! trust policy (log signature and key window, witness quorum, age: exactly the bundle's steps,
-//! [`ledger_format::bundle::verify_checkpoint`]), that the record is evidence of exactly the hash
+//! [`crate::bundle::verify_checkpoint`]), that the record is evidence of exactly the hash
 //! asked about, that it belongs to the checkpoint's log, that the submitter's signature verifies,
 //! and that the inclusion proof places the record at its own index in the checkpoint's tree.
 

@@ -1,0 +1,168 @@
+//! The node's HTTP API (docs/openapi.yaml): thin handlers over the sequencer, the store and the
+//! exporters, with one error type ([`ApiError`]) mapped to HTTP statuses in one place.
+//!
+//! Reads go to the store on tokio's blocking pool (RocksDB reads block); writes go through the
+//! [`SequencerHandle`], which validates and persists them, so a refused request never writes
+//! anything. Every response is counted in [`Metrics`] by status and logged with its method, path,
+//! status and latency (never its headers: the agency's bearer token stays out of the logs).
+
+mod agency;
+mod certificates;
+mod error;
+mod evidence;
+mod extract;
+mod info;
+mod records;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use ledger_format::checkpoint::VerifierKey;
+
+pub use error::ApiError;
+
+use crate::metrics::Metrics;
+use crate::sequencer::SequencerHandle;
+use crate::store::Store;
+
+/// Default largest request body: a full evidence batch of 20,000 items is about 6 MiB of JSON.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Default most evidence items in one request: one group commit of the sequencer
+/// ([`crate::sequencer::MAX_BATCH_ENTRIES`]).
+pub const MAX_EVIDENCE_BATCH: usize = crate::sequencer::MAX_BATCH_ENTRIES;
+/// Default longest wait of `GET …/receipt?wait=true`: several checkpoint intervals (1 s each).
+pub const RECEIPT_WAIT_MS: u64 = 10_000;
+
+/// Limits the API enforces on requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiLimits {
+    /// Largest request body in bytes; larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// Most evidence items in one `POST /v1/evidence`.
+    pub max_evidence_batch: usize,
+    /// Longest time a receipt request with `wait=true` waits for a checkpoint.
+    pub receipt_wait: Duration,
+}
+
+impl Default for ApiLimits {
+    fn default() -> Self {
+        ApiLimits {
+            max_body_bytes: MAX_BODY_BYTES,
+            max_evidence_batch: MAX_EVIDENCE_BATCH,
+            receipt_wait: Duration::from_millis(RECEIPT_WAIT_MS),
+        }
+    }
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The single writer.
+    pub sequencer: SequencerHandle,
+    /// The log, for reads.
+    pub store: Arc<dyn Store>,
+    /// Keys whose signatures compact checkpoints keep: the log key (and witnesses).
+    pub verifier_keys: Arc<Vec<VerifierKey>>,
+    /// The agency's bearer token for `POST /v1/agency/records`; empty disables agency writes.
+    pub agency_token: Arc<String>,
+    /// The node's metrics.
+    pub metrics: Arc<Metrics>,
+    /// The text served at `GET /v1/policy`.
+    pub policy_text: Arc<String>,
+    /// Request limits.
+    pub limits: ApiLimits,
+}
+
+impl std::fmt::Debug for ApiState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiState")
+            .field("sequencer", &self.sequencer)
+            .field("verifier_keys", &self.verifier_keys.len())
+            .field("agency_token", &"..")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiState {
+    /// Runs `read` against the store on the blocking pool.
+    ///
+    /// # Errors
+    /// [`ApiError::Internal`] when the task panicked or was cancelled.
+    async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&dyn Store, &[VerifierKey]) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let store = self.store.clone();
+        let keys = self.verifier_keys.clone();
+        tokio::task::spawn_blocking(move || read(&*store, &keys))
+            .await
+            .map_err(|e| ApiError::Internal(format!("store reader failed: {e}")))
+    }
+}
+
+/// The API's routes, with the body limit, metrics and request logging.
+pub fn router(state: ApiState) -> Router {
+    let limit = state.limits.max_body_bytes;
+    let metrics = state.metrics.clone();
+    Router::new()
+        .route("/healthz", get(info::healthz))
+        .route("/metrics", get(info::metrics))
+        .route("/v1/policy", get(info::policy))
+        .route("/v1/log", get(info::log))
+        .route("/v1/checkpoint", get(info::latest_checkpoint))
+        .route("/v1/checkpoints/{size}", get(info::checkpoint_at))
+        .route("/v1/records", get(records::list))
+        .route("/v1/records/{index}", get(records::one))
+        .route("/v1/proofs/inclusion", get(records::inclusion))
+        .route("/v1/proofs/consistency", get(records::consistency))
+        .route("/v1/evidence", post(evidence::submit))
+        .route(
+            "/v1/evidence/{submitter}/{hash}/receipt",
+            get(evidence::receipt),
+        )
+        .route("/v1/submitters", get(agency::submitters))
+        .route("/v1/agency/records", post(agency::append))
+        .route("/v1/certificates/{code}", get(certificates::state))
+        .route(
+            "/v1/certificates/{code}/history",
+            get(certificates::history),
+        )
+        .route("/v1/certificates/{code}/bundle", get(certificates::bundle))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(middleware::from_fn_with_state(metrics, observe))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint".into())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed("method not allowed on this endpoint".into())
+}
+
+/// Counts the response's status and logs the request (method, path, status, latency).
+async fn observe(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    metrics.http_response(status);
+    tracing::info!(
+        %method,
+        path = %path,
+        status,
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "http request"
+    );
+    response
+}

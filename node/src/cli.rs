@@ -1,0 +1,330 @@
+//! The command line of `ledger-node`: parse, then call the library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use ledger_format::Canonical;
+use ledger_format::code::{CertificateCode, CreditCode};
+use ledger_format::keys::PublicKey;
+use ledger_format::record::{Body, SubmitterAdded, SubmitterRemoved};
+use ledger_node::clock::{Clock, SystemClock};
+use ledger_node::config::{CONFIG_FILE, Config};
+use ledger_node::metrics::Metrics;
+use ledger_node::sequencer::Sequencer;
+use ledger_node::store::{RocksStore, Store};
+use ledger_node::{audit, export, init};
+
+/// The origin a node gets when `run` finds no configuration (a local development log).
+const DEV_ORIGIN: &str = "ledger.dev.local/1";
+
+/// The registration agency's node: a durable, signed, append-only log.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Args {
+    /// The node's directory (configuration, keys, RocksDB).
+    #[arg(long, global = true, default_value = "ledger-data")]
+    pub data_dir: PathBuf,
+    /// Logs as JSON lines instead of text.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Creates a node: agency key and token (mode 0600), config.toml, an empty store, policy.txt.
+    Init {
+        /// The log's origin, e.g. `ledger.yuxi.example/2026`.
+        #[arg(long)]
+        origin: String,
+        /// HTTP address (default 127.0.0.1:8180).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Runs the node (creating a development node first if the directory has none).
+    Run {
+        /// Moves the node's clock forward by this many days. For demonstrations of the working-day
+        /// rules only: every record and checkpoint is dated accordingly.
+        #[arg(long, default_value_t = 0)]
+        clock_offset_days: i64,
+    },
+    /// Re-verifies the whole store: every record, the tree, every checkpoint, the status map.
+    Audit,
+    /// Writes the offline bundle of a certificate.
+    ExportBundle {
+        /// The certificate code.
+        code: String,
+        /// Includes the certificate's records with their inclusion proofs.
+        #[arg(long)]
+        records: bool,
+        /// Output file (default: CODE.bundle).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Copies a consistent image of the store to a new directory (a RocksDB checkpoint).
+    Backup {
+        /// The target directory (must not exist).
+        target: PathBuf,
+    },
+    /// Manages the evidence services allowed to submit (each change is a record of the log).
+    #[command(subcommand)]
+    Submitters(SubmittersCommand),
+}
+
+/// Submitter registry commands (the node must be stopped: they write through their own sequencer).
+#[derive(Debug, Subcommand)]
+pub enum SubmittersCommand {
+    /// Lists the registered evidence services.
+    List,
+    /// Registers an evidence service's Ed25519 key.
+    Add {
+        /// The key, 64 hex digits.
+        #[arg(long)]
+        key: String,
+        /// The service's name.
+        #[arg(long)]
+        name: String,
+        /// The service's unified social credit code.
+        #[arg(long)]
+        credit_code: String,
+    },
+    /// Withdraws an evidence service's key.
+    Remove {
+        /// The key, 64 hex digits.
+        #[arg(long)]
+        key: String,
+    },
+}
+
+/// Sets up `tracing` (RUST_LOG filters; default `info`).
+pub fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Runs one command.
+pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
+    let dir = args.data_dir;
+    match args.command {
+        Command::Init { origin, listen } => {
+            let made = init::init(&dir, &origin, listen)
+                .with_context(|| format!("initialising a node in {}", dir.display()))?;
+            print_init(&made);
+        }
+        Command::Run { clock_offset_days } => run(&dir, clock_offset_days).await?,
+        Command::Audit => return audit_store(&dir),
+        Command::ExportBundle {
+            code,
+            records,
+            output,
+        } => export_bundle(&dir, &code, records, output)?,
+        Command::Backup { target } => {
+            let (_, store) = open(&dir)?;
+            store
+                .backup(&target)
+                .with_context(|| format!("backing up to {}", target.display()))?;
+            println!("backup written to {}", target.display());
+        }
+        Command::Submitters(command) => submitters(&dir, command).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_init(made: &init::Initialized) {
+    let config = &made.config;
+    println!("created a node for log {}", config.origin);
+    println!(
+        "  configuration  {}",
+        config.base_dir.join(CONFIG_FILE).display()
+    );
+    println!(
+        "  agency key     {} (mode 0600, keep it secret)",
+        config.path(&config.key_file).display()
+    );
+    println!(
+        "  agency token   {} (mode 0600)",
+        config.path(&config.token_file).display()
+    );
+    println!("  verifier key   {}", made.verifier_key);
+    println!(
+        "  trust policy   {} (give it to verifiers)",
+        made.policy_path.display()
+    );
+}
+
+fn load_config(dir: &Path) -> anyhow::Result<Config> {
+    let path = dir.join(CONFIG_FILE);
+    Config::load(&path).with_context(|| format!("loading {}", path.display()))
+}
+
+fn open(dir: &Path) -> anyhow::Result<(Config, RocksStore)> {
+    let config = load_config(dir)?;
+    let db = config.path(&config.db_dir);
+    let store = RocksStore::open(&db, &config.origin).with_context(|| {
+        format!(
+            "opening the store at {} (is the node running? stop it first)",
+            db.display()
+        )
+    })?;
+    Ok((config, store))
+}
+
+/// A clock shifted by a number of days (demonstrations only).
+#[derive(Debug)]
+struct OffsetClock(i64);
+
+impl Clock for OffsetClock {
+    fn now(&self) -> i64 {
+        SystemClock.now() + self.0
+    }
+}
+
+async fn run(dir: &Path, clock_offset_days: i64) -> anyhow::Result<()> {
+    if !dir.join(CONFIG_FILE).exists() {
+        tracing::info!(dir = %dir.display(), origin = DEV_ORIGIN, "no node here: creating a development node");
+        let made = init::init(dir, DEV_ORIGIN, None)
+            .with_context(|| format!("initialising a node in {}", dir.display()))?;
+        print_init(&made);
+    }
+    let config = load_config(dir)?;
+    let clock: Arc<dyn Clock> = if clock_offset_days == 0 {
+        Arc::new(SystemClock)
+    } else {
+        tracing::warn!(
+            clock_offset_days,
+            "the node's clock is shifted: for demonstrations only"
+        );
+        Arc::new(OffsetClock(clock_offset_days * 86_400))
+    };
+    let node = ledger_node::start(&config, clock).await?;
+    println!(
+        "ledger-node listening on http://{} (log {})",
+        node.addr, config.origin
+    );
+    shutdown_signal().await;
+    tracing::info!("stopping");
+    node.stop().await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+fn audit_store(dir: &Path) -> anyhow::Result<ExitCode> {
+    let (_, store) = open(dir)?;
+    let bar = indicatif::ProgressBar::new(store.tip()?.size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} records ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let result = audit::audit(&store, &mut |done, _| bar.set_position(done));
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            println!(
+                "audit passed: {} records, {} checkpoints, {} certificates, root {}",
+                report.records, report.checkpoints, report.certificates, report.root
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(finding) => {
+            println!("audit FAILED: {finding}");
+            Ok(ExitCode::from(3))
+        }
+    }
+}
+
+fn export_bundle(
+    dir: &Path,
+    code: &str,
+    records: bool,
+    output: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let code = CertificateCode::parse(code)
+        .map_err(|e| anyhow::anyhow!("certificate code {code:?}: {e}"))?;
+    let (config, store) = open(dir)?;
+    let key = init::read_key(&config.path(&config.key_file))?;
+    let keys = [init::log_verifier_key(&config.origin, &key)?];
+    let bundle = export::bundle(&store, &keys, &code, records)?;
+    let path = output.unwrap_or_else(|| PathBuf::from(format!("{code}.bundle")));
+    let bytes = bundle.encode();
+    std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {} ({} bytes)", path.display(), bytes.len());
+    Ok(())
+}
+
+fn parse_key(hex: &str) -> anyhow::Result<PublicKey> {
+    Ok(PublicKey(
+        ledger_format::encoding::from_hex_array(hex).context("the key is 64 hex digits")?,
+    ))
+}
+
+async fn submitters(dir: &Path, command: SubmittersCommand) -> anyhow::Result<()> {
+    let (config, store) = open(dir)?;
+    let body = match command {
+        SubmittersCommand::List => {
+            for (key, s) in store.submitters()? {
+                println!(
+                    "{key}  {}  {}  (added by record {})",
+                    s.credit_code, s.name, s.added_at
+                );
+            }
+            return Ok(());
+        }
+        SubmittersCommand::Add {
+            key,
+            name,
+            credit_code,
+        } => Body::SubmitterAdded(SubmitterAdded {
+            key: parse_key(&key)?,
+            name,
+            credit_code: CreditCode::parse(&credit_code)
+                .map_err(|e| anyhow::anyhow!("credit code {credit_code:?}: {e}"))?,
+        }),
+        SubmittersCommand::Remove { key } => Body::SubmitterRemoved(SubmitterRemoved {
+            key: parse_key(&key)?,
+        }),
+    };
+    let key = init::read_key(&config.path(&config.key_file))?;
+    let sequencer = Sequencer::start(
+        Arc::new(store),
+        key,
+        Arc::new(SystemClock),
+        Arc::new(Metrics::new()),
+        config.sequencer_config(),
+    )?;
+    let result = sequencer.handle.append(body).await;
+    sequencer.shutdown().await;
+    match result {
+        Ok(appended) => println!("recorded as record {}", appended.index),
+        Err(e) => bail!("refused: {e}"),
+    }
+    Ok(())
+}

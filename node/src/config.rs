@@ -1,0 +1,273 @@
+//! The node's TOML configuration file, with safe defaults (docs/operations.md#config).
+//!
+//! Paths in the file are relative to the file's own directory, so a data directory can be moved
+//! as a whole. Secrets (the agency key, the agency token) live in their own files, mode 0600.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::sequencer::{CHECKPOINT_INTERVAL_MS, MAX_BATCH_ENTRIES, QUEUE_DEPTH, SequencerConfig};
+
+/// Name of the configuration file inside a data directory.
+pub const CONFIG_FILE: &str = "config.toml";
+/// Default HTTP address: loopback only, so a fresh node is not exposed by accident.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8180";
+/// Default largest request body (16 MiB: a batch of 20,000 evidence hashes in JSON is ~4 MiB).
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+/// Default largest evidence batch.
+pub const MAX_EVIDENCE_BATCH: usize = 20_000;
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
+    /// A value is out of range.
+    #[error("{path}: {field}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The setting.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The log's origin (its checkpoints' first line), e.g. `ledger.yuxi.example/2026`.
+    pub origin: String,
+    /// RocksDB directory.
+    #[serde(default = "default_db")]
+    pub db_dir: PathBuf,
+    /// The agency's log key (C2SP signed-note private key text), mode 0600.
+    #[serde(default = "default_key_file")]
+    pub key_file: PathBuf,
+    /// The bearer token of the agency's registration platform, mode 0600.
+    #[serde(default = "default_token_file")]
+    pub token_file: PathBuf,
+    /// HTTP settings.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// Sequencer settings.
+    #[serde(default)]
+    pub sequencer: SequencerSettings,
+    /// Where the file was read from (paths are relative to its directory); not in the file.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+/// HTTP settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Most hashes in one evidence batch.
+    pub max_evidence_batch: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8180)),
+            max_body_bytes: MAX_BODY_BYTES,
+            max_evidence_batch: MAX_EVIDENCE_BATCH,
+        }
+    }
+}
+
+/// Sequencer settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SequencerSettings {
+    /// Milliseconds between checkpoints (when the log grew).
+    pub checkpoint_interval_ms: u64,
+    /// Most records in one group commit.
+    pub max_batch_entries: usize,
+    /// Requests queued before callers wait.
+    pub queue_depth: usize,
+}
+
+impl Default for SequencerSettings {
+    fn default() -> Self {
+        SequencerSettings {
+            checkpoint_interval_ms: CHECKPOINT_INTERVAL_MS,
+            max_batch_entries: MAX_BATCH_ENTRIES,
+            queue_depth: QUEUE_DEPTH,
+        }
+    }
+}
+
+fn default_db() -> PathBuf {
+    PathBuf::from("db")
+}
+
+fn default_key_file() -> PathBuf {
+    PathBuf::from("agency.key")
+}
+
+fn default_token_file() -> PathBuf {
+    PathBuf::from("agency.token")
+}
+
+impl Config {
+    /// A configuration with defaults for `origin`, rooted at `base_dir`.
+    pub fn new(origin: &str, base_dir: &Path) -> Self {
+        Config {
+            origin: origin.to_owned(),
+            db_dir: default_db(),
+            key_file: default_key_file(),
+            token_file: default_token_file(),
+            http: HttpConfig::default(),
+            sequencer: SequencerSettings::default(),
+            base_dir: base_dir.to_owned(),
+        }
+    }
+
+    /// Reads and checks the file at `path`.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the file and the problem.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        config.base_dir = path.parent().unwrap_or(Path::new(".")).to_owned();
+        config.check(path)?;
+        Ok(config)
+    }
+
+    fn check(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |field, message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            field,
+            message,
+        };
+        ledger_format::record::validate_origin(&self.origin)
+            .map_err(|e| invalid("origin", e.to_string()))?;
+        if self.sequencer.checkpoint_interval_ms < 10 {
+            return Err(invalid(
+                "sequencer.checkpoint_interval_ms",
+                "at least 10".into(),
+            ));
+        }
+        if self.sequencer.max_batch_entries == 0 || self.http.max_evidence_batch == 0 {
+            return Err(invalid("sequencer.max_batch_entries", "at least 1".into()));
+        }
+        if self.http.max_body_bytes < 1024 {
+            return Err(invalid("http.max_body_bytes", "at least 1024".into()));
+        }
+        Ok(())
+    }
+
+    /// The TOML text of this configuration, with a header comment.
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string_pretty(self).unwrap_or_default();
+        format!(
+            "# ledger-node configuration. Paths are relative to this file's directory.\n\
+             # The key and token files hold secrets (mode 0600): never share them.\n\n{body}"
+        )
+    }
+
+    /// `relative` resolved against the file's directory.
+    pub fn path(&self, relative: &Path) -> PathBuf {
+        self.base_dir.join(relative)
+    }
+
+    /// The sequencer's runtime settings.
+    pub fn sequencer_config(&self) -> SequencerConfig {
+        SequencerConfig {
+            checkpoint_interval: Duration::from_millis(self.sequencer.checkpoint_interval_ms),
+            max_batch_entries: self.sequencer.max_batch_entries,
+            queue_depth: self.sequencer.queue_depth.max(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_with_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::new("ledger.test.example/2026", dir.path());
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, config.to_toml()).unwrap();
+        assert_eq!(Config::load(&path).unwrap(), config);
+    }
+
+    #[test]
+    fn minimal_file_takes_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, "origin = \"ledger.test.example/2026\"\n").unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.http.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(config.path(&config.db_dir), dir.path().join("db"));
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, "origin = \"ledger.test.example/2026\"\nlisten = 1\n").unwrap();
+        assert!(
+            Config::load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown field `listen`")
+        );
+        std::fs::write(&path, "origin = \"has space\"\n").unwrap();
+        assert!(
+            Config::load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("origin")
+        );
+        std::fs::write(
+            &path,
+            "origin = \"a.example/1\"\n[sequencer]\ncheckpoint_interval_ms = 1\n",
+        )
+        .unwrap();
+        assert!(
+            Config::load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("checkpoint_interval_ms")
+        );
+        assert!(matches!(
+            Config::load(&dir.path().join("missing.toml")),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+}

@@ -1,0 +1,193 @@
+//! Building offline bundles and evidence receipts from a store (docs/format.md#bundle).
+//!
+//! A bundle pairs the latest checkpoint with the state and map proof of the same checkpoint. The
+//! sequencer writes map, checkpointed states and checkpoint in one batch, but a reader may read the
+//! checkpoint before a new one lands and the map after: so the export checks its own result and
+//! retries, which is cheaper than holding a snapshot open for every read.
+
+use ledger_format::Canonical;
+use ledger_format::bundle::{BUNDLE_VERSION, Bundle, ProvenRecord};
+use ledger_format::checkpoint::{CompactCheckpoint, SignedCheckpoint, VerifierKey};
+use ledger_format::code::CertificateCode;
+use ledger_format::hash::Hash;
+use ledger_format::keys::PublicKey;
+use ledger_format::map;
+use ledger_format::merkle::inclusion_proof;
+use ledger_format::receipt::{EvidenceReceipt, RECEIPT_VERSION};
+use ledger_format::record::Record;
+
+use crate::store::{MapReader, Store, StoreError, TreeReader};
+
+/// How often an export is retried when a checkpoint lands while it reads.
+const EXPORT_ATTEMPTS: usize = 5;
+
+/// Why an export failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExportError {
+    /// No checkpoint has been signed yet.
+    #[error("no checkpoint yet")]
+    NoCheckpoint,
+    /// The record is newer than the latest checkpoint: wait for the next one.
+    #[error("record {index} is not yet covered by a checkpoint (size {size})")]
+    NotYetCovered {
+        /// The record's index.
+        index: u64,
+        /// The latest checkpoint's size.
+        size: u64,
+    },
+    /// The submitter never anchored this hash.
+    #[error("hash not anchored by this submitter")]
+    UnknownEvidence,
+    /// The store failed or contradicts itself.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+fn corrupted(key: &str, reason: impl std::fmt::Display) -> ExportError {
+    ExportError::Store(StoreError::Corrupted {
+        key: key.to_owned(),
+        reason: reason.to_string(),
+    })
+}
+
+/// The latest signed checkpoint, parsed.
+///
+/// # Errors
+/// [`ExportError::NoCheckpoint`] or a store error.
+pub fn latest_checkpoint<S: Store + ?Sized>(store: &S) -> Result<SignedCheckpoint, ExportError> {
+    let stored = store
+        .latest_checkpoint()?
+        .ok_or(ExportError::NoCheckpoint)?;
+    SignedCheckpoint::parse(&stored.note).map_err(|e| corrupted("meta/latest-checkpoint", e))
+}
+
+/// The compact form of `signed` with the signature lines of `keys` (the log key and the witnesses
+/// whose cosignatures the node vouches with).
+///
+/// # Errors
+/// A store error when the note lacks the log's own signature.
+pub fn compact(
+    signed: &SignedCheckpoint,
+    keys: &[VerifierKey],
+) -> Result<CompactCheckpoint, ExportError> {
+    CompactCheckpoint::from_signed(signed, keys).map_err(|e| corrupted("meta/latest-checkpoint", e))
+}
+
+/// The offline bundle of `code` at the latest checkpoint, with the certificate's records and their
+/// inclusion proofs when `with_records`.
+///
+/// # Errors
+/// [`ExportError::NoCheckpoint`] before the first checkpoint; store errors.
+pub fn bundle<S: Store + ?Sized>(
+    store: &S,
+    keys: &[VerifierKey],
+    code: &CertificateCode,
+    with_records: bool,
+) -> Result<Bundle, ExportError> {
+    let mut last_error = ExportError::NoCheckpoint;
+    for _ in 0..EXPORT_ATTEMPTS {
+        match try_bundle(store, keys, code, with_records) {
+            Ok(Some(bundle)) => return Ok(bundle),
+            Ok(None) => last_error = corrupted("map", "changed during every export attempt"),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_error)
+}
+
+/// One attempt; `None` when a checkpoint landed between the reads.
+fn try_bundle<S: Store + ?Sized>(
+    store: &S,
+    keys: &[VerifierKey],
+    code: &CertificateCode,
+    with_records: bool,
+) -> Result<Option<Bundle>, ExportError> {
+    let signed = latest_checkpoint(store)?;
+    let checkpoint = signed.checkpoint();
+    let key = map::map_key(code.as_str().as_bytes());
+    let map_proof = match map::prove(&MapReader(store), checkpoint.map_root, key) {
+        Ok(proof) => proof,
+        Err(map::MapError::StaleRoot { .. }) => return Ok(None),
+        Err(e) => return Err(corrupted("map", e)),
+    };
+    let state = store.checkpointed_state(code)?;
+    let value = state.as_ref().map(|s| s.map_value_hash());
+    if map::verify(checkpoint.map_root, key, value, &map_proof).is_err() {
+        return Ok(None);
+    }
+    let records = match (&state, with_records) {
+        (Some(state), true) => proven_records(store, code, state.latest_index, checkpoint.size)?,
+        _ => Vec::new(),
+    };
+    Ok(Some(Bundle {
+        version: BUNDLE_VERSION,
+        code: code.clone(),
+        state,
+        map_proof,
+        checkpoint: compact(&signed, keys)?,
+        records,
+    }))
+}
+
+fn proven_records<S: Store + ?Sized>(
+    store: &S,
+    code: &CertificateCode,
+    up_to: u64,
+    size: u64,
+) -> Result<Vec<ProvenRecord>, ExportError> {
+    let mut out = Vec::new();
+    for index in store
+        .code_records(code)?
+        .into_iter()
+        .filter(|i| *i <= up_to)
+    {
+        let record = read_record(store, index)?;
+        let proof =
+            inclusion_proof(index, size, &TreeReader(store)).map_err(|e| corrupted("tree", e))?;
+        out.push(ProvenRecord { record, proof });
+    }
+    Ok(out)
+}
+
+/// Reads and decodes record `index`.
+///
+/// # Errors
+/// A store error when it is missing or does not decode.
+pub fn read_record<S: Store + ?Sized>(store: &S, index: u64) -> Result<Record, ExportError> {
+    let key = format!("record/{index}");
+    let bytes = store
+        .record(index)?
+        .ok_or_else(|| corrupted(&key, "missing"))?;
+    Record::decode_exact(&bytes).map_err(|e| corrupted(&key, e))
+}
+
+/// The receipt of `hash` anchored by `submitter`, against the latest checkpoint.
+///
+/// # Errors
+/// [`ExportError::UnknownEvidence`], [`ExportError::NotYetCovered`] until the next checkpoint, or a
+/// store error.
+pub fn receipt<S: Store + ?Sized>(
+    store: &S,
+    keys: &[VerifierKey],
+    submitter: &PublicKey,
+    hash: &Hash,
+) -> Result<EvidenceReceipt, ExportError> {
+    let index = store
+        .evidence_index(submitter, hash)?
+        .ok_or(ExportError::UnknownEvidence)?;
+    let signed = latest_checkpoint(store)?;
+    let size = signed.checkpoint().size;
+    if index >= size {
+        return Err(ExportError::NotYetCovered { index, size });
+    }
+    let record = read_record(store, index)?;
+    let proof =
+        inclusion_proof(index, size, &TreeReader(store)).map_err(|e| corrupted("tree", e))?;
+    Ok(EvidenceReceipt {
+        version: RECEIPT_VERSION,
+        record,
+        proof,
+        checkpoint: compact(&signed, keys)?,
+    })
+}

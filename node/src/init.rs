@@ -1,0 +1,182 @@
+//! `ledger-node init`: a new agency log — key, token, configuration, empty store, trust policy.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use ledger_format::checkpoint::{NoteSigningKey, SignatureType, VerifierKey};
+use ledger_format::keys::SigningKey;
+
+use crate::config::{CONFIG_FILE, Config};
+use crate::store::{LogIdentity, RocksStore};
+
+/// Name of the trust-policy file `init` writes for banks and other verifiers.
+pub const POLICY_FILE: &str = "policy.txt";
+
+/// Why a key or token file could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// A file could not be written or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The directory already holds a node.
+    #[error("{0} already holds a node (config.toml exists)")]
+    Exists(PathBuf),
+    /// A key file does not hold a valid key.
+    #[error("{path}: {reason}")]
+    BadKey {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The operating system's random source failed.
+    #[error("no randomness: {0}")]
+    Random(String),
+    /// The store could not be created.
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// The origin or configuration is invalid.
+    #[error("{0}")]
+    Config(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InitError + '_ {
+    move |source| InitError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// 32 bytes from the operating system's random source.
+///
+/// # Errors
+/// [`InitError::Random`] when the source fails.
+pub fn random_bytes() -> Result<[u8; 32], InitError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| InitError::Random(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// Writes `contents` to a new file readable by its owner only (mode 0600); never overwrites.
+///
+/// # Errors
+/// [`InitError::Io`], also when the file exists.
+pub fn write_secret(path: &Path, contents: &str) -> Result<(), InitError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io(path))?;
+    file.write_all(contents.as_bytes()).map_err(io(path))?;
+    file.sync_all().map_err(io(path))
+}
+
+/// Reads the agency's signing key from a C2SP note private-key file.
+///
+/// # Errors
+/// [`InitError::Io`] or [`InitError::BadKey`].
+pub fn read_key(path: &Path) -> Result<SigningKey, InitError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let key = NoteSigningKey::parse(text.trim()).map_err(|e| InitError::BadKey {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(key.signing_key().clone())
+}
+
+/// Reads the agency token (one line).
+///
+/// # Errors
+/// [`InitError::Io`], or [`InitError::BadKey`] for an empty file.
+pub fn read_token(path: &Path) -> Result<String, InitError> {
+    let token = std::fs::read_to_string(path).map_err(io(path))?;
+    let token = token.trim().to_owned();
+    if token.len() < 16 {
+        return Err(InitError::BadKey {
+            path: path.to_owned(),
+            reason: "token shorter than 16 characters".into(),
+        });
+    }
+    Ok(token)
+}
+
+/// The verifier key of the agency's log key: what banks put in their trust policy.
+///
+/// # Errors
+/// [`InitError::Config`] when the origin is not a valid key name.
+pub fn log_verifier_key(origin: &str, key: &SigningKey) -> Result<VerifierKey, InitError> {
+    VerifierKey::ed25519(origin, key.public_key()).map_err(|e| InitError::Config(e.to_string()))
+}
+
+/// What `init` created.
+#[derive(Debug)]
+pub struct Initialized {
+    /// The configuration written.
+    pub config: Config,
+    /// The log's verifier key.
+    pub verifier_key: VerifierKey,
+    /// The trust policy file.
+    pub policy_path: PathBuf,
+}
+
+/// Creates a new node in `dir`: agency key and token (0600), `config.toml`, an empty RocksDB
+/// store, and the trust-policy file for verifiers.
+///
+/// # Errors
+/// [`InitError::Exists`] when `dir` already holds a node, or any I/O failure.
+pub fn init(
+    dir: &Path,
+    origin: &str,
+    listen: Option<std::net::SocketAddr>,
+) -> Result<Initialized, InitError> {
+    ledger_format::record::validate_origin(origin).map_err(|e| InitError::Config(e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let config_path = dir.join(CONFIG_FILE);
+    if config_path.exists() {
+        return Err(InitError::Exists(dir.to_owned()));
+    }
+    let mut config = Config::new(origin, dir);
+    if let Some(listen) = listen {
+        config.http.listen = listen;
+    }
+    let key = SigningKey::from_seed(&random_bytes()?);
+    let note_key = NoteSigningKey::new(origin, SignatureType::Ed25519, key.clone())
+        .map_err(|e| InitError::Config(e.to_string()))?;
+    write_secret(
+        &config.path(&config.key_file),
+        &(note_key.to_secret_text() + "\n"),
+    )?;
+    write_secret(
+        &config.path(&config.token_file),
+        &(ledger_format::encoding::to_hex(&random_bytes()?) + "\n"),
+    )?;
+    RocksStore::create(
+        config.path(&config.db_dir),
+        LogIdentity {
+            origin: origin.to_owned(),
+            genesis_key: key.public_key(),
+        },
+    )?;
+    let verifier_key = log_verifier_key(origin, &key)?;
+    let policy_path = dir.join(POLICY_FILE);
+    std::fs::write(
+        &policy_path,
+        crate::policy::own_policy_text(origin, &verifier_key),
+    )
+    .map_err(io(&policy_path))?;
+    // The configuration goes last: its presence marks a complete node directory.
+    std::fs::write(&config_path, config.to_toml()).map_err(io(&config_path))?;
+    Ok(Initialized {
+        config,
+        verifier_key,
+        policy_path,
+    })
+}

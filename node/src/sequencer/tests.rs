@@ -1,0 +1,310 @@
+use std::sync::Arc;
+
+use ledger_format::calendar::WorkCalendar;
+use ledger_format::code::CreditCode;
+use ledger_format::record::{Issued, Notice, RegistrationType, SubmitterAdded};
+use ledger_format::testing::{self, at, parse_date as d};
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::store::{LogIdentity, MemoryStore};
+
+struct Node {
+    store: Arc<MemoryStore>,
+    clock: ManualClock,
+    sequencer: Sequencer,
+}
+
+fn start_on(store: Arc<MemoryStore>, clock: ManualClock) -> Node {
+    let sequencer = Sequencer::start(
+        store.clone(),
+        testing::agency_key(),
+        Arc::new(clock.clone()),
+        Arc::new(crate::metrics::Metrics::new()),
+        SequencerConfig {
+            // Tests sign checkpoints on demand; the timer stays out of the way.
+            checkpoint_interval: Duration::from_secs(3600),
+            ..SequencerConfig::default()
+        },
+    )
+    .unwrap();
+    Node {
+        store,
+        clock,
+        sequencer,
+    }
+}
+
+fn node() -> Node {
+    let store = Arc::new(MemoryStore::new(LogIdentity {
+        origin: testing::ORIGIN.into(),
+        genesis_key: testing::agency_key().public_key(),
+    }));
+    start_on(store, ManualClock::new(at("2026-11-23", 10)))
+}
+
+impl Node {
+    fn handle(&self) -> &SequencerHandle {
+        &self.sequencer.handle
+    }
+
+    async fn setup(&self) {
+        let h = self.handle();
+        for year in 2026..=2030 {
+            h.append(Body::Calendar(
+                WorkCalendar::new(year, vec![], vec![]).unwrap(),
+            ))
+            .await
+            .unwrap();
+        }
+        h.append(Body::SubmitterAdded(SubmitterAdded {
+            key: testing::submitter_key().public_key(),
+            name: "存证服务".into(),
+            credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
+        }))
+        .await
+        .unwrap();
+    }
+}
+
+fn submission(n: u32) -> EvidenceSubmission {
+    let hash = ledger_format::sha256(&n.to_be_bytes());
+    let key = testing::submitter_key();
+    EvidenceSubmission {
+        submitter: key.public_key(),
+        hash,
+        signature: key.sign(&evidence_message(testing::ORIGIN, &hash)),
+    }
+}
+
+#[tokio::test]
+async fn evidence_batch_is_appended_in_order_and_idempotent() {
+    let node = node();
+    node.setup().await;
+    let base = node.store.tip().unwrap().size;
+    let batch: Vec<_> = (0..500).map(submission).collect();
+    let results = node.handle().submit_evidence(batch.clone()).await.unwrap();
+    for (i, result) in results.iter().enumerate() {
+        let appended = result.as_ref().unwrap();
+        assert_eq!(appended.index, base + i as u64);
+        assert!(!appended.existing);
+    }
+    let again = node
+        .handle()
+        .submit_evidence(batch[..10].to_vec())
+        .await
+        .unwrap();
+    for (first, second) in results.iter().zip(&again) {
+        let (first, second) = (first.as_ref().unwrap(), second.as_ref().unwrap());
+        assert_eq!(
+            (second.index, second.record_hash, second.existing),
+            (first.index, first.record_hash, true)
+        );
+    }
+    assert_eq!(node.store.tip().unwrap().size, base + 500);
+}
+
+#[tokio::test]
+async fn duplicate_within_one_batch_is_appended_once() {
+    let node = node();
+    node.setup().await;
+    let results = node
+        .handle()
+        .submit_evidence(vec![submission(1), submission(1)])
+        .await
+        .unwrap();
+    let (a, b) = (results[0].as_ref().unwrap(), results[1].as_ref().unwrap());
+    assert_eq!(a.index, b.index);
+    assert!(!a.existing && b.existing);
+}
+
+#[tokio::test]
+async fn bad_evidence_is_refused_and_never_written() {
+    let node = node();
+    node.setup().await;
+    let size = node.store.tip().unwrap().size;
+    let mut forged = submission(1);
+    forged.hash = ledger_format::sha256(b"another");
+    let stranger = ledger_format::keys::SigningKey::from_seed(&[9; 32]);
+    let mut unknown = submission(2);
+    unknown.submitter = stranger.public_key();
+    unknown.signature = stranger.sign(&evidence_message(testing::ORIGIN, &unknown.hash));
+    let results = node
+        .handle()
+        .submit_evidence(vec![forged, unknown.clone(), submission(3)])
+        .await
+        .unwrap();
+    assert_eq!(
+        results[0],
+        Err(AppendError::BadSignature(
+            testing::submitter_key().public_key()
+        ))
+    );
+    assert_eq!(
+        results[1],
+        Err(AppendError::UnknownSubmitter(stranger.public_key()))
+    );
+    assert_eq!(results[2], Err(AppendError::BatchRefused));
+    assert_eq!(node.store.tip().unwrap().size, size);
+}
+
+#[tokio::test]
+async fn lifecycle_rules_are_enforced_with_the_clock() {
+    let node = node();
+    node.setup().await;
+    let code = testing::code(2026, 1);
+    node.handle()
+        .append(Body::NoticePublished(Notice {
+            code: code.clone(),
+            registration_type: RegistrationType::First,
+            content: testing::content(code.kind(), None),
+            ends_on: d("2026-12-04"),
+        }))
+        .await
+        .unwrap();
+    let issue = |on: &str, until: &str| {
+        Body::Issued(Issued {
+            code: code.clone(),
+            valid_from: d(on),
+            valid_until: d(until),
+        })
+    };
+    node.clock.set(at("2026-12-04", 10));
+    let early = node
+        .handle()
+        .append(issue("2026-12-04", "2029-12-04"))
+        .await;
+    assert_eq!(
+        early,
+        Err(AppendError::Rule(TransitionError::NoticeNotEnded {
+            ends_on: d("2026-12-04")
+        }))
+    );
+    node.clock.set(at("2026-12-07", 10));
+    let issued = node
+        .handle()
+        .append(issue("2026-12-07", "2029-12-07"))
+        .await
+        .unwrap();
+    let state = node.store.state(&code).unwrap().unwrap();
+    assert_eq!(state.latest_index, issued.index);
+    assert_eq!(node.store.code_records(&code).unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn checkpoint_covers_tree_and_map_and_is_signed_once_per_size() {
+    let node = node();
+    node.setup().await;
+    node.handle()
+        .submit_evidence((0..10).map(submission).collect())
+        .await
+        .unwrap();
+    let stored = node.handle().checkpoint_now().await.unwrap().unwrap();
+    let signed = SignedCheckpoint::parse(&stored.note).unwrap();
+    let key = ledger_format::checkpoint::VerifierKey::ed25519(
+        testing::ORIGIN,
+        testing::agency_key().public_key(),
+    )
+    .unwrap();
+    signed.verify_log_signature(&key).unwrap();
+    let tip = node.store.tip().unwrap();
+    assert_eq!(signed.checkpoint().size, tip.size);
+    assert_eq!(
+        signed.checkpoint().root,
+        ledger_format::merkle::root_at(tip.size, &TreeReader(&*node.store)).unwrap()
+    );
+    // Nothing grew: the same checkpoint, not a new signature.
+    node.clock.advance(60);
+    let again = node.handle().checkpoint_now().await.unwrap().unwrap();
+    assert_eq!(again, stored);
+    assert_eq!(
+        node.handle()
+            .checkpoints()
+            .borrow()
+            .as_ref()
+            .unwrap()
+            .signed
+            .checkpoint()
+            .size,
+        tip.size
+    );
+}
+
+#[tokio::test]
+async fn restart_resumes_the_log_and_the_pending_map_work() {
+    let node = node();
+    node.setup().await;
+    let code = testing::code(2026, 1);
+    node.handle().checkpoint_now().await.unwrap();
+    node.handle()
+        .append(Body::NoticePublished(Notice {
+            code: code.clone(),
+            registration_type: RegistrationType::First,
+            content: testing::content(code.kind(), None),
+            ends_on: d("2026-12-04"),
+        }))
+        .await
+        .unwrap();
+    let store = node.store.clone();
+    let clock = node.clock.clone();
+    // Stop without the final checkpoint reaching the map: drop the handle abruptly.
+    node.sequencer.shutdown().await;
+    let restarted = start_on(store.clone(), clock);
+    let stored = restarted.handle().checkpoint_now().await.unwrap().unwrap();
+    let signed = SignedCheckpoint::parse(&stored.note).unwrap();
+    assert_eq!(signed.checkpoint().size, store.tip().unwrap().size);
+    let key = map::map_key(code.as_str().as_bytes());
+    let proof = map::prove(&MapReader(&*store), signed.checkpoint().map_root, key).unwrap();
+    let state = store.checkpointed_state(&code).unwrap().unwrap();
+    map::verify(
+        signed.checkpoint().map_root,
+        key,
+        Some(state.map_value_hash()),
+        &proof,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn concurrent_requests_share_group_commits() {
+    let node = node();
+    node.setup().await;
+    let base = node.store.tip().unwrap().size;
+    let mut tasks = Vec::new();
+    for t in 0..20u32 {
+        let handle = node.handle().clone();
+        tasks.push(tokio::spawn(async move {
+            let batch: Vec<_> = (0..50).map(|i| submission(t * 1000 + i)).collect();
+            handle.submit_evidence(batch).await.unwrap()
+        }));
+    }
+    let mut indexes = Vec::new();
+    for task in tasks {
+        for result in task.await.unwrap() {
+            indexes.push(result.unwrap().index);
+        }
+    }
+    indexes.sort_unstable();
+    let expected: Vec<u64> = (base..base + 1000).collect();
+    assert_eq!(indexes, expected);
+}
+
+#[tokio::test]
+async fn key_rotation_and_agency_evidence_are_refused_through_append() {
+    let node = node();
+    let rotation = node
+        .handle()
+        .append(Body::KeyRotation(ledger_format::record::KeyRotation {
+            new_key: testing::witness_key(1).public_key(),
+        }))
+        .await;
+    assert!(matches!(rotation, Err(AppendError::Invalid(_))));
+    let evidence = node
+        .handle()
+        .append(Body::Evidence(ledger_format::record::Evidence {
+            hash: Hash::ZERO,
+        }))
+        .await;
+    assert!(matches!(evidence, Err(AppendError::Invalid(_))));
+    assert_eq!(node.store.tip().unwrap().size, 0);
+}

@@ -1,0 +1,251 @@
+//! Storage of one agency's log: the [`Store`] trait, and its RocksDB and in-memory implementations.
+//!
+//! The sequencer is the only writer. Everything one group commit changes (records, tree nodes,
+//! states, indexes, and at a checkpoint the status map and the signed checkpoint) goes into one
+//! [`WriteBatch`], applied atomically and durably by [`Store::write`]. Readers (the HTTP API, audit,
+//! bundle export) read through the same trait; values that do not decode are reported as
+//! [`StoreError::Corrupted`] naming the key, never a panic. The byte layout of every key is in
+//! docs/format.md#store.
+
+pub mod memory;
+pub mod rocks;
+
+use ledger_format::calendar::WorkCalendar;
+use ledger_format::code::CertificateCode;
+use ledger_format::hash::Hash;
+use ledger_format::keys::PublicKey;
+use ledger_format::lifecycle::CertificateState;
+use ledger_format::map::{self, MapUpdate, NodeKey};
+use ledger_format::merkle::{HashReader, MerkleError, NodeId};
+
+pub use memory::MemoryStore;
+pub use rocks::RocksStore;
+
+/// Version of the store's layout; written at creation and checked at every open.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Why the store failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The storage engine failed (I/O, disk full, lock held by another process).
+    #[error("storage: {0}")]
+    Io(String),
+    /// A stored value does not decode, or contradicts another.
+    #[error("corrupted {key}: {reason}")]
+    Corrupted {
+        /// The key, in a readable form (`record/42`, `tree/3/17`, ...).
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The store was written by another layout version.
+    #[error("store schema version {found}; this build reads version {expected}")]
+    Schema {
+        /// Version found on disk.
+        found: u32,
+        /// Version this build reads.
+        expected: u32,
+    },
+    /// The store holds another log.
+    #[error("store holds log {found}, not {expected}")]
+    WrongLog {
+        /// Origin found on disk.
+        found: String,
+        /// Origin configured.
+        expected: String,
+    },
+}
+
+/// The tip of the log: what the next record chains to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tip {
+    /// Number of records.
+    pub size: u64,
+    /// Hash of the last record ([`Hash::ZERO`] when empty).
+    pub last_hash: Hash,
+    /// Time of the last record (0 when empty).
+    pub last_time: i64,
+}
+
+/// A registered evidence service.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Submitter {
+    /// The service's name.
+    pub name: String,
+    /// Its unified social credit code.
+    pub credit_code: String,
+    /// Index of the record that registered it.
+    pub added_at: u64,
+}
+
+/// A signed checkpoint as stored: its size and the signed note text (with any cosignatures).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    /// Tree size it commits to.
+    pub size: u64,
+    /// The C2SP signed note text.
+    pub note: String,
+}
+
+/// Everything one durable write changes. Empty fields change nothing.
+#[derive(Debug, Default)]
+pub struct WriteBatch {
+    /// New records: index and canonical bytes.
+    pub records: Vec<(u64, Vec<u8>)>,
+    /// New complete-subtree hashes of the RFC 6962 tree.
+    pub tree_nodes: Vec<(NodeId, Hash)>,
+    /// New current states (what the lifecycle rules read).
+    pub states: Vec<(CertificateCode, CertificateState)>,
+    /// Index entries: this record is about this code.
+    pub code_records: Vec<(CertificateCode, u64)>,
+    /// Index entries: this submitter anchored this hash at this index.
+    pub evidence: Vec<(PublicKey, Hash, u64)>,
+    /// Submitters added (`Some`) or removed (`None`).
+    pub submitters: Vec<(PublicKey, Option<Submitter>)>,
+    /// Calendars published (replacing the year's earlier one).
+    pub calendars: Vec<WorkCalendar>,
+    /// The agency's new log key (after a key rotation).
+    pub agency_key: Option<PublicKey>,
+    /// The new tip, when records were appended.
+    pub tip: Option<Tip>,
+    /// At a checkpoint: the status map's node changes, applied in the same write.
+    pub map: Option<MapUpdate>,
+    /// At a checkpoint: the states the new map commits to (what bundles carry).
+    pub checkpointed_states: Vec<(CertificateCode, CertificateState)>,
+    /// At a checkpoint: the new latest signed checkpoint, also kept in the history by size.
+    pub checkpoint: Option<StoredCheckpoint>,
+}
+
+impl WriteBatch {
+    /// True when the batch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+            && self.tree_nodes.is_empty()
+            && self.states.is_empty()
+            && self.code_records.is_empty()
+            && self.evidence.is_empty()
+            && self.submitters.is_empty()
+            && self.calendars.is_empty()
+            && self.agency_key.is_none()
+            && self.tip.is_none()
+            && self.map.is_none()
+            && self.checkpointed_states.is_empty()
+            && self.checkpoint.is_none()
+    }
+}
+
+/// Static facts of the log, written once when the store is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogIdentity {
+    /// The log's origin.
+    pub origin: String,
+    /// The agency's first log key.
+    pub genesis_key: PublicKey,
+}
+
+/// One agency's log on durable storage.
+pub trait Store: Send + Sync + 'static {
+    /// Applies `batch` atomically, and returns once it is durable (the write-ahead log is synced).
+    ///
+    /// # Errors
+    /// [`StoreError::Io`]; then nothing of the batch is visible.
+    fn write(&self, batch: WriteBatch) -> Result<(), StoreError>;
+
+    /// The log's identity.
+    fn identity(&self) -> Result<LogIdentity, StoreError>;
+
+    /// The tip (size 0 for an empty log).
+    fn tip(&self) -> Result<Tip, StoreError>;
+
+    /// The agency's current log key (the genesis key until a rotation).
+    fn agency_key(&self) -> Result<PublicKey, StoreError>;
+
+    /// The canonical bytes of record `index`.
+    fn record(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError>;
+
+    /// The canonical bytes of records `start..end` (clamped to the tip), in order.
+    fn records(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError>;
+
+    /// Stored complete-subtree hashes, in the order asked; `None` for a node not stored.
+    fn tree_nodes(&self, ids: &[NodeId]) -> Result<Vec<Option<Hash>>, StoreError>;
+
+    /// A status-map node at `key` (of the latest checkpoint's map).
+    fn map_node(&self, key: &NodeKey) -> Result<Option<map::Node>, StoreError>;
+
+    /// The current state of `code`.
+    fn state(&self, code: &CertificateCode) -> Result<Option<CertificateState>, StoreError>;
+
+    /// The state of `code` that the latest checkpoint's map commits to.
+    fn checkpointed_state(
+        &self,
+        code: &CertificateCode,
+    ) -> Result<Option<CertificateState>, StoreError>;
+
+    /// Indexes of the records about `code`, increasing.
+    fn code_records(&self, code: &CertificateCode) -> Result<Vec<u64>, StoreError>;
+
+    /// Where `submitter` anchored `hash`, if it did.
+    fn evidence_index(&self, submitter: &PublicKey, hash: &Hash)
+    -> Result<Option<u64>, StoreError>;
+
+    /// Indexes of everything `submitter` anchored from `start` on, increasing, at most `limit`.
+    fn submissions(
+        &self,
+        submitter: &PublicKey,
+        start: u64,
+        limit: usize,
+    ) -> Result<Vec<u64>, StoreError>;
+
+    /// The registered evidence services.
+    fn submitters(&self) -> Result<Vec<(PublicKey, Submitter)>, StoreError>;
+
+    /// Every published calendar.
+    fn calendars(&self) -> Result<Vec<WorkCalendar>, StoreError>;
+
+    /// The latest signed checkpoint.
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+
+    /// The signed checkpoint of tree size `size`, if one was signed.
+    fn checkpoint_at(&self, size: u64) -> Result<Option<StoredCheckpoint>, StoreError>;
+
+    /// Signed checkpoints of size `from_size` and above, by increasing size, at most `limit`.
+    fn checkpoints(
+        &self,
+        from_size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError>;
+
+    /// Copies a consistent image of the store into the empty or absent directory `dir` (a RocksDB
+    /// checkpoint: hard links where possible).
+    fn backup(&self, dir: &std::path::Path) -> Result<(), StoreError>;
+}
+
+/// Reads the RFC 6962 tree of a store (adapts [`Store::tree_nodes`] to [`HashReader`]).
+#[derive(Debug)]
+pub struct TreeReader<'a, S: ?Sized>(pub &'a S);
+
+impl<S: Store + ?Sized> HashReader for TreeReader<'_, S> {
+    fn read_hashes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, MerkleError> {
+        let found = self
+            .0
+            .tree_nodes(ids)
+            .map_err(|e| MerkleError::Storage(e.to_string()))?;
+        ids.iter()
+            .zip(found)
+            .map(|(id, hash)| hash.ok_or(MerkleError::MissingNode(*id)))
+            .collect()
+    }
+}
+
+/// Reads the status map of a store (adapts [`Store::map_node`] to [`map::MapStore`]).
+#[derive(Debug)]
+pub struct MapReader<'a, S: ?Sized>(pub &'a S);
+
+impl<S: Store + ?Sized> map::MapStore for MapReader<'_, S> {
+    fn get(&self, key: &NodeKey) -> Result<Option<map::Node>, map::MapError> {
+        self.0
+            .map_node(key)
+            .map_err(|e| map::MapError::Store(e.to_string()))
+    }
+}

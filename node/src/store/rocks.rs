@@ -1,0 +1,841 @@
+//! The RocksDB store: one column family per kind of entry, big-endian keys, every group commit one
+//! synced RocksDB write batch. The byte layout of every key and value is in docs/store.md.
+
+use std::path::{Path, PathBuf};
+
+use ledger_format::calendar::WorkCalendar;
+use ledger_format::code::CertificateCode;
+use ledger_format::encoding::Canonical;
+use ledger_format::hash::{HASH_LEN, Hash};
+use ledger_format::keys::{PUBLIC_KEY_LEN, PublicKey};
+use ledger_format::lifecycle::CertificateState;
+use ledger_format::map::{self, NodeKey};
+use ledger_format::merkle::NodeId;
+use ledger_format::record::Record;
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
+    DataBlockIndexType, Direction, IteratorMode, Options, ReadOptions, WriteOptions,
+};
+
+use super::{
+    LogIdentity, SCHEMA_VERSION, Store, StoreError, StoredCheckpoint, Submitter, Tip, WriteBatch,
+};
+
+/// Most records one [`Store::records`] call returns (about 2 MB of evidence records): a reader
+/// that asks for more gets the first 10,000 and asks again from where they end.
+pub const MAX_RECORDS_PER_READ: usize = 10_000;
+
+/// Column family names. `default` is unused (RocksDB requires it to exist).
+pub(super) mod cf {
+    /// Identity, tip, agency key, latest checkpoint (docs/store.md#meta).
+    pub const META: &str = "meta";
+    /// `u64 BE index` → canonical record bytes.
+    pub const RECORDS: &str = "records";
+    /// `NodeId::to_key()` (9 bytes) → 32-byte hash.
+    pub const TREE: &str = "tree";
+    /// `NodeKey::to_bytes()` (34 bytes) → 65-byte map node.
+    pub const MAP: &str = "map";
+    /// Code text (20 bytes) → canonical `CertificateState`.
+    pub const STATES: &str = "states";
+    /// Code text (20 bytes) → canonical `CertificateState` at the latest checkpoint.
+    pub const CHECKPOINTED_STATES: &str = "checkpointed_states";
+    /// Code text (20 bytes) ‖ `u64 BE index` → empty.
+    pub const CODE_RECORDS: &str = "code_records";
+    /// Submitter key (32) ‖ evidence hash (32) → `u64 BE index`.
+    pub const EVIDENCE: &str = "evidence";
+    /// Submitter key (32) ‖ `u64 BE index` → empty.
+    pub const SUBMISSIONS: &str = "submissions";
+    /// Submitter key (32) → JSON `Submitter`.
+    pub const SUBMITTERS: &str = "submitters";
+    /// `u16 BE year` → canonical `WorkCalendar`.
+    pub const CALENDARS: &str = "calendars";
+    /// `u64 BE size` → signed note text.
+    pub const CHECKPOINTS: &str = "checkpoints";
+
+    /// Every column family of schema version 1.
+    pub const ALL: [&str; 12] = [
+        META,
+        RECORDS,
+        TREE,
+        MAP,
+        STATES,
+        CHECKPOINTED_STATES,
+        CODE_RECORDS,
+        EVIDENCE,
+        SUBMISSIONS,
+        SUBMITTERS,
+        CALENDARS,
+        CHECKPOINTS,
+    ];
+}
+
+/// Keys of the `meta` column family (ASCII names).
+pub(super) mod meta {
+    /// `u32 BE`: [`super::SCHEMA_VERSION`] of the layout.
+    pub const SCHEMA_VERSION: &[u8] = b"schema_version";
+    /// UTF-8 origin.
+    pub const ORIGIN: &[u8] = b"origin";
+    /// 32-byte Ed25519 key.
+    pub const GENESIS_KEY: &[u8] = b"genesis_key";
+    /// 32-byte Ed25519 key.
+    pub const AGENCY_KEY: &[u8] = b"agency_key";
+    /// 48 bytes: size `u64 BE`, last hash, last time `i64 BE`.
+    pub const TIP: &[u8] = b"tip";
+    /// `u64 BE` size of the latest checkpoint (its note is in `checkpoints`).
+    pub const LATEST_CHECKPOINT: &[u8] = b"latest_checkpoint";
+}
+
+/// Tuning of a [`RocksStore`]. [`Default`] gives the documented defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RocksOptions {
+    /// Bytes of the LRU block cache shared by every column family. Default 256 MiB: holds the
+    /// upper tree levels, the status map and the hot part of the evidence index.
+    pub block_cache_bytes: usize,
+    /// RocksDB background flush and compaction threads. Default 2 (the target machine has 2
+    /// cores, and the sequencer and the API need CPU too).
+    pub max_background_jobs: i32,
+    /// Bloom filter bits per key of the `evidence` column family. Default 10 (about 1% false
+    /// positives, 1.25 bytes of filter per evidence record, kept in memory).
+    pub evidence_bloom_bits_per_key: f64,
+}
+
+impl Default for RocksOptions {
+    fn default() -> Self {
+        RocksOptions {
+            block_cache_bytes: 256 << 20,
+            max_background_jobs: 2,
+            evidence_bloom_bits_per_key: 10.0,
+        }
+    }
+}
+
+/// One agency's log in a RocksDB directory.
+pub struct RocksStore {
+    db: DB,
+    path: PathBuf,
+    identity: LogIdentity,
+    // Kept alive with the DB: every column family's table options point to it.
+    _cache: Cache,
+}
+
+impl std::fmt::Debug for RocksStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocksStore")
+            .field("path", &self.path)
+            .field("origin", &self.identity.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RocksStore {
+    /// Creates a new store for `identity` at `path` with the default [`RocksOptions`].
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when a store already exists at `path` or RocksDB fails.
+    pub fn create(path: impl AsRef<Path>, identity: LogIdentity) -> Result<Self, StoreError> {
+        Self::create_with(path, identity, &RocksOptions::default())
+    }
+
+    /// Creates a new store for `identity` at `path`.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] when a store already exists at `path` or RocksDB fails.
+    pub fn create_with(
+        path: impl AsRef<Path>,
+        identity: LogIdentity,
+        options: &RocksOptions,
+    ) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if path.join("CURRENT").exists() {
+            return Err(StoreError::Io(format!(
+                "a store already exists at {}",
+                path.display()
+            )));
+        }
+        let cache = Cache::new_lru_cache(options.block_cache_bytes);
+        let mut db_options = db_options(options);
+        db_options.create_if_missing(true);
+        db_options.create_missing_column_families(true);
+        db_options.set_error_if_exists(true);
+        let descriptors = cf::ALL
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(*name, cf_options(name, &cache, options)));
+        let db = DB::open_cf_descriptors(&db_options, path, descriptors)
+            .map_err(|e| io_at("creating store", path, &e))?;
+        let store = RocksStore {
+            db,
+            path: path.to_path_buf(),
+            identity,
+            _cache: cache,
+        };
+        store.write_genesis()?;
+        Ok(store)
+    }
+
+    /// Opens the store at `path` with the default [`RocksOptions`], checking that it holds the
+    /// log `expected_origin` in this build's layout.
+    ///
+    /// # Errors
+    /// [`StoreError::Io`] naming the path when there is no store there or RocksDB fails;
+    /// [`StoreError::Schema`]; [`StoreError::WrongLog`]; [`StoreError::Corrupted`] when the
+    /// identity entries are missing or malformed.
+    pub fn open(path: impl AsRef<Path>, expected_origin: &str) -> Result<Self, StoreError> {
+        Self::open_with(path, expected_origin, &RocksOptions::default())
+    }
+
+    /// Opens the store at `path` (see [`RocksStore::open`]).
+    ///
+    /// # Errors
+    /// As [`RocksStore::open`].
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        expected_origin: &str,
+        options: &RocksOptions,
+    ) -> Result<Self, StoreError> {
+        let path = path.as_ref();
+        if !path.join("CURRENT").exists() {
+            return Err(StoreError::Io(format!("no store at {}", path.display())));
+        }
+        let cache = Cache::new_lru_cache(options.block_cache_bytes);
+        let db_options = db_options(options);
+        // Open every family on disk (a later schema may have more), then check the version
+        // before anything else, so that a newer store reports `Schema`, not a missing family.
+        let existing =
+            DB::list_cf(&db_options, path).map_err(|e| io_at("opening store", path, &e))?;
+        let descriptors = existing
+            .iter()
+            .map(|name| ColumnFamilyDescriptor::new(name, cf_options(name, &cache, options)));
+        let db = DB::open_cf_descriptors(&db_options, path, descriptors)
+            .map_err(|e| io_at("opening store", path, &e))?;
+        let found = read_schema_version(&db)?;
+        if found != SCHEMA_VERSION {
+            return Err(StoreError::Schema {
+                found,
+                expected: SCHEMA_VERSION,
+            });
+        }
+        if let Some(missing) = cf::ALL
+            .iter()
+            .find(|name| !existing.iter().any(|e| e.as_str() == **name))
+        {
+            return Err(corrupted(format!("cf/{missing}"), "column family missing"));
+        }
+        let identity = read_identity(&db)?;
+        if identity.origin != expected_origin {
+            return Err(StoreError::WrongLog {
+                found: identity.origin,
+                expected: expected_origin.to_string(),
+            });
+        }
+        Ok(RocksStore {
+            db,
+            path: path.to_path_buf(),
+            identity,
+            _cache: cache,
+        })
+    }
+
+    /// The directory of the store.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes `batch` plus older checkpoints of the history, in one synced write (a memory
+    /// store's backup uses it to copy a whole log at once).
+    pub(super) fn import(
+        &self,
+        batch: WriteBatch,
+        history: &[StoredCheckpoint],
+    ) -> Result<(), StoreError> {
+        let mut rocks = self.to_rocks_batch(batch)?;
+        let checkpoints = self.cf(cf::CHECKPOINTS)?;
+        for checkpoint in history {
+            rocks.put_cf(checkpoints, checkpoint.size.to_be_bytes(), &checkpoint.note);
+        }
+        self.commit(rocks)
+    }
+
+    fn write_genesis(&self) -> Result<(), StoreError> {
+        let meta = self.cf(cf::META)?;
+        let mut rocks = rocksdb::WriteBatch::default();
+        rocks.put_cf(meta, meta::SCHEMA_VERSION, SCHEMA_VERSION.to_be_bytes());
+        rocks.put_cf(meta, meta::ORIGIN, self.identity.origin.as_bytes());
+        rocks.put_cf(meta, meta::GENESIS_KEY, self.identity.genesis_key.0);
+        rocks.put_cf(meta, meta::AGENCY_KEY, self.identity.genesis_key.0);
+        rocks.put_cf(meta, meta::TIP, encode_tip(&Tip::default()));
+        self.commit(rocks)
+    }
+
+    fn cf(&self, name: &str) -> Result<&ColumnFamily, StoreError> {
+        self.db
+            .cf_handle(name)
+            .ok_or_else(|| corrupted(format!("cf/{name}"), "column family missing"))
+    }
+
+    fn get(&self, family: &str, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        let handle = self.cf(family)?;
+        self.db
+            .get_cf(handle, key)
+            .map_err(|e| engine_error(|| readable_key(family, key), &e))
+    }
+
+    fn commit(&self, batch: rocksdb::WriteBatch) -> Result<(), StoreError> {
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db
+            .write_opt(batch, &options)
+            .map_err(|e| StoreError::Io(format!("writing to {}: {e}", self.path.display())))
+    }
+
+    /// Every entry of `family` whose key starts with `prefix`, from `prefix ‖ start` on.
+    fn scan(
+        &self,
+        family: &str,
+        prefix: &[u8],
+        start: &[u8],
+        limit: usize,
+    ) -> Result<Vec<KeyValue>, StoreError> {
+        let handle = self.cf(family)?;
+        let from = [prefix, start].concat();
+        let mut out = Vec::new();
+        let mode = IteratorMode::From(&from, Direction::Forward);
+        for item in self
+            .db
+            .iterator_cf_opt(handle, ReadOptions::default(), mode)
+        {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = item.map_err(|e| engine_error(|| family.to_string(), &e))?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            out.push((key, value));
+        }
+        Ok(out)
+    }
+
+    fn to_rocks_batch(&self, batch: WriteBatch) -> Result<rocksdb::WriteBatch, StoreError> {
+        let mut rocks = rocksdb::WriteBatch::default();
+        let records = self.cf(cf::RECORDS)?;
+        for (index, bytes) in &batch.records {
+            rocks.put_cf(records, index.to_be_bytes(), bytes);
+        }
+        let tree = self.cf(cf::TREE)?;
+        for (id, hash) in &batch.tree_nodes {
+            rocks.put_cf(tree, id.to_key(), hash.0);
+        }
+        let states = self.cf(cf::STATES)?;
+        for (code, state) in &batch.states {
+            rocks.put_cf(states, code.as_str(), state.encode());
+        }
+        let code_records = self.cf(cf::CODE_RECORDS)?;
+        for (code, index) in &batch.code_records {
+            rocks.put_cf(code_records, code_record_key(code, *index), [0u8; 0]);
+        }
+        let (evidence, submissions) = (self.cf(cf::EVIDENCE)?, self.cf(cf::SUBMISSIONS)?);
+        for (submitter, hash, index) in &batch.evidence {
+            rocks.put_cf(evidence, evidence_key(submitter, hash), index.to_be_bytes());
+            rocks.put_cf(submissions, submission_key(submitter, *index), [0u8; 0]);
+        }
+        let submitters = self.cf(cf::SUBMITTERS)?;
+        for (key, submitter) in &batch.submitters {
+            match submitter {
+                Some(s) => rocks.put_cf(submitters, key.0, encode_submitter(s)?),
+                None => rocks.delete_cf(submitters, key.0),
+            }
+        }
+        let calendars = self.cf(cf::CALENDARS)?;
+        for calendar in &batch.calendars {
+            rocks.put_cf(calendars, calendar.year.to_be_bytes(), calendar.encode());
+        }
+        let meta = self.cf(cf::META)?;
+        if let Some(key) = &batch.agency_key {
+            rocks.put_cf(meta, meta::AGENCY_KEY, key.0);
+        }
+        if let Some(tip) = &batch.tip {
+            rocks.put_cf(meta, meta::TIP, encode_tip(tip));
+        }
+        if let Some(update) = &batch.map {
+            let map = self.cf(cf::MAP)?;
+            for key in &update.deletes {
+                rocks.delete_cf(map, key.to_bytes());
+            }
+            for (key, node) in &update.writes {
+                rocks.put_cf(map, key.to_bytes(), node.encode());
+            }
+        }
+        let checkpointed = self.cf(cf::CHECKPOINTED_STATES)?;
+        for (code, state) in &batch.checkpointed_states {
+            rocks.put_cf(checkpointed, code.as_str(), state.encode());
+        }
+        if let Some(checkpoint) = &batch.checkpoint {
+            let size = checkpoint.size.to_be_bytes();
+            rocks.put_cf(self.cf(cf::CHECKPOINTS)?, size, &checkpoint.note);
+            rocks.put_cf(meta, meta::LATEST_CHECKPOINT, size);
+        }
+        Ok(rocks)
+    }
+
+    fn decode_state(
+        &self,
+        family: &str,
+        code: &CertificateCode,
+    ) -> Result<Option<CertificateState>, StoreError> {
+        let Some(bytes) = self.get(family, code.as_str().as_bytes())? else {
+            return Ok(None);
+        };
+        let state = CertificateState::decode_exact(&bytes)
+            .map_err(|e| corrupted(format!("{family}/{code}"), e))?;
+        if state.code != *code {
+            return Err(corrupted(
+                format!("{family}/{code}"),
+                format!("holds the state of {}", state.code),
+            ));
+        }
+        Ok(Some(state))
+    }
+}
+
+impl Store for RocksStore {
+    fn write(&self, batch: WriteBatch) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let rocks = self.to_rocks_batch(batch)?;
+        self.commit(rocks)
+    }
+
+    fn identity(&self) -> Result<LogIdentity, StoreError> {
+        Ok(self.identity.clone())
+    }
+
+    fn tip(&self) -> Result<Tip, StoreError> {
+        let bytes = self
+            .get(cf::META, meta::TIP)?
+            .ok_or_else(|| corrupted("meta/tip", "missing"))?;
+        decode_tip(&bytes)
+    }
+
+    fn agency_key(&self) -> Result<PublicKey, StoreError> {
+        let bytes = self
+            .get(cf::META, meta::AGENCY_KEY)?
+            .ok_or_else(|| corrupted("meta/agency_key", "missing"))?;
+        decode_key("meta/agency_key", &bytes)
+    }
+
+    fn record(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(bytes) = self.get(cf::RECORDS, &index.to_be_bytes())? else {
+            return Ok(None);
+        };
+        check_record(index, &bytes, &self.identity.origin)?;
+        Ok(Some(bytes))
+    }
+
+    fn records(&self, start: u64, end: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        let end = read_end(start, end, self.tip()?.size);
+        if start >= end {
+            return Ok(Vec::new());
+        }
+        let handle = self.cf(cf::RECORDS)?;
+        let mut options = ReadOptions::default();
+        options.set_iterate_upper_bound(end.to_be_bytes());
+        let from = start.to_be_bytes();
+        let mode = IteratorMode::From(&from, Direction::Forward);
+        let mut out = Vec::new();
+        let mut expected = start;
+        for item in self.db.iterator_cf_opt(handle, options, mode) {
+            let (key, value) =
+                item.map_err(|e| engine_error(|| format!("record/{expected}"), &e))?;
+            if *key != expected.to_be_bytes() {
+                return Err(corrupted(
+                    format!("record/{expected}"),
+                    "missing below the tip",
+                ));
+            }
+            check_record(expected, &value, &self.identity.origin)?;
+            out.push(value.into_vec());
+            expected += 1;
+        }
+        if expected != end {
+            return Err(corrupted(
+                format!("record/{expected}"),
+                "missing below the tip",
+            ));
+        }
+        Ok(out)
+    }
+
+    fn tree_nodes(&self, ids: &[NodeId]) -> Result<Vec<Option<Hash>>, StoreError> {
+        let handle = self.cf(cf::TREE)?;
+        let keys: Vec<_> = ids.iter().map(|id| (handle, id.to_key())).collect();
+        let values = self.db.multi_get_cf(keys);
+        ids.iter()
+            .zip(values)
+            .map(|(id, value)| {
+                let name = || format!("tree/{}/{}", id.level, id.index);
+                match value.map_err(|e| engine_error(name, &e))? {
+                    None => Ok(None),
+                    Some(bytes) => decode_hash(&bytes)
+                        .map(Some)
+                        .ok_or_else(|| corrupted(name(), format!("{} bytes", bytes.len()))),
+                }
+            })
+            .collect()
+    }
+
+    fn map_node(&self, key: &NodeKey) -> Result<Option<map::Node>, StoreError> {
+        let Some(bytes) = self.get(cf::MAP, &key.to_bytes())? else {
+            return Ok(None);
+        };
+        map::Node::decode_exact(&bytes)
+            .map(Some)
+            .map_err(|e| corrupted(format!("map/{key}"), e))
+    }
+
+    fn state(&self, code: &CertificateCode) -> Result<Option<CertificateState>, StoreError> {
+        self.decode_state(cf::STATES, code)
+    }
+
+    fn checkpointed_state(
+        &self,
+        code: &CertificateCode,
+    ) -> Result<Option<CertificateState>, StoreError> {
+        self.decode_state(cf::CHECKPOINTED_STATES, code)
+    }
+
+    fn code_records(&self, code: &CertificateCode) -> Result<Vec<u64>, StoreError> {
+        let prefix = code.as_str().as_bytes();
+        self.scan(cf::CODE_RECORDS, prefix, &[], usize::MAX)?
+            .iter()
+            .map(|(key, _)| {
+                suffix_index(key, prefix.len())
+                    .ok_or_else(|| corrupted(format!("code_records/{code}"), "malformed key"))
+            })
+            .collect()
+    }
+
+    fn evidence_index(
+        &self,
+        submitter: &PublicKey,
+        hash: &Hash,
+    ) -> Result<Option<u64>, StoreError> {
+        let Some(bytes) = self.get(cf::EVIDENCE, &evidence_key(submitter, hash))? else {
+            return Ok(None);
+        };
+        decode_u64(&bytes)
+            .map(Some)
+            .ok_or_else(|| corrupted(format!("evidence/{submitter}/{hash}"), "not a u64"))
+    }
+
+    fn submissions(
+        &self,
+        submitter: &PublicKey,
+        start: u64,
+        limit: usize,
+    ) -> Result<Vec<u64>, StoreError> {
+        let prefix = submitter.0;
+        self.scan(cf::SUBMISSIONS, &prefix, &start.to_be_bytes(), limit)?
+            .iter()
+            .map(|(key, _)| {
+                suffix_index(key, PUBLIC_KEY_LEN)
+                    .ok_or_else(|| corrupted(format!("submissions/{submitter}"), "malformed key"))
+            })
+            .collect()
+    }
+
+    fn submitters(&self) -> Result<Vec<(PublicKey, Submitter)>, StoreError> {
+        self.scan(cf::SUBMITTERS, &[], &[], usize::MAX)?
+            .iter()
+            .map(|(key, value)| {
+                let key = decode_key("submitters", key)?;
+                let submitter = serde_json::from_slice(value)
+                    .map_err(|e| corrupted(format!("submitters/{key}"), e))?;
+                Ok((key, submitter))
+            })
+            .collect()
+    }
+
+    fn calendars(&self) -> Result<Vec<WorkCalendar>, StoreError> {
+        self.scan(cf::CALENDARS, &[], &[], usize::MAX)?
+            .iter()
+            .map(|(key, value)| {
+                let name = format!("calendars/{}", hex::encode(key));
+                let calendar =
+                    WorkCalendar::decode_exact(value).map_err(|e| corrupted(&name, e))?;
+                if **key != calendar.year.to_be_bytes() {
+                    return Err(corrupted(name, format!("holds year {}", calendar.year)));
+                }
+                Ok(calendar)
+            })
+            .collect()
+    }
+
+    fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let Some(bytes) = self.get(cf::META, meta::LATEST_CHECKPOINT)? else {
+            return Ok(None);
+        };
+        let size =
+            decode_u64(&bytes).ok_or_else(|| corrupted("meta/latest_checkpoint", "not a u64"))?;
+        self.checkpoint_at(size)?
+            .map(Some)
+            .ok_or_else(|| corrupted(format!("checkpoint/{size}"), "latest checkpoint missing"))
+    }
+
+    fn checkpoint_at(&self, size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let Some(bytes) = self.get(cf::CHECKPOINTS, &size.to_be_bytes())? else {
+            return Ok(None);
+        };
+        let note =
+            String::from_utf8(bytes).map_err(|e| corrupted(format!("checkpoint/{size}"), e))?;
+        Ok(Some(StoredCheckpoint { size, note }))
+    }
+
+    fn checkpoints(
+        &self,
+        from_size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        self.scan(cf::CHECKPOINTS, &[], &from_size.to_be_bytes(), limit)?
+            .into_iter()
+            .map(|(key, value)| {
+                let size = suffix_index(&key, 0)
+                    .ok_or_else(|| corrupted("checkpoints", "malformed key"))?;
+                let note = String::from_utf8(value.into_vec())
+                    .map_err(|e| corrupted(format!("checkpoint/{size}"), e))?;
+                Ok(StoredCheckpoint { size, note })
+            })
+            .collect()
+    }
+
+    fn backup(&self, dir: &Path) -> Result<(), StoreError> {
+        prepare_backup_dir(dir)?;
+        let checkpoint = rocksdb::checkpoint::Checkpoint::new(&self.db)
+            .map_err(|e| io_at("starting backup", dir, &e))?;
+        checkpoint
+            .create_checkpoint(dir)
+            .map_err(|e| io_at("writing backup", dir, &e))
+    }
+}
+
+/// Options of the whole database.
+fn db_options(options: &RocksOptions) -> Options {
+    let mut db = Options::default();
+    db.set_max_background_jobs(options.max_background_jobs);
+    // Bound the informational LOG files RocksDB keeps beside the data.
+    db.set_keep_log_file_num(4);
+    db
+}
+
+/// Options of one column family: all share `cache`; see docs/store.md#tuning for the reasons.
+fn cf_options(name: &str, cache: &Cache, options: &RocksOptions) -> Options {
+    let mut table = BlockBasedOptions::default();
+    table.set_block_cache(cache);
+    let mut family = Options::default();
+    match name {
+        cf::RECORDS => {
+            // Sequential keys, text-heavy values: larger blocks compress better and scans
+            // read them whole.
+            table.set_block_size(16 << 10);
+            family.set_compression_type(DBCompressionType::Lz4);
+        }
+        cf::EVIDENCE => {
+            // Point lookups, mostly misses (new evidence): a whole-key Bloom filter on every
+            // level (so not `optimize_filters_for_hits`), in memtables too, and a hash index
+            // inside data blocks.
+            table.set_bloom_filter(options.evidence_bloom_bits_per_key, false);
+            table.set_whole_key_filtering(true);
+            table.set_data_block_index_type(DataBlockIndexType::BinaryAndHash);
+            table.set_data_block_hash_ratio(0.75);
+            family.set_memtable_whole_key_filtering(true);
+            family.set_memtable_prefix_bloom_ratio(0.02);
+            // Random 32-byte hashes do not compress.
+            family.set_compression_type(DBCompressionType::None);
+        }
+        cf::TREE | cf::MAP => {
+            // Values are hashes: compression only costs CPU.
+            family.set_compression_type(DBCompressionType::None);
+        }
+        _ => family.set_compression_type(DBCompressionType::Lz4),
+    }
+    family.set_block_based_table_factory(&table);
+    family
+}
+
+fn read_schema_version(db: &DB) -> Result<u32, StoreError> {
+    let meta = db
+        .cf_handle(cf::META)
+        .ok_or_else(|| corrupted("cf/meta", "column family missing"))?;
+    let bytes = db
+        .get_cf(meta, meta::SCHEMA_VERSION)
+        .map_err(|e| engine_error(|| "meta/schema_version".into(), &e))?
+        .ok_or_else(|| corrupted("meta/schema_version", "missing (an interrupted create?)"))?;
+    let array: [u8; 4] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| corrupted("meta/schema_version", format!("{} bytes", bytes.len())))?;
+    Ok(u32::from_be_bytes(array))
+}
+
+fn read_identity(db: &DB) -> Result<LogIdentity, StoreError> {
+    let meta = db
+        .cf_handle(cf::META)
+        .ok_or_else(|| corrupted("cf/meta", "column family missing"))?;
+    let get = |key: &[u8], name: &str| {
+        db.get_cf(meta, key)
+            .map_err(|e| engine_error(|| format!("meta/{name}"), &e))?
+            .ok_or_else(|| corrupted(format!("meta/{name}"), "missing"))
+    };
+    let origin =
+        String::from_utf8(get(meta::ORIGIN, "origin")?).map_err(|e| corrupted("meta/origin", e))?;
+    let genesis_key = decode_key("meta/genesis_key", &get(meta::GENESIS_KEY, "genesis_key")?)?;
+    Ok(LogIdentity {
+        origin,
+        genesis_key,
+    })
+}
+
+/// Refuses a non-empty `dir`; removes an empty one (RocksDB creates the checkpoint directory).
+pub(super) fn prepare_backup_dir(dir: &Path) -> Result<(), StoreError> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    let mut entries = std::fs::read_dir(dir).map_err(|e| io_at("reading", dir, &e))?;
+    if entries.next().is_some() {
+        return Err(StoreError::Io(format!(
+            "backup directory {} is not empty",
+            dir.display()
+        )));
+    }
+    std::fs::remove_dir(dir).map_err(|e| io_at("preparing backup", dir, &e))
+}
+
+/// The end of a records read: `end` clamped to `tip` and to [`MAX_RECORDS_PER_READ`] records.
+pub(super) fn read_end(start: u64, end: u64, tip: u64) -> u64 {
+    end.min(tip)
+        .min(start.saturating_add(MAX_RECORDS_PER_READ as u64))
+}
+
+/// Checks that `bytes`, stored as record `index`, are a canonical record of log `origin` at
+/// `index`.
+///
+/// # Errors
+/// [`StoreError::Corrupted`] naming `record/{index}`.
+pub(super) fn check_record(index: u64, bytes: &[u8], origin: &str) -> Result<(), StoreError> {
+    let name = || format!("record/{index}");
+    let record = Record::decode_exact(bytes).map_err(|e| corrupted(name(), e))?;
+    if record.header.index != index {
+        return Err(corrupted(
+            name(),
+            format!("holds record {}", record.header.index),
+        ));
+    }
+    if record.header.origin != origin {
+        return Err(corrupted(
+            name(),
+            format!("holds a record of log {}", record.header.origin),
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn corrupted(key: impl Into<String>, reason: impl ToString) -> StoreError {
+    StoreError::Corrupted {
+        key: key.into(),
+        reason: reason.to_string(),
+    }
+}
+
+fn io_at(what: &str, path: &Path, e: &dyn std::fmt::Display) -> StoreError {
+    StoreError::Io(format!("{what} at {}: {e}", path.display()))
+}
+
+/// A RocksDB read error: a checksum failure is `Corrupted` (naming the key), the rest `Io`.
+fn engine_error(key: impl FnOnce() -> String, e: &rocksdb::Error) -> StoreError {
+    match e.kind() {
+        rocksdb::ErrorKind::Corruption => corrupted(key(), e),
+        _ => StoreError::Io(e.to_string()),
+    }
+}
+
+fn readable_key(family: &str, key: &[u8]) -> String {
+    match family {
+        cf::META => format!("meta/{}", String::from_utf8_lossy(key)),
+        cf::RECORDS => decode_u64(key).map_or_else(
+            || format!("record/{}", hex::encode(key)),
+            |i| format!("record/{i}"),
+        ),
+        _ => format!("{family}/{}", hex::encode(key)),
+    }
+}
+
+fn encode_tip(tip: &Tip) -> [u8; 48] {
+    let mut out = [0u8; 48];
+    out[..8].copy_from_slice(&tip.size.to_be_bytes());
+    out[8..40].copy_from_slice(&tip.last_hash.0);
+    out[40..].copy_from_slice(&tip.last_time.to_be_bytes());
+    out
+}
+
+fn decode_tip(bytes: &[u8]) -> Result<Tip, StoreError> {
+    let bad = || corrupted("meta/tip", format!("{} bytes", bytes.len()));
+    if bytes.len() != 48 {
+        return Err(bad());
+    }
+    let size = decode_u64(&bytes[..8]).ok_or_else(bad)?;
+    let last_hash = decode_hash(&bytes[8..40]).ok_or_else(bad)?;
+    let time: [u8; 8] = bytes[40..].try_into().map_err(|_| bad())?;
+    Ok(Tip {
+        size,
+        last_hash,
+        last_time: i64::from_be_bytes(time),
+    })
+}
+
+fn encode_submitter(submitter: &Submitter) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(submitter).map_err(|e| StoreError::Io(format!("encoding submitter: {e}")))
+}
+
+fn code_record_key(code: &CertificateCode, index: u64) -> Vec<u8> {
+    [code.as_str().as_bytes(), &index.to_be_bytes()].concat()
+}
+
+fn evidence_key(submitter: &PublicKey, hash: &Hash) -> [u8; 64] {
+    let mut key = [0u8; 64];
+    key[..32].copy_from_slice(&submitter.0);
+    key[32..].copy_from_slice(&hash.0);
+    key
+}
+
+fn submission_key(submitter: &PublicKey, index: u64) -> [u8; 40] {
+    let mut key = [0u8; 40];
+    key[..32].copy_from_slice(&submitter.0);
+    key[32..].copy_from_slice(&index.to_be_bytes());
+    key
+}
+
+/// The big-endian index after a `prefix_len`-byte prefix, when the key is exactly that long.
+/// A key and its value, as an iterator yields them.
+type KeyValue = (Box<[u8]>, Box<[u8]>);
+
+fn suffix_index(key: &[u8], prefix_len: usize) -> Option<u64> {
+    (key.len() == prefix_len + 8).then(|| decode_u64(&key[prefix_len..]))?
+}
+
+fn decode_u64(bytes: &[u8]) -> Option<u64> {
+    bytes.try_into().ok().map(u64::from_be_bytes)
+}
+
+fn decode_hash(bytes: &[u8]) -> Option<Hash> {
+    <[u8; HASH_LEN]>::try_from(bytes).ok().map(Hash)
+}
+
+fn decode_key(name: &str, bytes: &[u8]) -> Result<PublicKey, StoreError> {
+    <[u8; PUBLIC_KEY_LEN]>::try_from(bytes)
+        .map(PublicKey)
+        .map_err(|_| corrupted(name, format!("{} bytes, not a key", bytes.len())))
+}
+
+#[cfg(test)]
+#[path = "rocks_tests.rs"]
+mod tests;

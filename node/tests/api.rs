@@ -1,0 +1,899 @@
+//! The HTTP API over real sockets: an in-process node (memory store, sequencer, router) served on
+//! 127.0.0.1:0 and called with a blocking HTTP client on tokio's blocking pool.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ledger_format::Canonical;
+use ledger_format::bundle::{TrustPolicy, TrustedLog, VerdictKind, verify_bundle_bytes};
+use ledger_format::calendar::WorkCalendar;
+use ledger_format::checkpoint::{SignedCheckpoint, VerifierKey};
+use ledger_format::code::{CertificateCode, CreditCode, ObjectKind};
+use ledger_format::hash::{Hash, sha256};
+use ledger_format::keys::SigningKey;
+use ledger_format::lifecycle::{CertificateState, Status, Validity};
+use ledger_format::merkle::{ConsistencyProof, InclusionProof};
+use ledger_format::receipt::{EvidenceReceipt, verify_receipt};
+use ledger_format::record::{
+    Amended, Body, CancellationReason, Cancelled, Issued, Notice, RegistrationType, Renewed,
+    RevocationReason, Revoked, SubmitterAdded, evidence_message, leaf_hash_of,
+};
+use ledger_format::testing::{self, ORIGIN, agency_key, at, parse_date as d, submitter_key};
+use ledger_node::api::{self, ApiLimits, ApiState};
+use ledger_node::clock::ManualClock;
+use ledger_node::metrics::Metrics;
+use ledger_node::sequencer::{Sequencer, SequencerConfig};
+use ledger_node::store::{LogIdentity, MemoryStore, Store};
+use serde_json::{Value, json};
+
+const TOKEN: &str = "agency-secret-token";
+
+/// An in-process node listening on 127.0.0.1.
+struct Node {
+    base: String,
+    clock: ManualClock,
+    sequencer: Sequencer,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    content_type: String,
+    www_authenticate: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.body.clone()).unwrap()
+    }
+
+    /// Asserts the API's error shape and status; returns the body.
+    fn error(&self, status: u16) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert!(
+            self.content_type.starts_with("application/json"),
+            "{self:?}"
+        );
+        let body = self.json();
+        assert!(body["error"].is_string(), "{body}");
+        assert!(
+            body.get("field").is_some() && body.get("rule").is_some(),
+            "{body}"
+        );
+        body
+    }
+}
+
+async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
+    let store = Arc::new(MemoryStore::new(LogIdentity {
+        origin: ORIGIN.into(),
+        genesis_key: agency_key().public_key(),
+    }));
+    let clock = ManualClock::new(at("2026-11-23", 10));
+    let metrics = Arc::new(Metrics::new());
+    let sequencer = Sequencer::start(
+        store.clone(),
+        agency_key(),
+        Arc::new(clock.clone()),
+        metrics.clone(),
+        SequencerConfig {
+            checkpoint_interval,
+            ..SequencerConfig::default()
+        },
+    )
+    .unwrap();
+    let store: Arc<dyn Store> = store;
+    let state = ApiState {
+        sequencer: sequencer.handle.clone(),
+        store,
+        verifier_keys: Arc::new(vec![
+            VerifierKey::ed25519(ORIGIN, agency_key().public_key()).unwrap(),
+        ]),
+        agency_token: Arc::new(TOKEN.into()),
+        metrics,
+        policy_text: Arc::new("origin ledger.yuxi.example/2026\n".into()),
+        limits,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = api::router(state);
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Node {
+        base: format!("http://{addr}"),
+        clock,
+        sequencer,
+        server,
+    }
+}
+
+async fn node() -> Node {
+    start(ApiLimits::default(), Duration::from_millis(50)).await
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header("content-type").unwrap_or_default();
+    let www_authenticate = header("www-authenticate");
+    let status = response.status().as_u16();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap();
+    Reply {
+        status,
+        content_type,
+        www_authenticate,
+        body,
+    }
+}
+
+impl Node {
+    async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let mut request = agent().get(&url);
+            for (k, v) in &headers {
+                request = request.header(k, v);
+            }
+            read(request.call().unwrap())
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.get_with(path, &[]).await
+    }
+
+    async fn post_raw(&self, path: &str, body: Vec<u8>, token: Option<&str>) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        tokio::task::spawn_blocking(move || {
+            let mut request = agent()
+                .post(&url)
+                .header("content-type", "application/json");
+            if let Some(auth) = &auth {
+                request = request.header("authorization", auth);
+            }
+            read(request.send(&body[..]).unwrap())
+        })
+        .await
+        .unwrap()
+    }
+
+    async fn agency(&self, body: &Body) -> Reply {
+        self.post_raw(
+            "/v1/agency/records",
+            serde_json::to_vec(body).unwrap(),
+            Some(TOKEN),
+        )
+        .await
+    }
+
+    /// Appends an agency record that must be accepted; returns its index.
+    async fn agency_ok(&self, body: &Body) -> u64 {
+        let reply = self.agency(body).await;
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        let json = reply.json();
+        assert_eq!(json["kind"], body.kind_name());
+        json["index"].as_u64().unwrap()
+    }
+
+    async fn size(&self) -> u64 {
+        self.get("/v1/log").await.json()["size"].as_u64().unwrap()
+    }
+
+    async fn state(&self, code: &CertificateCode) -> CertificateState {
+        let reply = self.get(&format!("/v1/certificates/{code}")).await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        serde_json::from_slice(&reply.body).unwrap()
+    }
+
+    /// Waits until a checkpoint covers the whole log (the timer signs every 50 ms).
+    async fn checkpointed(&self) -> SignedCheckpoint {
+        for _ in 0..200 {
+            let log = self.get("/v1/log").await.json();
+            if log["checkpoint_size"] == log["size"] {
+                let note = self.get("/v1/checkpoint").await;
+                assert_eq!(note.status, 200);
+                assert_eq!(note.content_type, "text/plain; charset=utf-8");
+                let signed = SignedCheckpoint::parse(&note.text()).unwrap();
+                if Some(signed.checkpoint().size) == log["size"].as_u64() {
+                    return signed;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("no checkpoint covered the log");
+    }
+
+    async fn setup(&self, years: std::ops::RangeInclusive<u16>) {
+        for year in years {
+            let calendar = WorkCalendar::new(year, vec![], vec![]).unwrap();
+            self.agency_ok(&Body::Calendar(calendar)).await;
+        }
+        self.agency_ok(&Body::SubmitterAdded(SubmitterAdded {
+            key: submitter_key().public_key(),
+            name: "云南数据存证服务有限公司".into(),
+            credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
+        }))
+        .await;
+    }
+
+    async fn stop(self) {
+        self.server.abort();
+        let _ = self.server.await;
+        self.sequencer.shutdown().await;
+    }
+}
+
+fn policy() -> TrustPolicy {
+    TrustPolicy {
+        logs: vec![TrustedLog {
+            origin: ORIGIN.into(),
+            key: VerifierKey::ed25519(ORIGIN, agency_key().public_key()).unwrap(),
+            not_before: None,
+            not_after: None,
+        }],
+        witnesses: vec![],
+        quorum: 0,
+        max_age_seconds: 86_400,
+    }
+}
+
+fn evidence_hash(n: u32) -> Hash {
+    sha256(&n.to_be_bytes())
+}
+
+fn submission(key: &SigningKey, hash: Hash) -> Value {
+    json!({
+        "submitter": key.public_key().to_hex(),
+        "hash": hash.to_hex(),
+        "signature": hex::encode(key.sign(&evidence_message(ORIGIN, &hash)).0),
+    })
+}
+
+fn batch(items: Vec<Value>) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "submissions": items })).unwrap()
+}
+
+fn notice(code: &CertificateCode, kind: RegistrationType, ends_on: &str) -> Body {
+    Body::NoticePublished(Notice {
+        code: code.clone(),
+        registration_type: kind,
+        content: testing::content(ObjectKind::DataResource, None),
+        ends_on: d(ends_on),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn read_endpoints_describe_the_log() {
+    let node = node().await;
+    node.setup(2026..=2026).await;
+
+    let health = node.get("/healthz").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.json(), json!({"status": "ok", "size": 2}));
+
+    let signed = node.checkpointed().await;
+    let log = node.get("/v1/log").await.json();
+    assert_eq!(log["origin"], ORIGIN);
+    assert_eq!(log["agency_key"], agency_key().public_key().to_hex());
+    assert_eq!(log["checkpoint_size"], 2);
+
+    let at_size = node.get("/v1/checkpoints/2").await;
+    assert_eq!(at_size.status, 200);
+    assert_eq!(at_size.text(), signed.to_note_text());
+    node.get("/v1/checkpoints/999").await.error(404);
+    let body = node.get("/v1/checkpoints/abc").await.error(400);
+    assert_eq!(body["field"], "size");
+
+    // Records: one, a page, and the hash chain they carry.
+    let one = node.get("/v1/records/1").await.json();
+    assert_eq!(one["index"], 1);
+    let bytes = hex::decode(one["hex"].as_str().unwrap()).unwrap();
+    assert_eq!(one["record_hash"], leaf_hash_of(&bytes).to_hex());
+    assert_eq!(one["record"]["header"]["index"], 1);
+    assert!(one["record"]["body"]["SubmitterAdded"].is_object(), "{one}");
+    assert_eq!(log["last_record_hash"], one["record_hash"]);
+    node.get("/v1/records/2").await.error(404);
+    let page = node.get("/v1/records?start=0&limit=10").await.json();
+    assert_eq!(page["records"].as_array().unwrap().len(), 2);
+    let body = node.get("/v1/records?limit=1001").await.error(400);
+    assert_eq!(body["field"], "limit");
+    let body = node.get("/v1/records?start=x").await.error(400);
+    assert_eq!(body["field"], "start");
+
+    // Proofs verify against the checkpoint's root.
+    let proof = node.get("/v1/proofs/inclusion?index=1").await;
+    assert_eq!(proof.status, 200, "{}", proof.text());
+    let proof: InclusionProof = serde_json::from_slice(&proof.body).unwrap();
+    assert_eq!(proof.tree_size, 2);
+    proof
+        .verify(&leaf_hash_of(&bytes), &signed.checkpoint().root)
+        .unwrap();
+    let body = node
+        .get("/v1/proofs/inclusion?index=5&size=2")
+        .await
+        .error(400);
+    assert_eq!(body["field"], "index");
+    let body = node
+        .get("/v1/proofs/inclusion?index=0&size=9")
+        .await
+        .error(400);
+    assert_eq!(body["field"], "size");
+    let proof = node.get("/v1/proofs/consistency?from=1&to=2").await;
+    assert_eq!(proof.status, 200, "{}", proof.text());
+    let proof: ConsistencyProof = serde_json::from_slice(&proof.body).unwrap();
+    assert_eq!((proof.size1, proof.size2), (1, 2));
+    node.get("/v1/proofs/consistency?from=2&to=1")
+        .await
+        .error(400);
+    node.get("/v1/proofs/consistency?from=1&to=3")
+        .await
+        .error(400);
+
+    let submitters = node.get("/v1/submitters").await.json();
+    assert_eq!(
+        submitters["submitters"][0]["key"],
+        submitter_key().public_key().to_hex()
+    );
+    assert_eq!(submitters["submitters"][0]["added_at"], 1);
+
+    let policy = node.get("/v1/policy").await;
+    assert_eq!(policy.content_type, "text/plain; charset=utf-8");
+    assert!(policy.text().starts_with("origin "));
+
+    node.get("/v1/nothing-here").await.error(404);
+    let not_allowed = node.post_raw("/v1/log", b"{}".to_vec(), None).await;
+    not_allowed.error(405);
+
+    let metrics = node.get("/metrics").await;
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .content_type
+            .starts_with("application/openmetrics-text")
+    );
+    let text = metrics.text();
+    assert!(text.contains("ledger_tree_size"), "{text}");
+    assert!(
+        text.contains("ledger_http_responses_total{status=\"404\"}"),
+        "{text}"
+    );
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_input_is_refused_with_the_error_shape_and_writes_nothing() {
+    let node = node().await;
+    node.setup(2026..=2026).await;
+    let size = node.size().await;
+    let code = testing::code(2026, 1);
+    let good_notice =
+        serde_json::to_vec(&notice(&code, RegistrationType::First, "2026-12-04")).unwrap();
+
+    // Malformed JSON.
+    let body = node
+        .post_raw("/v1/evidence", b"{\"submissions\": [".to_vec(), None)
+        .await
+        .error(400);
+    assert!(
+        body["error"].as_str().unwrap().contains("malformed JSON"),
+        "{body}"
+    );
+
+    // A wrong type names the field.
+    let body = node
+        .post_raw(
+            "/v1/evidence",
+            br#"{"submissions":[{"submitter":1,"hash":"00","signature":"00"}]}"#.to_vec(),
+            None,
+        )
+        .await
+        .error(400);
+    assert_eq!(body["field"], "submissions[0].submitter", "{body}");
+    let body = node
+        .post_raw(
+            "/v1/agency/records",
+            br#"{"Issued":{"code":"5304002026R00000001T","valid_from":20261207,"valid_until":"2029-12-07"}}"#.to_vec(),
+            Some(TOKEN),
+        )
+        .await
+        .error(400);
+    assert_eq!(body["field"], "Issued.valid_from", "{body}");
+    let body = node
+        .post_raw("/v1/evidence", br#"{"submissions":[]}"#.to_vec(), None)
+        .await
+        .error(400);
+    assert_eq!(body["field"], "submissions");
+
+    // Missing or wrong token.
+    let reply = node
+        .post_raw("/v1/agency/records", good_notice.clone(), None)
+        .await;
+    reply.error(401);
+    assert_eq!(reply.www_authenticate.as_deref(), Some("Bearer"));
+    node.post_raw("/v1/agency/records", good_notice.clone(), Some("wrong"))
+        .await
+        .error(401);
+    // The token is checked before the body is read.
+    node.post_raw("/v1/agency/records", b"not json".to_vec(), Some("wrong"))
+        .await
+        .error(401);
+
+    // A bad signature (on the second item of a batch whose first is good): 401, nothing appended.
+    let key = submitter_key();
+    let forged = json!({
+        "submitter": key.public_key().to_hex(),
+        "hash": evidence_hash(2).to_hex(),
+        "signature": hex::encode(key.sign(&evidence_message(ORIGIN, &evidence_hash(3))).0),
+    });
+    let body = node
+        .post_raw(
+            "/v1/evidence",
+            batch(vec![submission(&key, evidence_hash(1)), forged]),
+            None,
+        )
+        .await
+        .error(401);
+    assert_eq!(body["field"], "submissions[1].signature", "{body}");
+
+    // An unknown submitter: 403.
+    let stranger = testing::witness_key(0);
+    let body = node
+        .post_raw(
+            "/v1/evidence",
+            batch(vec![submission(&stranger, evidence_hash(1))]),
+            None,
+        )
+        .await
+        .error(403);
+    assert_eq!(body["field"], "submissions[0].submitter", "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown submitter")
+    );
+
+    // An invalid registry request: 422.
+    let again = Body::SubmitterAdded(SubmitterAdded {
+        key: key.public_key(),
+        name: "again".into(),
+        credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
+    });
+    node.agency(&again).await.error(422);
+
+    // A forbidden transition: 409 with the rule.
+    let issue = Body::Issued(Issued {
+        code: code.clone(),
+        valid_from: d("2026-11-23"),
+        valid_until: d("2029-11-23"),
+    });
+    let body = node.agency(&issue).await.error(409);
+    assert!(
+        body["error"].as_str().unwrap().contains("no registration"),
+        "{body}"
+    );
+
+    // Unknown and malformed codes.
+    node.get(&format!("/v1/certificates/{}", testing::code(2026, 99)))
+        .await
+        .error(404);
+    node.get(&format!(
+        "/v1/certificates/{}/history",
+        testing::code(2026, 99)
+    ))
+    .await
+    .error(404);
+    let body = node
+        .get("/v1/certificates/5304002026R00000001U")
+        .await
+        .error(400);
+    assert_eq!(body["field"], "code");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed certificate code: ")
+    );
+    node.get("/v1/certificates/5304002026R00000001U/bundle")
+        .await
+        .error(400);
+
+    // Unknown evidence and malformed receipt paths.
+    let path = format!(
+        "/v1/evidence/{}/{}/receipt",
+        key.public_key().to_hex(),
+        evidence_hash(77).to_hex()
+    );
+    node.get(&path).await.error(404);
+    let body = node
+        .get(&format!(
+            "/v1/evidence/zz/{}/receipt",
+            evidence_hash(1).to_hex()
+        ))
+        .await
+        .error(400);
+    assert_eq!(body["field"], "submitter");
+
+    assert_eq!(node.size().await, size, "a refused request wrote something");
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn oversized_body_is_413_and_writes_nothing() {
+    let limits = ApiLimits {
+        max_body_bytes: 64 * 1024,
+        ..ApiLimits::default()
+    };
+    let node = start(limits, Duration::from_millis(50)).await;
+    node.setup(2026..=2026).await;
+    let size = node.size().await;
+    let key = submitter_key();
+    let items = (0..400)
+        .map(|n| submission(&key, evidence_hash(n)))
+        .collect();
+    let body = batch(items);
+    assert!(body.len() > 64 * 1024);
+    node.post_raw("/v1/evidence", body, None).await.error(413);
+    assert_eq!(node.size().await, size);
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn evidence_batches_are_idempotent_and_large() {
+    let node = node().await;
+    node.setup(2026..=2026).await;
+    let key = submitter_key();
+    let base = node.size().await;
+
+    let items: Vec<Value> = (0..10_000)
+        .map(|n| submission(&key, evidence_hash(n)))
+        .collect();
+    let reply = node
+        .post_raw("/v1/evidence", batch(items.clone()), None)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let receipts = reply.json()["receipts"].as_array().unwrap().clone();
+    assert_eq!(receipts.len(), 10_000);
+    for (n, receipt) in receipts.iter().enumerate() {
+        assert_eq!(receipt["index"].as_u64().unwrap(), base + n as u64);
+        assert_eq!(receipt["existing"], false);
+    }
+    assert_eq!(node.size().await, base + 10_000);
+
+    // Resubmitting returns the same indexes, marked existing, and appends nothing.
+    let again = node
+        .post_raw("/v1/evidence", batch(items[..100].to_vec()), None)
+        .await;
+    assert_eq!(again.status, 200, "{}", again.text());
+    for (n, receipt) in again.json()["receipts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(receipt["index"].as_u64().unwrap(), base + n as u64);
+        assert_eq!(receipt["existing"], true);
+        assert_eq!(receipt["record_hash"], receipts[n]["record_hash"]);
+    }
+    // A batch mixing old and new hashes: 201, the new one appended once.
+    let mixed = node
+        .post_raw(
+            "/v1/evidence",
+            batch(vec![
+                items[0].clone(),
+                submission(&key, evidence_hash(20_000)),
+            ]),
+            None,
+        )
+        .await;
+    assert_eq!(mixed.status, 201);
+    let mixed = mixed.json();
+    assert_eq!(mixed["receipts"][0]["existing"], true);
+    assert_eq!(mixed["receipts"][1]["existing"], false);
+    assert_eq!(node.size().await, base + 10_001);
+
+    // A receipt over HTTP verifies offline, as JSON (hex) and as raw bytes.
+    let hash = evidence_hash(7);
+    let path = format!(
+        "/v1/evidence/{}/{}/receipt?wait=true",
+        key.public_key().to_hex(),
+        hash.to_hex()
+    );
+    let reply = node.get(&path).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let json = reply.json();
+    assert_eq!(json["index"].as_u64().unwrap(), base + 7);
+    let bytes = hex::decode(json["receipt"].as_str().unwrap()).unwrap();
+    let receipt = EvidenceReceipt::decode_exact(&bytes).unwrap();
+    let info = verify_receipt(&hash, &receipt, &policy(), node.clock_now()).unwrap();
+    assert_eq!(info.index, base + 7);
+    assert_eq!(info.submitter, key.public_key());
+    let raw = node
+        .get_with(&path, &[("accept", "application/octet-stream")])
+        .await;
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.content_type, "application/octet-stream");
+    let receipt = EvidenceReceipt::decode_exact(&raw.body).unwrap();
+    verify_receipt(&hash, &receipt, &policy(), node.clock_now()).unwrap();
+    node.stop().await;
+}
+
+impl Node {
+    fn clock_now(&self) -> i64 {
+        use ledger_node::clock::Clock;
+        self.clock.now()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn receipt_is_pending_until_a_checkpoint_covers_it() {
+    // A timer that never fires again after the first (empty) checkpoint.
+    let limits = ApiLimits {
+        receipt_wait: Duration::from_millis(200),
+        ..ApiLimits::default()
+    };
+    let node = start(limits, Duration::from_secs(3600)).await;
+    node.setup(2026..=2026).await;
+    let key = submitter_key();
+    let hash = evidence_hash(1);
+    let reply = node
+        .post_raw("/v1/evidence", batch(vec![submission(&key, hash)]), None)
+        .await;
+    assert_eq!(reply.status, 201);
+    let path = format!(
+        "/v1/evidence/{}/{}/receipt",
+        key.public_key().to_hex(),
+        hash.to_hex()
+    );
+    let pending = node.get(&path).await;
+    assert_eq!(pending.status, 202, "{}", pending.text());
+    assert_eq!(pending.json()["status"], "pending");
+    let waited = node.get(&format!("{path}?wait=true")).await;
+    assert_eq!(waited.status, 202);
+
+    // A waiting request is answered as soon as the checkpoint lands.
+    let waiter = {
+        let url = format!("{}{path}?wait=true", node.base);
+        tokio::task::spawn_blocking(move || read(agent().get(&url).call().unwrap()))
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    node.sequencer.handle.checkpoint_now().await.unwrap();
+    let reply = waiter.await.unwrap();
+    // The waiter may have timed out just before the checkpoint on a slow machine; then ask again.
+    let reply = if reply.status == 200 {
+        reply
+    } else {
+        node.get(&path).await
+    };
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_certificate_lives_through_the_api() {
+    let node = node().await;
+    node.setup(2026..=2032).await;
+    let code = testing::code(2026, 1);
+    assert_eq!(code.as_str(), "5304002026R00000001T");
+
+    // Monday 2026-11-23: the notice, ending Friday 2026-12-04 (ten working days).
+    let notice_index = node
+        .agency_ok(&notice(&code, RegistrationType::First, "2026-12-04"))
+        .await;
+    let state = node.state(&code).await;
+    assert_eq!(state.status, Status::InNotice);
+    assert_eq!(state.latest_index, notice_index);
+
+    // No issue while the notice runs: 409, R22.
+    node.clock.set(at("2026-12-04", 10));
+    let issue = Body::Issued(Issued {
+        code: code.clone(),
+        valid_from: d("2026-12-04"),
+        valid_until: d("2029-12-04"),
+    });
+    let size = node.size().await;
+    let body = node.agency(&issue).await.error(409);
+    assert_eq!(body["rule"], "R22", "{body}");
+    assert_eq!(node.size().await, size);
+
+    // Monday 2026-12-07: issued for three years (the body as an operator would type it).
+    node.clock.set(at("2026-12-07", 10));
+    let reply = node
+        .post_raw(
+            "/v1/agency/records",
+            br#"{"Issued":{"code":"5304002026R00000001T","valid_from":"2026-12-07","valid_until":"2029-12-07"}}"#.to_vec(),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    assert_eq!(reply.json()["kind"], "issued");
+    let state = node.state(&code).await;
+    assert_eq!(state.status, Status::Active);
+    assert_eq!(state.version, 1);
+    let validity = Validity {
+        from: d("2026-12-07"),
+        until: d("2029-12-07"),
+    };
+    assert_eq!(state.validity, Some(validity));
+
+    // The bundle over HTTP verifies offline: Valid.
+    node.checkpointed().await;
+    let bundle = node
+        .get(&format!("/v1/certificates/{code}/bundle?records=true"))
+        .await;
+    assert_eq!(bundle.status, 200, "{}", bundle.text());
+    assert_eq!(bundle.content_type, "application/octet-stream");
+    let verdict = verify_bundle_bytes(&bundle.body, &policy(), node.clock_now());
+    assert_eq!(
+        verdict.kind,
+        VerdictKind::Valid {
+            valid_from: d("2026-12-07"),
+            valid_until: d("2029-12-07")
+        }
+    );
+    // An unknown code gets a bundle proving its absence.
+    let absent = node
+        .get(&format!(
+            "/v1/certificates/{}/bundle",
+            testing::code(2026, 99)
+        ))
+        .await;
+    assert_eq!(absent.status, 200);
+    let verdict = verify_bundle_bytes(&absent.body, &policy(), node.clock_now());
+    assert_eq!(verdict.kind, VerdictKind::UnknownCertificate);
+
+    // Monday 2027-03-01: a change notice; Monday 2027-03-15: the change.
+    node.clock.set(at("2027-03-01", 10));
+    let mut change = notice(&code, RegistrationType::Change, "2027-03-12");
+    if let Body::NoticePublished(n) = &mut change {
+        n.content.data_name = "玉溪市公共交通客流数据（2027版）".into();
+    }
+    let change_index = node.agency_ok(&change).await;
+    let state = node.state(&code).await;
+    assert_eq!(
+        state.notice.as_ref().map(|n| n.notice_index),
+        Some(change_index)
+    );
+    node.clock.set(at("2027-03-15", 10));
+    node.agency_ok(&Body::Changed(Amended {
+        code: code.clone(),
+        notice_index: change_index,
+        valid_until: d("2029-12-07"),
+    }))
+    .await;
+    let state = node.state(&code).await;
+    assert_eq!(state.version, 2);
+    assert_eq!(state.data_name, "玉溪市公共交通客流数据（2027版）");
+    assert!(state.notice.is_none());
+
+    // Renewal: too early on 2029-10-07 (R23), allowed from 2029-10-08.
+    let renew = |applied_on: &str| {
+        Body::Renewed(Renewed {
+            code: code.clone(),
+            applied_on: d(applied_on),
+            valid_until: d("2032-12-07"),
+            operation_ends: None,
+        })
+    };
+    node.clock.set(at("2029-10-07", 10));
+    let body = node.agency(&renew("2029-10-07")).await.error(409);
+    assert_eq!(body["rule"], "R23", "{body}");
+    node.clock.set(at("2029-10-08", 10));
+    node.agency_ok(&renew("2029-10-08")).await;
+    let state = node.state(&code).await;
+    assert_eq!(
+        state.validity,
+        Some(Validity {
+            from: d("2026-12-07"),
+            until: d("2032-12-07")
+        })
+    );
+
+    // Cancellation is final: anything after it is refused.
+    node.agency_ok(&Body::Cancelled(Cancelled {
+        code: code.clone(),
+        reason: CancellationReason::RightsEnded,
+    }))
+    .await;
+    let state = node.state(&code).await;
+    assert_eq!(
+        state.status,
+        Status::Cancelled(CancellationReason::RightsEnded)
+    );
+    let size = node.size().await;
+    let after = [
+        Body::Revoked(Revoked {
+            code: code.clone(),
+            reason: RevocationReason::IllegalUse,
+        }),
+        renew("2029-10-08"),
+        notice(&code, RegistrationType::Change, "2029-10-19"),
+    ];
+    for body in &after {
+        let error = node.agency(body).await.error(409);
+        assert!(
+            error["error"].as_str().unwrap().contains("final"),
+            "{error}"
+        );
+    }
+    assert_eq!(node.size().await, size);
+
+    // The history lists every record about the code, oldest first.
+    let history = node
+        .get(&format!("/v1/certificates/{code}/history"))
+        .await
+        .json();
+    let kinds: Vec<&str> = history["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["record"]["body"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .next()
+                .unwrap()
+                .as_str()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "NoticePublished",
+            "Issued",
+            "NoticePublished",
+            "Changed",
+            "Renewed",
+            "Cancelled"
+        ]
+    );
+
+    // The cancelled certificate's bundle says so.
+    node.checkpointed().await;
+    let bundle = node.get(&format!("/v1/certificates/{code}/bundle")).await;
+    let verdict = verify_bundle_bytes(&bundle.body, &policy(), node.clock_now());
+    assert_eq!(
+        verdict.kind,
+        VerdictKind::Cancelled(CancellationReason::RightsEnded)
+    );
+    node.stop().await;
+}
