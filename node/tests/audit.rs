@@ -1,0 +1,134 @@
+//! `audit` finds tampering: one flipped byte in a stored record, or in a stored tree node, is named.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ledger_format::calendar::WorkCalendar;
+use ledger_format::code::CreditCode;
+use ledger_format::record::{Body, Notice, RegistrationType, SubmitterAdded, evidence_message};
+use ledger_format::testing::{self, at, parse_date as d};
+use ledger_node::audit::{Finding, audit};
+use ledger_node::clock::ManualClock;
+use ledger_node::config::{CONFIG_FILE, Config};
+use ledger_node::sequencer::EvidenceSubmission;
+use ledger_node::store::RocksStore;
+
+const ORIGIN: &str = "ledger.audit.example/1";
+
+/// A node directory whose log holds calendars, a submitter, 40 evidence records and a notice,
+/// with a checkpoint. Returns the configuration.
+async fn populated(dir: &Path) -> Config {
+    let mut made =
+        ledger_node::init::init(dir, ORIGIN, Some("127.0.0.1:0".parse().unwrap())).unwrap();
+    made.config = Config::load(&dir.join(CONFIG_FILE)).unwrap();
+    let clock = ManualClock::new(at("2026-11-23", 10));
+    let node = ledger_node::start(&made.config, Arc::new(clock))
+        .await
+        .unwrap();
+    let s = &node.sequencer;
+    for year in [2026, 2027] {
+        s.append(Body::Calendar(
+            WorkCalendar::new(year, vec![], vec![]).unwrap(),
+        ))
+        .await
+        .unwrap();
+    }
+    s.append(Body::SubmitterAdded(SubmitterAdded {
+        key: testing::submitter_key().public_key(),
+        name: "存证服务".into(),
+        credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
+    }))
+    .await
+    .unwrap();
+    let service = testing::submitter_key();
+    let items = (0..40u32)
+        .map(|i| {
+            let hash = ledger_format::sha256(&i.to_be_bytes());
+            EvidenceSubmission {
+                submitter: service.public_key(),
+                hash,
+                signature: service.sign(&evidence_message(ORIGIN, &hash)),
+            }
+        })
+        .collect();
+    s.submit_evidence(items).await.unwrap();
+    let code = ledger_format::code::CertificateCode::new(
+        530_400,
+        2026,
+        ledger_format::code::ObjectKind::DataResource,
+        7,
+    )
+    .unwrap();
+    s.append(Body::NoticePublished(Notice {
+        code: code.clone(),
+        registration_type: RegistrationType::First,
+        content: testing::content(code.kind(), None),
+        ends_on: d("2026-12-04"),
+    }))
+    .await
+    .unwrap();
+    s.checkpoint_now().await.unwrap();
+    node.stop().await.unwrap();
+    made.config
+}
+
+/// Flips one bit of the value stored under `key` in column family `cf`.
+fn flip(db_dir: &Path, cf: &str, key: &[u8], byte: usize) {
+    let mut options = rocksdb::Options::default();
+    options.create_if_missing(false);
+    let families = rocksdb::DB::list_cf(&options, db_dir).unwrap();
+    let db = rocksdb::DB::open_cf(&options, db_dir, families).unwrap();
+    let handle = db.cf_handle(cf).unwrap();
+    let mut value = db.get_cf(handle, key).unwrap().unwrap();
+    value[byte] ^= 0x01;
+    db.put_cf(handle, key, value).unwrap();
+}
+
+fn audit_dir(config: &Config) -> Result<ledger_node::audit::AuditReport, Finding> {
+    let store = RocksStore::open(config.path(&config.db_dir), ORIGIN).unwrap();
+    audit(&store, &mut |_, _| {})
+}
+
+#[tokio::test]
+async fn clean_store_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = populated(dir.path()).await;
+    let report = audit_dir(&config).unwrap();
+    assert_eq!(report.records, 44);
+    assert!(
+        report.checkpoints >= 1,
+        "the explicit one, and any the timer signed"
+    );
+    assert_eq!(report.certificates, 1);
+}
+
+#[tokio::test]
+async fn flipped_record_byte_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = populated(dir.path()).await;
+    // Record 10 is evidence: flip a byte of its evidence hash (after the header).
+    let bytes = RocksStore::open(config.path(&config.db_dir), ORIGIN)
+        .map(|s| ledger_node::store::Store::record(&s, 10).unwrap().unwrap())
+        .unwrap();
+    flip(
+        &config.path(&config.db_dir),
+        "records",
+        &10u64.to_be_bytes(),
+        bytes.len() - 70,
+    );
+    let finding = audit_dir(&config).unwrap_err();
+    assert!(finding.to_string().starts_with("record 10: "), "{finding}");
+}
+
+#[tokio::test]
+async fn flipped_tree_node_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = populated(dir.path()).await;
+    // The level-1 node over leaves 6 and 7.
+    let id = ledger_format::merkle::NodeId { level: 1, index: 3 };
+    flip(&config.path(&config.db_dir), "tree", &id.to_key(), 5);
+    match audit_dir(&config).unwrap_err() {
+        Finding::TreeNode { id: found, .. } => assert_eq!(found, id),
+        other => panic!("expected a tree-node finding, got {other}"),
+    }
+}
