@@ -76,20 +76,18 @@ pub fn parse_hash(text: &str) -> Result<Hash, EvidenceError> {
     Hash::from_hex(text.trim()).map_err(|_| EvidenceError::Hash(text.to_owned()))
 }
 
-/// A batch of signed hashes for one log, as JSON for the node's submission API.
+/// A batch of signed hashes for one log: exactly the body of the node's `POST /v1/evidence`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Submission {
-    /// The log the hashes are for (part of every signed message).
-    pub origin: String,
-    /// The evidence service's Ed25519 public key, hex.
-    pub submitter: String,
     /// One entry per hash, in the order given.
-    pub entries: Vec<SubmissionEntry>,
+    pub submissions: Vec<SubmissionEntry>,
 }
 
 /// One signed hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubmissionEntry {
+    /// The evidence service's Ed25519 public key, hex.
+    pub submitter: String,
     /// The SHA-256 hash, hex.
     pub hash: String,
     /// Ed25519 signature over `evidence_message(origin, hash)`, hex (64 bytes).
@@ -106,18 +104,16 @@ pub fn sign_submission(
     hashes: &[Hash],
 ) -> Result<Submission, EvidenceError> {
     validate_origin(origin).map_err(|_| EvidenceError::Origin(origin.to_owned()))?;
-    let entries = hashes
+    let submitter = key.public_key().to_hex();
+    let submissions = hashes
         .iter()
         .map(|hash| SubmissionEntry {
+            submitter: submitter.clone(),
             hash: hash.to_hex(),
             signature: hex::encode(key.sign(&evidence_message(origin, hash)).0),
         })
         .collect();
-    Ok(Submission {
-        origin: origin.to_owned(),
-        submitter: key.public_key().to_hex(),
-        entries,
-    })
+    Ok(Submission { submissions })
 }
 
 #[cfg(test)]
@@ -166,8 +162,8 @@ mod tests {
         let key = testing::submitter_key();
         let hash = ledger_format::sha256(b"snapshot");
         let submission = sign_submission(&key, testing::ORIGIN, &[hash]).unwrap();
-        assert_eq!(submission.submitter, key.public_key().to_hex());
-        let entry = &submission.entries[0];
+        let entry = &submission.submissions[0];
+        assert_eq!(entry.submitter, key.public_key().to_hex());
         let signature = Signature(hex::decode(&entry.signature).unwrap().try_into().unwrap());
         // The record the agency builds from this submission carries a valid signature.
         let mut log = testing::LogBuilder::default();

@@ -229,8 +229,11 @@ fn evidence_commands() {
     ]);
     assert_eq!(code_of(&out), 0);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["origin"], testing::ORIGIN);
-    assert_eq!(json["entries"][0]["hash"], expected.as_str());
+    assert_eq!(json["submissions"][0]["hash"], expected.as_str());
+    assert_eq!(
+        json["submissions"][0]["submitter"],
+        testing::submitter_key().public_key().to_hex().as_str()
+    );
     assert_eq!(
         code_of(&run(&[
             "evidence",
