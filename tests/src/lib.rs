@@ -1,2 +1,3 @@
-//! End-to-end tests of the registration ledger: several nodes on loopback (issues 3 and 5).
+//! End-to-end tests of the registration ledger live in `tests/`: a node and the offline client
+//! together, as an agency and a bank would use them. This crate has no code of its own.
 #![forbid(unsafe_code)]

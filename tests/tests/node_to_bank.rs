@@ -1,0 +1,91 @@
+//! A node started from `init` issues a certificate; its bundle, fetched over HTTP, verifies as
+//! valid with the client library and the trust policy that `init` wrote: the bank's two steps.
+
+use std::sync::Arc;
+
+use ledger_format::calendar::WorkCalendar;
+use ledger_format::code::{CertificateCode, ObjectKind};
+use ledger_format::record::{Body, Issued, Notice, RegistrationType};
+use ledger_format::testing::{self, at, parse_date as d};
+use ledger_node::clock::ManualClock;
+use ledger_node::config::{CONFIG_FILE, Config};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bundle_from_a_running_node_verifies_with_the_init_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = ledger_node::init::init(
+        dir.path(),
+        "ledger.e2e.example/2026",
+        Some("127.0.0.1:0".parse().unwrap()),
+    )
+    .unwrap();
+    let config = Config::load(&dir.path().join(CONFIG_FILE)).unwrap();
+    let clock = ManualClock::new(at("2026-11-23", 10));
+    let node = ledger_node::start(&config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let s = &node.sequencer;
+    for year in [2026, 2027] {
+        s.append(Body::Calendar(
+            WorkCalendar::new(year, vec![], vec![]).unwrap(),
+        ))
+        .await
+        .unwrap();
+    }
+    let code = CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap();
+    s.append(Body::NoticePublished(Notice {
+        code: code.clone(),
+        registration_type: RegistrationType::First,
+        content: testing::content(code.kind(), None),
+        ends_on: d("2026-12-04"),
+    }))
+    .await
+    .unwrap();
+    clock.set(at("2026-12-07", 10));
+    s.append(Body::Issued(Issued {
+        code: code.clone(),
+        valid_from: d("2026-12-07"),
+        valid_until: d("2029-12-07"),
+    }))
+    .await
+    .unwrap();
+    s.checkpoint_now().await.unwrap();
+
+    let url = format!("http://{}/v1/certificates/{code}/bundle", node.addr);
+    let bundle = tokio::task::spawn_blocking(move || {
+        ureq::get(&url)
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_vec()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    node.stop().await.unwrap();
+
+    // The bank: the policy once (from the agency, checked out of band), then any bundle offline.
+    let policy_text = std::fs::read_to_string(&made.policy_path).unwrap();
+    let policy = ledger_client::policy::parse_policy(&policy_text).unwrap();
+    let verdict = ledger_client::verify(&bundle, &policy, at("2026-12-07", 15));
+    assert_eq!(
+        verdict.kind,
+        ledger_format::bundle::VerdictKind::Valid {
+            valid_from: d("2026-12-07"),
+            valid_until: d("2029-12-07")
+        }
+    );
+    // A bundle from another log's key is not trusted by this policy.
+    let other = ledger_format::testing::Ledger::default();
+    let signed = other.checkpoint(at("2026-12-07", 11), 0);
+    let foreign = other.bundle(&testing::code(2026, 1), &signed, &other.policy(0, 0), false);
+    let verdict = ledger_client::verify(
+        &ledger_format::Canonical::encode(&foreign),
+        &policy,
+        at("2026-12-07", 15),
+    );
+    assert!(matches!(
+        verdict.kind,
+        ledger_format::bundle::VerdictKind::Untrusted(_)
+    ));
+}
