@@ -664,7 +664,7 @@ impl Commit {
             }
             Body::KeyRotation(_) => {
                 return Err(AppendError::Invalid(
-                    "key rotation needs the new key: use `ledger-node rotate-key`".into(),
+                    "key rotation needs the new signing key in the node; this version cannot rotate keys yet".into(),
                 ));
             }
             Body::SubmitterAdded(added) => self.add_submitter(state, added, record.header.index)?,

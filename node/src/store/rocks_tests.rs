@@ -293,7 +293,7 @@ fn acknowledged_writes_survive_kill_9() {
     assert_eq!(store.records(0, size).unwrap(), expected);
 }
 
-/// Measures the on-disk bytes per evidence record after a full compaction (docs/store.md#budget).
+/// Measures the on-disk bytes per evidence record after a full compaction (docs/format.md#budget).
 /// `cargo test -p ledger-node --lib bytes_per_evidence_record -- --ignored --nocapture`
 #[test]
 #[ignore = "a measurement (about 20 s), not a check"]
