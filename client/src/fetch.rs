@@ -76,6 +76,54 @@ pub fn fetch_bundle(node: &str, code: &CertificateCode) -> Result<Vec<u8>, Fetch
         .map_err(|e| http(e.to_string()))
 }
 
+/// Largest answer to an evidence submission accepted: a receipt line per hash, for the node's
+/// largest batch (20,000 hashes at ~150 bytes of JSON each).
+const MAX_SUBMISSION_ANSWER: u64 = 8 * 1024 * 1024;
+
+/// Posts a signed submission (the output of [`crate::evidence::sign_submission`]) to
+/// `{node}/v1/evidence` and returns the node's JSON answer: one receipt line per hash (index,
+/// record hash, time, whether it was already anchored). The node's signed receipts, which prove
+/// inclusion offline, are fetched afterwards from `/v1/evidence/{submitter}/{hash}/receipt`.
+///
+/// # Errors
+/// [`FetchError`] when the URL is wrong, the request fails or the node refuses the batch (the
+/// reason is the node's error message).
+pub fn submit_evidence(
+    node: &str,
+    submission: &crate::evidence::Submission,
+) -> Result<serde_json::Value, FetchError> {
+    if !node.starts_with("http://") || node.len() <= "http://".len() {
+        return Err(FetchError::Url(node.to_owned()));
+    }
+    let url = format!("{}/v1/evidence", node.trim_end_matches('/'));
+    let http = |reason: String| FetchError::Http {
+        url: url.clone(),
+        reason,
+    };
+    let config = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(FETCH_TIMEOUT_SECONDS)))
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build();
+    let agent = ureq::Agent::new_with_config(config);
+    let mut response = agent
+        .post(&url)
+        .send_json(submission)
+        .map_err(|e| http(e.to_string()))?;
+    let status = response.status();
+    let answer: serde_json::Value = response
+        .body_mut()
+        .with_config()
+        .limit(MAX_SUBMISSION_ANSWER)
+        .read_json()
+        .map_err(|e| http(format!("status {status}: {e}")))?;
+    if !status.is_success() {
+        let reason = answer["error"].as_str().unwrap_or("no reason given");
+        return Err(http(format!("status {status}: {reason}")));
+    }
+    Ok(answer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,6 +162,22 @@ enum EvidenceCommand {
         #[arg(required = true)]
         hashes: Vec<String>,
     },
+    /// Sign hashes and submit them to a node; prints the node's receipt lines.
+    #[cfg(feature = "fetch")]
+    Submit {
+        /// The evidence service's key file (PRIVATE+KEY+... or a hex seed).
+        #[arg(long)]
+        key: PathBuf,
+        /// The log's origin, e.g. ledger.yuxi.example/2026.
+        #[arg(long)]
+        origin: String,
+        /// The node, e.g. http://127.0.0.1:8180.
+        #[arg(long)]
+        node: String,
+        /// SHA-256 hashes in hex.
+        #[arg(required = true)]
+        hashes: Vec<String>,
+    },
     /// Verify an evidence receipt (BCS or JSON) for a hash.
     Verify {
         /// The hash the receipt must prove.
@@ -409,6 +425,25 @@ fn run_evidence(command: EvidenceCommand) -> Result<u8> {
                 .collect::<Result<Vec<_>, _>>()?;
             let submission = evidence::sign_submission(&key, &origin, &hashes)?;
             println!("{}", serde_json::to_string_pretty(&submission)?);
+            Ok(0)
+        }
+        #[cfg(feature = "fetch")]
+        EvidenceCommand::Submit {
+            key,
+            origin,
+            node,
+            hashes,
+        } => {
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("reading key {}", key.display()))?;
+            let key = evidence::parse_signing_key(&text)?;
+            let hashes = hashes
+                .iter()
+                .map(|h| evidence::parse_hash(h))
+                .collect::<Result<Vec<_>, _>>()?;
+            let submission = evidence::sign_submission(&key, &origin, &hashes)?;
+            let answer = ledger_client::fetch::submit_evidence(&node, &submission)?;
+            println!("{}", serde_json::to_string_pretty(&answer)?);
             Ok(0)
         }
         EvidenceCommand::Verify {

@@ -89,3 +89,61 @@ async fn bundle_from_a_running_node_verifies_with_the_init_policy() {
         ledger_format::bundle::VerdictKind::Untrusted(_)
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_service_submits_and_proves_its_hash_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = ledger_node::init::init(
+        dir.path(),
+        "ledger.e2e.example/2026",
+        Some("127.0.0.1:0".parse().unwrap()),
+    )
+    .unwrap();
+    let config = Config::load(&dir.path().join(CONFIG_FILE)).unwrap();
+    let clock = ManualClock::new(at("2026-11-23", 10));
+    let node = ledger_node::start(&config, Arc::new(clock)).await.unwrap();
+    let service = testing::submitter_key();
+    node.sequencer
+        .append(Body::SubmitterAdded(
+            ledger_format::record::SubmitterAdded {
+                key: service.public_key(),
+                name: "存证服务".into(),
+                credit_code: ledger_format::code::CreditCode::parse(testing::CREDIT_CODE).unwrap(),
+            },
+        ))
+        .await
+        .unwrap();
+    let hash = ledger_format::sha256(b"a data snapshot");
+    let base = format!("http://{}", node.addr);
+    let submission =
+        ledger_client::evidence::sign_submission(&service, "ledger.e2e.example/2026", &[hash])
+            .unwrap();
+    let (answer, receipt) = tokio::task::spawn_blocking(move || {
+        let answer = ledger_client::fetch::submit_evidence(&base, &submission).unwrap();
+        let url = format!(
+            "{base}/v1/evidence/{}/{hash}/receipt?wait=true",
+            service.public_key()
+        );
+        let receipt = ureq::get(&url)
+            .header("accept", "application/octet-stream")
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_vec()
+            .unwrap();
+        (answer, receipt)
+    })
+    .await
+    .unwrap();
+    node.stop().await.unwrap();
+    assert_eq!(answer["receipts"][0]["index"], 1);
+    let policy =
+        ledger_client::policy::parse_policy(&std::fs::read_to_string(&made.policy_path).unwrap())
+            .unwrap();
+    let receipt = ledger_client::receipt::read_receipt(&receipt).unwrap();
+    let info =
+        ledger_client::receipt::verify_receipt(&hash, &receipt, &policy, at("2026-11-23", 11))
+            .unwrap();
+    assert_eq!(info.index, 1);
+    assert_eq!(info.submitter, testing::submitter_key().public_key());
+}
