@@ -403,6 +403,18 @@ fn fetch(args: FetchArgs) -> Result<u8> {
     verify_and_print(&bytes, &args.policy, Some(code.as_str()), &args.report)
 }
 
+/// Reads the service's key file and signs `hashes` (hex) for the log `origin`.
+fn signed_submission(key: &Path, origin: &str, hashes: &[String]) -> Result<evidence::Submission> {
+    let text =
+        std::fs::read_to_string(key).with_context(|| format!("reading key {}", key.display()))?;
+    let key = evidence::parse_signing_key(&text)?;
+    let hashes = hashes
+        .iter()
+        .map(|h| evidence::parse_hash(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(evidence::sign_submission(&key, origin, &hashes)?)
+}
+
 fn run_evidence(command: EvidenceCommand) -> Result<u8> {
     match command {
         EvidenceCommand::Hash { file } => {
@@ -416,14 +428,7 @@ fn run_evidence(command: EvidenceCommand) -> Result<u8> {
             origin,
             hashes,
         } => {
-            let text = std::fs::read_to_string(&key)
-                .with_context(|| format!("reading key {}", key.display()))?;
-            let key = evidence::parse_signing_key(&text)?;
-            let hashes = hashes
-                .iter()
-                .map(|h| evidence::parse_hash(h))
-                .collect::<Result<Vec<_>, _>>()?;
-            let submission = evidence::sign_submission(&key, &origin, &hashes)?;
+            let submission = signed_submission(&key, &origin, &hashes)?;
             println!("{}", serde_json::to_string_pretty(&submission)?);
             Ok(0)
         }
@@ -434,14 +439,7 @@ fn run_evidence(command: EvidenceCommand) -> Result<u8> {
             node,
             hashes,
         } => {
-            let text = std::fs::read_to_string(&key)
-                .with_context(|| format!("reading key {}", key.display()))?;
-            let key = evidence::parse_signing_key(&text)?;
-            let hashes = hashes
-                .iter()
-                .map(|h| evidence::parse_hash(h))
-                .collect::<Result<Vec<_>, _>>()?;
-            let submission = evidence::sign_submission(&key, &origin, &hashes)?;
+            let submission = signed_submission(&key, &origin, &hashes)?;
             let answer = ledger_client::fetch::submit_evidence(&node, &submission)?;
             println!("{}", serde_json::to_string_pretty(&answer)?);
             Ok(0)

@@ -5,7 +5,7 @@
 //! [`WriteBatch`], applied atomically and durably by [`Store::write`]. Readers (the HTTP API, audit,
 //! bundle export) read through the same trait; values that do not decode are reported as
 //! [`StoreError::Corrupted`] naming the key, never a panic. The byte layout of every key is in
-//! docs/format.md#store.
+//! docs/format.md#node-store.
 
 pub mod memory;
 pub mod rocks;

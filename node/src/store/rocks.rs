@@ -1,5 +1,5 @@
 //! The RocksDB store: one column family per kind of entry, big-endian keys, every group commit one
-//! synced RocksDB write batch. The byte layout of every key and value is in docs/format.md#store.
+//! synced RocksDB write batch. The byte layout of every key and value is in docs/format.md#node-store.
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +27,7 @@ pub const MAX_RECORDS_PER_READ: usize = 10_000;
 
 /// Column family names. `default` is unused (RocksDB requires it to exist).
 pub(super) mod cf {
-    /// Identity, tip, agency key, latest checkpoint (docs/format.md#meta).
+    /// Identity, tip, agency key, latest checkpoint (docs/format.md#node-store).
     pub const META: &str = "meta";
     /// `u64 BE index` → canonical record bytes.
     pub const RECORDS: &str = "records";
@@ -627,7 +627,7 @@ fn db_options(options: &RocksOptions) -> Options {
     db
 }
 
-/// Options of one column family: all share `cache`; see docs/format.md#tuning for the reasons.
+/// Options of one column family: all share `cache`; see docs/format.md#store-tuning for the reasons.
 fn cf_options(name: &str, cache: &Cache, options: &RocksOptions) -> Options {
     let mut table = BlockBasedOptions::default();
     table.set_block_cache(cache);

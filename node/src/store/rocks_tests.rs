@@ -293,7 +293,7 @@ fn acknowledged_writes_survive_kill_9() {
     assert_eq!(store.records(0, size).unwrap(), expected);
 }
 
-/// Measures the on-disk bytes per evidence record after a full compaction (docs/format.md#budget).
+/// Measures the on-disk bytes per evidence record after a full compaction (docs/format.md#store-budget).
 /// `cargo test -p ledger-node --lib bytes_per_evidence_record -- --ignored --nocapture`
 #[test]
 #[ignore = "a measurement (about 20 s), not a check"]
@@ -306,6 +306,7 @@ fn bytes_per_evidence_record() {
         .map(|n| ledger_format::keys::SigningKey::from_seed(&[0x40 + n; 32]).public_key())
         .collect();
     let mut frontier = Frontier::new();
+    let mut writing = std::time::Duration::ZERO;
     for start in (0..RECORDS).step_by(PER_WRITE as usize) {
         let mut batch: WriteBatch = append(&mut frontier, start..start + PER_WRITE);
         batch.evidence = (start..start + PER_WRITE)
@@ -317,8 +318,14 @@ fn bytes_per_evidence_record() {
                 )
             })
             .collect();
+        let started = std::time::Instant::now();
         store.write(batch).unwrap();
+        writing += started.elapsed();
     }
+    println!(
+        "{RECORDS} records in writes of {PER_WRITE}: {:.0} records/s in Store::write",
+        RECORDS as f64 / writing.as_secs_f64()
+    );
     let mut total = 0;
     for name in cf::ALL {
         let handle = store.db.cf_handle(name).unwrap();
