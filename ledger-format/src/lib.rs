@@ -5,6 +5,29 @@
 //! through small traits ([`merkle::HashReader`]); time is always an argument. The node (`ledger-node`)
 //! and the offline verifier (`ledger-client`) both build on it, and `docs/format.md` specifies every
 //! byte it reads and writes.
+//!
+//! ```
+//! use ledger_format::{Canonical, Hash, SigningKey};
+//! use ledger_format::merkle::{MemoryTree, inclusion_proof};
+//! use ledger_format::record::{Header, Record, evidence_message};
+//!
+//! // An evidence service signs a hash for a log; the agency sequences it as record 0.
+//! let service = SigningKey::from_seed(&[2; 32]);
+//! let origin = "ledger.yuxi.example/2026";
+//! let hash = ledger_format::sha256(b"a data snapshot");
+//! let header = Header { origin: origin.into(), index: 0, prev_hash: Hash::ZERO, time: 1_795_363_200, author: service.public_key() };
+//! let record = Record::evidence(header, hash, service.sign(&evidence_message(origin, &hash)));
+//! record.verify_signature()?;
+//!
+//! // Its canonical bytes are the leaf of the log's RFC 6962 tree; anyone can check its inclusion.
+//! let bytes = record.encode();
+//! assert_eq!(Record::decode_exact(&bytes)?, record);
+//! let mut tree = MemoryTree::new();
+//! tree.push(&bytes)?;
+//! let proof = inclusion_proof(0, tree.size(), &tree)?;
+//! proof.verify(&record.hash(), &tree.root())?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(
