@@ -92,8 +92,6 @@ pub mod domain {
     pub const MAP_KEY: &[u8] = b"registration-ledger/map-key/v1\0";
     /// Prefix of the status-map value hash (the hash of an encoded certificate state).
     pub const MAP_VALUE: &[u8] = b"registration-ledger/map-value/v1\0";
-    /// Prefix of the message an evidence service signs to authenticate a batch submission.
-    pub const SUBMISSION: &[u8] = b"registration-ledger/submission/v1\0";
 }
 
 #[cfg(test)]
@@ -128,7 +126,6 @@ mod tests {
             domain::CONTENT_COMMITMENT,
             domain::MAP_KEY,
             domain::MAP_VALUE,
-            domain::SUBMISSION,
         ];
         for (i, a) in all.iter().enumerate() {
             assert_eq!(a.last(), Some(&0));

@@ -1,7 +1,5 @@
 //! Prometheus metrics of the node (`/metrics`), with `prometheus-client`, which libp2p uses too.
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -35,7 +33,6 @@ pub struct Metrics {
     checkpoint_size: Gauge,
     checkpoint_timestamp: Gauge,
     http_responses: Family<StatusLabel, Counter>,
-    clock: AtomicI64,
 }
 
 impl Default for Metrics {
@@ -102,7 +99,6 @@ impl Metrics {
             checkpoint_size,
             checkpoint_timestamp,
             http_responses,
-            clock: AtomicI64::new(0),
         }
     }
 
@@ -137,7 +133,6 @@ impl Metrics {
         self.checkpoint_size
             .set(i64::try_from(size).unwrap_or(i64::MAX));
         self.checkpoint_timestamp.set(timestamp);
-        self.clock.store(timestamp, Ordering::Relaxed);
     }
 
     /// Counts an HTTP response.

@@ -182,7 +182,6 @@ fn hash_definitions_are_domain_separated() {
         domain::CONTENT_COMMITMENT,
         domain::MAP_KEY,
         domain::MAP_VALUE,
-        domain::SUBMISSION,
     ];
     for (i, a) in all.iter().enumerate() {
         for b in &all[i + 1..] {
