@@ -321,6 +321,7 @@ impl Parser {
             witnesses,
             quorum,
             max_age_seconds,
+            equivocated: Vec::new(),
         })
     }
 }

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::equivocation::{Equivocation, EquivocationError, EquivocationFacts};
 use crate::checkpoint::{CompactCheckpoint, SignedCheckpoint, VerifierKey};
 use crate::code::CertificateCode;
 use crate::date::Date;
@@ -109,6 +110,37 @@ pub struct TrustPolicy {
     pub quorum: usize,
     /// Oldest acceptable checkpoint, in seconds before the verification time.
     pub max_age_seconds: i64,
+    /// Logs proven to have equivocated ([`TrustPolicy::accept_equivocation`]): nothing they sign
+    /// is trusted any more.
+    pub equivocated: Vec<EquivocationFacts>,
+}
+
+impl TrustPolicy {
+    /// Checks a proof that a log of this policy equivocated and, if it holds, distrusts the log:
+    /// every later verdict on its checkpoints is [`VerdictKind::Untrusted`].
+    ///
+    /// # Errors
+    /// [`EquivocationError`] when the proof does not verify under any of the policy's keys for
+    /// its log (then the policy is unchanged).
+    pub fn accept_equivocation(
+        &mut self,
+        proof: &Equivocation,
+    ) -> Result<EquivocationFacts, EquivocationError> {
+        let facts = proof.facts()?;
+        let mut last_error = EquivocationError::NotSigned(format!("no key for log {}", facts.origin));
+        for log in self.logs.iter().filter(|l| l.origin == facts.origin) {
+            match proof.verify(&log.key) {
+                Ok(facts) => {
+                    if !self.equivocated.contains(&facts) {
+                        self.equivocated.push(facts.clone());
+                    }
+                    return Ok(facts);
+                }
+                Err(e) => last_error = e,
+            }
+        }
+        Err(last_error)
+    }
 }
 
 /// The outcome of verifying a bundle.
@@ -274,6 +306,12 @@ fn trusted_checkpoint(
     policy: &TrustPolicy,
 ) -> Result<SignedCheckpoint, VerdictKind> {
     let origin = &compact.origin;
+    if let Some(proof) = policy.equivocated.iter().find(|e| &e.origin == origin) {
+        return Err(VerdictKind::Untrusted(format!(
+            "log {origin} equivocated: it signed two different checkpoints of size {}",
+            proof.size
+        )));
+    }
     let log_keys: Vec<&TrustedLog> = policy.logs.iter().filter(|l| &l.origin == origin).collect();
     if log_keys.is_empty() {
         return Err(VerdictKind::Untrusted(format!(

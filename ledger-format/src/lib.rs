@@ -47,6 +47,7 @@ pub mod calendar;
 pub mod checkpoint;
 pub mod code;
 pub mod date;
+pub mod equivocation;
 pub mod lifecycle;
 pub mod map;
 pub mod merkle;

@@ -121,6 +121,60 @@ pub struct Replayed {
     pub tree_nodes: Vec<(NodeId, Hash)>,
 }
 
+/// Where a resumed replay starts: the state after the records already replayed.
+#[derive(Debug, Clone)]
+pub struct ReplayResume {
+    /// The tree of the records replayed so far.
+    pub frontier: Frontier,
+    /// The hash of the last of them ([`Hash::ZERO`] for none).
+    pub last_hash: Hash,
+    /// The time of the last of them.
+    pub last_time: i64,
+    /// The agency key in force for the next record.
+    pub agency_key: PublicKey,
+    /// The calendars published so far.
+    pub calendars: Calendars,
+    /// The registered evidence services and their names.
+    pub submitters: BTreeMap<PublicKey, String>,
+}
+
+/// A record that decoded canonically and whose signature verifies under its header's author
+/// (whether that author may sign it is checked by [`LogReplay::apply_verified`]).
+#[derive(Debug, Clone)]
+pub struct VerifiedRecord {
+    record: Record,
+    hash: Hash,
+}
+
+impl VerifiedRecord {
+    /// Decodes `bytes` strictly and verifies the signature (RFC 8032 strict rules).
+    ///
+    /// # Errors
+    /// [`ReplayError::Decode`] or [`ReplayError::Signature`], naming `index` (the position the
+    /// bytes were read from).
+    pub fn check(bytes: &[u8], index: u64) -> Result<Self, ReplayError> {
+        let record =
+            Record::decode_exact(bytes).map_err(|error| ReplayError::Decode { index, error })?;
+        record
+            .verify_signature()
+            .map_err(|_| ReplayError::Signature(index))?;
+        Ok(VerifiedRecord {
+            hash: leaf_hash_of(bytes),
+            record,
+        })
+    }
+
+    /// The record.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// Its record hash (the RFC 6962 leaf hash).
+    pub fn hash(&self) -> Hash {
+        self.hash
+    }
+}
+
 impl LogReplay {
     /// An empty log named `origin` whose first agency key is `genesis_key`.
     pub fn new(origin: &str, genesis_key: PublicKey) -> Self {
@@ -166,6 +220,58 @@ impl LogReplay {
         &self.calendars
     }
 
+    /// Resumes the replay of a log whose first records were replayed before (and stored): the
+    /// state after them is given, so a mirror need not replay its whole store at each start.
+    /// Certificate states are looked up by the caller and handed in with
+    /// [`LogReplay::seed_state`] before the records that need them.
+    pub fn resume(origin: &str, from: ReplayResume) -> Self {
+        LogReplay {
+            origin: origin.to_owned(),
+            agency_key: from.agency_key,
+            last_hash: from.last_hash,
+            last_time: if from.frontier.size() == 0 {
+                i64::MIN
+            } else {
+                from.last_time
+            },
+            frontier: from.frontier,
+            calendars: from.calendars,
+            submitters: from.submitters,
+            states: BTreeMap::new(),
+        }
+    }
+
+    /// The hash of the last record replayed ([`Hash::ZERO`] before the first).
+    pub fn last_hash(&self) -> Hash {
+        self.last_hash
+    }
+
+    /// The time of the last record replayed.
+    pub fn last_time(&self) -> i64 {
+        self.last_time
+    }
+
+    /// The frontier of the tree replayed so far.
+    pub fn frontier(&self) -> &Frontier {
+        &self.frontier
+    }
+
+    /// True when the replay holds a state for `code` (replayed, or seeded).
+    pub fn has_state(&self, code: &CertificateCode) -> bool {
+        self.states.contains_key(code)
+    }
+
+    /// Hands in the stored state of `code` for a resumed replay; a state the replay already holds
+    /// is kept (it is newer).
+    pub fn seed_state(&mut self, code: CertificateCode, state: CertificateState) {
+        self.states.entry(code).or_insert(state);
+    }
+
+    /// Forgets the certificate states held in memory (a resumed replay whose states are stored).
+    pub fn clear_states(&mut self) {
+        self.states.clear();
+    }
+
     /// Checks `bytes` as the next record and applies it.
     ///
     /// # Errors
@@ -176,6 +282,31 @@ impl LogReplay {
             Record::decode_exact(bytes).map_err(|error| ReplayError::Decode { index, error })?;
         self.check_header(&record, index)?;
         self.check_author(&record, index)?;
+        record
+            .verify_signature()
+            .map_err(|_| ReplayError::Signature(index))?;
+        self.apply_checked(record, leaf_hash_of(bytes), index)
+    }
+
+    /// Applies a record whose encoding and signature were already checked (for example on another
+    /// thread, so that a mirror verifies signatures on every core). Every other check of
+    /// [`LogReplay::apply`] runs here.
+    ///
+    /// # Errors
+    /// The first [`ReplayError`]; the replay is then unchanged.
+    pub fn apply_verified(&mut self, verified: VerifiedRecord) -> Result<Replayed, ReplayError> {
+        let index = self.size();
+        self.check_header(&verified.record, index)?;
+        self.check_author(&verified.record, index)?;
+        self.apply_checked(verified.record, verified.hash, index)
+    }
+
+    fn apply_checked(
+        &mut self,
+        record: Record,
+        hash: Hash,
+        index: u64,
+    ) -> Result<Replayed, ReplayError> {
         let next_state = match record.body.certificate_code() {
             Some(code) => Some((
                 code.clone(),
@@ -185,7 +316,6 @@ impl LogReplay {
             None => None,
         };
         self.apply_registry(&record, index)?;
-        let hash = leaf_hash_of(bytes);
         let tree_nodes = self.frontier.append(hash)?;
         if let Some((code, state)) = next_state {
             self.states.insert(code, state);
@@ -245,9 +375,7 @@ impl LogReplay {
                 reason: format!("signed by {author}, not by {who}"),
             });
         }
-        record
-            .verify_signature()
-            .map_err(|_| ReplayError::Signature(index))
+        Ok(())
     }
 
     fn apply_registry(&mut self, record: &Record, index: u64) -> Result<(), ReplayError> {

@@ -310,6 +310,7 @@ impl Ledger {
                 .collect(),
             quorum,
             max_age_seconds: 86_400,
+            equivocated: Vec::new(),
         }
     }
 

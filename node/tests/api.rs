@@ -272,6 +272,7 @@ fn policy() -> TrustPolicy {
         witnesses: vec![],
         quorum: 0,
         max_age_seconds: 86_400,
+        equivocated: Vec::new(),
     }
 }
 
