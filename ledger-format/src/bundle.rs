@@ -9,11 +9,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::equivocation::{Equivocation, EquivocationError, EquivocationFacts};
 use crate::checkpoint::{CompactCheckpoint, SignedCheckpoint, VerifierKey};
 use crate::code::CertificateCode;
 use crate::date::Date;
 use crate::encoding::{Canonical, DecodeError};
+use crate::equivocation::{Equivocation, EquivocationError, EquivocationFacts};
 use crate::lifecycle::{CertificateState, Status};
 use crate::map::{self, MapProof};
 use crate::merkle::InclusionProof;
@@ -127,7 +127,8 @@ impl TrustPolicy {
         proof: &Equivocation,
     ) -> Result<EquivocationFacts, EquivocationError> {
         let facts = proof.facts()?;
-        let mut last_error = EquivocationError::NotSigned(format!("no key for log {}", facts.origin));
+        let mut last_error =
+            EquivocationError::NotSigned(format!("no key for log {}", facts.origin));
         for log in self.logs.iter().filter(|l| l.origin == facts.origin) {
             match proof.verify(&log.key) {
                 Ok(facts) => {

@@ -11,8 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{SignedCheckpoint, VerifierKey};
 use crate::checkpoint::Note;
+use crate::checkpoint::{SignedCheckpoint, VerifierKey};
 use crate::encoding::{Canonical, DecodeError};
 
 /// The equivocation format version this library writes and reads.
@@ -180,8 +180,8 @@ mod tests {
             map_root: Hash([map_root; 32]),
             timestamp: 1_700_000_000,
         };
-        let mut c = SignedCheckpoint::sign(checkpoint, testing::ORIGIN, &testing::agency_key())
-            .unwrap();
+        let mut c =
+            SignedCheckpoint::sign(checkpoint, testing::ORIGIN, &testing::agency_key()).unwrap();
         c.add_cosignature("witness.example", &testing::witness_key(0), 1_700_000_001)
             .unwrap();
         c
@@ -216,8 +216,8 @@ mod tests {
             Equivocation::new(&signed(1, 9), &signed(1, 9), &log_key()).unwrap_err(),
             EquivocationError::Consistent
         );
-        let other = VerifierKey::ed25519("other.example/1", testing::witness_key(1).public_key())
-            .unwrap();
+        let other =
+            VerifierKey::ed25519("other.example/1", testing::witness_key(1).public_key()).unwrap();
         assert!(matches!(
             Equivocation::new(&signed(1, 9), &signed(2, 9), &other).unwrap_err(),
             EquivocationError::NotSigned(_)

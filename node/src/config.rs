@@ -73,6 +73,9 @@ pub struct Config {
     /// Sequencer settings.
     #[serde(default)]
     pub sequencer: SequencerSettings,
+    /// Peer-to-peer replication and witnessing settings.
+    #[serde(default)]
+    pub network: NetworkSettings,
     /// Where the file was read from (paths are relative to its directory); not in the file.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -122,6 +125,38 @@ impl Default for SequencerSettings {
     }
 }
 
+/// Peer-to-peer settings. Without a membership file the node runs alone: a complete notary for its
+/// agency, with no mirrors and no witnesses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkSettings {
+    /// The network's membership file (every agency's node; shared by all nodes), if any.
+    pub membership: Option<PathBuf>,
+    /// libp2p addresses to listen on.
+    pub listen: Vec<String>,
+    /// This node's libp2p identity key (hex Ed25519 seed), mode 0600.
+    pub p2p_key_file: PathBuf,
+    /// This node's witness key (C2SP signed-note private key, `cosignature/v1`), mode 0600.
+    pub witness_key_file: PathBuf,
+    /// Where the mirrors of the other agencies' logs are kept.
+    pub mirrors_dir: PathBuf,
+}
+
+impl Default for NetworkSettings {
+    fn default() -> Self {
+        NetworkSettings {
+            membership: None,
+            listen: vec![DEFAULT_P2P_LISTEN.to_owned()],
+            p2p_key_file: PathBuf::from("p2p.key"),
+            witness_key_file: PathBuf::from("witness.key"),
+            mirrors_dir: PathBuf::from("mirrors"),
+        }
+    }
+}
+
+/// Default libp2p address: loopback, the port after the HTTP default.
+pub const DEFAULT_P2P_LISTEN: &str = "/ip4/127.0.0.1/tcp/8181";
+
 fn default_db() -> PathBuf {
     PathBuf::from("db")
 }
@@ -144,6 +179,7 @@ impl Config {
             token_file: default_token_file(),
             http: HttpConfig::default(),
             sequencer: SequencerSettings::default(),
+            network: NetworkSettings::default(),
             base_dir: base_dir.to_owned(),
         }
     }
@@ -182,6 +218,11 @@ impl Config {
         }
         if self.sequencer.max_batch_entries == 0 || self.http.max_evidence_batch == 0 {
             return Err(invalid("sequencer.max_batch_entries", "at least 1".into()));
+        }
+        for address in &self.network.listen {
+            address
+                .parse::<libp2p::Multiaddr>()
+                .map_err(|e| invalid("network.listen", format!("{address}: {e}")))?;
         }
         if self.http.max_body_bytes < 1024 {
             return Err(invalid("http.max_body_bytes", "at least 1024".into()));

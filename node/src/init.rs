@@ -116,6 +116,72 @@ pub fn log_verifier_key(origin: &str, key: &SigningKey) -> Result<VerifierKey, I
     VerifierKey::ed25519(origin, key.public_key()).map_err(|e| InitError::Config(e.to_string()))
 }
 
+/// The name of a node's witness key: its log's origin followed by `/witness`.
+pub fn witness_key_name(origin: &str) -> String {
+    format!("{origin}/witness")
+}
+
+/// Reads the node's witness key (a C2SP note private key of type `cosignature/v1`).
+///
+/// # Errors
+/// [`InitError::Io`] or [`InitError::BadKey`].
+pub fn read_witness_key(path: &Path) -> Result<NoteSigningKey, InitError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let key = NoteSigningKey::parse(text.trim()).map_err(|e| InitError::BadKey {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    if key.verifier_key().signature_type() != SignatureType::CosignatureV1 {
+        return Err(InitError::BadKey {
+            path: path.to_owned(),
+            reason: "not a cosignature/v1 key".into(),
+        });
+    }
+    Ok(key)
+}
+
+/// Reads the node's libp2p identity (a hex Ed25519 seed).
+///
+/// # Errors
+/// [`InitError::Io`] or [`InitError::BadKey`].
+pub fn read_p2p_key(path: &Path) -> Result<libp2p::identity::Keypair, InitError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let bad = |reason: String| InitError::BadKey {
+        path: path.to_owned(),
+        reason,
+    };
+    let seed: [u8; 32] =
+        ledger_format::encoding::from_hex_array(text.trim()).map_err(|e| bad(e.to_string()))?;
+    libp2p::identity::Keypair::ed25519_from_bytes(seed).map_err(|e| bad(e.to_string()))
+}
+
+/// Creates the witness and libp2p keys of a node that lacks them (nodes created before the
+/// network existed); existing keys are kept.
+///
+/// # Errors
+/// [`InitError`] when a key cannot be written.
+pub fn ensure_network_keys(config: &Config) -> Result<(), InitError> {
+    let witness = config.path(&config.network.witness_key_file);
+    if !witness.exists() {
+        let key = SigningKey::from_seed(&random_bytes()?);
+        let note_key = NoteSigningKey::new(
+            &witness_key_name(&config.origin),
+            SignatureType::CosignatureV1,
+            key,
+        )
+        .map_err(|e| InitError::Config(e.to_string()))?;
+        write_secret(&witness, &(note_key.to_secret_text() + "\n"))?;
+    }
+    let p2p = config.path(&config.network.p2p_key_file);
+    if !p2p.exists() {
+        write_secret(
+            &p2p,
+            &(ledger_format::encoding::to_hex(&random_bytes()?) + "\n"),
+        )?;
+    }
+    Ok(())
+}
+
 /// What `init` created.
 #[derive(Debug)]
 pub struct Initialized {
@@ -165,6 +231,7 @@ pub fn init(
             genesis_key: key.public_key(),
         },
     )?;
+    ensure_network_keys(&config)?;
     let verifier_key = log_verifier_key(origin, &key)?;
     let policy_path = dir.join(POLICY_FILE);
     std::fs::write(

@@ -17,6 +17,7 @@ pub mod export;
 pub mod init;
 pub mod metrics;
 pub mod policy;
+pub mod replication;
 pub mod sequencer;
 pub mod store;
 

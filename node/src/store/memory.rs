@@ -43,6 +43,9 @@ struct Inner {
     calendars: BTreeMap<u16, WorkCalendar>,
     checkpoints: BTreeMap<u64, String>,
     latest_checkpoint: Option<u64>,
+    cosignatures: BTreeMap<(u64, String), String>,
+    witnessed: Option<StoredCheckpoint>,
+    equivocation: Option<Vec<u8>>,
 }
 
 impl MemoryStore {
@@ -102,6 +105,15 @@ impl Inner {
             self.latest_checkpoint = Some(checkpoint.size);
             self.checkpoints.insert(checkpoint.size, checkpoint.note);
         }
+        for (size, name, line) in batch.cosignatures {
+            self.cosignatures.insert((size, name), line);
+        }
+        if let Some(witnessed) = batch.witnessed {
+            self.witnessed = Some(witnessed);
+        }
+        if let Some(proof) = batch.equivocation {
+            self.equivocation = Some(proof);
+        }
     }
 
     /// Everything as one batch (the latest checkpoint in it) and the older checkpoints.
@@ -143,6 +155,13 @@ impl Inner {
             }),
             checkpointed_states: self.checkpointed_states.clone().into_iter().collect(),
             checkpoint: latest.into_iter().next(),
+            cosignatures: self
+                .cosignatures
+                .iter()
+                .map(|((size, name), line)| (*size, name.clone(), line.clone()))
+                .collect(),
+            witnessed: self.witnessed.clone(),
+            equivocation: self.equivocation.clone(),
         };
         (batch, history)
     }
@@ -299,6 +318,24 @@ impl Store for MemoryStore {
                 note: note.clone(),
             })
             .collect())
+    }
+
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .read()?
+            .cosignatures
+            .range((size, String::new())..)
+            .take_while(|((s, _), _)| *s == size)
+            .map(|(_, line)| line.clone())
+            .collect())
+    }
+
+    fn witnessed(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        Ok(self.read()?.witnessed.clone())
+    }
+
+    fn equivocation(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.read()?.equivocation.clone())
     }
 
     /// Writes a RocksDB store at `dir` holding the same log (one synced write), which

@@ -22,7 +22,7 @@ pub use memory::MemoryStore;
 pub use rocks::RocksStore;
 
 /// Version of the store's layout; written at creation and checked at every open.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Why the store failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -115,6 +115,13 @@ pub struct WriteBatch {
     pub checkpointed_states: Vec<(CertificateCode, CertificateState)>,
     /// At a checkpoint: the new latest signed checkpoint, also kept in the history by size.
     pub checkpoint: Option<StoredCheckpoint>,
+    /// Witnesses' cosignature lines of this log's checkpoints: tree size, witness key name, and the
+    /// signature line; a later line of the same witness for the same size replaces the earlier.
+    pub cosignatures: Vec<(u64, String, String)>,
+    /// The latest checkpoint this node witnessed for the log (C2SP tlog-witness state).
+    pub witnessed: Option<StoredCheckpoint>,
+    /// Proof that this log equivocated (canonical bytes, docs/format.md#equivocation).
+    pub equivocation: Option<Vec<u8>>,
 }
 
 impl WriteBatch {
@@ -132,6 +139,9 @@ impl WriteBatch {
             && self.map.is_none()
             && self.checkpointed_states.is_empty()
             && self.checkpoint.is_none()
+            && self.cosignatures.is_empty()
+            && self.witnessed.is_none()
+            && self.equivocation.is_none()
     }
 }
 
@@ -145,7 +155,7 @@ pub struct LogIdentity {
 }
 
 /// One agency's log on durable storage.
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Applies `batch` atomically, and returns once it is durable (the write-ahead log is synced).
     ///
     /// # Errors
@@ -215,6 +225,15 @@ pub trait Store: Send + Sync + 'static {
         from_size: u64,
         limit: usize,
     ) -> Result<Vec<StoredCheckpoint>, StoreError>;
+
+    /// The witnesses' cosignature lines stored for the checkpoint of tree size `size`.
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError>;
+
+    /// The latest checkpoint this node witnessed for the log, if any.
+    fn witnessed(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
+
+    /// The proof that this log equivocated, if one was kept.
+    fn equivocation(&self) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Copies a consistent image of the store into the empty or absent directory `dir` (a RocksDB
     /// checkpoint: hard links where possible).

@@ -51,9 +51,11 @@ pub(super) mod cf {
     pub const CALENDARS: &str = "calendars";
     /// `u64 BE size` → signed note text.
     pub const CHECKPOINTS: &str = "checkpoints";
+    /// `u64 BE size` ‖ witness key name → cosignature line.
+    pub const COSIGNATURES: &str = "cosignatures";
 
-    /// Every column family of schema version 1.
-    pub const ALL: [&str; 12] = [
+    /// Every column family of this schema version.
+    pub const ALL: [&str; 13] = [
         META,
         RECORDS,
         TREE,
@@ -66,6 +68,7 @@ pub(super) mod cf {
         SUBMITTERS,
         CALENDARS,
         CHECKPOINTS,
+        COSIGNATURES,
     ];
 }
 
@@ -83,6 +86,10 @@ pub(super) mod meta {
     pub const TIP: &[u8] = b"tip";
     /// `u64 BE` size of the latest checkpoint (its note is in `checkpoints`).
     pub const LATEST_CHECKPOINT: &[u8] = b"latest_checkpoint";
+    /// `u64 BE` size ‖ note text of the latest witnessed checkpoint.
+    pub const WITNESSED: &[u8] = b"witnessed";
+    /// Canonical bytes of an equivocation proof.
+    pub const EQUIVOCATION: &[u8] = b"equivocation";
 }
 
 /// Tuning of a [`RocksStore`]. [`Default`] gives the documented defaults.
@@ -374,6 +381,18 @@ impl RocksStore {
             rocks.put_cf(self.cf(cf::CHECKPOINTS)?, size, &checkpoint.note);
             rocks.put_cf(meta, meta::LATEST_CHECKPOINT, size);
         }
+        let cosignatures = self.cf(cf::COSIGNATURES)?;
+        for (size, name, line) in &batch.cosignatures {
+            let key = [&size.to_be_bytes()[..], name.as_bytes()].concat();
+            rocks.put_cf(cosignatures, key, line);
+        }
+        if let Some(witnessed) = &batch.witnessed {
+            let value = [&witnessed.size.to_be_bytes()[..], witnessed.note.as_bytes()].concat();
+            rocks.put_cf(meta, meta::WITNESSED, value);
+        }
+        if let Some(proof) = &batch.equivocation {
+            rocks.put_cf(meta, meta::EQUIVOCATION, proof);
+        }
         Ok(rocks)
     }
 
@@ -606,6 +625,33 @@ impl Store for RocksStore {
                 Ok(StoredCheckpoint { size, note })
             })
             .collect()
+    }
+
+    fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
+        self.scan(cf::COSIGNATURES, &size.to_be_bytes(), &[], usize::MAX)?
+            .into_iter()
+            .map(|(_, line)| {
+                String::from_utf8(line.into_vec())
+                    .map_err(|e| corrupted(format!("cosignatures/{size}"), e))
+            })
+            .collect()
+    }
+
+    fn witnessed(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let Some(bytes) = self.get(cf::META, meta::WITNESSED)? else {
+            return Ok(None);
+        };
+        let size = bytes
+            .get(..8)
+            .and_then(decode_u64)
+            .ok_or_else(|| corrupted("meta/witnessed", "shorter than 8 bytes"))?;
+        let note =
+            String::from_utf8(bytes[8..].to_vec()).map_err(|e| corrupted("meta/witnessed", e))?;
+        Ok(Some(StoredCheckpoint { size, note }))
+    }
+
+    fn equivocation(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(cf::META, meta::EQUIVOCATION)
     }
 
     fn backup(&self, dir: &Path) -> Result<(), StoreError> {

@@ -1,0 +1,478 @@
+//! A verified mirror of another agency's log (docs/format.md#replication).
+//!
+//! Records arrive in ranges from any peer, never trusted: every record is checked exactly as
+//! `audit` checks it ([`LogReplay`]: canonical encoding, index, hash chain, time order, author,
+//! signature, lifecycle rules), and the range is accepted only if the tree it builds is a prefix of
+//! the tree the log **signed**: its root equals the signed checkpoint's root when the range ends at
+//! the checkpoint, or a consistency proof leads from it to that root otherwise. At the checkpoint,
+//! the status map rebuilt from the records must have the checkpoint's status-map root. Then
+//! records, tree, states, indexes (and, at the checkpoint, map and checkpoint) go into the mirror's
+//! store in one durable write; a crash between ranges resumes from the mirror's tip.
+//!
+//! Signatures are verified on every core ([`VerifiedRecord::check`]); every other check runs in
+//! order on one thread.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+
+use ledger_format::Canonical;
+use ledger_format::calendar::Calendars;
+use ledger_format::checkpoint::{Note, SignedCheckpoint, VerifierKey};
+use ledger_format::code::CertificateCode;
+use ledger_format::hash::Hash;
+use ledger_format::lifecycle::CertificateState;
+use ledger_format::map::{self, MapStore};
+use ledger_format::merkle::{Frontier, HashReader, NodeId, verify_consistency};
+use ledger_format::record::{Body, Record};
+use ledger_format::replay::{LogReplay, ReplayError, ReplayResume, VerifiedRecord};
+
+use crate::store::{
+    MapReader, Store, StoreError, StoredCheckpoint, Submitter, Tip, TreeReader, WriteBatch,
+};
+
+/// Why a range was refused. Nothing of a refused range is stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MirrorError {
+    /// The checkpoint is not signed by the log's key, or names another log.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+    /// The range does not start at the mirror's tip, or runs past the checkpoint.
+    #[error("range starts at {start}, the mirror holds {size} records (checkpoint size {target})")]
+    Range {
+        /// First index of the range.
+        start: u64,
+        /// Records the mirror holds.
+        size: u64,
+        /// Size of the checkpoint the range should lead to.
+        target: u64,
+    },
+    /// A record fails a check.
+    #[error("{0}")]
+    Record(#[from] ReplayError),
+    /// The records do not build the tree the log signed.
+    #[error("records up to {size} are not in the signed tree of size {target}: {reason}")]
+    NotInSignedTree {
+        /// Records checked.
+        size: u64,
+        /// The checkpoint's size.
+        target: u64,
+        /// Why.
+        reason: String,
+    },
+    /// The status map rebuilt from the records does not have the checkpoint's root.
+    #[error("checkpoint {size}: status-map root does not match the records")]
+    MapRoot {
+        /// The checkpoint's size.
+        size: u64,
+    },
+    /// The store failed or contradicts itself.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// What an accepted range did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Records the mirror now holds.
+    pub size: u64,
+    /// True when the range reached the checkpoint, which the mirror now serves.
+    pub checkpointed: bool,
+}
+
+/// The mirror of one agency's log.
+#[derive(Debug)]
+pub struct Mirror {
+    origin: String,
+    log_key: VerifierKey,
+    store: Arc<dyn Store>,
+    state: Mutex<MirrorState>,
+}
+
+#[derive(Debug, Clone)]
+struct MirrorState {
+    replay: LogReplay,
+    /// Codes changed since the latest checkpoint (the map's pending work).
+    dirty: BTreeSet<CertificateCode>,
+    map_root: Hash,
+}
+
+impl Mirror {
+    /// Opens the mirror kept in `store` of the log `origin` signed by `log_key`, resuming after the
+    /// records it already holds.
+    ///
+    /// # Errors
+    /// [`MirrorError::Store`] when the store cannot be read or contradicts itself.
+    pub fn open(
+        origin: &str,
+        log_key: VerifierKey,
+        store: Arc<dyn Store>,
+    ) -> Result<Self, MirrorError> {
+        let state = load(origin, &*store)?;
+        Ok(Mirror {
+            origin: origin.to_owned(),
+            log_key,
+            store,
+            state: Mutex::new(state),
+        })
+    }
+
+    /// The log's origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The log's key.
+    pub fn log_key(&self) -> &VerifierKey {
+        &self.log_key
+    }
+
+    /// The mirror's store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Records the mirror holds.
+    pub fn size(&self) -> u64 {
+        self.state.lock().map_or(0, |s| s.replay.size())
+    }
+
+    /// Parses `note` as a checkpoint of this log and verifies the log's signature.
+    ///
+    /// # Errors
+    /// [`MirrorError::Checkpoint`].
+    pub fn verify_checkpoint(&self, note: &str) -> Result<SignedCheckpoint, MirrorError> {
+        let signed =
+            SignedCheckpoint::parse(note).map_err(|e| MirrorError::Checkpoint(e.to_string()))?;
+        if signed.checkpoint().origin != self.origin {
+            return Err(MirrorError::Checkpoint(format!(
+                "names log {}, not {}",
+                signed.checkpoint().origin,
+                self.origin
+            )));
+        }
+        signed
+            .verify_log_signature(&self.log_key)
+            .map_err(|e| MirrorError::Checkpoint(e.to_string()))?;
+        Ok(signed)
+    }
+
+    /// Checks `records` (starting at index `start`, the mirror's tip) against every rule and
+    /// against `target`, then stores them durably. `proof` is the consistency proof from the tree
+    /// ending with the range to `target`'s tree (empty when the range ends at `target.size`).
+    ///
+    /// # Errors
+    /// [`MirrorError`] naming the first failed check; nothing is stored then.
+    pub fn apply(
+        &self,
+        start: u64,
+        records: &[Vec<u8>],
+        target: &SignedCheckpoint,
+        proof: &[Hash],
+    ) -> Result<Applied, MirrorError> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| StoreError::Io("mirror lock poisoned".into()))?;
+        let checkpoint = target.checkpoint();
+        if checkpoint.origin != self.origin || target.verify_log_signature(&self.log_key).is_err() {
+            return Err(MirrorError::Checkpoint(format!(
+                "not a checkpoint of {} signed by its key",
+                self.origin
+            )));
+        }
+        let end = start + records.len() as u64;
+        if start != state.replay.size() || end > checkpoint.size {
+            return Err(MirrorError::Range {
+                start,
+                size: state.replay.size(),
+                target: checkpoint.size,
+            });
+        }
+        let verified = verify_signatures(start, records)?;
+        let mut next = state.clone();
+        let mut batch = WriteBatch::default();
+        let mut touched = BTreeMap::new();
+        for (bytes, record) in records.iter().zip(verified) {
+            self.seed(&mut next.replay, record.record())?;
+            let replayed = next.replay.apply_verified(record)?;
+            add_record(
+                &mut batch,
+                &mut touched,
+                bytes,
+                &replayed.record,
+                &next.replay,
+            );
+            batch.tree_nodes.extend(replayed.tree_nodes);
+        }
+        check_in_signed_tree(&next.replay, target, proof)?;
+        batch.states = touched.clone().into_iter().collect();
+        next.dirty.extend(touched.into_keys());
+        batch.tip = Some(Tip {
+            size: next.replay.size(),
+            last_hash: next.replay.last_hash(),
+            last_time: next.replay.last_time(),
+        });
+        let checkpointed = end == checkpoint.size;
+        if checkpointed {
+            self.add_checkpoint(&mut next, &mut batch, target)?;
+        }
+        if !batch.is_empty() {
+            self.store.write(batch)?;
+        }
+        next.replay.clear_states();
+        *state = next;
+        Ok(Applied {
+            size: end,
+            checkpointed,
+        })
+    }
+
+    /// Hands the replay the stored state of the certificate `record` is about, if it lacks it.
+    fn seed(&self, replay: &mut LogReplay, record: &Record) -> Result<(), MirrorError> {
+        if let Some(code) = record.body.certificate_code()
+            && !replay.has_state(code)
+            && let Some(state) = self.store.state(code)?
+        {
+            replay.seed_state(code.clone(), state);
+        }
+        Ok(())
+    }
+
+    /// Brings the map up to the checkpoint, checks its root, and adds map, states and checkpoint.
+    fn add_checkpoint(
+        &self,
+        next: &mut MirrorState,
+        batch: &mut WriteBatch,
+        target: &SignedCheckpoint,
+    ) -> Result<(), MirrorError> {
+        let checkpoint = target.checkpoint();
+        let mut updates = Vec::with_capacity(next.dirty.len());
+        let mut states = Vec::with_capacity(next.dirty.len());
+        for code in &next.dirty {
+            let state = match batch.states.iter().find(|(c, _)| c == code) {
+                Some((_, state)) => state.clone(),
+                None => self
+                    .store
+                    .state(code)?
+                    .ok_or_else(|| StoreError::Corrupted {
+                        key: format!("state/{code}"),
+                        reason: "missing".into(),
+                    })?,
+            };
+            updates.push((
+                map::map_key(code.as_str().as_bytes()),
+                Some(state.map_value_hash()),
+            ));
+            states.push((code.clone(), state));
+        }
+        updates.sort_by_key(|u| u.0);
+        let update =
+            map::apply(&MapReader(&*self.store), next.map_root, &updates).map_err(|e| {
+                StoreError::Corrupted {
+                    key: "map".into(),
+                    reason: e.to_string(),
+                }
+            })?;
+        if update.new_root != checkpoint.map_root {
+            return Err(MirrorError::MapRoot {
+                size: checkpoint.size,
+            });
+        }
+        next.map_root = update.new_root;
+        next.dirty.clear();
+        let stored = StoredCheckpoint {
+            size: checkpoint.size,
+            note: log_signed_note(target, &self.log_key)?,
+        };
+        batch.map = Some(update);
+        batch.checkpointed_states = states;
+        batch.checkpoint = Some(stored);
+        Ok(())
+    }
+}
+
+/// The note text of `signed` with only the log's own signature lines (cosignatures are kept apart,
+/// in the store's cosignature family, and merged when the checkpoint is served).
+///
+/// # Errors
+/// [`MirrorError::Checkpoint`] when the note cannot be rebuilt.
+pub fn log_signed_note(
+    signed: &SignedCheckpoint,
+    log_key: &VerifierKey,
+) -> Result<String, MirrorError> {
+    let bad = |e: ledger_format::checkpoint::NoteError| MirrorError::Checkpoint(e.to_string());
+    let mut note = Note::new(signed.note().text()).map_err(bad)?;
+    for line in signed.note().signatures() {
+        if line.name() == log_key.name() && line.key_id() == log_key.key_id() {
+            note.put_signature(line.clone()).map_err(bad)?;
+        }
+    }
+    Ok(note.to_text())
+}
+
+/// Adds one checked record's entries to the batch (records, indexes, registry changes) and its
+/// certificate's new state to `touched`.
+fn add_record(
+    batch: &mut WriteBatch,
+    touched: &mut BTreeMap<CertificateCode, CertificateState>,
+    bytes: &[u8],
+    record: &Record,
+    replay: &LogReplay,
+) {
+    let index = record.header.index;
+    batch.records.push((index, bytes.to_vec()));
+    if let Some(code) = record.body.certificate_code() {
+        batch.code_records.push((code.clone(), index));
+        if let Some(state) = replay.states().get(code) {
+            touched.insert(code.clone(), state.clone());
+        }
+    }
+    match &record.body {
+        Body::Evidence(evidence) => {
+            batch
+                .evidence
+                .push((record.header.author, evidence.hash, index));
+        }
+        Body::SubmitterAdded(added) => batch.submitters.push((
+            added.key,
+            Some(Submitter {
+                name: added.name.clone(),
+                credit_code: added.credit_code.to_string(),
+                added_at: index,
+            }),
+        )),
+        Body::SubmitterRemoved(removed) => batch.submitters.push((removed.key, None)),
+        Body::Calendar(calendar) => batch.calendars.push(calendar.clone()),
+        Body::KeyRotation(rotation) => batch.agency_key = Some(rotation.new_key),
+        _ => {}
+    }
+}
+
+/// Checks that the replayed tree is a prefix of the signed tree of `target`.
+fn check_in_signed_tree(
+    replay: &LogReplay,
+    target: &SignedCheckpoint,
+    proof: &[Hash],
+) -> Result<(), MirrorError> {
+    let checkpoint = target.checkpoint();
+    let size = replay.size();
+    let not_in = |reason: String| MirrorError::NotInSignedTree {
+        size,
+        target: checkpoint.size,
+        reason,
+    };
+    if size == checkpoint.size {
+        return if replay.root() == checkpoint.root && proof.is_empty() {
+            Ok(())
+        } else {
+            Err(not_in("root differs".into()))
+        };
+    }
+    if size == 0 {
+        return Ok(());
+    }
+    verify_consistency(
+        size,
+        checkpoint.size,
+        proof,
+        &replay.root(),
+        &checkpoint.root,
+    )
+    .map_err(|e| not_in(e.to_string()))
+}
+
+/// Decodes and verifies every record's signature, spread over the machine's cores.
+fn verify_signatures(start: u64, records: &[Vec<u8>]) -> Result<Vec<VerifiedRecord>, ReplayError> {
+    let check = |(i, bytes): (usize, &Vec<u8>)| VerifiedRecord::check(bytes, start + i as u64);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if records.len() < 64 || threads < 2 {
+        return records.iter().enumerate().map(check).collect();
+    }
+    let chunk = records.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = records
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, bytes)| check((n * chunk + i, bytes)))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(records.len());
+        for (n, worker) in workers.into_iter().enumerate() {
+            let part = worker
+                .join()
+                .unwrap_or_else(|_| Err(ReplayError::Signature(start + (n * chunk) as u64)))?;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
+/// Rebuilds the mirror's verification state from its store.
+fn load(origin: &str, store: &dyn Store) -> Result<MirrorState, MirrorError> {
+    let corrupted = |key: &str, reason: String| StoreError::Corrupted {
+        key: key.to_owned(),
+        reason,
+    };
+    let tip = store.tip()?;
+    let frontier = Frontier::load(tip.size, &TreeReader(store))
+        .map_err(|e| corrupted("tree", e.to_string()))?;
+    if tip.size > 0 {
+        let last = TreeReader(store)
+            .read_hashes(&[NodeId::leaf(tip.size - 1)])
+            .map_err(|e| corrupted("tree", e.to_string()))?;
+        if last.first() != Some(&tip.last_hash) {
+            return Err(corrupted("meta/tip", "last hash differs from the tree".into()).into());
+        }
+    }
+    let calendars =
+        Calendars::new(store.calendars()?).map_err(|e| corrupted("calendars", e.to_string()))?;
+    let submitters = store
+        .submitters()?
+        .into_iter()
+        .map(|(key, s)| (key, s.name))
+        .collect();
+    let replay = LogReplay::resume(
+        origin,
+        ReplayResume {
+            frontier,
+            last_hash: tip.last_hash,
+            last_time: tip.last_time,
+            agency_key: store.agency_key()?,
+            calendars,
+            submitters,
+        },
+    );
+    let map_root = MapReader(store)
+        .get(&map::NodeKey::root())
+        .map_err(|e| corrupted("map/root", e.to_string()))?
+        .map_or(map::EMPTY_HASH, |node| node.hash());
+    let from = store.latest_checkpoint()?.map_or(0, |c| c.size);
+    let mut dirty = BTreeSet::new();
+    let mut index = from;
+    while index < tip.size {
+        let chunk = store.records(index, tip.size)?;
+        if chunk.is_empty() {
+            return Err(corrupted("records", format!("missing from {index}")).into());
+        }
+        for bytes in &chunk {
+            let record = Record::decode_exact(bytes)
+                .map_err(|e| corrupted(&format!("record/{index}"), e.to_string()))?;
+            if let Some(code) = record.body.certificate_code() {
+                dirty.insert(code.clone());
+            }
+            index += 1;
+        }
+    }
+    Ok(MirrorState {
+        replay,
+        dirty,
+        map_root,
+    })
+}
