@@ -234,6 +234,20 @@ impl SignedCheckpoint {
         self.note.cosign(&key, timestamp)
     }
 
+    /// Adds (or replaces) one signature line in note form (`— name base64`), as witnesses send
+    /// them. The line is not verified here.
+    ///
+    /// # Errors
+    /// [`NoteError`] when the line is malformed or the note has too many signatures.
+    pub fn add_signature_line(&mut self, line: &str) -> Result<(), NoteError> {
+        let text = format!("{}\n{}\n", self.note.text(), line.trim_end());
+        let parsed = Note::parse(&text)?;
+        for signature in parsed.signatures() {
+            self.note.put_signature(signature.clone())?;
+        }
+        Ok(())
+    }
+
     /// Checks every signature line against the trusted witness keys (type `0x04`; others are
     /// ignored). See [`CosignatureCheck`] for counting a quorum and detecting tampering.
     pub fn verify_cosignatures(&self, witnesses: &[VerifierKey]) -> CosignatureCheck {

@@ -45,6 +45,18 @@ pub enum Command {
         /// HTTP address (default 127.0.0.1:8180).
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
+        /// libp2p address to listen on (default /ip4/127.0.0.1/tcp/8181).
+        #[arg(long)]
+        p2p_listen: Option<String>,
+        /// The network's membership file (relative to the node's directory, or absolute).
+        #[arg(long)]
+        membership: Option<PathBuf>,
+    },
+    /// Prints this node's `[[agency]]` entry for the network's membership file.
+    Member {
+        /// A short name for people (default: the origin's first label).
+        #[arg(long)]
+        name: Option<String>,
     },
     /// Runs the node (creating a development node first if the directory has none).
     Run {
@@ -119,10 +131,31 @@ pub fn init_logging(json: bool) {
 pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     let dir = args.data_dir;
     match args.command {
-        Command::Init { origin, listen } => {
-            let made = init::init(&dir, &origin, listen)
+        Command::Init {
+            origin,
+            listen,
+            p2p_listen,
+            membership,
+        } => {
+            let mut made = init::init(&dir, &origin, listen)
                 .with_context(|| format!("initialising a node in {}", dir.display()))?;
+            if p2p_listen.is_some() || membership.is_some() {
+                if let Some(address) = p2p_listen {
+                    made.config.network.listen = vec![address];
+                }
+                made.config.network.membership = membership;
+                let path = dir.join(CONFIG_FILE);
+                std::fs::write(&path, made.config.to_toml())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                load_config(&dir)?;
+            }
             print_init(&made);
+        }
+        Command::Member { name } => {
+            let config = load_config(&dir)?;
+            let entry = init::member_entry(&config, name.as_deref())
+                .context("reading the node's keys")?;
+            print!("{}", entry.to_toml());
         }
         Command::Run { clock_offset_days } => run(&dir, clock_offset_days).await?,
         Command::Audit => return audit_store(&dir),

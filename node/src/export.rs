@@ -16,7 +16,7 @@ use ledger_format::merkle::inclusion_proof;
 use ledger_format::receipt::{EvidenceReceipt, RECEIPT_VERSION};
 use ledger_format::record::Record;
 
-use crate::store::{MapReader, Store, StoreError, TreeReader};
+use crate::store::{MapReader, Store, StoreError, StoredCheckpoint, TreeReader};
 
 /// How often an export is retried when a checkpoint lands while it reads.
 const EXPORT_ATTEMPTS: usize = 5;
@@ -59,7 +59,64 @@ pub fn latest_checkpoint<S: Store + ?Sized>(store: &S) -> Result<SignedCheckpoin
     let stored = store
         .latest_checkpoint()?
         .ok_or(ExportError::NoCheckpoint)?;
-    SignedCheckpoint::parse(&stored.note).map_err(|e| corrupted("meta/latest-checkpoint", e))
+    with_cosignatures(store, &stored)
+}
+
+/// How many recent checkpoints an export looks through for the best-cosigned one.
+const COSIGNED_LOOKBACK: usize = 16;
+
+/// The checkpoint to export with: among the latest checkpoint and the few before it that satisfy
+/// `usable`, the one carrying the most cosignatures (the newest of those). Witnesses cosign a
+/// checkpoint a moment after it is signed, so under steady writes the latest one often has none
+/// yet while its predecessor has a quorum.
+///
+/// # Errors
+/// [`ExportError::NoCheckpoint`] or a store error.
+pub fn best_checkpoint<S: Store + ?Sized>(
+    store: &S,
+    usable: impl Fn(&SignedCheckpoint) -> bool,
+) -> Result<SignedCheckpoint, ExportError> {
+    let latest = latest_checkpoint(store)?;
+    let mut best = latest.clone();
+    let mut best_count = best.note().signatures().len();
+    for stored in store.checkpoints_before(latest.checkpoint().size, COSIGNED_LOOKBACK)? {
+        let candidate = with_cosignatures(store, &stored)?;
+        let count = candidate.note().signatures().len();
+        if count > best_count && usable(&candidate) {
+            best_count = count;
+            best = candidate;
+        }
+    }
+    Ok(best)
+}
+
+/// A stored checkpoint with the cosignatures collected for it, parsed.
+///
+/// # Errors
+/// A store error when the note does not parse.
+pub fn with_cosignatures<S: Store + ?Sized>(
+    store: &S,
+    stored: &StoredCheckpoint,
+) -> Result<SignedCheckpoint, ExportError> {
+    let key = format!("checkpoints/{}", stored.size);
+    let mut signed = SignedCheckpoint::parse(&stored.note).map_err(|e| corrupted(&key, e))?;
+    for line in store.cosignatures(stored.size)? {
+        if let Err(e) = signed.add_signature_line(&line) {
+            tracing::warn!(size = stored.size, error = %e, "skipping a stored cosignature line");
+        }
+    }
+    Ok(signed)
+}
+
+/// The note text served for a stored checkpoint: the log's signature and the cosignatures.
+///
+/// # Errors
+/// A store error.
+pub fn served_note<S: Store + ?Sized>(
+    store: &S,
+    stored: &StoredCheckpoint,
+) -> Result<String, ExportError> {
+    Ok(with_cosignatures(store, stored)?.to_note_text())
 }
 
 /// The compact form of `signed` with the signature lines of `keys` (the log key and the witnesses
@@ -103,7 +160,9 @@ fn try_bundle<S: Store + ?Sized>(
     code: &CertificateCode,
     with_records: bool,
 ) -> Result<Option<Bundle>, ExportError> {
-    let signed = latest_checkpoint(store)?;
+    let latest = latest_checkpoint(store)?;
+    let map_root = latest.checkpoint().map_root;
+    let signed = best_checkpoint(store, |c| c.checkpoint().map_root == map_root)?;
     let checkpoint = signed.checkpoint();
     let key = map::map_key(code.as_str().as_bytes());
     let map_proof = match map::prove(&MapReader(store), checkpoint.map_root, key) {
@@ -176,7 +235,7 @@ pub fn receipt<S: Store + ?Sized>(
     let index = store
         .evidence_index(submitter, hash)?
         .ok_or(ExportError::UnknownEvidence)?;
-    let signed = latest_checkpoint(store)?;
+    let signed = best_checkpoint(store, |c| c.checkpoint().size > index)?;
     let size = signed.checkpoint().size;
     if index >= size {
         return Err(ExportError::NotYetCovered { index, size });

@@ -182,6 +182,30 @@ pub fn ensure_network_keys(config: &Config) -> Result<(), InitError> {
     Ok(())
 }
 
+/// This node's entry for the network's membership file: its log key, witness key, peer id and
+/// libp2p addresses.
+///
+/// # Errors
+/// [`InitError`] when a key cannot be read.
+pub fn member_entry(
+    config: &Config,
+    name: Option<&str>,
+) -> Result<crate::replication::MemberEntry, InitError> {
+    ensure_network_keys(config)?;
+    let key = read_key(&config.path(&config.key_file))?;
+    let witness = read_witness_key(&config.path(&config.network.witness_key_file))?;
+    let p2p = read_p2p_key(&config.path(&config.network.p2p_key_file))?;
+    let default_name = config.origin.split(['.', '/']).next().unwrap_or("agency");
+    Ok(crate::replication::MemberEntry {
+        name: name.unwrap_or(default_name).to_owned(),
+        origin: config.origin.clone(),
+        log_key: log_verifier_key(&config.origin, &key)?.to_string(),
+        witness_key: witness.verifier_key().to_string(),
+        peer_id: p2p.public().to_peer_id().to_string(),
+        addresses: config.network.listen.clone(),
+    })
+}
+
 /// What `init` created.
 #[derive(Debug)]
 pub struct Initialized {

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod export;
 pub mod init;
+pub mod logs;
 pub mod metrics;
 pub mod policy;
 pub mod replication;
@@ -29,6 +30,7 @@ use tokio::sync::oneshot;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::logs::{LogEntry, Logs};
 use crate::metrics::Metrics;
 use crate::sequencer::{Sequencer, SequencerHandle};
 use crate::store::{RocksStore, Store};
@@ -52,6 +54,9 @@ pub enum NodeError {
     /// The sequencer could not start.
     #[error("sequencer: {0}")]
     Sequencer(#[from] sequencer::AppendError),
+    /// The network could not be joined.
+    #[error("network: {0}")]
+    Network(String),
     /// The HTTP server failed.
     #[error("http on {addr}: {message}")]
     Http {
@@ -74,6 +79,7 @@ pub struct RunningNode {
     stop: oneshot::Sender<()>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     owner: Sequencer,
+    replication: Option<replication::Replication>,
 }
 
 /// Opens the store, starts the sequencer and the HTTP server.
@@ -91,16 +97,35 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
     let owner = Sequencer::start(
         store.clone(),
         key.clone(),
-        clock,
+        clock.clone(),
         metrics.clone(),
         config.sequencer_config(),
     )?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
+    let own = LogEntry {
+        origin: config.origin.clone(),
+        store: store.clone(),
+        keys: vec![verifier_key.clone()],
+        mirror: None,
+    };
+    let (logs, replication, policy_text) = match &config.network.membership {
+        None => (
+            Arc::new(Logs::alone(own)),
+            None,
+            policy::own_policy_text(&config.origin, &verifier_key),
+        ),
+        Some(path) => {
+            let (logs, replication, membership) =
+                join_network(config, &config.path(path), own, &owner, clock, &metrics)?;
+            let text = policy::network_policy_text(&membership);
+            (logs, Some(replication), text)
+        }
+    };
     let state = api::ApiState {
         sequencer: owner.handle.clone(),
-        store: store.clone() as Arc<dyn Store>,
-        policy_text: Arc::new(policy::own_policy_text(&config.origin, &verifier_key)),
-        verifier_keys: Arc::new(vec![verifier_key]),
+        logs,
+        network: replication.as_ref().map(|r| r.shared().clone()),
+        policy_text: Arc::new(policy_text),
         agency_token: Arc::new(token),
         metrics,
         limits: api::ApiLimits {
@@ -134,7 +159,101 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         stop,
         server,
         owner,
+        replication,
     })
+}
+
+/// Opens a mirror for every other member and starts replication.
+fn join_network(
+    config: &Config,
+    membership_path: &std::path::Path,
+    mut own: LogEntry,
+    owner: &Sequencer,
+    clock: Arc<dyn Clock>,
+    metrics: &Arc<Metrics>,
+) -> Result<(Arc<Logs>, replication::Replication, replication::Membership), NodeError> {
+    let network = |m: String| NodeError::Network(m);
+    init::ensure_network_keys(config)?;
+    let membership = replication::Membership::load(membership_path)
+        .map_err(|e| network(e.to_string()))?;
+    let p2p_key = init::read_p2p_key(&config.path(&config.network.p2p_key_file))?;
+    let witness_key = init::read_witness_key(&config.path(&config.network.witness_key_file))?;
+    let me = membership.by_origin(&config.origin).ok_or_else(|| {
+        network(format!("the membership file does not list this node's log {}", config.origin))
+    })?;
+    if me.peer_id != p2p_key.public().to_peer_id() || me.log_key != own.keys[0] {
+        return Err(network(format!(
+            "the membership entry of {} does not match this node's keys (peer id {})",
+            config.origin,
+            p2p_key.public().to_peer_id()
+        )));
+    }
+    let witnesses = membership.witness_keys();
+    own.keys.extend(witnesses.iter().cloned());
+    let mut mirrors = Vec::new();
+    for member in membership.members.iter().filter(|m| m.origin != config.origin) {
+        let dir = config
+            .path(&config.network.mirrors_dir)
+            .join(mirror_dir_name(&member.origin));
+        let store: Arc<dyn Store> = Arc::new(if dir.exists() {
+            RocksStore::open(&dir, &member.origin)?
+        } else {
+            std::fs::create_dir_all(&dir).map_err(|e| network(format!("{}: {e}", dir.display())))?;
+            RocksStore::create(
+                &dir,
+                store::LogIdentity {
+                    origin: member.origin.clone(),
+                    genesis_key: *member.log_key.public_key(),
+                },
+            )?
+        });
+        let mirror = replication::mirror::Mirror::open(
+            &member.origin,
+            member.log_key.clone(),
+            store.clone(),
+        )
+        .map_err(|e| network(format!("mirror of {}: {e}", member.origin)))?;
+        let mut keys = vec![member.log_key.clone()];
+        keys.extend(witnesses.iter().cloned());
+        mirrors.push(LogEntry {
+            origin: member.origin.clone(),
+            store,
+            keys,
+            mirror: Some(Arc::new(mirror)),
+        });
+    }
+    let logs = Arc::new(Logs { own, mirrors });
+    let listen = config
+        .network
+        .listen
+        .iter()
+        .map(|a| a.parse().map_err(|e| network(format!("listen {a}: {e}"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let replication = replication::Replication::start(
+        replication::ReplicationConfig {
+            membership: membership.clone(),
+            logs: logs.clone(),
+            p2p_key,
+            witness_key,
+            listen,
+        },
+        owner.handle.clone(),
+        clock,
+        metrics.clone(),
+    )
+    .map_err(|e| network(e.to_string()))?;
+    Ok((logs, replication, membership))
+}
+
+/// The directory name of a mirror: the origin with every character but letters, digits, `.` and
+/// `-` replaced by `_`, and 8 hex digits of its hash so that two origins never share a directory.
+pub fn mirror_dir_name(origin: &str) -> String {
+    let readable: String = origin
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect();
+    let hash = ledger_format::sha256(origin.as_bytes());
+    format!("{readable}-{}", &hash.to_hex()[..8])
 }
 
 impl RunningNode {
@@ -151,7 +270,11 @@ impl RunningNode {
             stop,
             server,
             owner,
+            replication,
         } = self;
+        if let Some(replication) = replication {
+            replication.shutdown().await;
+        }
         let _ = stop.send(());
         let served = server.await;
         drop(sequencer);

@@ -21,6 +21,74 @@ pub struct StatusLabel {
     pub status: u16,
 }
 
+/// Label of a per-log metric.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LogLabel {
+    /// The log's origin.
+    pub origin: String,
+}
+
+/// Label of a rejected-message counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// Replication and witnessing metrics.
+#[derive(Debug, Default)]
+struct P2pMetrics {
+    peers: Gauge,
+    refused_connections: Counter,
+    gossip_rejected: Family<ReasonLabel, Counter>,
+    mirror_size: Family<LogLabel, Gauge>,
+    mirrored_records: Family<LogLabel, Counter>,
+    mirror_rejected: Family<LogLabel, Counter>,
+    equivocations: Family<LogLabel, Gauge>,
+    cosignatures: Counter,
+}
+
+impl P2pMetrics {
+    fn register(&self, registry: &mut Registry) {
+        registry.register("p2p_peers", "Member peers connected", self.peers.clone());
+        registry.register(
+            "p2p_refused_connections",
+            "Connections refused from peers not in the membership",
+            self.refused_connections.clone(),
+        );
+        registry.register(
+            "gossip_rejected",
+            "Gossip messages rejected, by reason",
+            self.gossip_rejected.clone(),
+        );
+        registry.register(
+            "mirror_size",
+            "Records held of another agency's log",
+            self.mirror_size.clone(),
+        );
+        registry.register(
+            "mirrored_records",
+            "Records verified and stored from another agency's log",
+            self.mirrored_records.clone(),
+        );
+        registry.register(
+            "mirror_rejected_ranges",
+            "Ranges of records refused (forged, or not in the signed tree)",
+            self.mirror_rejected.clone(),
+        );
+        registry.register(
+            "equivocations",
+            "1 for a log proven to have signed two histories",
+            self.equivocations.clone(),
+        );
+        registry.register(
+            "cosignatures_collected",
+            "Witness cosignatures stored",
+            self.cosignatures.clone(),
+        );
+    }
+}
+
 /// Every metric the node exports.
 #[derive(Debug)]
 pub struct Metrics {
@@ -33,6 +101,7 @@ pub struct Metrics {
     checkpoint_size: Gauge,
     checkpoint_timestamp: Gauge,
     http_responses: Family<StatusLabel, Counter>,
+    p2p: P2pMetrics,
 }
 
 impl Default for Metrics {
@@ -89,7 +158,10 @@ impl Metrics {
             "HTTP responses, by status",
             http_responses.clone(),
         );
+        let p2p = P2pMetrics::default();
+        p2p.register(&mut registry);
         Metrics {
+            p2p,
             registry,
             appended,
             refused,
@@ -140,6 +212,63 @@ impl Metrics {
         self.http_responses
             .get_or_create(&StatusLabel { status })
             .inc();
+    }
+
+    /// Sets the number of member peers connected.
+    pub fn peers(&self, count: usize) {
+        self.p2p.peers.set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+
+    /// Counts a connection refused from a peer outside the membership.
+    pub fn p2p_refused(&self) {
+        self.p2p.refused_connections.inc();
+    }
+
+    /// Counts a rejected gossip message.
+    pub fn gossip_rejected(&self, reason: &str) {
+        self.p2p
+            .gossip_rejected
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Records `count` records mirrored of `origin`, which now holds `size`.
+    pub fn mirrored(&self, origin: &str, count: u64, size: u64) {
+        let label = LogLabel {
+            origin: origin.to_owned(),
+        };
+        self.p2p.mirrored_records.get_or_create(&label).inc_by(count);
+        self.p2p
+            .mirror_size
+            .get_or_create(&label)
+            .set(i64::try_from(size).unwrap_or(i64::MAX));
+    }
+
+    /// Counts a range of `origin` refused.
+    pub fn mirror_rejected(&self, origin: &str) {
+        self.p2p
+            .mirror_rejected
+            .get_or_create(&LogLabel {
+                origin: origin.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Marks `origin` as proven to equivocate.
+    pub fn equivocation(&self, origin: &str) {
+        self.p2p
+            .equivocations
+            .get_or_create(&LogLabel {
+                origin: origin.to_owned(),
+            })
+            .set(1);
+    }
+
+    /// Counts witness cosignatures stored.
+    pub fn cosignatures_collected(&self, count: usize) {
+        self.p2p.cosignatures.inc_by(count as u64);
     }
 
     /// The OpenMetrics text of every metric.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::evidence::OCTET_STREAM;
 use super::extract::{ApiPath, ApiQuery};
 use super::records::{RecordJson, read_record_json};
-use super::{ApiError, ApiState};
+use super::{ApiError, ApiState, LogParam};
 use crate::export;
 
 /// Parses the `{code}` path parameter; a malformed code is a 400 that says why.
@@ -26,14 +26,46 @@ fn unknown(code: &CertificateCode) -> ApiError {
     ApiError::NotFound(format!("no registration with code {code}"))
 }
 
-/// `GET /v1/certificates/{code}`: the current state (including records not yet checkpointed).
+/// The log that holds `code`: the one named by `?log=`, else the first of the node's logs (its own
+/// first) that knows the code, else the node's own log.
+async fn locate(
+    state: &ApiState,
+    log: Option<String>,
+    code: &CertificateCode,
+) -> Result<Option<String>, ApiError> {
+    if log.is_some() {
+        return Ok(log);
+    }
+    let logs = state.logs.clone();
+    let code = code.clone();
+    tokio::task::spawn_blocking(move || -> Result<Option<String>, ApiError> {
+        if logs.own.store.state(&code)?.is_some() {
+            return Ok(None);
+        }
+        for log in logs.mirrors.iter() {
+            if log.store.state(&code)?.is_some() {
+                return Ok(Some(log.origin.clone()));
+            }
+        }
+        Ok(None)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("store reader failed: {e}")))?
+}
+
+/// `GET /v1/certificates/{code}[?log=]`: the current state (including records not yet
+/// checkpointed).
 pub async fn state(
     State(state): State<ApiState>,
     ApiPath(code): ApiPath<String>,
+    ApiQuery(log): ApiQuery<LogParam>,
 ) -> Result<Json<CertificateState>, ApiError> {
     let code = parse_code(&code)?;
     let lookup = code.clone();
-    let current = state.read(move |store, _| store.state(&lookup)).await??;
+    let origin = locate(&state, log.log, &code).await?;
+    let current = state
+        .read_log(origin.as_deref(), move |store, _| store.state(&lookup))
+        .await??;
     current.map(Json).ok_or_else(|| unknown(&code))
 }
 
@@ -47,11 +79,13 @@ pub struct History {
 pub async fn history(
     State(state): State<ApiState>,
     ApiPath(code): ApiPath<String>,
+    ApiQuery(log): ApiQuery<LogParam>,
 ) -> Result<Json<History>, ApiError> {
     let code = parse_code(&code)?;
     let lookup = code.clone();
+    let origin = locate(&state, log.log, &code).await?;
     let records = state
-        .read(move |store, _| -> Result<Vec<RecordJson>, ApiError> {
+        .read_log(origin.as_deref(), move |store, _| -> Result<Vec<RecordJson>, ApiError> {
             store
                 .code_records(&lookup)?
                 .into_iter()
@@ -69,6 +103,7 @@ pub async fn history(
 pub struct BundleQuery {
     #[serde(default)]
     records: bool,
+    log: Option<String>,
 }
 
 /// `GET /v1/certificates/{code}/bundle[?records=true]`: the BCS bundle at the latest checkpoint.
@@ -80,8 +115,9 @@ pub async fn bundle(
 ) -> Result<Response, ApiError> {
     let code = parse_code(&code)?;
     let filename = format!("attachment; filename=\"{code}.bundle\"");
+    let origin = locate(&state, query.log, &code).await?;
     let bundle = state
-        .read(move |store, keys| export::bundle(store, keys, &code, query.records))
+        .read_log(origin.as_deref(), move |store, keys| export::bundle(store, keys, &code, query.records))
         .await??;
     let mut response = ([(CONTENT_TYPE, OCTET_STREAM)], bundle.encode()).into_response();
     if let Ok(value) = HeaderValue::from_str(&filename) {

@@ -6,8 +6,8 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::extract::{ApiPath, u64_param};
-use super::{ApiError, ApiState};
+use super::extract::{ApiPath, ApiQuery, u64_param};
+use super::{ApiError, ApiState, LogParam};
 use crate::export::{self, ExportError};
 
 /// Content type of plain-text answers (signed notes, the policy).
@@ -55,9 +55,12 @@ pub struct LogInfo {
 }
 
 /// `GET /v1/log`: origin, size, last record hash, agency key and the latest checkpoint's size.
-pub async fn log(State(state): State<ApiState>) -> Result<Json<LogInfo>, ApiError> {
+pub async fn log(
+    State(state): State<ApiState>,
+    ApiQuery(log): ApiQuery<LogParam>,
+) -> Result<Json<LogInfo>, ApiError> {
     let info = state
-        .read(|store, _| -> Result<LogInfo, ApiError> {
+        .read_log(log.log.as_deref(), |store, _| -> Result<LogInfo, ApiError> {
             let identity = store.identity()?;
             let tip = store.tip()?;
             let key = store.agency_key()?;
@@ -80,23 +83,38 @@ pub async fn log(State(state): State<ApiState>) -> Result<Json<LogInfo>, ApiErro
 }
 
 /// `GET /v1/checkpoint`: the latest signed note; 404 before the first.
-pub async fn latest_checkpoint(State(state): State<ApiState>) -> Result<Response, ApiError> {
-    let stored = state.read(|store, _| store.latest_checkpoint()).await??;
-    let stored =
-        stored.ok_or_else(|| ApiError::NotFound("no checkpoint has been signed yet".into()))?;
-    Ok(text(stored.note))
+pub async fn latest_checkpoint(
+    State(state): State<ApiState>,
+    ApiQuery(log): ApiQuery<LogParam>,
+) -> Result<Response, ApiError> {
+    let note = state
+        .read_log(log.log.as_deref(), |store, _| -> Result<_, ApiError> {
+            match store.latest_checkpoint()? {
+                Some(stored) => Ok(Some(export::served_note(store, &stored)?)),
+                None => Ok(None),
+            }
+        })
+        .await??;
+    let note = note.ok_or_else(|| ApiError::NotFound("no checkpoint has been signed yet".into()))?;
+    Ok(text(note))
 }
 
 /// `GET /v1/checkpoints/{size}`: the signed note of that tree size; 404 if none was signed.
 pub async fn checkpoint_at(
     State(state): State<ApiState>,
     ApiPath(size): ApiPath<String>,
+    ApiQuery(log): ApiQuery<LogParam>,
 ) -> Result<Response, ApiError> {
     let size = u64_param("size", &size)?;
-    let stored = state
-        .read(move |store, _| store.checkpoint_at(size))
+    let note = state
+        .read_log(log.log.as_deref(), move |store, _| -> Result<_, ApiError> {
+            match store.checkpoint_at(size)? {
+                Some(stored) => Ok(Some(export::served_note(store, &stored)?)),
+                None => Ok(None),
+            }
+        })
         .await??;
-    let stored = stored
-        .ok_or_else(|| ApiError::NotFound(format!("no checkpoint was signed at size {size}")))?;
-    Ok(text(stored.note))
+    let note =
+        note.ok_or_else(|| ApiError::NotFound(format!("no checkpoint was signed at size {size}")))?;
+    Ok(text(note))
 }

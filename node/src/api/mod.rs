@@ -24,10 +24,13 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use ledger_format::checkpoint::VerifierKey;
 
+mod network;
+
 pub use error::ApiError;
 
 use crate::metrics::Metrics;
 use crate::sequencer::SequencerHandle;
+use crate::logs::Logs;
 use crate::store::Store;
 
 /// Default largest request body: a full evidence batch of 20,000 items is about 6 MiB of JSON.
@@ -64,10 +67,10 @@ impl Default for ApiLimits {
 pub struct ApiState {
     /// The single writer.
     pub sequencer: SequencerHandle,
-    /// The log, for reads.
-    pub store: Arc<dyn Store>,
-    /// Keys whose signatures compact checkpoints keep: the log key (and witnesses).
-    pub verifier_keys: Arc<Vec<VerifierKey>>,
+    /// Every log the node holds (its own, and its mirrors), for reads.
+    pub logs: Arc<Logs>,
+    /// The replication (witness, equivocations); `None` when the node runs alone.
+    pub network: Option<Arc<crate::replication::Shared>>,
     /// The agency's bearer token for `POST /v1/agency/records`; empty disables agency writes.
     pub agency_token: Arc<String>,
     /// The node's metrics.
@@ -82,7 +85,7 @@ impl std::fmt::Debug for ApiState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiState")
             .field("sequencer", &self.sequencer)
-            .field("verifier_keys", &self.verifier_keys.len())
+            .field("logs", &self.logs.mirrors.len())
             .field("agency_token", &"..")
             .field("limits", &self.limits)
             .finish_non_exhaustive()
@@ -90,7 +93,7 @@ impl std::fmt::Debug for ApiState {
 }
 
 impl ApiState {
-    /// Runs `read` against the store on the blocking pool.
+    /// Runs `read` against the node's own log on the blocking pool.
     ///
     /// # Errors
     /// [`ApiError::Internal`] when the task panicked or was cancelled.
@@ -98,12 +101,37 @@ impl ApiState {
         &self,
         read: impl FnOnce(&dyn Store, &[VerifierKey]) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let store = self.store.clone();
-        let keys = self.verifier_keys.clone();
-        tokio::task::spawn_blocking(move || read(&*store, &keys))
+        self.read_log(None, read).await
+    }
+
+    /// Runs `read` against the log `origin` (the node's own for `None`) on the blocking pool.
+    ///
+    /// # Errors
+    /// [`ApiError::NotFound`] for a log the node does not hold; [`ApiError::Internal`] when the
+    /// task panicked or was cancelled.
+    async fn read_log<T: Send + 'static>(
+        &self,
+        origin: Option<&str>,
+        read: impl FnOnce(&dyn Store, &[VerifierKey]) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let log = self
+            .logs
+            .get(origin)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("this node holds no log {}", origin.unwrap_or("")))
+            })?
+            .clone();
+        tokio::task::spawn_blocking(move || read(&*log.store, &log.keys))
             .await
             .map_err(|e| ApiError::Internal(format!("store reader failed: {e}")))
     }
+}
+
+/// `?log=<origin>`: which log a read is about (the node's own when absent).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LogParam {
+    /// The log's origin.
+    pub log: Option<String>,
 }
 
 /// The API's routes, with the body limit, metrics and request logging.
@@ -134,6 +162,9 @@ pub fn router(state: ApiState) -> Router {
             get(certificates::history),
         )
         .route("/v1/certificates/{code}/bundle", get(certificates::bundle))
+        .route("/v1/logs", get(network::logs))
+        .route("/v1/equivocations", get(network::equivocations))
+        .route("/add-checkpoint", post(network::add_checkpoint))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -8,7 +8,7 @@ use ledger_format::record::{Record, leaf_hash_of};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiPath, ApiQuery, u64_param};
-use super::{ApiError, ApiState};
+use super::{ApiError, ApiState, LogParam};
 use crate::export::{self, ExportError};
 use crate::store::{Store, StoreError, TreeReader};
 
@@ -59,10 +59,11 @@ pub fn read_record_json(store: &dyn Store, index: u64) -> Result<RecordJson, Api
 pub async fn one(
     State(state): State<ApiState>,
     ApiPath(index): ApiPath<String>,
+    ApiQuery(log): ApiQuery<LogParam>,
 ) -> Result<Json<RecordJson>, ApiError> {
     let index = u64_param("index", &index)?;
     let record = state
-        .read(move |store, _| read_record_json(store, index))
+        .read_log(log.log.as_deref(), move |store, _| read_record_json(store, index))
         .await??;
     Ok(Json(record))
 }
@@ -72,6 +73,7 @@ pub struct Page {
     #[serde(default)]
     start: u64,
     limit: Option<u64>,
+    log: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,7 +97,7 @@ pub async fn list(
     }
     let start = page.start;
     let records = state
-        .read(move |store, _| -> Result<Records, ApiError> {
+        .read_log(page.log.as_deref(), move |store, _| -> Result<Records, ApiError> {
             let size = store.tip()?.size;
             let chunk = store.records(start, start.saturating_add(limit))?;
             let records = (start..)
@@ -116,6 +118,7 @@ pub async fn list(
 pub struct InclusionQuery {
     index: u64,
     size: Option<u64>,
+    log: Option<String>,
 }
 
 /// `GET /v1/proofs/inclusion?index=I&size=N`; `N` defaults to the latest checkpoint's size.
@@ -123,8 +126,9 @@ pub async fn inclusion(
     State(state): State<ApiState>,
     ApiQuery(q): ApiQuery<InclusionQuery>,
 ) -> Result<Json<InclusionProof>, ApiError> {
+    let log = q.log.clone();
     let proof = state
-        .read(move |store, _| -> Result<InclusionProof, ApiError> {
+        .read_log(log.as_deref(), move |store, _| -> Result<InclusionProof, ApiError> {
             let tip = store.tip()?.size;
             let size = match q.size {
                 Some(size) => size,
@@ -167,6 +171,7 @@ fn check_size(field: &str, size: u64, tip: u64) -> Result<(), ApiError> {
 pub struct ConsistencyQuery {
     from: u64,
     to: u64,
+    log: Option<String>,
 }
 
 /// `GET /v1/proofs/consistency?from=A&to=B` (1 ≤ A ≤ B ≤ the log's size).
@@ -174,8 +179,9 @@ pub async fn consistency(
     State(state): State<ApiState>,
     ApiQuery(q): ApiQuery<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyProof>, ApiError> {
+    let log = q.log.clone();
     let proof = state
-        .read(move |store, _| -> Result<ConsistencyProof, ApiError> {
+        .read_log(log.as_deref(), move |store, _| -> Result<ConsistencyProof, ApiError> {
             let tip = store.tip()?.size;
             check_size("to", q.to, tip)?;
             if q.from == 0 || q.from > q.to {

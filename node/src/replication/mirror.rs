@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use ledger_format::Canonical;
 use ledger_format::calendar::Calendars;
-use ledger_format::checkpoint::{Note, SignedCheckpoint, VerifierKey};
+use ledger_format::checkpoint::{Note, NoteSigningKey, SignedCheckpoint, VerifierKey};
 use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::lifecycle::CertificateState;
@@ -78,6 +78,55 @@ pub struct Applied {
     pub size: u64,
     /// True when the range reached the checkpoint, which the mirror now serves.
     pub checkpointed: bool,
+    /// This node's cosignature line of the checkpoint, when it cosigned.
+    pub cosignature: Option<String>,
+}
+
+/// This node as a witness: its `cosignature/v1` key and the time to cosign at.
+#[derive(Debug, Clone, Copy)]
+pub struct Cosigner<'a> {
+    /// The witness key.
+    pub key: &'a NoteSigningKey,
+    /// Unix seconds.
+    pub timestamp: u64,
+}
+
+impl Cosigner<'_> {
+    /// The cosignature line of `signed` (`— name base64`).
+    ///
+    /// # Errors
+    /// [`MirrorError::Checkpoint`] when the note cannot take the cosignature.
+    pub fn line(&self, signed: &SignedCheckpoint) -> Result<String, MirrorError> {
+        let bad = |e: ledger_format::checkpoint::NoteError| MirrorError::Checkpoint(e.to_string());
+        let name = self.key.verifier_key().name();
+        let mut cosigned = signed.clone();
+        cosigned
+            .add_cosignature(name, self.key.signing_key(), self.timestamp)
+            .map_err(bad)?;
+        cosigned
+            .note()
+            .find(name, self.key.verifier_key().key_id())
+            .map(|line| line.to_line())
+            .ok_or_else(|| MirrorError::Checkpoint("cosignature line missing".into()))
+    }
+}
+
+/// Why `add-checkpoint` refused to cosign (c2sp.org/tlog-witness).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WitnessError {
+    /// The witness's latest checkpoint of the log has another size than the request's `old`.
+    #[error("the witnessed size is {0}")]
+    Conflict(u64),
+    /// The checkpoint is smaller than `old`, or has the witnessed size with another root.
+    #[error("{0}")]
+    Invalid(String),
+    /// The consistency proof does not verify.
+    #[error("consistency proof: {0}")]
+    BadProof(String),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
 }
 
 /// The mirror of one agency's log.
@@ -169,6 +218,7 @@ impl Mirror {
         records: &[Vec<u8>],
         target: &SignedCheckpoint,
         proof: &[Hash],
+        cosigner: Option<Cosigner<'_>>,
     ) -> Result<Applied, MirrorError> {
         let mut state = self
             .state
@@ -214,8 +264,12 @@ impl Mirror {
             last_time: next.replay.last_time(),
         });
         let checkpointed = end == checkpoint.size;
+        let mut cosignature = None;
         if checkpointed {
             self.add_checkpoint(&mut next, &mut batch, target)?;
+            if let Some(cosigner) = cosigner {
+                cosignature = Some(self.add_cosignature(&mut batch, target, cosigner)?);
+            }
         }
         if !batch.is_empty() {
             self.store.write(batch)?;
@@ -225,7 +279,116 @@ impl Mirror {
         Ok(Applied {
             size: end,
             checkpointed,
+            cosignature,
         })
+    }
+
+    /// Adds this node's cosignature of `target`, and `target` as the witnessed checkpoint unless
+    /// a larger one was witnessed already, to `batch`: cosigning and persisting the witnessed
+    /// state happen in one write.
+    fn add_cosignature(
+        &self,
+        batch: &mut WriteBatch,
+        target: &SignedCheckpoint,
+        cosigner: Cosigner<'_>,
+    ) -> Result<String, MirrorError> {
+        let size = target.checkpoint().size;
+        let line = cosigner.line(target)?;
+        let name = cosigner.key.verifier_key().name().to_owned();
+        batch.cosignatures.push((size, name, line.clone()));
+        if self.store.witnessed()?.is_none_or(|w| w.size <= size) {
+            batch.witnessed = Some(StoredCheckpoint {
+                size,
+                note: log_signed_note(target, &self.log_key)?,
+            });
+        }
+        Ok(line)
+    }
+
+    /// The latest checkpoint this node witnessed of the log: the larger of the one recorded by
+    /// `add-checkpoint` and the latest one mirrored.
+    ///
+    /// # Errors
+    /// A store error, or a stored note that does not parse.
+    pub fn witnessed(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
+        let witnessed = self.store.witnessed()?;
+        let latest = self.store.latest_checkpoint()?;
+        let newest = match (witnessed, latest) {
+            (Some(w), Some(l)) => Some(if w.size >= l.size { w } else { l }),
+            (w, l) => w.or(l),
+        };
+        newest
+            .map(|stored| {
+                SignedCheckpoint::parse(&stored.note).map_err(|e| StoreError::Corrupted {
+                    key: format!("witnessed/{}", stored.size),
+                    reason: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// C2SP `add-checkpoint`: cosigns `signed` (already checked to be signed by the log) if it is
+    /// consistent with the latest checkpoint witnessed, whose size must be `old`; records it as
+    /// witnessed in the same write. Returns the cosignature line.
+    ///
+    /// # Errors
+    /// [`WitnessError`], as c2sp.org/tlog-witness maps to HTTP statuses.
+    pub fn witness(
+        &self,
+        old: u64,
+        proof: &[Hash],
+        signed: &SignedCheckpoint,
+        cosigner: Cosigner<'_>,
+    ) -> Result<String, WitnessError> {
+        let _serialised = self
+            .state
+            .lock()
+            .map_err(|_| StoreError::Io("mirror lock poisoned".into()))?;
+        let current = self.witnessed()?;
+        let current_size = current.as_ref().map_or(0, |c| c.checkpoint().size);
+        if old != current_size {
+            return Err(WitnessError::Conflict(current_size));
+        }
+        let new = signed.checkpoint();
+        if new.size < old {
+            return Err(WitnessError::Invalid(format!(
+                "checkpoint size {} is below old size {old}",
+                new.size
+            )));
+        }
+        if let Some(current) = &current {
+            let current = current.checkpoint();
+            if new.size == current.size {
+                if new.root != current.root || !proof.is_empty() {
+                    return Err(WitnessError::Invalid(
+                        "another root for the witnessed size".into(),
+                    ));
+                }
+            } else if old > 0 {
+                verify_consistency(old, new.size, proof, &current.root, &new.root)
+                    .map_err(|e| WitnessError::BadProof(e.to_string()))?;
+            }
+        } else if !proof.is_empty() {
+            return Err(WitnessError::BadProof("old size 0 takes an empty proof".into()));
+        }
+        let line = cosigner
+            .line(signed)
+            .map_err(|e| WitnessError::Invalid(e.to_string()))?;
+        let note =
+            log_signed_note(signed, &self.log_key).map_err(|e| WitnessError::Invalid(e.to_string()))?;
+        self.store.write(WriteBatch {
+            cosignatures: vec![(
+                new.size,
+                cosigner.key.verifier_key().name().to_owned(),
+                line.clone(),
+            )],
+            witnessed: Some(StoredCheckpoint {
+                size: new.size,
+                note,
+            }),
+            ..WriteBatch::default()
+        })?;
+        Ok(line)
     }
 
     /// Hands the replay the stored state of the certificate `record` is about, if it lacks it.

@@ -1,5 +1,133 @@
 //! Replication and witnessing over libp2p (docs/format.md#replication): every node mirrors every
 //! other agency's log, re-verifies every record, and cosigns the checkpoints it verified.
+//!
+//! [`Replication::start`] spawns one actor that owns the libp2p swarm ([`swarm`]), and one sync
+//! task per mirrored log ([`sync`]). They share [`Shared`]: the logs, the membership, the witness
+//! key, and what the node learned (checkpoints seen, equivocations). [`Replication::shutdown`]
+//! stops them all and waits for them.
 
 pub mod membership;
 pub mod mirror;
+pub mod protocol;
+mod shared;
+mod swarm;
+mod sync;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ledger_format::checkpoint::NoteSigningKey;
+use libp2p::identity::Keypair;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::logs::Logs;
+use crate::metrics::Metrics;
+use crate::sequencer::SequencerHandle;
+
+pub use membership::{Member, MemberEntry, Membership, MembershipError};
+pub use shared::{AddCheckpointError, Shared};
+
+/// Why replication could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplicationError {
+    /// libp2p could not be set up (transport, listen address).
+    #[error("p2p: {0}")]
+    P2p(String),
+}
+
+/// Depth of the command queue of the swarm actor.
+const COMMAND_QUEUE: usize = 1_024;
+
+/// The running replication: the swarm actor and the sync tasks.
+#[derive(Debug)]
+pub struct Replication {
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// What [`Replication::start`] needs.
+#[derive(Debug)]
+pub struct ReplicationConfig {
+    /// The network.
+    pub membership: Membership,
+    /// The node's logs (its own and one mirror per other member).
+    pub logs: Arc<Logs>,
+    /// The node's libp2p identity; its peer id must be listed in the membership.
+    pub p2p_key: Keypair,
+    /// The node's witness key.
+    pub witness_key: NoteSigningKey,
+    /// Addresses to listen on.
+    pub listen: Vec<libp2p::Multiaddr>,
+}
+
+impl Replication {
+    /// Starts the swarm actor and the sync tasks. Must be called inside a tokio runtime.
+    ///
+    /// # Errors
+    /// [`ReplicationError::P2p`] when the transport cannot be built or an address not listened on.
+    pub fn start(
+        config: ReplicationConfig,
+        sequencer: SequencerHandle,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Replication, ReplicationError> {
+        let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (stop, stopped) = watch::channel(false);
+        let mut targets = BTreeMap::new();
+        let mut target_rx = Vec::new();
+        for log in &config.logs.mirrors {
+            let (tx, rx) = watch::channel(None);
+            targets.insert(log.origin.clone(), tx);
+            target_rx.push((log.clone(), rx));
+        }
+        let local_peer = config.p2p_key.public().to_peer_id();
+        let shared = Arc::new(Shared::new(
+            config.membership,
+            config.logs,
+            config.witness_key,
+            clock,
+            metrics,
+            targets,
+            commands,
+            local_peer,
+        ));
+        let swarm = swarm::build(&shared, config.p2p_key, &config.listen)?;
+        let mut tasks = vec![tokio::spawn(swarm::run(
+            swarm,
+            shared.clone(),
+            command_rx,
+            sequencer.checkpoints(),
+            stopped.clone(),
+        ))];
+        for (log, rx) in target_rx {
+            tasks.push(tokio::spawn(sync::run(
+                shared.clone(),
+                log,
+                rx,
+                stopped.clone(),
+            )));
+        }
+        Ok(Replication {
+            shared,
+            stop,
+            tasks,
+        })
+    }
+
+    /// What the actors share (for the HTTP API: `add-checkpoint`, equivocations).
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Stops the swarm and the sync tasks and waits for them.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}

@@ -320,6 +320,24 @@ impl Store for MemoryStore {
             .collect())
     }
 
+    fn checkpoints_before(
+        &self,
+        size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        Ok(self
+            .read()?
+            .checkpoints
+            .range(..size)
+            .rev()
+            .take(limit)
+            .map(|(size, note)| StoredCheckpoint {
+                size: *size,
+                note: note.clone(),
+            })
+            .collect())
+    }
+
     fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
         Ok(self
             .read()?

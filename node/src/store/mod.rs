@@ -226,6 +226,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         limit: usize,
     ) -> Result<Vec<StoredCheckpoint>, StoreError>;
 
+    /// Signed checkpoints of sizes below `size`, by decreasing size, at most `limit`.
+    fn checkpoints_before(
+        &self,
+        size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError>;
+
     /// The witnesses' cosignature lines stored for the checkpoint of tree size `size`.
     fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError>;
 

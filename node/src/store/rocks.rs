@@ -627,6 +627,33 @@ impl Store for RocksStore {
             .collect()
     }
 
+    fn checkpoints_before(
+        &self,
+        size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let Some(last) = size.checked_sub(1) else {
+            return Ok(Vec::new());
+        };
+        let handle = self.cf(cf::CHECKPOINTS)?;
+        let from = last.to_be_bytes();
+        let mode = IteratorMode::From(&from, Direction::Reverse);
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf_opt(handle, ReadOptions::default(), mode)
+            .take(limit)
+        {
+            let (key, value) = item.map_err(|e| engine_error(|| "checkpoints".into(), &e))?;
+            let size =
+                suffix_index(&key, 0).ok_or_else(|| corrupted("checkpoints", "malformed key"))?;
+            let note = String::from_utf8(value.into_vec())
+                .map_err(|e| corrupted(format!("checkpoint/{size}"), e))?;
+            out.push(StoredCheckpoint { size, note });
+        }
+        Ok(out)
+    }
+
     fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {
         self.scan(cf::COSIGNATURES, &size.to_be_bytes(), &[], usize::MAX)?
             .into_iter()

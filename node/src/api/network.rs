@@ -1,0 +1,139 @@
+//! The network's view: the logs this node holds, equivocation proofs, and the C2SP witness
+//! endpoint `POST /add-checkpoint` (c2sp.org/tlog-witness).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use ledger_format::Canonical;
+use ledger_format::equivocation::Equivocation;
+use serde::Serialize;
+
+use super::info::TEXT_PLAIN;
+use super::{ApiError, ApiState};
+use crate::replication::AddCheckpointError;
+
+/// One log in `GET /v1/logs`.
+#[derive(Debug, Serialize)]
+pub struct LogSummary {
+    origin: String,
+    role: &'static str,
+    size: u64,
+    checkpoint_size: Option<u64>,
+    cosignatures: usize,
+    equivocated: bool,
+}
+
+/// `GET /v1/logs`: every log the node holds (its own, then its mirrors) with size, latest
+/// checkpoint, the cosignatures on it and whether the log was proven to equivocate.
+pub async fn logs(State(state): State<ApiState>) -> Result<Json<Vec<LogSummary>>, ApiError> {
+    let logs = state.logs.clone();
+    let summaries = tokio::task::spawn_blocking(move || -> Result<Vec<LogSummary>, ApiError> {
+        logs.all()
+            .map(|log| {
+                let latest = log.store.latest_checkpoint()?;
+                let cosignatures = match &latest {
+                    Some(c) => log.store.cosignatures(c.size)?.len(),
+                    None => 0,
+                };
+                Ok(LogSummary {
+                    origin: log.origin.clone(),
+                    role: if log.mirror.is_some() { "mirror" } else { "own" },
+                    size: log.store.tip()?.size,
+                    checkpoint_size: latest.map(|c| c.size),
+                    cosignatures,
+                    equivocated: log.store.equivocation()?.is_some(),
+                })
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("store reader failed: {e}")))??;
+    Ok(Json(summaries))
+}
+
+/// One proof in `GET /v1/equivocations`.
+#[derive(Debug, Serialize)]
+pub struct EquivocationJson {
+    origin: String,
+    size: u64,
+    /// The two conflicting checkpoint notes.
+    first: String,
+    second: String,
+    /// The canonical proof (docs/format.md#equivocation), hex: what `ledger-client` reads.
+    hex: String,
+}
+
+/// `GET /v1/equivocations`: the proofs this node keeps that a log signed two histories.
+pub async fn equivocations(
+    State(state): State<ApiState>,
+) -> Result<Json<Vec<EquivocationJson>>, ApiError> {
+    let logs = state.logs.clone();
+    let proofs = tokio::task::spawn_blocking(move || -> Result<Vec<EquivocationJson>, ApiError> {
+        let mut out = Vec::new();
+        for log in logs.all() {
+            let Some(bytes) = log.store.equivocation()? else {
+                continue;
+            };
+            let proof = Equivocation::decode_exact(&bytes).map_err(|e| {
+                ApiError::Internal(format!("stored equivocation of {}: {e}", log.origin))
+            })?;
+            out.push(EquivocationJson {
+                origin: log.origin.clone(),
+                size: proof.facts().map_or(0, |f| f.size),
+                hex: hex::encode(proof.encode()),
+                first: proof.first,
+                second: proof.second,
+            });
+        }
+        Ok(out)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("store reader failed: {e}")))??;
+    Ok(Json(proofs))
+}
+
+/// `POST /add-checkpoint` (c2sp.org/tlog-witness): cosigns a checkpoint of a log this node
+/// mirrors if it is consistent with the latest one witnessed. 200 with the cosignature line;
+/// 409 with the witnessed size (`text/x.tlog.size`) when `old` is not it; 403 for a bad
+/// signature; 404 for an unknown log; 422 for a bad proof; 400 for a malformed body.
+pub async fn add_checkpoint(State(state): State<ApiState>, body: Bytes) -> Response {
+    let Some(network) = state.network.clone() else {
+        return plain(StatusCode::NOT_FOUND, "this node runs alone and witnesses no log\n");
+    };
+    let Ok(text) = String::from_utf8(body.to_vec()) else {
+        return plain(StatusCode::BAD_REQUEST, "body is not UTF-8\n");
+    };
+    let answer = tokio::task::spawn_blocking(move || network.add_checkpoint(&text)).await;
+    match answer {
+        Ok(Ok(line)) => plain(StatusCode::OK, &format!("{line}\n")),
+        Ok(Err(e)) => add_checkpoint_error(&e),
+        Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}\n")),
+    }
+}
+
+fn add_checkpoint_error(e: &AddCheckpointError) -> Response {
+    let status = match e {
+        AddCheckpointError::Malformed(_) => StatusCode::BAD_REQUEST,
+        AddCheckpointError::UnknownLog(_) => StatusCode::NOT_FOUND,
+        AddCheckpointError::BadSignature => StatusCode::FORBIDDEN,
+        AddCheckpointError::Conflict(size) => {
+            return (
+                StatusCode::CONFLICT,
+                [(CONTENT_TYPE, "text/x.tlog.size")],
+                format!("{size}\n"),
+            )
+                .into_response();
+        }
+        AddCheckpointError::Equivocated(_) => StatusCode::CONFLICT,
+        AddCheckpointError::BadProof(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    plain(status, &format!("{e}\n"))
+}
+
+fn plain(status: StatusCode, body: &str) -> Response {
+    (status, [(CONTENT_TYPE, TEXT_PLAIN)], body.to_owned()).into_response()
+}

@@ -1,0 +1,62 @@
+//! Every log a node holds: its own agency's log and the mirrors of the other agencies' logs, each
+//! with the keys that sign it and its witnesses' keys. The HTTP API reads any of them; bundles and
+//! proofs can be exported by any node for any log it holds.
+
+use std::sync::Arc;
+
+use ledger_format::checkpoint::VerifierKey;
+
+use crate::replication::mirror::Mirror;
+use crate::store::Store;
+
+/// One log the node holds.
+#[derive(Debug, Clone)]
+pub struct LogEntry {
+    /// The log's origin.
+    pub origin: String,
+    /// Its store.
+    pub store: Arc<dyn Store>,
+    /// The keys whose signatures compact checkpoints keep: the log's key, then the witnesses'.
+    pub keys: Vec<VerifierKey>,
+    /// The verifying mirror writer, for another agency's log; `None` for the node's own log.
+    pub mirror: Option<Arc<Mirror>>,
+}
+
+impl LogEntry {
+    /// The log's own key (the first of [`LogEntry::keys`]).
+    pub fn log_key(&self) -> Option<&VerifierKey> {
+        self.keys.first()
+    }
+}
+
+/// The node's own log and its mirrors.
+#[derive(Debug, Clone)]
+pub struct Logs {
+    /// The node's own agency's log.
+    pub own: LogEntry,
+    /// The other agencies' logs, in membership order.
+    pub mirrors: Vec<LogEntry>,
+}
+
+impl Logs {
+    /// A node with only its own log.
+    pub fn alone(own: LogEntry) -> Self {
+        Logs {
+            own,
+            mirrors: Vec::new(),
+        }
+    }
+
+    /// The log named `origin`, or the node's own log for `None`.
+    pub fn get(&self, origin: Option<&str>) -> Option<&LogEntry> {
+        match origin {
+            None => Some(&self.own),
+            Some(origin) => self.all().find(|log| log.origin == origin),
+        }
+    }
+
+    /// Every log: the node's own first.
+    pub fn all(&self) -> impl Iterator<Item = &LogEntry> {
+        std::iter::once(&self.own).chain(self.mirrors.iter())
+    }
+}

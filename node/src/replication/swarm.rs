@@ -1,0 +1,320 @@
+//! The swarm actor: owns the libp2p swarm (TCP, Noise, Yamux; gossipsub, request-response,
+//! identify, ping; only members allowed, connections limited) and turns its events into calls on
+//! [`Shared`], and [`Command`]s into network actions.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use ledger_format::Canonical;
+use libp2p::identity::Keypair;
+use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::{
+    Multiaddr, PeerId, Swarm, allow_block_list, connection_limits, gossipsub, identify, noise,
+    ping, tcp, yamux,
+};
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::ReplicationError;
+use super::protocol::{Codec, GOSSIP_TOPIC, Gossip, MAX_GOSSIP_BYTES, Request, Response, SYNC_PROTOCOL};
+use super::shared::{Command, Shared};
+use crate::export;
+use crate::sequencer::CheckpointSigned;
+
+/// How often the actor redials members it is not connected to, and asks connected members for
+/// their latest checkpoints (the catch-up path when gossip was missed).
+const POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// How long a request may take: a full range of records over a slow link.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections kept open while idle: members talk every few seconds anyway.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The node's libp2p behaviours.
+#[derive(NetworkBehaviour)]
+pub(super) struct Behaviour {
+    allowed: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
+    limits: connection_limits::Behaviour,
+    gossipsub: gossipsub::Behaviour,
+    sync: request_response::Behaviour<Codec>,
+    identify: identify::Behaviour,
+    ping: ping::Behaviour,
+}
+
+/// Builds the swarm, allows the members, subscribes to the gossip topic and starts listening.
+pub(super) fn build(
+    shared: &Shared,
+    key: Keypair,
+    listen: &[Multiaddr],
+) -> Result<Swarm<Behaviour>, ReplicationError> {
+    let p2p = |e: &dyn std::fmt::Display| ReplicationError::P2p(e.to_string());
+    let members = shared.membership().members.len() as u32;
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| p2p(&e))?
+        .with_behaviour(|key| behaviour(key, members))
+        .map_err(|e| p2p(&e))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_TIMEOUT))
+        .build();
+    for member in &shared.membership().members {
+        if member.peer_id != shared.local_peer() {
+            swarm.behaviour_mut().allowed.allow_peer(member.peer_id);
+        }
+    }
+    swarm
+        .behaviour_mut()
+        .gossipsub
+        .subscribe(&gossipsub::IdentTopic::new(GOSSIP_TOPIC))
+        .map_err(|e| p2p(&e))?;
+    for address in listen {
+        swarm.listen_on(address.clone()).map_err(|e| p2p(&e))?;
+    }
+    Ok(swarm)
+}
+
+fn behaviour(
+    key: &Keypair,
+    members: u32,
+) -> Result<Behaviour, Box<dyn std::error::Error + Send + Sync>> {
+    let gossip_config = gossipsub::ConfigBuilder::default()
+        .max_transmit_size(MAX_GOSSIP_BYTES)
+        .validation_mode(gossipsub::ValidationMode::Strict)
+        // Identical content is one message, whoever publishes it.
+        .message_id_fn(|message| {
+            gossipsub::MessageId::from(ledger_format::sha256(&message.data).0.to_vec())
+        })
+        .heartbeat_interval(Duration::from_millis(500))
+        .build()?;
+    let gossipsub = gossipsub::Behaviour::new(
+        gossipsub::MessageAuthenticity::Signed(key.clone()),
+        gossip_config,
+    )?;
+    let limits = connection_limits::ConnectionLimits::default()
+        .with_max_established_per_peer(Some(2))
+        .with_max_established(Some(members.saturating_mul(2) + 4))
+        .with_max_pending_incoming(Some(members + 4));
+    Ok(Behaviour {
+        allowed: allow_block_list::Behaviour::default(),
+        limits: connection_limits::Behaviour::new(limits),
+        gossipsub,
+        sync: request_response::Behaviour::with_codec(
+            Codec,
+            [(SYNC_PROTOCOL, ProtocolSupport::Full)],
+            request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
+        ),
+        identify: identify::Behaviour::new(identify::Config::new(
+            "/registration-ledger/1".into(),
+            key.public(),
+        )),
+        ping: ping::Behaviour::default(),
+    })
+}
+
+/// The actor's loop.
+pub(super) async fn run(
+    mut swarm: Swarm<Behaviour>,
+    shared: Arc<Shared>,
+    mut commands: mpsc::Receiver<Command>,
+    mut own_checkpoints: watch::Receiver<Option<Arc<CheckpointSigned>>>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let topic = gossipsub::IdentTopic::new(GOSSIP_TOPIC);
+    let mut pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>> =
+        HashMap::new();
+    let mut poll = tokio::time::interval(POLL_INTERVAL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (local, mut local_rx) = mpsc::channel::<LocalEvent>(256);
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => break,
+            event = swarm.select_next_some() => {
+                on_swarm_event(&mut swarm, &shared, &mut pending, &local, event);
+            }
+            Some(command) = commands.recv() => match command {
+                Command::Publish(gossip) => publish(&mut swarm, &topic, &gossip),
+                Command::Request(peer, request, reply) => {
+                    let id = swarm.behaviour_mut().sync.send_request(&peer, request);
+                    pending.insert(id, reply);
+                }
+            },
+            Some(event) = local_rx.recv() => match event {
+                LocalEvent::Respond(channel, response) => {
+                    let _ = swarm.behaviour_mut().sync.send_response(channel, *response);
+                }
+                LocalEvent::Publish(gossip) => publish(&mut swarm, &topic, &gossip),
+            },
+            Ok(()) = own_checkpoints.changed() => {
+                let shared = shared.clone();
+                let local = local.clone();
+                tokio::task::spawn_blocking(move || {
+                    if let Some(note) = own_latest_note(&shared) {
+                        let _ = local.blocking_send(LocalEvent::Publish(Gossip::Checkpoint(note)));
+                    }
+                });
+            }
+            _ = poll.tick() => poll_members(&mut swarm, &shared, &mut pending, &local),
+        }
+    }
+    for (_, reply) in pending.drain() {
+        let _ = reply.send(Err("replication stopped".into()));
+    }
+}
+
+/// Work finished on the blocking pool, handed back to the actor.
+enum LocalEvent {
+    Respond(request_response::ResponseChannel<Response>, Box<Response>),
+    Publish(Gossip),
+}
+
+fn publish(swarm: &mut Swarm<Behaviour>, topic: &gossipsub::IdentTopic, gossip: &Gossip) {
+    match swarm
+        .behaviour_mut()
+        .gossipsub
+        .publish(topic.clone(), gossip.encode())
+    {
+        Ok(_) | Err(gossipsub::PublishError::Duplicate) => {}
+        Err(gossipsub::PublishError::NoPeersSubscribedToTopic) => {
+            tracing::debug!("no peer to gossip to yet");
+        }
+        Err(e) => tracing::warn!(error = %e, "gossip not published"),
+    }
+}
+
+/// The node's own latest checkpoint with the cosignatures collected so far.
+fn own_latest_note(shared: &Shared) -> Option<String> {
+    let store = &shared.logs().own.store;
+    let stored = store.latest_checkpoint().ok()??;
+    export::served_note(&**store, &stored).ok()
+}
+
+/// Redials members not connected, and asks the connected ones for their latest checkpoints.
+fn poll_members(
+    swarm: &mut Swarm<Behaviour>,
+    shared: &Arc<Shared>,
+    pending: &mut HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>>,
+    local: &mpsc::Sender<LocalEvent>,
+) {
+    for member in &shared.membership().members {
+        if member.peer_id == shared.local_peer() {
+            continue;
+        }
+        if !swarm.is_connected(&member.peer_id) {
+            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(member.peer_id)
+                .addresses(member.addresses.clone())
+                .build();
+            if let Err(e) = swarm.dial(opts) {
+                tracing::debug!(peer = %member.name, error = %e, "dial failed");
+            }
+            continue;
+        }
+        let (reply, answer) = oneshot::channel();
+        let id = swarm
+            .behaviour_mut()
+            .sync
+            .send_request(&member.peer_id, Request::Checkpoints);
+        pending.insert(id, reply);
+        let shared = shared.clone();
+        let local = local.clone();
+        let peer = member.peer_id;
+        tokio::spawn(async move {
+            if let Ok(Ok(Response::Checkpoints(notes))) = answer.await {
+                let _ = tokio::task::spawn_blocking(move || {
+                    for note in notes {
+                        if let Some(gossip) = shared.on_checkpoint(&note, Some(peer)) {
+                            let _ = local.blocking_send(LocalEvent::Publish(gossip));
+                        }
+                    }
+                })
+                .await;
+            }
+        });
+    }
+}
+
+type Pending = HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>>;
+
+fn on_swarm_event(
+    swarm: &mut Swarm<Behaviour>,
+    shared: &Arc<Shared>,
+    pending: &mut Pending,
+    local: &mpsc::Sender<LocalEvent>,
+    event: SwarmEvent<BehaviourEvent>,
+) {
+    match event {
+        SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+            propagation_source,
+            message,
+            ..
+        })) => on_gossip(shared, local, propagation_source, message.data),
+        SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => on_sync(shared, pending, local, event),
+        SwarmEvent::ConnectionEstablished { .. } | SwarmEvent::ConnectionClosed { .. } => {
+            shared.set_connected(swarm.connected_peers().copied().collect());
+        }
+        SwarmEvent::IncomingConnectionError { error, send_back_addr, .. } => {
+            if matches!(error, libp2p::swarm::ListenError::Denied { .. }) {
+                shared.metrics().p2p_refused();
+                tracing::warn!(address = %send_back_addr, "refused a connection from a peer not in the membership");
+            }
+        }
+        SwarmEvent::NewListenAddr { address, .. } => {
+            tracing::info!(%address, peer_id = %shared.local_peer(), "p2p listening");
+        }
+        _ => {}
+    }
+}
+
+fn on_gossip(shared: &Arc<Shared>, local: &mpsc::Sender<LocalEvent>, from: PeerId, data: Vec<u8>) {
+    let Ok(gossip) = Gossip::decode_exact(&data) else {
+        shared.metrics().gossip_rejected("malformed gossip");
+        return;
+    };
+    let shared = shared.clone();
+    let local = local.clone();
+    tokio::task::spawn_blocking(move || match gossip {
+        Gossip::Checkpoint(note) => {
+            if let Some(out) = shared.on_checkpoint(&note, Some(from)) {
+                let _ = local.blocking_send(LocalEvent::Publish(out));
+            }
+        }
+        Gossip::Equivocation(bytes) => {
+            shared.on_equivocation(&bytes);
+        }
+    });
+}
+
+fn on_sync(
+    shared: &Arc<Shared>,
+    pending: &mut Pending,
+    local: &mpsc::Sender<LocalEvent>,
+    event: request_response::Event<Request, Response>,
+) {
+    match event {
+        request_response::Event::Message { message, .. } => match message {
+            request_response::Message::Request { request, channel, .. } => {
+                let shared = shared.clone();
+                let local = local.clone();
+                tokio::task::spawn_blocking(move || {
+                    let response = shared.serve(request);
+                    let _ = local.blocking_send(LocalEvent::Respond(channel, Box::new(response)));
+                });
+            }
+            request_response::Message::Response { request_id, response } => {
+                if let Some(reply) = pending.remove(&request_id) {
+                    let _ = reply.send(Ok(response));
+                }
+            }
+        },
+        request_response::Event::OutboundFailure { request_id, error, .. } => {
+            if let Some(reply) = pending.remove(&request_id) {
+                let _ = reply.send(Err(error.to_string()));
+            }
+        }
+        _ => {}
+    }
+}
