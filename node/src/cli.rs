@@ -153,8 +153,8 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Member { name } => {
             let config = load_config(&dir)?;
-            let entry = init::member_entry(&config, name.as_deref())
-                .context("reading the node's keys")?;
+            let entry =
+                init::member_entry(&config, name.as_deref()).context("reading the node's keys")?;
             print!("{}", entry.to_toml());
         }
         Command::Run { clock_offset_days } => run(&dir, clock_offset_days).await?,

@@ -174,12 +174,15 @@ fn join_network(
 ) -> Result<(Arc<Logs>, replication::Replication, replication::Membership), NodeError> {
     let network = |m: String| NodeError::Network(m);
     init::ensure_network_keys(config)?;
-    let membership = replication::Membership::load(membership_path)
-        .map_err(|e| network(e.to_string()))?;
+    let membership =
+        replication::Membership::load(membership_path).map_err(|e| network(e.to_string()))?;
     let p2p_key = init::read_p2p_key(&config.path(&config.network.p2p_key_file))?;
     let witness_key = init::read_witness_key(&config.path(&config.network.witness_key_file))?;
     let me = membership.by_origin(&config.origin).ok_or_else(|| {
-        network(format!("the membership file does not list this node's log {}", config.origin))
+        network(format!(
+            "the membership file does not list this node's log {}",
+            config.origin
+        ))
     })?;
     if me.peer_id != p2p_key.public().to_peer_id() || me.log_key != own.keys[0] {
         return Err(network(format!(
@@ -191,14 +194,19 @@ fn join_network(
     let witnesses = membership.witness_keys();
     own.keys.extend(witnesses.iter().cloned());
     let mut mirrors = Vec::new();
-    for member in membership.members.iter().filter(|m| m.origin != config.origin) {
+    for member in membership
+        .members
+        .iter()
+        .filter(|m| m.origin != config.origin)
+    {
         let dir = config
             .path(&config.network.mirrors_dir)
             .join(mirror_dir_name(&member.origin));
         let store: Arc<dyn Store> = Arc::new(if dir.exists() {
             RocksStore::open(&dir, &member.origin)?
         } else {
-            std::fs::create_dir_all(&dir).map_err(|e| network(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| network(format!("{}: {e}", dir.display())))?;
             RocksStore::create(
                 &dir,
                 store::LogIdentity {
@@ -250,7 +258,13 @@ fn join_network(
 pub fn mirror_dir_name(origin: &str) -> String {
     let readable: String = origin
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let hash = ledger_format::sha256(origin.as_bytes());
     format!("{readable}-{}", &hash.to_hex()[..8])

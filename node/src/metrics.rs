@@ -239,7 +239,10 @@ impl Metrics {
         let label = LogLabel {
             origin: origin.to_owned(),
         };
-        self.p2p.mirrored_records.get_or_create(&label).inc_by(count);
+        self.p2p
+            .mirrored_records
+            .get_or_create(&label)
+            .inc_by(count);
         self.p2p
             .mirror_size
             .get_or_create(&label)

@@ -98,10 +98,15 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
     let store: Arc<dyn Store> = store;
     let state = ApiState {
         sequencer: sequencer.handle.clone(),
-        store,
-        verifier_keys: Arc::new(vec![
-            VerifierKey::ed25519(ORIGIN, agency_key().public_key()).unwrap(),
-        ]),
+        logs: Arc::new(ledger_node::logs::Logs::alone(
+            ledger_node::logs::LogEntry {
+                origin: ORIGIN.into(),
+                store,
+                keys: vec![VerifierKey::ed25519(ORIGIN, agency_key().public_key()).unwrap()],
+                mirror: None,
+            },
+        )),
+        network: None,
         agency_token: Arc::new(TOKEN.into()),
         metrics,
         policy_text: Arc::new("origin ledger.yuxi.example/2026\n".into()),

@@ -85,13 +85,16 @@ pub async fn history(
     let lookup = code.clone();
     let origin = locate(&state, log.log, &code).await?;
     let records = state
-        .read_log(origin.as_deref(), move |store, _| -> Result<Vec<RecordJson>, ApiError> {
-            store
-                .code_records(&lookup)?
-                .into_iter()
-                .map(|index| read_record_json(store, index))
-                .collect()
-        })
+        .read_log(
+            origin.as_deref(),
+            move |store, _| -> Result<Vec<RecordJson>, ApiError> {
+                store
+                    .code_records(&lookup)?
+                    .into_iter()
+                    .map(|index| read_record_json(store, index))
+                    .collect()
+            },
+        )
         .await??;
     if records.is_empty() {
         return Err(unknown(&code));
@@ -117,7 +120,9 @@ pub async fn bundle(
     let filename = format!("attachment; filename=\"{code}.bundle\"");
     let origin = locate(&state, query.log, &code).await?;
     let bundle = state
-        .read_log(origin.as_deref(), move |store, keys| export::bundle(store, keys, &code, query.records))
+        .read_log(origin.as_deref(), move |store, keys| {
+            export::bundle(store, keys, &code, query.records)
+        })
         .await??;
     let mut response = ([(CONTENT_TYPE, OCTET_STREAM)], bundle.encode()).into_response();
     if let Ok(value) = HeaderValue::from_str(&filename) {

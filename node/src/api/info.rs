@@ -60,24 +60,27 @@ pub async fn log(
     ApiQuery(log): ApiQuery<LogParam>,
 ) -> Result<Json<LogInfo>, ApiError> {
     let info = state
-        .read_log(log.log.as_deref(), |store, _| -> Result<LogInfo, ApiError> {
-            let identity = store.identity()?;
-            let tip = store.tip()?;
-            let key = store.agency_key()?;
-            let latest = match export::latest_checkpoint(store) {
-                Ok(signed) => Some(signed.checkpoint().clone()),
-                Err(ExportError::NoCheckpoint) => None,
-                Err(e) => return Err(e.into()),
-            };
-            Ok(LogInfo {
-                origin: identity.origin,
-                size: tip.size,
-                last_record_hash: tip.last_hash.to_hex(),
-                agency_key: key.to_hex(),
-                checkpoint_size: latest.as_ref().map(|c| c.size),
-                checkpoint_timestamp: latest.as_ref().map(|c| c.timestamp),
-            })
-        })
+        .read_log(
+            log.log.as_deref(),
+            |store, _| -> Result<LogInfo, ApiError> {
+                let identity = store.identity()?;
+                let tip = store.tip()?;
+                let key = store.agency_key()?;
+                let latest = match export::latest_checkpoint(store) {
+                    Ok(signed) => Some(signed.checkpoint().clone()),
+                    Err(ExportError::NoCheckpoint) => None,
+                    Err(e) => return Err(e.into()),
+                };
+                Ok(LogInfo {
+                    origin: identity.origin,
+                    size: tip.size,
+                    last_record_hash: tip.last_hash.to_hex(),
+                    agency_key: key.to_hex(),
+                    checkpoint_size: latest.as_ref().map(|c| c.size),
+                    checkpoint_timestamp: latest.as_ref().map(|c| c.timestamp),
+                })
+            },
+        )
         .await??;
     Ok(Json(info))
 }
@@ -95,7 +98,8 @@ pub async fn latest_checkpoint(
             }
         })
         .await??;
-    let note = note.ok_or_else(|| ApiError::NotFound("no checkpoint has been signed yet".into()))?;
+    let note =
+        note.ok_or_else(|| ApiError::NotFound("no checkpoint has been signed yet".into()))?;
     Ok(text(note))
 }
 

@@ -28,9 +28,9 @@ mod network;
 
 pub use error::ApiError;
 
+use crate::logs::Logs;
 use crate::metrics::Metrics;
 use crate::sequencer::SequencerHandle;
-use crate::logs::Logs;
 use crate::store::Store;
 
 /// Default largest request body: a full evidence batch of 20,000 items is about 6 MiB of JSON.

@@ -40,7 +40,11 @@ pub async fn logs(State(state): State<ApiState>) -> Result<Json<Vec<LogSummary>>
                 };
                 Ok(LogSummary {
                     origin: log.origin.clone(),
-                    role: if log.mirror.is_some() { "mirror" } else { "own" },
+                    role: if log.mirror.is_some() {
+                        "mirror"
+                    } else {
+                        "own"
+                    },
                     size: log.store.tip()?.size,
                     checkpoint_size: latest.map(|c| c.size),
                     cosignatures,
@@ -101,7 +105,10 @@ pub async fn equivocations(
 /// signature; 404 for an unknown log; 422 for a bad proof; 400 for a malformed body.
 pub async fn add_checkpoint(State(state): State<ApiState>, body: Bytes) -> Response {
     let Some(network) = state.network.clone() else {
-        return plain(StatusCode::NOT_FOUND, "this node runs alone and witnesses no log\n");
+        return plain(
+            StatusCode::NOT_FOUND,
+            "this node runs alone and witnesses no log\n",
+        );
     };
     let Ok(text) = String::from_utf8(body.to_vec()) else {
         return plain(StatusCode::BAD_REQUEST, "body is not UTF-8\n");

@@ -63,7 +63,9 @@ pub async fn one(
 ) -> Result<Json<RecordJson>, ApiError> {
     let index = u64_param("index", &index)?;
     let record = state
-        .read_log(log.log.as_deref(), move |store, _| read_record_json(store, index))
+        .read_log(log.log.as_deref(), move |store, _| {
+            read_record_json(store, index)
+        })
         .await??;
     Ok(Json(record))
 }
@@ -97,19 +99,22 @@ pub async fn list(
     }
     let start = page.start;
     let records = state
-        .read_log(page.log.as_deref(), move |store, _| -> Result<Records, ApiError> {
-            let size = store.tip()?.size;
-            let chunk = store.records(start, start.saturating_add(limit))?;
-            let records = (start..)
-                .zip(chunk)
-                .map(|(index, bytes)| RecordJson::from_bytes(index, bytes))
-                .collect::<Result<_, _>>()?;
-            Ok(Records {
-                start,
-                size,
-                records,
-            })
-        })
+        .read_log(
+            page.log.as_deref(),
+            move |store, _| -> Result<Records, ApiError> {
+                let size = store.tip()?.size;
+                let chunk = store.records(start, start.saturating_add(limit))?;
+                let records = (start..)
+                    .zip(chunk)
+                    .map(|(index, bytes)| RecordJson::from_bytes(index, bytes))
+                    .collect::<Result<_, _>>()?;
+                Ok(Records {
+                    start,
+                    size,
+                    records,
+                })
+            },
+        )
         .await??;
     Ok(Json(records))
 }
@@ -128,31 +133,34 @@ pub async fn inclusion(
 ) -> Result<Json<InclusionProof>, ApiError> {
     let log = q.log.clone();
     let proof = state
-        .read_log(log.as_deref(), move |store, _| -> Result<InclusionProof, ApiError> {
-            let tip = store.tip()?.size;
-            let size = match q.size {
-                Some(size) => size,
-                None => match export::latest_checkpoint(store) {
-                    Ok(signed) => signed.checkpoint().size,
-                    Err(ExportError::NoCheckpoint) => {
-                        return Err(ApiError::bad_request(
-                            "size",
-                            "no checkpoint yet: give the tree size",
-                        ));
-                    }
-                    Err(e) => return Err(e.into()),
-                },
-            };
-            check_size("size", size, tip)?;
-            if q.index >= size {
-                return Err(ApiError::bad_request(
-                    "index",
-                    format!("index {} is not in a tree of size {size}", q.index),
-                ));
-            }
-            merkle::inclusion_proof(q.index, size, &TreeReader(store))
-                .map_err(|e| ApiError::Internal(format!("tree: {e}")))
-        })
+        .read_log(
+            log.as_deref(),
+            move |store, _| -> Result<InclusionProof, ApiError> {
+                let tip = store.tip()?.size;
+                let size = match q.size {
+                    Some(size) => size,
+                    None => match export::latest_checkpoint(store) {
+                        Ok(signed) => signed.checkpoint().size,
+                        Err(ExportError::NoCheckpoint) => {
+                            return Err(ApiError::bad_request(
+                                "size",
+                                "no checkpoint yet: give the tree size",
+                            ));
+                        }
+                        Err(e) => return Err(e.into()),
+                    },
+                };
+                check_size("size", size, tip)?;
+                if q.index >= size {
+                    return Err(ApiError::bad_request(
+                        "index",
+                        format!("index {} is not in a tree of size {size}", q.index),
+                    ));
+                }
+                merkle::inclusion_proof(q.index, size, &TreeReader(store))
+                    .map_err(|e| ApiError::Internal(format!("tree: {e}")))
+            },
+        )
         .await??;
     Ok(Json(proof))
 }
@@ -181,18 +189,21 @@ pub async fn consistency(
 ) -> Result<Json<ConsistencyProof>, ApiError> {
     let log = q.log.clone();
     let proof = state
-        .read_log(log.as_deref(), move |store, _| -> Result<ConsistencyProof, ApiError> {
-            let tip = store.tip()?.size;
-            check_size("to", q.to, tip)?;
-            if q.from == 0 || q.from > q.to {
-                return Err(ApiError::bad_request(
-                    "from",
-                    format!("from must be between 1 and to ({}), not {}", q.to, q.from),
-                ));
-            }
-            merkle::consistency_proof(q.from, q.to, &TreeReader(store))
-                .map_err(|e| ApiError::Internal(format!("tree: {e}")))
-        })
+        .read_log(
+            log.as_deref(),
+            move |store, _| -> Result<ConsistencyProof, ApiError> {
+                let tip = store.tip()?.size;
+                check_size("to", q.to, tip)?;
+                if q.from == 0 || q.from > q.to {
+                    return Err(ApiError::bad_request(
+                        "from",
+                        format!("from must be between 1 and to ({}), not {}", q.to, q.from),
+                    ));
+                }
+                merkle::consistency_proof(q.from, q.to, &TreeReader(store))
+                    .map_err(|e| ApiError::Internal(format!("tree: {e}")))
+            },
+        )
         .await??;
     Ok(Json(proof))
 }

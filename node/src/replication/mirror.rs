@@ -369,13 +369,15 @@ impl Mirror {
                     .map_err(|e| WitnessError::BadProof(e.to_string()))?;
             }
         } else if !proof.is_empty() {
-            return Err(WitnessError::BadProof("old size 0 takes an empty proof".into()));
+            return Err(WitnessError::BadProof(
+                "old size 0 takes an empty proof".into(),
+            ));
         }
         let line = cosigner
             .line(signed)
             .map_err(|e| WitnessError::Invalid(e.to_string()))?;
-        let note =
-            log_signed_note(signed, &self.log_key).map_err(|e| WitnessError::Invalid(e.to_string()))?;
+        let note = log_signed_note(signed, &self.log_key)
+            .map_err(|e| WitnessError::Invalid(e.to_string()))?;
         self.store.write(WriteBatch {
             cosignatures: vec![(
                 new.size,

@@ -115,7 +115,9 @@ where
     let len = u32::try_from(bytes.len())
         .ok()
         .filter(|len| *len as usize <= M::MAX_ENCODED_LEN)
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "message too large"))?;
+        .ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "message too large")
+        })?;
     io.write_all(&len.to_be_bytes()).await?;
     io.write_all(&bytes).await?;
     io.close().await

@@ -87,7 +87,10 @@ pub struct Shared {
 }
 
 impl Shared {
-    #[allow(clippy::too_many_arguments, reason = "called once, by Replication::start")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "called once, by Replication::start"
+    )]
     pub(super) fn new(
         membership: Membership,
         logs: Arc<Logs>,
@@ -192,7 +195,8 @@ impl Shared {
         let log = self.logs.get(Some(&origin))?;
         let log_key = log.log_key()?.clone();
         if signed.verify_log_signature(&log_key).is_err() {
-            self.metrics.gossip_rejected("checkpoint not signed by the log");
+            self.metrics
+                .gossip_rejected("checkpoint not signed by the log");
             return None;
         }
         match self.find_conflict(log, &signed) {
@@ -235,7 +239,8 @@ impl Shared {
         let checkpoint = signed.checkpoint();
         let conflicts = |other: &SignedCheckpoint| {
             let o = other.checkpoint();
-            o.size == checkpoint.size && (o.root != checkpoint.root || o.map_root != checkpoint.map_root)
+            o.size == checkpoint.size
+                && (o.root != checkpoint.root || o.map_root != checkpoint.map_root)
         };
         let stored = [
             log.store.checkpoint_at(checkpoint.size)?,
@@ -332,7 +337,8 @@ impl Shared {
         };
         let verified = log.log_key().is_some_and(|key| proof.verify(key).is_ok());
         if !verified {
-            self.metrics.gossip_rejected("equivocation proof not signed by the log");
+            self.metrics
+                .gossip_rejected("equivocation proof not signed by the log");
             return false;
         }
         self.keep_equivocation(log, &proof);
@@ -443,8 +449,12 @@ impl Shared {
             Request::Checkpoints => {
                 let mut notes = Vec::new();
                 for log in self.logs.all().take(MAX_LOGS) {
-                    if let Some(stored) = log.store.latest_checkpoint().map_err(|e| e.to_string())? {
-                        notes.push(export::served_note(&*log.store, &stored).map_err(|e| e.to_string())?);
+                    if let Some(stored) =
+                        log.store.latest_checkpoint().map_err(|e| e.to_string())?
+                    {
+                        notes.push(
+                            export::served_note(&*log.store, &stored).map_err(|e| e.to_string())?,
+                        );
                     }
                 }
                 Ok(Response::Checkpoints(notes))

@@ -18,7 +18,9 @@ use libp2p::{
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::ReplicationError;
-use super::protocol::{Codec, GOSSIP_TOPIC, Gossip, MAX_GOSSIP_BYTES, Request, Response, SYNC_PROTOCOL};
+use super::protocol::{
+    Codec, GOSSIP_TOPIC, Gossip, MAX_GOSSIP_BYTES, Request, Response, SYNC_PROTOCOL,
+};
 use super::shared::{Command, Shared};
 use crate::export;
 use crate::sequencer::CheckpointSigned;
@@ -252,11 +254,17 @@ fn on_swarm_event(
             message,
             ..
         })) => on_gossip(shared, local, propagation_source, message.data),
-        SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => on_sync(shared, pending, local, event),
+        SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
+            on_sync(shared, pending, local, event)
+        }
         SwarmEvent::ConnectionEstablished { .. } | SwarmEvent::ConnectionClosed { .. } => {
             shared.set_connected(swarm.connected_peers().copied().collect());
         }
-        SwarmEvent::IncomingConnectionError { error, send_back_addr, .. } => {
+        SwarmEvent::IncomingConnectionError {
+            error,
+            send_back_addr,
+            ..
+        } => {
             if matches!(error, libp2p::swarm::ListenError::Denied { .. }) {
                 shared.metrics().p2p_refused();
                 tracing::warn!(address = %send_back_addr, "refused a connection from a peer not in the membership");
@@ -296,7 +304,9 @@ fn on_sync(
 ) {
     match event {
         request_response::Event::Message { message, .. } => match message {
-            request_response::Message::Request { request, channel, .. } => {
+            request_response::Message::Request {
+                request, channel, ..
+            } => {
                 let shared = shared.clone();
                 let local = local.clone();
                 tokio::task::spawn_blocking(move || {
@@ -304,13 +314,18 @@ fn on_sync(
                     let _ = local.blocking_send(LocalEvent::Respond(channel, Box::new(response)));
                 });
             }
-            request_response::Message::Response { request_id, response } => {
+            request_response::Message::Response {
+                request_id,
+                response,
+            } => {
                 if let Some(reply) = pending.remove(&request_id) {
                     let _ = reply.send(Ok(response));
                 }
             }
         },
-        request_response::Event::OutboundFailure { request_id, error, .. } => {
+        request_response::Event::OutboundFailure {
+            request_id, error, ..
+        } => {
             if let Some(reply) = pending.remove(&request_id) {
                 let _ = reply.send(Err(error.to_string()));
             }

@@ -108,7 +108,8 @@ async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Target) -> bool
                 if applied.checkpointed {
                     progress.finish_and_clear();
                     after_checkpoint(shared, log, target).await;
-                } else if applied.size % (LONG_CATCH_UP * 5) < count && size - start >= LONG_CATCH_UP
+                } else if applied.size % (LONG_CATCH_UP * 5) < count
+                    && size - start >= LONG_CATCH_UP
                 {
                     tracing::info!(origin = %log.origin, size = applied.size, target = size, "catching up");
                 }
@@ -151,7 +152,9 @@ async fn after_checkpoint(shared: &Arc<Shared>, log: &LogEntry, target: &Target)
     .ok()
     .flatten();
     if let Some(note) = note {
-        shared.send(Command::Publish(Gossip::Checkpoint(note))).await;
+        shared
+            .send(Command::Publish(Gossip::Checkpoint(note)))
+            .await;
     }
 }
 

@@ -1,0 +1,438 @@
+//! Agencies' nodes as real processes on 127.0.0.1, replicating and witnessing each other's logs
+//! over libp2p: mirroring and cosigning, surviving the loss of a log's writer, a fresh node's
+//! catch-up, forged records and unlisted peers refused, and a rogue agency's equivocation caught.
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::{Agency, Network, wait_for, wait_long};
+use ledger_format::Canonical;
+use ledger_format::bundle::{Bundle, VerdictKind, verify_bundle};
+use ledger_format::checkpoint::{Checkpoint, SignedCheckpoint};
+use ledger_format::code::{CertificateCode, ObjectKind};
+use ledger_format::date::Date;
+use ledger_format::equivocation::Equivocation;
+use ledger_format::hash::Hash;
+use ledger_format::keys::SigningKey;
+use ledger_format::lifecycle::notice_end;
+use ledger_format::record::{Body, Issued, Notice, RegistrationType};
+use ledger_format::testing;
+use serde_json::json;
+
+const DAY: i64 = 86_400;
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn service() -> SigningKey {
+    SigningKey::from_seed(&[7; 32])
+}
+
+fn code() -> CertificateCode {
+    CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap()
+}
+
+/// Publishes the notice of the first registration of [`code`], ending on the right day.
+fn publish_notice(a: &Agency) {
+    let today = Date::from_unix_cst(now()).unwrap();
+    let calendars = testing::plain_calendars(2026..=2027);
+    let body = Body::NoticePublished(Notice {
+        code: code(),
+        registration_type: RegistrationType::First,
+        content: testing::content(ObjectKind::DataResource, None),
+        ends_on: notice_end(today, &calendars).unwrap(),
+    });
+    a.append(serde_json::to_value(&body).unwrap());
+}
+
+/// Issues [`code`] on the node's (shifted) date `offset_days` from now.
+fn issue(a: &Agency, offset_days: i64) {
+    let from = Date::from_unix_cst(now() + offset_days * DAY).unwrap();
+    let body = Body::Issued(Issued {
+        code: code(),
+        valid_from: from,
+        valid_until: from.period_end_years(3).unwrap(),
+    });
+    a.append(serde_json::to_value(&body).unwrap());
+}
+
+/// The trust policy the node serves for the network (every log, every witness, quorum 2).
+fn network_policy(node: &Agency) -> ledger_format::bundle::TrustPolicy {
+    ledger_client::policy::parse_policy(&node.get_text("/v1/policy")).unwrap()
+}
+
+/// Waits until `node` holds `origin` up to `size` records, checkpointed.
+fn wait_mirrored(node: &Agency, origin: &str, size: u64) {
+    wait_for(
+        &format!("{} to mirror {origin} up to {size}", node.name),
+        || {
+            let log = node.log(origin);
+            log["size"].as_u64() == Some(size) && log["checkpoint_size"].as_u64() == Some(size)
+        },
+    );
+}
+
+#[test]
+fn agencies_mirror_cosign_and_outlive_the_writer() {
+    let mut net = Network::create(&["a", "b", "c"], None);
+    for name in ["a", "b", "c"] {
+        net.agency(name).start(0);
+    }
+    let a_origin = net.agency("a").origin.clone();
+    {
+        let a = net.agency("a");
+        a.set_up(&service());
+        a.submit_evidence(&service(), 0, 200);
+        publish_notice(a);
+    }
+    let size = 2 + 1 + 200 + 1;
+    for name in ["b", "c"] {
+        wait_mirrored(net.agency(name), &a_origin, size);
+    }
+
+    // The writer's machine is lost: B and C still serve its log, its proofs and its bundles.
+    net.agency("a").kill();
+    let c = net.agency("c");
+    let note = c.get_text(&format!("/v1/checkpoint?log={a_origin}"));
+    assert!(note.starts_with(&format!("{a_origin}\n{size}\n")), "{note}");
+    let record = c.get_json(&format!("/v1/records/5?log={a_origin}"));
+    assert_eq!(record["index"], 5);
+    let proof = c.get_json(&format!(
+        "/v1/proofs/inclusion?index=5&size={size}&log={a_origin}"
+    ));
+    assert_eq!(proof["tree_size"], size);
+    let bundle =
+        Bundle::decode_exact(&c.get_bytes(&format!("/v1/certificates/{}/bundle", code()))).unwrap();
+    assert_eq!(bundle.checkpoint.origin, a_origin);
+
+    // Meanwhile B's and C's logs grow; A comes back (two weeks later by its clock: the notice is
+    // over) and catches up on what it missed.
+    let b_origin = net.agency("b").origin.clone();
+    let c_origin = net.agency("c").origin.clone();
+    for name in ["b", "c"] {
+        let node = net.agency(name);
+        node.append(json!({"Calendar": {"year": 2026, "holidays": [], "makeup_workdays": []}}));
+    }
+    wait_mirrored(net.agency("b"), &c_origin, 1);
+    net.agency("a").start(14);
+    wait_mirrored(net.agency("a"), &b_origin, 1);
+    wait_mirrored(net.agency("a"), &c_origin, 1);
+
+    // A issues the certificate; C's bundle carries cosignatures of B and C and verifies as valid
+    // with the network's policy (quorum 2), as of A's shifted date.
+    issue(net.agency("a"), 14);
+    wait_mirrored(net.agency("c"), &a_origin, size + 1);
+    let c = net.agency("c");
+    let mut policy = network_policy(c);
+    assert_eq!(policy.quorum, 2);
+    // The witnesses' clocks are two weeks behind A's: allow for it in the age check.
+    policy.max_age_seconds = 30 * DAY;
+    let at = now() + 14 * DAY;
+    let mut verdict = None;
+    wait_for("a bundle from C with a quorum of cosignatures", || {
+        let bytes = c.get_bytes(&format!("/v1/certificates/{}/bundle?records=true", code()));
+        let bundle = Bundle::decode_exact(&bytes).unwrap();
+        let v = verify_bundle(&bundle, &policy, at);
+        let done = matches!(v.kind, VerdictKind::Valid { .. });
+        verdict = Some((v, bundle));
+        done
+    });
+    let (verdict, bundle) = verdict.unwrap();
+    assert!(
+        matches!(verdict.kind, VerdictKind::Valid { .. }),
+        "{verdict:?}"
+    );
+    let names: Vec<&str> = bundle
+        .checkpoint
+        .to_signed(
+            &policy
+                .witnesses
+                .iter()
+                .chain(policy.logs.iter().map(|l| &l.key))
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+        .map(|s| {
+            s.note()
+                .signatures()
+                .iter()
+                .map(|l| l.name().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .unwrap()
+        .iter()
+        .map(|n| {
+            if n.starts_with("ledger.b.") {
+                "b"
+            } else if n.starts_with("ledger.c.") {
+                "c"
+            } else {
+                "a"
+            }
+        })
+        .collect();
+    assert!(names.contains(&"b") && names.contains(&"c"), "{names:?}");
+}
+
+#[test]
+fn a_fresh_node_catches_up_100k_records_and_resumes_after_a_crash() {
+    const RECORDS: u64 = 100_000;
+    let mut net = Network::create(&["a", "d"], None);
+    net.agency("a").start(0);
+    let a_origin = net.agency("a").origin.clone();
+    {
+        let a = net.agency("a");
+        a.set_up(&service());
+        a.submit_evidence(&service(), 0, RECORDS);
+    }
+    let size = RECORDS + 3;
+    wait_for("A's checkpoint", || {
+        net.agency("a").log(&a_origin)["checkpoint_size"].as_u64() == Some(size)
+    });
+    // D starts, is killed in the middle of its catch-up, and resumes where it was.
+    net.agency("d").start(0);
+    wait_long("D to start catching up", 120, || {
+        net.agency("d").size_of(&a_origin) > 0
+    });
+    let partial = net.agency("d").size_of(&a_origin);
+    net.agency("d").kill();
+    net.agency("d").start(0);
+    assert!(net.agency("d").size_of(&a_origin) >= partial);
+    let started = std::time::Instant::now();
+    wait_long("D to catch up 100,000 records", 300, || {
+        let log = net.agency("d").log(&a_origin);
+        log["size"].as_u64() == Some(size) && log["checkpoint_size"].as_u64() == Some(size)
+    });
+    eprintln!(
+        "D caught up {} records after its restart in {:.1} s",
+        size - partial,
+        started.elapsed().as_secs_f64()
+    );
+    // D verified and stored everything: its copy serves the same checkpoint root.
+    let root = |node: &Agency| {
+        let note = node.get_text(&format!("/v1/checkpoint?log={a_origin}"));
+        note.lines().nth(2).unwrap().to_owned()
+    };
+    assert_eq!(root(net.agency("d")), root(net.agency("a")));
+    assert_eq!(net.agency("d").metric("ledger_mirror_rejected_ranges"), 0.0);
+}
+
+/// Writes records into a node's store before it starts, as a rogue agency would, and signs a
+/// checkpoint over them with the agency's own key.
+fn forge_log(
+    agency: &Agency,
+    forge: impl FnOnce(&SigningKey, &str) -> Vec<ledger_format::record::Record>,
+) {
+    use ledger_node::store::{RocksStore, Store, StoredCheckpoint, Tip, WriteBatch};
+    let key = agency.log_key();
+    let records = forge(&key, &agency.origin);
+    let store = RocksStore::open(agency.dir.join("db"), &agency.origin).unwrap();
+    let mut frontier = ledger_format::merkle::Frontier::new();
+    let mut batch = WriteBatch::default();
+    let mut last = Tip::default();
+    for record in &records {
+        let bytes = record.encode();
+        let hash = ledger_format::record::leaf_hash_of(&bytes);
+        batch.tree_nodes.extend(frontier.append(hash).unwrap());
+        batch.records.push((record.header.index, bytes));
+        last = Tip {
+            size: record.header.index + 1,
+            last_hash: hash,
+            last_time: record.header.time,
+        };
+    }
+    batch.tip = Some(last);
+    let checkpoint = Checkpoint {
+        origin: agency.origin.clone(),
+        size: last.size,
+        root: frontier.root(),
+        map_root: ledger_format::map::EMPTY_HASH,
+        timestamp: last.last_time,
+    };
+    let signed = SignedCheckpoint::sign(checkpoint, &agency.origin, &key).unwrap();
+    batch.checkpoint = Some(StoredCheckpoint {
+        size: last.size,
+        note: signed.to_note_text(),
+    });
+    store.write(batch).unwrap();
+}
+
+fn calendar_record(
+    key: &SigningKey,
+    origin: &str,
+    index: u64,
+    prev: Hash,
+) -> ledger_format::record::Record {
+    let header = ledger_format::record::Header {
+        origin: origin.to_owned(),
+        index,
+        prev_hash: prev,
+        time: now(),
+        author: key.public_key(),
+    };
+    let calendar =
+        ledger_format::calendar::WorkCalendar::new(2026 + index as u16, vec![], vec![]).unwrap();
+    ledger_format::record::Record::sign_agency(header, Body::Calendar(calendar), key)
+}
+
+#[test]
+fn forged_records_and_unlisted_peers_are_refused() {
+    // Three listed agencies whose logs hold one forged record each, a witness B, and U, a node
+    // B's membership does not list.
+    let mut net = Network::create(
+        &["sig", "chain", "rule", "b", "u"],
+        Some(&["sig", "chain", "rule", "b"]),
+    );
+    forge_log(net.agency("sig"), |key, origin| {
+        let first = calendar_record(key, origin, 0, Hash::ZERO);
+        let mut second = calendar_record(key, origin, 1, first.hash());
+        second.signature.0[0] ^= 1;
+        vec![first, second]
+    });
+    forge_log(net.agency("chain"), |key, origin| {
+        let first = calendar_record(key, origin, 0, Hash::ZERO);
+        vec![first, calendar_record(key, origin, 1, Hash([9; 32]))]
+    });
+    forge_log(net.agency("rule"), |key, origin| {
+        let first = calendar_record(key, origin, 0, Hash::ZERO);
+        let header = ledger_format::record::Header {
+            origin: origin.to_owned(),
+            index: 1,
+            prev_hash: first.hash(),
+            time: now(),
+            author: key.public_key(),
+        };
+        // Issued with no notice: R22 forbids it.
+        let today = Date::from_unix_cst(now()).unwrap();
+        let issued = Body::Issued(Issued {
+            code: code(),
+            valid_from: today,
+            valid_until: today.period_end_years(3).unwrap(),
+        });
+        vec![
+            first,
+            ledger_format::record::Record::sign_agency(header, issued, key),
+        ]
+    });
+    // U lists itself and B, so it dials B; B does not list U.
+    let u_dir = net.agency("u").dir.clone();
+    let u_membership = format!(
+        "quorum = 1\n\n{}\n{}",
+        common::member_entry(&u_dir, "u"),
+        common::member_entry(&net.agency("b").dir, "b")
+    );
+    std::fs::write(u_dir.join("u-network.toml"), u_membership).unwrap();
+    let config = std::fs::read_to_string(u_dir.join("config.toml")).unwrap();
+    let config = config
+        .lines()
+        .map(|l| {
+            if l.starts_with("membership") {
+                "membership = \"u-network.toml\"".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(u_dir.join("config.toml"), config + "\n").unwrap();
+
+    for name in ["sig", "chain", "rule", "b", "u"] {
+        net.agency(name).start(0);
+    }
+    net.agency("b")
+        .append(json!({"Calendar": {"year": 2026, "holidays": [], "makeup_workdays": []}}));
+    let origins: Vec<String> = ["sig", "chain", "rule"]
+        .iter()
+        .map(|n| net.agency(n).origin.clone())
+        .collect();
+    let b = net.agency("b");
+    wait_for("B to refuse the three forged logs", || {
+        b.metric("ledger_mirror_rejected_ranges") >= 3.0
+            && b.metric("ledger_p2p_refused_connections") >= 1.0
+    });
+    for origin in &origins {
+        let log = b.log(origin);
+        assert_eq!(log["size"], 0, "{origin}: {log}");
+        assert_eq!(log["checkpoint_size"], serde_json::Value::Null, "{origin}");
+    }
+    let b_origin = b.origin.clone();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert_eq!(
+        net.agency("u").size_of(&b_origin),
+        0,
+        "an unlisted node got B's log"
+    );
+}
+
+#[test]
+fn an_equivocating_agency_is_caught_and_no_longer_cosigned() {
+    let mut net = Network::create(&["a", "b", "c"], None);
+    for name in ["a", "b", "c"] {
+        net.agency(name).start(0);
+    }
+    let a_origin = net.agency("a").origin.clone();
+    net.agency("a").set_up(&service());
+    for name in ["b", "c"] {
+        wait_mirrored(net.agency(name), &a_origin, 3);
+    }
+    // A's key signs a second checkpoint of size 3 with another root (the test plays the rogue
+    // agency) and shows it to B through the witness endpoint.
+    let a = net.agency("a");
+    let honest = SignedCheckpoint::parse(&a.get_text("/v1/checkpoint")).unwrap();
+    let mut other = honest.checkpoint().clone();
+    other.root = Hash([0xAB; 32]);
+    let forged = SignedCheckpoint::sign(other, &a_origin, &a.log_key()).unwrap();
+    let body = format!("old 3\n\n{}", forged.to_note_text());
+    let answer = ureq::post(&net.agency("b").url("/add-checkpoint"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .send(body.as_bytes())
+        .unwrap();
+    assert_eq!(answer.status(), 409);
+
+    // B keeps the proof and gossips it: C has it within seconds; both stop cosigning A.
+    for name in ["b", "c"] {
+        let node = net.agency(name);
+        wait_for(&format!("{name} to hold the equivocation proof"), || {
+            node.log(&a_origin)["equivocated"] == true
+        });
+        assert_eq!(node.metric("ledger_equivocations"), 1.0);
+    }
+    let proofs = net.agency("c").get_json("/v1/equivocations");
+    let hex = proofs[0]["hex"].as_str().unwrap();
+    let proof = Equivocation::decode_exact(&hex::decode(hex).unwrap()).unwrap();
+
+    let a = net.agency("a");
+    a.submit_evidence(&service(), 0, 5);
+    wait_for("A's next checkpoint", || {
+        a.log(&a_origin)["checkpoint_size"] == 8
+    });
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert_eq!(
+        a.log(&a_origin)["cosignatures"],
+        0,
+        "a witness cosigned after the equivocation"
+    );
+    assert_eq!(net.agency("b").log(&a_origin)["size"], 3);
+
+    // A bank that is given the proof distrusts everything A signs.
+    let c = net.agency("c");
+    let mut policy = network_policy(c);
+    policy.accept_equivocation(&proof).unwrap();
+    let bundle = Bundle::decode_exact(&c.get_bytes(&format!(
+        "/v1/certificates/{}/bundle?log={a_origin}",
+        code()
+    )))
+    .unwrap();
+    let verdict = verify_bundle(&bundle, &policy, now());
+    assert!(
+        matches!(&verdict.kind, VerdictKind::Untrusted(reason) if reason.contains("equivocated")),
+        "{verdict:?}"
+    );
+}
