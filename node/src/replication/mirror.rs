@@ -151,12 +151,21 @@ impl Mirror {
     /// records it already holds.
     ///
     /// # Errors
-    /// [`MirrorError::Store`] when the store cannot be read or contradicts itself.
+    /// [`MirrorError::Store`] when the store cannot be read, contradicts itself, or holds another
+    /// log ([`StoreError::WrongLog`]).
     pub fn open(
         origin: &str,
         log_key: VerifierKey,
         store: Arc<dyn Store>,
     ) -> Result<Self, MirrorError> {
+        let identity = store.identity()?;
+        if identity.origin != origin {
+            return Err(StoreError::WrongLog {
+                found: identity.origin,
+                expected: origin.to_owned(),
+            }
+            .into());
+        }
         let state = load(origin, &*store)?;
         Ok(Mirror {
             origin: origin.to_owned(),
@@ -258,11 +267,13 @@ impl Mirror {
         check_in_signed_tree(&next.replay, target, proof)?;
         batch.states = touched.clone().into_iter().collect();
         next.dirty.extend(touched.into_keys());
-        batch.tip = Some(Tip {
-            size: next.replay.size(),
-            last_hash: next.replay.last_hash(),
-            last_time: next.replay.last_time(),
-        });
+        if !records.is_empty() {
+            batch.tip = Some(Tip {
+                size: next.replay.size(),
+                last_hash: next.replay.last_hash(),
+                last_time: next.replay.last_time(),
+            });
+        }
         let checkpointed = end == checkpoint.size;
         let mut cosignature = None;
         if checkpointed {
@@ -641,3 +652,7 @@ fn load(origin: &str, store: &dyn Store) -> Result<MirrorState, MirrorError> {
         map_root,
     })
 }
+
+#[cfg(test)]
+#[path = "mirror_tests.rs"]
+mod tests;
