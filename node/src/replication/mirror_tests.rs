@@ -239,11 +239,16 @@ fn apply_range(
         &source.bytes(start..end),
         source.checkpoint(target),
         &proof,
+        None,
     )
 }
 
 fn applied(size: u64, checkpointed: bool) -> Result<Applied, MirrorError> {
-    Ok(Applied { size, checkpointed })
+    Ok(Applied {
+        size,
+        checkpointed,
+        cosignature: None,
+    })
 }
 
 /// Asserts that `attempt` fails with exactly `expected` and changes neither the mirror's state nor
@@ -524,7 +529,7 @@ fn a_checkpoint_at_the_tip_applies_with_no_records() {
     let tip = mirror.store().tip().unwrap();
     // The log's checkpoint of size 12 arrives after its records.
     assert_eq!(
-        mirror.apply(12, &[], source.checkpoint(12), &[]),
+        mirror.apply(12, &[], source.checkpoint(12), &[], None),
         applied(12, true)
     );
     let store = &**mirror.store();
@@ -549,13 +554,19 @@ fn a_checkpoint_at_the_tip_applies_with_no_records() {
     // An empty middle range changes nothing.
     let before = format!("{mirror:?}");
     assert_eq!(
-        mirror.apply(12, &[], source.checkpoint(SIZE), &source.proof(12, SIZE)),
+        mirror.apply(
+            12,
+            &[],
+            source.checkpoint(SIZE),
+            &source.proof(12, SIZE),
+            None
+        ),
         applied(12, false)
     );
     assert_eq!(format!("{mirror:?}"), before);
     // Applying the same checkpoint again changes nothing either.
     assert_eq!(
-        mirror.apply(12, &[], source.checkpoint(12), &[]),
+        mirror.apply(12, &[], source.checkpoint(12), &[], None),
         applied(12, true)
     );
     assert_eq!(format!("{mirror:?}"), before);
@@ -572,7 +583,7 @@ fn an_empty_range_on_an_empty_mirror_stores_nothing() {
     let mirror = memory_mirror();
     let before = format!("{mirror:?}");
     assert_eq!(
-        mirror.apply(0, &[], source.checkpoint(5), &[]),
+        mirror.apply(0, &[], source.checkpoint(5), &[], None),
         applied(0, false)
     );
     assert_eq!(format!("{mirror:?}"), before);
@@ -616,6 +627,7 @@ fn a_reopened_mirror_resumes_from_its_store() {
                 &next(tip.header.time - 1, Body::Calendar(calendar(2029))),
                 target,
                 &proof,
+                None,
             )
         },
     );
@@ -623,7 +635,7 @@ fn a_reopened_mirror_resumes_from_its_store() {
     unchained.header.prev_hash = source.record(10).hash();
     let unchained = Record::sign_agency(unchained.header, unchained.body, &testing::agency_key());
     assert_refused(&mirror, MirrorError::Record(ReplayError::Chain(12)), |m| {
-        m.apply(12, &[unchained.encode()], target, &proof)
+        m.apply(12, &[unchained.encode()], target, &proof, None)
     });
     assert_refused(
         &mirror,
@@ -637,6 +649,7 @@ fn a_reopened_mirror_resumes_from_its_store() {
                 &next(tip.header.time, submitter_added(&service(), "again")),
                 target,
                 &proof,
+                None,
             )
         },
     );
@@ -652,6 +665,7 @@ fn a_reopened_mirror_resumes_from_its_store() {
                 &next(tip.header.time, issued(code(2), "2026-12-08", "2029-12-08")),
                 target,
                 &proof,
+                None,
             )
         },
     );
@@ -749,12 +763,12 @@ fn a_record_with_a_bad_signature_is_refused() {
     // One flipped byte of the signature in the canonical bytes.
     let range = with(1, with_bad_signature(source.record(6)));
     assert_refused(&mirror, ReplayError::Signature(6).into(), |m| {
-        m.apply(5, &range, target, &[])
+        m.apply(5, &range, target, &[], None)
     });
     // An evidence signature broken the same way.
     let range = with(3, with_bad_signature(source.record(8)));
     assert_refused(&mirror, ReplayError::Signature(8).into(), |m| {
-        m.apply(5, &range, target, &[])
+        m.apply(5, &range, target, &[], None)
     });
     // Signed with another key, under the agency's name.
     let other = SigningKey::from_seed(&[9; 32]);
@@ -762,7 +776,7 @@ fn a_record_with_a_bad_signature_is_refused() {
     forged.signature = other.sign(&forged.signed_message());
     let range = with(1, forged.encode());
     assert_refused(&mirror, ReplayError::Signature(6).into(), |m| {
-        m.apply(5, &range, target, &[])
+        m.apply(5, &range, target, &[], None)
     });
     // Signed with another key, under its own name: the signature holds, the author may not sign.
     let forged = agency_after(
@@ -789,7 +803,7 @@ fn a_record_with_a_bad_signature_is_refused() {
             ),
         }
         .into(),
-        |m| m.apply(5, &range, target, &[]),
+        |m| m.apply(5, &range, target, &[], None),
     );
     // Evidence from a service the log never registered.
     let stranger = Record::evidence(
@@ -815,7 +829,7 @@ fn a_record_with_a_bad_signature_is_refused() {
             ),
         }
         .into(),
-        |m| m.apply(5, &range, target, &[]),
+        |m| m.apply(5, &range, target, &[], None),
     );
     // Bytes that are not a canonical record.
     let mut truncated = source.record(7).encode();
@@ -825,7 +839,7 @@ fn a_record_with_a_bad_signature_is_refused() {
     assert_refused(
         &mirror,
         ReplayError::Decode { index: 7, error }.into(),
-        |m| m.apply(5, &range, target, &[]),
+        |m| m.apply(5, &range, target, &[], None),
     );
 
     assert_eq!(apply_range(&mirror, &source, 5, 9, 9), applied(9, true));
@@ -865,11 +879,14 @@ fn signatures_checked_on_every_core_name_the_first_bad_record() {
     ] {
         let forged = forge(&bad);
         assert_refused(&mirror, ReplayError::Signature(first).into(), |m| {
-            m.apply(0, &forged, &target, &[])
+            m.apply(0, &forged, &target, &[], None)
         });
     }
 
-    assert_eq!(mirror.apply(0, &bytes, &target, &[]), applied(LONG, true));
+    assert_eq!(
+        mirror.apply(0, &bytes, &target, &[], None),
+        applied(LONG, true)
+    );
     let store = &**mirror.store();
     assert_eq!(store.records(0, LONG).unwrap(), bytes);
     assert_eq!(
@@ -901,13 +918,13 @@ fn a_broken_hash_chain_is_refused_even_when_signed_by_the_agency() {
     let mut range = source.bytes(5..9);
     range[1] = rechained(6, sha256(b"another past"));
     assert_refused(&mirror, ReplayError::Chain(6).into(), |m| {
-        m.apply(5, &range, target, &[])
+        m.apply(5, &range, target, &[], None)
     });
     // At its start, against the stored tip.
     let mut range = source.bytes(5..9);
     range[0] = rechained(5, source.record(3).hash());
     assert_refused(&mirror, ReplayError::Chain(5).into(), |m| {
-        m.apply(5, &range, target, &[])
+        m.apply(5, &range, target, &[], None)
     });
     // A record left out: the next one names its own index.
     let mut range = source.bytes(5..9);
@@ -919,7 +936,7 @@ fn a_broken_hash_chain_is_refused_even_when_signed_by_the_agency() {
             found: 7,
         }
         .into(),
-        |m| m.apply(5, &range, target, &source.proof(8, 9)),
+        |m| m.apply(5, &range, target, &source.proof(8, 9), None),
     );
 
     assert_eq!(apply_range(&mirror, &source, 5, 9, 9), applied(9, true));
@@ -948,7 +965,7 @@ fn a_forbidden_transition_signed_by_the_agency_is_refused() {
             error: notice_ends.clone(),
         }
         .into(),
-        |m| m.apply(5, &range, source.checkpoint(9), &source.proof(7, 9)),
+        |m| m.apply(5, &range, source.checkpoint(9), &source.proof(7, 9), None),
     );
 
     // Issuance before the notice ends, whose state comes from the store.
@@ -971,6 +988,7 @@ fn a_forbidden_transition_signed_by_the_agency_is_refused() {
                 &[early.encode()],
                 source.checkpoint(SIZE),
                 &source.proof(10, SIZE),
+                None,
             )
         },
     );
@@ -1008,7 +1026,7 @@ fn reordered_evidence_with_valid_signatures_is_not_in_the_signed_tree() {
             target: 9,
             reason: "root differs".into(),
         },
-        |m| m.apply(5, &swapped, source.checkpoint(9), &[]),
+        |m| m.apply(5, &swapped, source.checkpoint(9), &[], None),
     );
     // As a middle range of a later checkpoint.
     let target = source.checkpoint(SIZE);
@@ -1023,7 +1041,7 @@ fn reordered_evidence_with_valid_signatures_is_not_in_the_signed_tree() {
             target: SIZE,
             reason,
         },
-        |m| m.apply(5, &swapped, target, &proof),
+        |m| m.apply(5, &swapped, target, &proof, None),
     );
     // One evidence header rewritten to a later time.
     let later = evidence_under(header_after(r7, r8.header.time + 60, r8.header.author), r8);
@@ -1036,7 +1054,7 @@ fn reordered_evidence_with_valid_signatures_is_not_in_the_signed_tree() {
             target: 9,
             reason: "root differs".into(),
         },
-        |m| m.apply(5, &range, source.checkpoint(9), &[]),
+        |m| m.apply(5, &range, source.checkpoint(9), &[], None),
     );
 
     finish(&mirror, &source);
@@ -1058,7 +1076,7 @@ fn a_checkpoint_not_signed_by_the_log_key_is_refused() {
     let forged =
         SignedCheckpoint::sign(real.checkpoint().clone(), testing::ORIGIN, &other).unwrap();
     assert_refused(&mirror, refused.clone(), |m| {
-        m.apply(0, &range, &forged, &[])
+        m.apply(0, &range, &forged, &[], None)
     });
     // Another log's checkpoint, signed by this log's key.
     let elsewhere = "ledger.other.example/2026";
@@ -1072,7 +1090,9 @@ fn a_checkpoint_not_signed_by_the_log_key_is_refused() {
     )
     .unwrap();
     assert_eq!(foreign.verify_log_signature(&log_key()), Ok(()));
-    assert_refused(&mirror, refused, |m| m.apply(0, &range, &foreign, &[]));
+    assert_refused(&mirror, refused, |m| {
+        m.apply(0, &range, &foreign, &[], None)
+    });
 
     // The same checks on a note received as text.
     assert_eq!(
@@ -1104,7 +1124,7 @@ fn a_checkpoint_not_signed_by_the_log_key_is_refused() {
         ))
     );
 
-    assert_eq!(mirror.apply(0, &range, real, &[]), applied(9, true));
+    assert_eq!(mirror.apply(0, &range, real, &[], None), applied(9, true));
     finish(&mirror, &source);
 }
 
@@ -1121,22 +1141,22 @@ fn a_range_must_start_at_the_tip_and_end_within_the_checkpoint() {
 
     // A gap after the tip.
     assert_refused(&mirror, range_error(6, 9), |m| {
-        m.apply(6, &source.bytes(6..9), target, &[])
+        m.apply(6, &source.bytes(6..9), target, &[], None)
     });
     // Records the mirror already holds.
     assert_refused(&mirror, range_error(4, 9), |m| {
-        m.apply(4, &source.bytes(4..9), target, &[])
+        m.apply(4, &source.bytes(4..9), target, &[], None)
     });
     assert_refused(&mirror, range_error(0, 9), |m| {
-        m.apply(0, &source.bytes(0..9), target, &[])
+        m.apply(0, &source.bytes(0..9), target, &[], None)
     });
     // Past the checkpoint.
     assert_refused(&mirror, range_error(5, 9), |m| {
-        m.apply(5, &source.bytes(5..10), target, &[])
+        m.apply(5, &source.bytes(5..10), target, &[], None)
     });
     // A checkpoint older than the records.
     assert_refused(&mirror, range_error(5, 5), |m| {
-        m.apply(5, &source.bytes(5..6), source.checkpoint(5), &[])
+        m.apply(5, &source.bytes(5..6), source.checkpoint(5), &[], None)
     });
 
     assert_eq!(apply_range(&mirror, &source, 5, 9, 9), applied(9, true));
@@ -1167,14 +1187,14 @@ fn a_checkpoint_with_a_wrong_status_map_root_is_refused() {
     ];
     for checkpoint in &wrong {
         assert_refused(&mirror, MirrorError::MapRoot { size: 9 }, |m| {
-            m.apply(5, &source.bytes(5..9), checkpoint, &[])
+            m.apply(5, &source.bytes(5..9), checkpoint, &[], None)
         });
     }
     // Also when the records came in earlier ranges.
     assert_eq!(apply_range(&mirror, &source, 5, 8, 9), applied(8, false));
     for checkpoint in &wrong {
         assert_refused(&mirror, MirrorError::MapRoot { size: 9 }, |m| {
-            m.apply(8, &source.bytes(8..9), checkpoint, &[])
+            m.apply(8, &source.bytes(8..9), checkpoint, &[], None)
         });
     }
 
@@ -1220,7 +1240,9 @@ fn a_middle_range_needs_the_right_consistency_proof() {
     ];
     for bad in &wrong {
         assert_ne!(bad, &proof);
-        assert_refused(&mirror, refused(bad), |m| m.apply(9, &range, target, bad));
+        assert_refused(&mirror, refused(bad), |m| {
+            m.apply(9, &range, target, bad, None)
+        });
     }
     assert_eq!(
         refused(&[]),
@@ -1242,9 +1264,12 @@ fn a_middle_range_needs_the_right_consistency_proof() {
             target: SIZE,
             reason: "root differs".into(),
         },
-        |m| m.apply(9, &source.bytes(9..SIZE), target, &proof),
+        |m| m.apply(9, &source.bytes(9..SIZE), target, &proof, None),
     );
 
-    assert_eq!(mirror.apply(9, &range, target, &proof), applied(13, false));
+    assert_eq!(
+        mirror.apply(9, &range, target, &proof, None),
+        applied(13, false)
+    );
     finish(&mirror, &source);
 }
