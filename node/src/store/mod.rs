@@ -22,7 +22,7 @@ pub use memory::MemoryStore;
 pub use rocks::RocksStore;
 
 /// Version of the store's layout; written at creation and checked at every open.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Why the store failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
