@@ -26,9 +26,12 @@ pub struct DiskUsage {
 /// When the database cannot be opened or read.
 pub fn compacted_usage(path: &Path) -> Result<DiskUsage> {
     let cache = rocksdb::Cache::new_lru_cache(64 << 20);
-    let (options, families) =
+    let (mut options, families) =
         rocksdb::Options::load_latest(path, rocksdb::Env::new()?, false, cache)
             .context("reading the store's persisted options")?;
+    // A store that was created and never reopened persisted its creation flags.
+    options.set_error_if_exists(false);
+    options.create_if_missing(false);
     let names: Vec<String> = families.iter().map(|f| f.name().to_owned()).collect();
     let db =
         rocksdb::DB::open_cf_descriptors(&options, path, families).context("opening the store")?;

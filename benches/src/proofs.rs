@@ -17,6 +17,8 @@ use ledger_node::store::{LogIdentity, RocksStore, Store, Tip, TreeReader, WriteB
 
 use crate::stats::percentile;
 
+/// Origin of the proof store's log.
+const ORIGIN: &str = "bench.proofs.example/1";
 /// Leaves appended per durable write while growing the tree.
 const LEAVES_PER_WRITE: u64 = 100_000;
 
@@ -35,6 +37,8 @@ pub struct ProofLatency {
     pub consistency_p99_us: f64,
     /// Seconds spent growing the tree to this size (from the previous one).
     pub grow_seconds: f64,
+    /// Measured after a full compaction of the store (else right after the writes).
+    pub compacted: bool,
 }
 
 /// A small deterministic generator (SplitMix64) for proof positions.
@@ -62,7 +66,8 @@ fn leaf(n: u64) -> Hash {
 }
 
 /// Grows a tree in a new store at `dir` through `sizes` (increasing) and times `per_size` proofs of
-/// each kind at each size. Every proof is checked against the root.
+/// each kind at each size, then once more at the largest size after a full compaction
+/// (the last entry, `compacted`). Every proof is checked against the root.
 ///
 /// # Errors
 /// A store failure, or a proof that does not verify.
@@ -70,7 +75,7 @@ pub fn proof_latencies(dir: &Path, sizes: &[u64], per_size: usize) -> Result<Vec
     let store = RocksStore::create(
         dir,
         LogIdentity {
-            origin: "bench.proofs.example/1".into(),
+            origin: ORIGIN.into(),
             genesis_key: SigningKey::from_seed(&[0x33; 32]).public_key(),
         },
     )?;
@@ -96,26 +101,7 @@ pub fn proof_latencies(dir: &Path, sizes: &[u64], per_size: usize) -> Result<Vec
         }
         let grow_seconds = started.elapsed().as_secs_f64();
         let root = frontier.root();
-        let reader = TreeReader(&store);
-        let mut inclusion = Vec::with_capacity(per_size);
-        for _ in 0..per_size {
-            let index = random.below(size);
-            let t = Instant::now();
-            let proof = merkle::inclusion_proof(index, size, &reader)?;
-            inclusion.push(t.elapsed().as_secs_f64() * 1e6);
-            proof.verify(&leaf(index), &root)?;
-        }
-        let mut consistency = Vec::with_capacity(per_size);
-        for _ in 0..per_size {
-            // From a random earlier size, as a client holding an older checkpoint asks; its root
-            // is read from the same store, untimed.
-            let old = 1 + random.below(size);
-            let old_root = merkle::root_at(old, &reader)?;
-            let t = Instant::now();
-            let proof = merkle::consistency_proof(old, size, &reader)?;
-            consistency.push(t.elapsed().as_secs_f64() * 1e6);
-            proof.verify(&old_root, &root)?;
-        }
+        let (inclusion, consistency) = time_proofs(&store, size, root, per_size, &mut random)?;
         if store.tree_nodes(&[NodeId::leaf(size - 1)])?[0] != Some(leaf(size - 1)) {
             bail!("the store lost the last leaf");
         }
@@ -126,7 +112,58 @@ pub fn proof_latencies(dir: &Path, sizes: &[u64], per_size: usize) -> Result<Vec
             consistency_p50_us: percentile(&consistency, 50.0),
             consistency_p99_us: percentile(&consistency, 99.0),
             grow_seconds,
+            compacted: false,
+        });
+    }
+    // Once more at the largest size, after a full compaction: the store's shape in a quiet
+    // period, as against right after a burst of writes.
+    if let Some(&size) = sizes.last() {
+        drop(store);
+        crate::disk::compacted_usage(dir)?;
+        let store = RocksStore::open(dir, ORIGIN)?;
+        let (inclusion, consistency) =
+            time_proofs(&store, size, frontier.root(), per_size, &mut random)?;
+        out.push(ProofLatency {
+            size,
+            inclusion_p50_us: percentile(&inclusion, 50.0),
+            inclusion_p99_us: percentile(&inclusion, 99.0),
+            consistency_p50_us: percentile(&consistency, 50.0),
+            consistency_p99_us: percentile(&consistency, 99.0),
+            grow_seconds: 0.0,
+            compacted: true,
         });
     }
     Ok(out)
+}
+
+/// Times `per_size` inclusion and consistency proofs at random positions of the tree of `size`
+/// leaves whose root is `root`, checking each; returns their latencies in microseconds.
+fn time_proofs(
+    store: &RocksStore,
+    size: u64,
+    root: Hash,
+    per_size: usize,
+    random: &mut SplitMix,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let reader = TreeReader(store);
+    let mut inclusion = Vec::with_capacity(per_size);
+    for _ in 0..per_size {
+        let index = random.below(size);
+        let t = Instant::now();
+        let proof = merkle::inclusion_proof(index, size, &reader)?;
+        inclusion.push(t.elapsed().as_secs_f64() * 1e6);
+        proof.verify(&leaf(index), &root)?;
+    }
+    let mut consistency = Vec::with_capacity(per_size);
+    for _ in 0..per_size {
+        // From a random earlier size, as a client holding an older checkpoint asks; its root is
+        // read from the same store, untimed.
+        let old = 1 + random.below(size);
+        let old_root = merkle::root_at(old, &reader)?;
+        let t = Instant::now();
+        let proof = merkle::consistency_proof(old, size, &reader)?;
+        consistency.push(t.elapsed().as_secs_f64() * 1e6);
+        proof.verify(&old_root, &root)?;
+    }
+    Ok((inclusion, consistency))
 }
