@@ -1,0 +1,431 @@
+//! The load generator: starts a real node (RocksDB on disk, HTTP on loopback), drives it, and
+//! reports P1–P7 (docs/benchmarks.md), each beside the floor measured in the same run, as a
+//! Markdown table on stdout and as JSON.
+//!
+//! `cargo run -p ledger-benches --release --bin loadgen` (add `-- --quick` for a smoke run).
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use ledger_benches::report::{Figure, Machine, Report, human};
+use ledger_benches::stats::{percentile, rate};
+use ledger_benches::{Scale, catchup, disk, ingest, node, offline, proofs};
+use ledger_node::store::{LogIdentity, RocksStore, Store};
+
+#[derive(Debug, Parser)]
+#[command(about = "Drive a real node and report P1-P7 beside their floors")]
+struct Args {
+    /// Smoke-run sizes (about a minute) instead of the published ones.
+    #[arg(long)]
+    quick: bool,
+    /// Directory under which the run's data directories are created (and removed afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Where the JSON report is written.
+    #[arg(long, default_value = "loadgen.json")]
+    json: PathBuf,
+    /// Keep the data directories (their path is printed).
+    #[arg(long)]
+    keep: bool,
+}
+
+const ORIGIN: &str = "ledger.bench.example/1";
+/// Evidence services posting the load; one more posts the P2 probes.
+const SERVICES: u8 = 4;
+
+fn step(started: Instant, what: &str) {
+    eprintln!("[{:6.1} s] {what}", started.elapsed().as_secs_f64());
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let started = Instant::now();
+    let started_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let scale = if args.quick {
+        Scale::quick()
+    } else {
+        Scale::full()
+    };
+    let parent = args.dir.clone().unwrap_or_else(std::env::temp_dir);
+    std::fs::create_dir_all(&parent)?;
+    let root = tempfile::Builder::new()
+        .prefix("ledger-loadgen-")
+        .tempdir_in(&parent)?;
+    let machine = Machine::describe(root.path());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let mut figures = Vec::new();
+
+    // P1 and P2 against one node.
+    step(started, "starting node 1");
+    let node = runtime.block_on(node::BenchNode::create(&root.path().join("node1"), ORIGIN))?;
+    let keys = ingest::services(SERVICES + 1);
+    for (n, key) in keys.iter().enumerate() {
+        node::register_submitter(&node.base, &node.token, key, &format!("存证服务 {n}"))?;
+    }
+    let registry_records = keys.len() as u64;
+    let nonce = started_unix.wrapping_mul(1_000_003);
+    step(started, "signing the load (client side, untimed)");
+    let load = &keys[..usize::from(SERVICES)];
+    let bodies = ingest::signed_bodies(
+        ORIGIN,
+        load,
+        nonce,
+        0,
+        scale.ingest_hashes,
+        scale.ingest_batch,
+    )?;
+    let background_total = scale.latency_background_per_second * scale.latency_seconds as usize;
+    let background = ingest::signed_bodies(
+        ORIGIN,
+        load,
+        nonce,
+        1 << 40,
+        background_total,
+        (scale.latency_background_per_second / 10).max(1),
+    )?;
+    step(started, "P1: ingesting through POST /v1/evidence");
+    let ingested = ingest::ingest(&node.base, Arc::new(bodies), scale.ingest_connections)?;
+    if ingested.hashes != scale.ingest_hashes {
+        bail!(
+            "P1: {} receipts for {} hashes",
+            ingested.hashes,
+            scale.ingest_hashes
+        );
+    }
+    step(started, "P2: probes under background load");
+    let probes = ingest::submit_to_checkpoint(
+        &node.base,
+        ORIGIN,
+        &node.policy_text,
+        background,
+        &ingest::Probing {
+            per_second: scale.latency_probes_per_second,
+            seconds: scale.latency_seconds,
+            prober: keys[usize::from(SERVICES)].clone(),
+            nonce: nonce ^ 0x5EED,
+        },
+    )?;
+    let db_path = runtime.block_on(node.stop())?;
+
+    // P1's floor: the same record bytes, raw.
+    let store = RocksStore::open(&db_path, ORIGIN)?;
+    let tip = store.tip()?;
+    step(
+        started,
+        "P1 floor: raw synced RocksDB writes of the same records",
+    );
+    let mut records = Vec::with_capacity(scale.ingest_hashes);
+    let p1_end = registry_records + scale.ingest_hashes as u64;
+    while (records.len() as u64) < scale.ingest_hashes as u64 {
+        let start = registry_records + records.len() as u64;
+        records.extend(store.records(start, p1_end)?);
+    }
+    let record_bytes: usize = records.iter().map(Vec::len).sum();
+    let floor_elapsed = ingest::raw_rocksdb_floor(
+        &root.path().join("floor-rocksdb"),
+        &records,
+        scale.ingest_batch,
+    )?;
+    drop(records);
+    let p1 = rate(ingested.hashes, ingested.elapsed);
+    let p1_floor = rate(scale.ingest_hashes, floor_elapsed);
+    figures.push(
+        Figure::new("P1", "durable evidence ingest, HTTP batch API", p1, "hashes/s")
+            .with_floor("raw RocksDB synced write batches of the same records", p1_floor)
+            .with_detail(format!(
+                "{} hashes in {:.1} s; batches of {} on {} connections; request p50 {:.0} ms, p99 {:.0} ms",
+                ingested.hashes,
+                ingested.elapsed.as_secs_f64(),
+                scale.ingest_batch,
+                scale.ingest_connections,
+                percentile(&ingested.request_seconds, 50.0) * 1e3,
+                percentile(&ingested.request_seconds, 99.0) * 1e3,
+            ))
+            .with_target(
+                "≥ 100,000/s and ≥ 0.3× floor",
+                p1 >= 100_000.0 && p1 >= 0.3 * p1_floor,
+            )
+            .with_note(format!(
+                "every hash signed by a registered service (client side, before timing); the node \
+                 checks each signature (strict Ed25519) and the evidence index, then answers after \
+                 the synced group commit. Floor: the {record_bytes} bytes of canonical records the \
+                 node stored for these hashes, keyed by index, {} per synced WriteBatch, default \
+                 RocksDB options, one writer thread",
+                scale.ingest_batch
+            )),
+    );
+
+    let latencies: Vec<f64> = probes.iter().map(|p| p.seconds).collect();
+    let p2_p99 = percentile(&latencies, 99.0);
+    figures.push(
+        Figure::new(
+            "P2",
+            "submit → covered by a signed checkpoint, p99",
+            p2_p99,
+            "s",
+        )
+        .with_detail(format!(
+            "p50 {:.3} s, max {:.3} s; {} probes at {}/s under {} hashes/s background",
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 100.0),
+            latencies.len(),
+            scale.latency_probes_per_second,
+            scale.latency_background_per_second
+        ))
+        .with_target("p99 ≤ 1.5 s", p2_p99 <= 1.5)
+        .with_note(
+            "one hash POSTed, then GET …/receipt?wait=true until the receipt is served; every \
+                 receipt verified offline against the node's policy.txt. Checkpoint interval: the \
+                 default 1 s",
+        ),
+    );
+
+    // P4: full-verification replay into a second store.
+    step(started, "P4: verify + store into a second store");
+    let dest_path = root.path().join("node2-db");
+    let dest = RocksStore::create(
+        &dest_path,
+        LogIdentity {
+            origin: ORIGIN.into(),
+            genesis_key: store.identity()?.genesis_key,
+        },
+    )?;
+    let caught = catchup::verify_and_store(&store, &dest)?;
+    if !caught.root_matches {
+        bail!("P4: the second store's tree differs from the first's");
+    }
+    drop(dest);
+    step(
+        started,
+        "P4 floor: batch verification of the same signatures",
+    );
+    let floors = catchup::signature_floors(&store)?;
+    drop(store);
+    let p4 = rate(caught.records as usize, caught.elapsed);
+    let p4_floor = rate(floors.signatures as usize, floors.batch);
+    let p4_strict = rate(floors.signatures as usize, floors.strict);
+    figures.push(
+        Figure::new(
+            "P4",
+            "catch-up with full verification (verification + store, in-process; libp2p catch-up pending)",
+            p4,
+            "records/s",
+        )
+        .with_floor("ed25519 verify_batch, all cores", p4_floor)
+        .with_detail(format!(
+            "{} records in {:.1} s; verify_strict alone on all cores: {:.0} /s",
+            caught.records,
+            caught.elapsed.as_secs_f64(),
+            p4_strict
+        ))
+        .with_target("≥ 50,000/s", p4 >= 50_000.0)
+        .with_note(
+            "node 1's records read from its RocksDB, replayed with ledger_format::replay::LogReplay \
+             (decode, chain, author, strict signature, rules, tree) and written with tree nodes and \
+             indexes into a second RocksStore in synced batches; read, verify and write run as a \
+             3-thread pipeline. Not yet over the network",
+        ),
+    );
+
+    // P7: the store of node 1, compacted.
+    step(started, "P7: compacting node 1's store");
+    let usage = disk::compacted_usage(&db_path)?;
+    let p7 = usage.total_sst_bytes as f64 / tip.size as f64;
+    let breakdown: Vec<String> = usage
+        .column_families
+        .iter()
+        .filter(|(_, b)| *b > 0)
+        .map(|(n, b)| format!("{n} {:.0}", *b as f64 / tip.size as f64))
+        .collect();
+    figures.push(
+        Figure::new(
+            "P7",
+            "bytes on disk per evidence record, after compaction",
+            p7,
+            "B",
+        )
+        .with_detail(format!(
+            "{} records ({} registry); {}",
+            tip.size,
+            registry_records,
+            breakdown.join(", ")
+        ))
+        .with_target("≤ 200 B", p7 <= 200.0)
+        .with_note(
+            "SST bytes of every column family of node 1's store (P1 and P2 records, checkpoints \
+                 and status map included) after a full compaction with the options the node \
+                 persisted, divided by the records",
+        ),
+    );
+
+    // P5 and P3: the offline bundle.
+    step(started, "P5: building a status map and a cosigned bundle");
+    let fixture = offline::bundle_fixture(scale.map_keys, 1_000)?;
+    let at_1e8 = offline::estimate_size(&fixture, 1e8);
+    let at_1e6 = offline::estimate_size(&fixture, 1e6);
+    let measured_1e6 = scale.map_keys == 1_000_000;
+    figures.push(
+        Figure::new(
+            "P5",
+            "bundle size at 10^8 records, 3 cosignatures",
+            at_1e8.typical_bytes,
+            "B",
+        )
+        .with_detail(format!(
+            "deepest sampled key {:.0} B; at 10^6 {} {} B (map proof depth {}, {} siblings); \
+             mean depth at 10^8 {:.1}",
+            at_1e8.worst_bytes,
+            if measured_1e6 { "measured" } else { "computed" },
+            if measured_1e6 {
+                fixture.bytes.len() as f64
+            } else {
+                at_1e6.typical_bytes
+            },
+            fixture.bundle.map_proof.depth,
+            fixture.bundle.map_proof.siblings.len(),
+            at_1e8.mean_depth,
+        ))
+        .with_target("≤ 1,500 B", at_1e8.typical_bytes <= 1500.0)
+        .with_note(format!(
+            "QR form (state, status-map proof, compact checkpoint with the log signature and 3 \
+             witness cosignatures), built for real over a status map of {} certificates (every \
+             record a certificate: the worst case for the map); 10^8 computed from the measured \
+             proof depth: log2(10^8/{}) more 32-byte siblings",
+            fixture.keys, fixture.keys
+        )),
+    );
+
+    step(started, "P3: offline bundle verification, one core");
+    let bundles = offline::bundles_per_second(&fixture, scale.offline_seconds);
+    let raw = offline::raw_signature_bundles_per_second(&fixture, scale.offline_seconds);
+    figures.push(
+        Figure::new(
+            "P3",
+            "offline bundle verification, per core",
+            bundles,
+            "bundles/s",
+        )
+        .with_floor(
+            &format!(
+                "{} raw Ed25519 verify_strict per bundle",
+                offline::SIGNATURES_PER_BUNDLE
+            ),
+            raw,
+        )
+        .with_detail(format!("{} B bundle", fixture.bytes.len()))
+        .with_target("≥ 0.8× floor", bundles >= 0.8 * raw)
+        .with_note(
+            "ledger_format::bundle::verify_bundle_bytes on one thread (decode, log signature, 3 \
+                 cosignatures, quorum 3, status-map proof, validity dates)",
+        ),
+    );
+
+    // P6: proofs from a RocksDB tree of growing size.
+    step(started, "P6: growing a tree in RocksDB and timing proofs");
+    let latencies = proofs::proof_latencies(
+        &root.path().join("proofs-db"),
+        &scale.proof_sizes,
+        scale.proofs_per_size,
+    )?;
+    let first = latencies.first().context("no proof sizes")?.clone();
+    for l in &latencies {
+        let growth = l.inclusion_p50_us / first.inclusion_p50_us;
+        let p99 = l.inclusion_p99_us.max(l.consistency_p99_us);
+        let flat = l.inclusion_p50_us <= first.inclusion_p50_us * 1.2
+            && l.consistency_p50_us <= first.consistency_p50_us * 1.2;
+        let (id, when, note) = if l.compacted {
+            (
+                format!("P6@{}c", exponent(l.size)),
+                ", after a full compaction",
+                "the same store closed, fully compacted with its persisted options, reopened \
+                 (cold block cache); same proof counts"
+                    .to_owned(),
+            )
+        } else {
+            (
+                format!("P6@{}", exponent(l.size)),
+                "",
+                format!(
+                    "{} proofs of each kind at random positions (consistency from a random \
+                     earlier size), through the node's TreeReader over its RocksStore (the API's \
+                     path, without HTTP), right after growing the tree ({:.0} s of synced \
+                     100,000-leaf writes)",
+                    scale.proofs_per_size, l.grow_seconds
+                ),
+            )
+        };
+        figures.push(
+            Figure::new(
+                &id,
+                &format!(
+                    "inclusion proof generation at {} leaves{when}, p50",
+                    human(l.size as f64)
+                ),
+                l.inclusion_p50_us,
+                "µs",
+            )
+            .with_detail(format!(
+                "inclusion p99 {:.0} µs; consistency p50 {:.0} µs, p99 {:.0} µs; {:.2}× the \
+                 p50 at {}",
+                l.inclusion_p99_us,
+                l.consistency_p50_us,
+                l.consistency_p99_us,
+                growth,
+                human(first.size as f64)
+            ))
+            .with_target(
+                "p50 within 20% of the smallest size; p99 ≤ 1 ms",
+                flat && p99 <= 1000.0,
+            )
+            .with_note(note),
+        );
+    }
+
+    figures.sort_by(|a, b| a.id.cmp(&b.id));
+    let report = Report {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        scale,
+        machine,
+        started_unix,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        figures,
+    };
+    println!("{}", report.table());
+    println!("{}", report.notes());
+    println!(
+        "machine: {} ({} cores, {} GiB), kernel {}, data on {}, load at start {}; wall time {:.0} s",
+        report.machine.cpu,
+        report.machine.cores,
+        report.machine.memory_gib,
+        report.machine.kernel,
+        report.machine.data_fs,
+        report.machine.load_at_start,
+        report.wall_seconds
+    );
+    std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("writing {}", args.json.display()))?;
+    eprintln!("wrote {}", args.json.display());
+    if args.keep {
+        eprintln!("data kept in {}", root.keep().display());
+    }
+    Ok(())
+}
+
+/// `1e5` for 100,000 (sizes that are powers of ten), else the number.
+fn exponent(size: u64) -> String {
+    let log = (size as f64).log10();
+    if (log - log.round()).abs() < 1e-9 {
+        format!("1e{}", log.round())
+    } else {
+        size.to_string()
+    }
+}
