@@ -1,8 +1,8 @@
 //! Replication and witnessing over libp2p (docs/format.md#replication): every node mirrors every
 //! other agency's log, re-verifies every record, and cosigns the checkpoints it verified.
 //!
-//! [`Replication::start`] spawns one actor that owns the libp2p swarm ([`swarm`]), and one sync
-//! task per mirrored log ([`sync`]). They share [`Shared`]: the logs, the membership, the witness
+//! [`Replication::start`] spawns one actor that owns the libp2p swarm (`swarm.rs`), and one sync
+//! task per mirrored log (`sync.rs`). They share [`Shared`]: the logs, the membership, the witness
 //! key, and what the node learned (checkpoints seen, equivocations). [`Replication::shutdown`]
 //! stops them all and waits for them.
 
