@@ -87,6 +87,10 @@ struct VerifyArgs {
     /// The certificate code printed on the certificate: a bundle for another code is tampered.
     #[arg(long)]
     code: Option<String>,
+    /// A proof that a log equivocated (docs/format.md#equivocation; binary, or the hex that a
+    /// node's `/v1/equivocations` shows): that log is no longer trusted. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    equivocation: Vec<PathBuf>,
     #[command(flatten)]
     report: ReportArgs,
 }
@@ -136,6 +140,10 @@ struct FetchArgs {
     /// The trust policy file.
     #[arg(long)]
     policy: PathBuf,
+    /// A proof that a log equivocated (docs/format.md#equivocation; binary, or the hex that a
+    /// node's `/v1/equivocations` shows): that log is no longer trusted. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    equivocation: Vec<PathBuf>,
     /// Also save the downloaded bundle here (whatever the verdict).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -251,6 +259,28 @@ fn load_policy(path: &Path) -> Result<ledger_client::TrustPolicy> {
     policy::parse_policy(&text).with_context(|| format!("policy {}", path.display()))
 }
 
+/// Reads an equivocation proof (binary, or hex text) and makes the policy distrust its log.
+fn accept_equivocation(policy: &mut ledger_client::TrustPolicy, path: &Path) -> Result<()> {
+    use ledger_format::Canonical;
+    let bytes = read(path)?;
+    let bytes = std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(|text| hex::decode(text.trim()).ok())
+        .unwrap_or(bytes);
+    let proof = ledger_format::equivocation::Equivocation::decode_exact(&bytes)
+        .with_context(|| format!("equivocation proof {}", path.display()))?;
+    let facts = policy
+        .accept_equivocation(&proof)
+        .with_context(|| format!("equivocation proof {}", path.display()))?;
+    eprintln!(
+        "{}: log {} signed two checkpoints of size {}; it is no longer trusted",
+        path.display(),
+        facts.origin,
+        facts.size
+    );
+    Ok(())
+}
+
 /// Noon CST of `--at`, or now.
 fn verification_time(at: Option<&str>) -> Result<i64> {
     match at {
@@ -280,10 +310,14 @@ fn print_verdict(verdict: &Verdict, args: &ReportArgs) -> Result<u8> {
 fn verify_and_print(
     bytes: &[u8],
     policy_path: &Path,
+    equivocations: &[PathBuf],
     code: Option<&str>,
     args: &ReportArgs,
 ) -> Result<u8> {
-    let policy = load_policy(policy_path)?;
+    let mut policy = load_policy(policy_path)?;
+    for path in equivocations {
+        accept_equivocation(&mut policy, path)?;
+    }
     let at = verification_time(args.at.as_deref())?;
     let verdict = match code {
         Some(text) => {
@@ -303,7 +337,13 @@ fn verify(args: VerifyArgs) -> Result<u8> {
         (None, Some(png)) => read_qr(png)?,
         (None, None) => bail!("give a bundle file or --qr PNG"),
     };
-    verify_and_print(&bytes, &args.policy, args.code.as_deref(), &args.report)
+    verify_and_print(
+        &bytes,
+        &args.policy,
+        &args.equivocation,
+        args.code.as_deref(),
+        &args.report,
+    )
 }
 
 #[cfg(feature = "qr")]
@@ -400,7 +440,13 @@ fn fetch(args: FetchArgs) -> Result<u8> {
     if let Some(path) = &args.output {
         std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
     }
-    verify_and_print(&bytes, &args.policy, Some(code.as_str()), &args.report)
+    verify_and_print(
+        &bytes,
+        &args.policy,
+        &args.equivocation,
+        Some(code.as_str()),
+        &args.report,
+    )
 }
 
 /// Reads the service's key file and signs `hashes` (hex) for the log `origin`.

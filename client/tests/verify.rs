@@ -326,3 +326,48 @@ fn flipping_any_bit_of_a_bundle_with_records_is_never_valid() {
         }
     }
 }
+
+#[test]
+fn an_equivocation_proof_makes_the_log_untrusted() {
+    use ledger_format::checkpoint::{Checkpoint, SignedCheckpoint, VerifierKey};
+    use ledger_format::equivocation::Equivocation;
+    use ledger_format::testing;
+    let l = ledger();
+    let files = Files::new();
+    let policy = files.policy("p", &policy(&l, 2));
+    let path = files.write("b", bundle(&l, 1, WITNESSES, false));
+    assert_eq!(verify(&path, &policy, TODAY, &[]).0, 0);
+    // The fixture log's key signs two checkpoints of one size with different roots.
+    let signed = |root: u8| {
+        let checkpoint = Checkpoint {
+            origin: testing::ORIGIN.into(),
+            size: 3,
+            root: ledger_format::Hash([root; 32]),
+            map_root: ledger_format::Hash([0; 32]),
+            timestamp: checkpoint_time(),
+        };
+        SignedCheckpoint::sign(checkpoint, testing::ORIGIN, &testing::agency_key()).unwrap()
+    };
+    let key = VerifierKey::ed25519(testing::ORIGIN, testing::agency_key().public_key()).unwrap();
+    let proof = Equivocation::new(&signed(1), &signed(2), &key).unwrap();
+    let hex_file = files.write("proof.hex", hex::encode(proof.encode()));
+    let (code, en) = verify(
+        &path,
+        &policy,
+        TODAY,
+        &["--lang", "en", "--equivocation", hex_file.to_str().unwrap()],
+    );
+    assert_eq!(code, 21, "{en}");
+    assert!(en.contains("equivocated"), "{en}");
+    // A proof that does not verify is an error, not a verdict.
+    let bad = files.write("bad.bin", b"not a proof");
+    let out = run(&[
+        "verify",
+        path.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--equivocation",
+        bad.to_str().unwrap(),
+    ]);
+    assert_ne!(code_of(&out), 0);
+}
