@@ -234,6 +234,21 @@ impl SignedCheckpoint {
         self.note.cosign(&key, timestamp)
     }
 
+    /// The note text of this checkpoint with only the signature lines of `key` (a log's own
+    /// signature, without the witnesses' cosignatures).
+    ///
+    /// # Errors
+    /// [`NoteError`] when the note cannot be rebuilt.
+    pub fn note_signed_by(&self, key: &VerifierKey) -> Result<String, NoteError> {
+        let mut note = Note::new(self.note.text())?;
+        for line in self.note.signatures() {
+            if line.name() == key.name() && line.key_id() == key.key_id() {
+                note.put_signature(line.clone())?;
+            }
+        }
+        Ok(note.to_text())
+    }
+
     /// Adds (or replaces) one signature line in note form (`— name base64`), as witnesses send
     /// them. The line is not verified here.
     ///

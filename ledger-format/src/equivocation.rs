@@ -11,7 +11,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::Note;
 use crate::checkpoint::{SignedCheckpoint, VerifierKey};
 use crate::encoding::{Canonical, DecodeError};
 
@@ -146,7 +145,7 @@ fn parse(text: &str) -> Result<SignedCheckpoint, EquivocationError> {
     SignedCheckpoint::parse(text).map_err(|e| EquivocationError::Malformed(e.to_string()))
 }
 
-/// The note text of `checkpoint` with only the signature lines of `log_key`.
+/// The note text of `checkpoint` with only the signature lines of `log_key`, which must verify.
 fn only_log_signature(
     checkpoint: &SignedCheckpoint,
     log_key: &VerifierKey,
@@ -154,15 +153,9 @@ fn only_log_signature(
     checkpoint
         .verify_log_signature(log_key)
         .map_err(|_| EquivocationError::NotSigned(log_key.name().to_owned()))?;
-    let mut note = Note::new(checkpoint.note().text())
-        .map_err(|e| EquivocationError::Malformed(e.to_string()))?;
-    for line in checkpoint.note().signatures() {
-        if line.name() == log_key.name() && line.key_id() == log_key.key_id() {
-            note.put_signature(line.clone())
-                .map_err(|e| EquivocationError::Malformed(e.to_string()))?;
-        }
-    }
-    Ok(note.to_text())
+    checkpoint
+        .note_signed_by(log_key)
+        .map_err(|e| EquivocationError::Malformed(e.to_string()))
 }
 
 #[cfg(test)]

@@ -23,8 +23,8 @@ use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::keys::{PublicKey, Signature, SigningKey};
 use ledger_format::lifecycle::{CertificateState, TransitionError, transition};
-use ledger_format::map::{self, MapStore};
-use ledger_format::merkle::{Frontier, HashReader, NodeId};
+use ledger_format::map;
+use ledger_format::merkle::{Frontier, NodeId};
 use ledger_format::record::{Body, Header, Record, evidence_message};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -32,6 +32,7 @@ use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::store::{
     MapReader, Store, StoreError, StoredCheckpoint, Submitter, Tip, TreeReader, WriteBatch,
+    codes_in, load_frontier, map_root,
 };
 
 /// Default interval between checkpoints (DESIGN.md: "about a second").
@@ -291,23 +292,11 @@ impl<S: Store + ?Sized> State<S> {
             ));
         }
         let tip = store.tip()?;
-        let frontier = Frontier::load(tip.size, &TreeReader(&*store))
-            .map_err(|e| corrupted("tree", e.to_string()))?;
-        if tip.size > 0 {
-            let last = TreeReader(&*store)
-                .read_hashes(&[NodeId::leaf(tip.size - 1)])
-                .map_err(|e| corrupted("tree", e.to_string()))?;
-            if last.first() != Some(&tip.last_hash) {
-                return Err(corrupted(
-                    "meta/tip",
-                    "last hash differs from the tree's last leaf".into(),
-                ));
-            }
-        }
+        let frontier = load_frontier(&*store, &tip)?;
         let calendars = Calendars::new(store.calendars()?)
             .map_err(|e| corrupted("calendars", e.to_string()))?;
         let submitters = store.submitters()?.into_iter().collect();
-        let map_root = map_root_of(&*store)?;
+        let map_root = map_root(&*store)?;
         let mut state = State {
             origin: identity.origin,
             store,
@@ -359,21 +348,8 @@ impl<S: Store + ?Sized> State<S> {
     }
 
     fn collect_dirty(&mut self, from: u64) -> Result<(), AppendError> {
-        let mut start = from;
-        while start < self.tip.size {
-            let chunk = self.store.records(start, self.tip.size)?;
-            if chunk.is_empty() {
-                return Err(corrupted("records", format!("missing from {start}")));
-            }
-            for bytes in &chunk {
-                let record = Record::decode_exact(bytes)
-                    .map_err(|e| corrupted(&format!("record/{start}"), e.to_string()))?;
-                if let Some(code) = record.body.certificate_code() {
-                    self.dirty.insert(code.clone());
-                }
-                start += 1;
-            }
-        }
+        self.dirty
+            .extend(codes_in(&*self.store, from, self.tip.size)?);
         Ok(())
     }
 
@@ -517,13 +493,6 @@ impl<S: Store + ?Sized> State<S> {
         publish.send_replace(Some(published));
         Ok(())
     }
-}
-
-fn map_root_of<S: Store + ?Sized>(store: &S) -> Result<Hash, AppendError> {
-    let root = MapReader(store)
-        .get(&map::NodeKey::root())
-        .map_err(|e| corrupted("map/root", e.to_string()))?;
-    Ok(root.map_or(map::EMPTY_HASH, |node| node.hash()))
 }
 
 fn corrupted(key: &str, reason: String) -> AppendError {

@@ -15,19 +15,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
-use ledger_format::Canonical;
 use ledger_format::calendar::Calendars;
-use ledger_format::checkpoint::{Note, NoteSigningKey, SignedCheckpoint, VerifierKey};
+use ledger_format::checkpoint::{NoteSigningKey, SignedCheckpoint, VerifierKey};
 use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::lifecycle::CertificateState;
-use ledger_format::map::{self, MapStore};
-use ledger_format::merkle::{Frontier, HashReader, NodeId, verify_consistency};
+use ledger_format::map;
+use ledger_format::merkle::verify_consistency;
 use ledger_format::record::{Body, Record};
 use ledger_format::replay::{LogReplay, ReplayError, ReplayResume, VerifiedRecord};
 
 use crate::store::{
-    MapReader, Store, StoreError, StoredCheckpoint, Submitter, Tip, TreeReader, WriteBatch,
+    MapReader, Store, StoreError, StoredCheckpoint, Submitter, Tip, WriteBatch, codes_in,
+    load_frontier, map_root,
 };
 
 /// Why a range was refused. Nothing of a refused range is stored.
@@ -468,8 +468,9 @@ impl Mirror {
     }
 }
 
-/// The note text of `signed` with only the log's own signature lines (cosignatures are kept apart,
-/// in the store's cosignature family, and merged when the checkpoint is served).
+/// The note text of `signed` with only the log's own signature lines: a mirror stores the log's
+/// note, and the witnesses' cosignatures apart, in the store's cosignature family (they are merged
+/// when the checkpoint is served).
 ///
 /// # Errors
 /// [`MirrorError::Checkpoint`] when the note cannot be rebuilt.
@@ -477,14 +478,9 @@ pub fn log_signed_note(
     signed: &SignedCheckpoint,
     log_key: &VerifierKey,
 ) -> Result<String, MirrorError> {
-    let bad = |e: ledger_format::checkpoint::NoteError| MirrorError::Checkpoint(e.to_string());
-    let mut note = Note::new(signed.note().text()).map_err(bad)?;
-    for line in signed.note().signatures() {
-        if line.name() == log_key.name() && line.key_id() == log_key.key_id() {
-            note.put_signature(line.clone()).map_err(bad)?;
-        }
-    }
-    Ok(note.to_text())
+    signed
+        .note_signed_by(log_key)
+        .map_err(|e| MirrorError::Checkpoint(e.to_string()))
 }
 
 /// Adds one checked record's entries to the batch (records, indexes, registry changes) and its
@@ -592,23 +588,11 @@ fn verify_signatures(start: u64, records: &[Vec<u8>]) -> Result<Vec<VerifiedReco
 
 /// Rebuilds the mirror's verification state from its store.
 fn load(origin: &str, store: &dyn Store) -> Result<MirrorState, MirrorError> {
-    let corrupted = |key: &str, reason: String| StoreError::Corrupted {
-        key: key.to_owned(),
-        reason,
-    };
     let tip = store.tip()?;
-    let frontier = Frontier::load(tip.size, &TreeReader(store))
-        .map_err(|e| corrupted("tree", e.to_string()))?;
-    if tip.size > 0 {
-        let last = TreeReader(store)
-            .read_hashes(&[NodeId::leaf(tip.size - 1)])
-            .map_err(|e| corrupted("tree", e.to_string()))?;
-        if last.first() != Some(&tip.last_hash) {
-            return Err(corrupted("meta/tip", "last hash differs from the tree".into()).into());
-        }
-    }
-    let calendars =
-        Calendars::new(store.calendars()?).map_err(|e| corrupted("calendars", e.to_string()))?;
+    let calendars = Calendars::new(store.calendars()?).map_err(|e| StoreError::Corrupted {
+        key: "calendars".into(),
+        reason: e.to_string(),
+    })?;
     let submitters = store
         .submitters()?
         .into_iter()
@@ -617,7 +601,7 @@ fn load(origin: &str, store: &dyn Store) -> Result<MirrorState, MirrorError> {
     let replay = LogReplay::resume(
         origin,
         ReplayResume {
-            frontier,
+            frontier: load_frontier(store, &tip)?,
             last_hash: tip.last_hash,
             last_time: tip.last_time,
             agency_key: store.agency_key()?,
@@ -625,31 +609,11 @@ fn load(origin: &str, store: &dyn Store) -> Result<MirrorState, MirrorError> {
             submitters,
         },
     );
-    let map_root = MapReader(store)
-        .get(&map::NodeKey::root())
-        .map_err(|e| corrupted("map/root", e.to_string()))?
-        .map_or(map::EMPTY_HASH, |node| node.hash());
     let from = store.latest_checkpoint()?.map_or(0, |c| c.size);
-    let mut dirty = BTreeSet::new();
-    let mut index = from;
-    while index < tip.size {
-        let chunk = store.records(index, tip.size)?;
-        if chunk.is_empty() {
-            return Err(corrupted("records", format!("missing from {index}")).into());
-        }
-        for bytes in &chunk {
-            let record = Record::decode_exact(bytes)
-                .map_err(|e| corrupted(&format!("record/{index}"), e.to_string()))?;
-            if let Some(code) = record.body.certificate_code() {
-                dirty.insert(code.clone());
-            }
-            index += 1;
-        }
-    }
     Ok(MirrorState {
         replay,
-        dirty,
-        map_root,
+        dirty: codes_in(store, from, tip.size)?,
+        map_root: map_root(store)?,
     })
 }
 

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+use ledger_format::Canonical;
+
+use crate::store::TreeReader;
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::checkpoint::Checkpoint;
 use ledger_format::code::CreditCode;
@@ -306,10 +309,7 @@ fn log_signed_only(signed: &SignedCheckpoint) -> String {
 }
 
 fn stored_map_root(store: &dyn Store) -> Hash {
-    MapReader(store)
-        .get(&map::NodeKey::root())
-        .unwrap()
-        .map_or(map::EMPTY_HASH, |node| node.hash())
+    crate::store::map_root(store).unwrap()
 }
 
 /// Asserts that `store` holds the whole source log, at its last checkpoint, exactly as the source.

@@ -33,6 +33,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections kept open while idle: members talk every few seconds anyway.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Requests sent and not answered yet, with who waits for the answer.
+type Pending = HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>>;
+
 /// The node's libp2p behaviours.
 #[derive(NetworkBehaviour)]
 pub(super) struct Behaviour {
@@ -127,8 +130,7 @@ pub(super) async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     let topic = gossipsub::IdentTopic::new(GOSSIP_TOPIC);
-    let mut pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>> =
-        HashMap::new();
+    let mut pending = Pending::new();
     let mut poll = tokio::time::interval(POLL_INTERVAL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (local, mut local_rx) = mpsc::channel::<LocalEvent>(256);
@@ -199,7 +201,7 @@ fn own_latest_note(shared: &Shared) -> Option<String> {
 fn poll_members(
     swarm: &mut Swarm<Behaviour>,
     shared: &Arc<Shared>,
-    pending: &mut HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>>,
+    pending: &mut Pending,
     local: &mpsc::Sender<LocalEvent>,
 ) {
     for member in &shared.membership().members {
@@ -238,8 +240,6 @@ fn poll_members(
         });
     }
 }
-
-type Pending = HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>>;
 
 fn on_swarm_event(
     swarm: &mut Swarm<Behaviour>,

@@ -15,8 +15,8 @@ use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::keys::PublicKey;
 use ledger_format::lifecycle::CertificateState;
-use ledger_format::map::{self, MapUpdate, NodeKey};
-use ledger_format::merkle::{HashReader, MerkleError, NodeId};
+use ledger_format::map::{self, MapStore, MapUpdate, NodeKey};
+use ledger_format::merkle::{Frontier, HashReader, MerkleError, NodeId};
 
 pub use memory::MemoryStore;
 pub use rocks::RocksStore;
@@ -245,6 +245,76 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Copies a consistent image of the store into the empty or absent directory `dir` (a RocksDB
     /// checkpoint: hard links where possible).
     fn backup(&self, dir: &std::path::Path) -> Result<(), StoreError>;
+}
+
+fn corrupted(key: impl Into<String>, reason: impl ToString) -> StoreError {
+    StoreError::Corrupted {
+        key: key.into(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The tree frontier at the store's tip, checked against the tip's last record hash: where a
+/// writer (the sequencer, or a mirror) resumes appending.
+///
+/// # Errors
+/// [`StoreError::Corrupted`] when the tree is incomplete or contradicts the tip.
+pub fn load_frontier<S: Store + ?Sized>(store: &S, tip: &Tip) -> Result<Frontier, StoreError> {
+    let frontier =
+        Frontier::load(tip.size, &TreeReader(store)).map_err(|e| corrupted("tree", e))?;
+    if tip.size > 0 {
+        let last = TreeReader(store)
+            .read_hashes(&[NodeId::leaf(tip.size - 1)])
+            .map_err(|e| corrupted("tree", e))?;
+        if last.first() != Some(&tip.last_hash) {
+            return Err(corrupted(
+                "meta/tip",
+                "last hash differs from the tree's last leaf",
+            ));
+        }
+    }
+    Ok(frontier)
+}
+
+/// The root of the stored status map ([`map::EMPTY_HASH`] when it is empty).
+///
+/// # Errors
+/// [`StoreError`] when the root node cannot be read.
+pub fn map_root<S: Store + ?Sized>(store: &S) -> Result<Hash, StoreError> {
+    let root = MapReader(store)
+        .get(&NodeKey::root())
+        .map_err(|e| corrupted("map/root", e))?;
+    Ok(root.map_or(map::EMPTY_HASH, |node| node.hash()))
+}
+
+/// The certificate codes that records `from..to` are about: after a restart, the status map's
+/// pending work since the latest checkpoint.
+///
+/// # Errors
+/// [`StoreError::Corrupted`] when a record is missing or does not decode.
+pub fn codes_in<S: Store + ?Sized>(
+    store: &S,
+    from: u64,
+    to: u64,
+) -> Result<std::collections::BTreeSet<CertificateCode>, StoreError> {
+    use ledger_format::Canonical;
+    let mut codes = std::collections::BTreeSet::new();
+    let mut index = from;
+    while index < to {
+        let chunk = store.records(index, to)?;
+        if chunk.is_empty() {
+            return Err(corrupted("records", format!("missing from {index}")));
+        }
+        for bytes in &chunk {
+            let record = ledger_format::record::Record::decode_exact(bytes)
+                .map_err(|e| corrupted(format!("record/{index}"), e))?;
+            if let Some(code) = record.body.certificate_code() {
+                codes.insert(code.clone());
+            }
+            index += 1;
+        }
+    }
+    Ok(codes)
 }
 
 /// Reads the RFC 6962 tree of a store (adapts [`Store::tree_nodes`] to [`HashReader`]).
