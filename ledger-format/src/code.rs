@@ -196,6 +196,19 @@ pub fn is_region_code(region: u32) -> bool {
     region <= 999_999 && PROVINCE_CODES.contains(&province) && (prefecture != 0 || county == 0)
 }
 
+/// Whether an agency that may issue for the GB/T 2260 division `listed` may issue a code of
+/// `region`: the same code, or a division inside it (a province `xx0000` covers every `xx....`, a
+/// prefecture `xxyy00` every `xxyy..`). A county-level code covers itself alone.
+pub fn region_covers(listed: u32, region: u32) -> bool {
+    if listed == region {
+        return true;
+    }
+    if listed % 10_000 == 0 {
+        return listed / 10_000 == region / 10_000;
+    }
+    listed % 100 == 0 && listed / 100 == region / 100
+}
+
 /// The kind of registered object (R12, A25): the letter at position 11 of a certificate code.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 pub enum ObjectKind {
@@ -462,6 +475,19 @@ pub fn organisation_code_check(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_coverage_follows_the_division_tree() {
+        assert!(region_covers(530400, 530400));
+        assert!(region_covers(530400, 530402));
+        assert!(region_covers(530000, 530402));
+        assert!(region_covers(530000, 530100));
+        assert!(!region_covers(530400, 530100));
+        assert!(!region_covers(530402, 530400));
+        assert!(!region_covers(530402, 530403));
+        assert!(!region_covers(530000, 520000));
+        assert!(!region_covers(530400, 640500));
+    }
 
     /// A deterministic spread of valid certificate codes: regions from several provinces,
     /// both kinds, years and serials across their ranges.
