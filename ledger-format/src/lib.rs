@@ -42,6 +42,13 @@ pub mod keys;
 pub use encoding::{Canonical, DecodeError};
 pub use hash::{Hash, sha256};
 pub use keys::{PublicKey, Signature, SignatureError, SigningKey};
+
+/// How far ahead of a party's own clock a signed time may be before it is refused: replicas
+/// refuse records and checkpoints dated further ahead of their clocks, and verifiers a witnessed
+/// time further ahead of the verification time. Five minutes absorbs the drift of machines kept on
+/// NTP and the latency of gossip, and is far below the working-day granularity of every deadline
+/// the rules count, so a writer cannot close a notice or renewal window early with it.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 pub mod bundle;
 pub mod calendar;
 pub mod checkpoint;

@@ -74,6 +74,29 @@ pub fn map_value_hash(encoded: &[u8]) -> Hash {
     sha256_parts(&[domain::MAP_VALUE, encoded])
 }
 
+/// Sets every given certificate state in the map whose root is `root`: the one map update of
+/// the ledger, which the sequencer, mirrors, audit and fixtures all run at a checkpoint over the
+/// certificates changed since the previous one.
+///
+/// # Errors
+/// As [`apply`]; [`MapError::DuplicateKey`] when two states are of one code.
+pub fn update_states<'a, S: MapStore + ?Sized>(
+    store: &S,
+    root: Hash,
+    states: impl IntoIterator<Item = &'a crate::lifecycle::CertificateState>,
+) -> Result<MapUpdate, MapError> {
+    let updates: Vec<(Hash, Option<Hash>)> = states
+        .into_iter()
+        .map(|state| {
+            (
+                map_key(state.code.as_str().as_bytes()),
+                Some(state.map_value_hash()),
+            )
+        })
+        .collect();
+    apply(store, root, &updates)
+}
+
 /// Hash of a leaf: SHA-256(`LEAF_DOMAIN` || key || value hash).
 pub fn hash_leaf(key: &Hash, value_hash: &Hash) -> Hash {
     sha256_parts(&[LEAF_DOMAIN, &key.0, &value_hash.0])

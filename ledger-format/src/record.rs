@@ -454,6 +454,19 @@ impl Canonical for Record {
     }
 }
 
+/// Checks that `key` may be registered as a signer (an evidence service, or the agency's next
+/// key): a valid Ed25519 point that is not of small order, since a weak key admits signatures
+/// that verify for many messages.
+///
+/// # Errors
+/// [`SignatureError::BadKey`] for an invalid or weak key.
+pub fn validate_registrable_key(key: &PublicKey) -> Result<(), SignatureError> {
+    if key.to_dalek()?.is_weak() {
+        return Err(SignatureError::BadKey);
+    }
+    Ok(())
+}
+
 /// Checks a log origin: 1–128 bytes of printable ASCII without spaces or `+` (a C2SP origin line
 /// and a valid note key name).
 ///

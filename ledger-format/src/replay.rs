@@ -1,22 +1,32 @@
-//! Replaying a log record by record with every check (docs/format.md#replay).
+//! The one replay engine of the ledger (docs/format.md#replay).
 //!
-//! [`LogReplay`] is what `audit` runs over a node's own store and what a mirror runs over another
-//! agency's records: each record must decode canonically, sit at the next index of the right log,
-//! chain to its predecessor, not go back in time, be signed by the right key (the agency's key in
-//! force, or a registered evidence service), and obey the lifecycle rules. The replay rebuilds the
-//! RFC 6962 tree and every certificate's state, so the caller can compare them with a signed
-//! checkpoint's roots. Pure: records come in as bytes, states live in memory.
+//! [`LogReplay`] is the only code that decides whether a record may follow a log: the sequencer
+//! runs it on every record it writes, a mirror on every record it copies from another agency,
+//! `audit` on a whole store, and test fixtures and benchmarks on theirs. Each record must decode
+//! canonically, sit at the next index of the right log, chain to its predecessor, not go back in
+//! time (nor past a time limit the caller sets, such as a replica's clock), be signed by the right
+//! key (the agency's key in force, or a registered evidence service), be about a certificate code
+//! of a region the log may issue for, and obey the lifecycle and registry rules. The replay
+//! rebuilds the RFC 6962 tree, the registries and every certificate's state, so the caller can
+//! compare them with a signed checkpoint's roots.
+//!
+//! Staging is by value: a writer clones the replay (cheap: registries are shared until one
+//! changes), applies a group of records to the clone, makes the group durable, and only then
+//! replaces its replay with the clone, so a failed write leaves memory as it was (persist first,
+//! then memory). Pure: records come in as bytes, states live in memory.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::calendar::Calendars;
-use crate::code::CertificateCode;
+use crate::code::{CertificateCode, region_covers};
 use crate::encoding::{Canonical, DecodeError};
 use crate::hash::Hash;
 use crate::keys::PublicKey;
 use crate::lifecycle::{CertificateState, TransitionError, transition};
 use crate::map::{self, MapError, MemoryMapStore};
 use crate::merkle::{Frontier, MerkleError, NodeId};
+use crate::record::validate_registrable_key;
 use crate::record::{Body, Record, leaf_hash_of};
 
 /// Why a record does not belong where it is.
@@ -81,6 +91,27 @@ pub enum ReplayError {
         /// The rule.
         error: TransitionError,
     },
+    /// The record is dated after the latest time the caller accepts (a replica's clock plus the
+    /// allowed skew, or the checkpoint that covers it).
+    #[error("record {index}: time {time} is after {limit}, the latest this replay accepts")]
+    Future {
+        /// Position in the log.
+        index: u64,
+        /// Its time.
+        time: i64,
+        /// The limit.
+        limit: i64,
+    },
+    /// The record is about a certificate code of a region the log may not issue for.
+    #[error("record {index}: code {code} is of region {region:06}, not one this log issues for")]
+    Region {
+        /// Position in the log.
+        index: u64,
+        /// The code.
+        code: String,
+        /// Its region.
+        region: u32,
+    },
     /// A registry record (submitters, calendars) is inconsistent.
     #[error("record {index}: {reason}")]
     Registry {
@@ -97,7 +128,19 @@ pub enum ReplayError {
     Map(#[from] MapError),
 }
 
-/// The state of a log rebuilt from its records.
+/// A registered evidence service, as the registry keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Submitter {
+    /// The service's name.
+    pub name: String,
+    /// Its unified social credit code.
+    pub credit_code: String,
+    /// Index of the record that registered it.
+    pub added_at: u64,
+}
+
+/// The state of a log rebuilt from its records. Cloning is cheap: the registries are shared
+/// until a clone changes one.
 #[derive(Debug, Clone)]
 pub struct LogReplay {
     origin: String,
@@ -105,9 +148,11 @@ pub struct LogReplay {
     last_hash: Hash,
     last_time: i64,
     frontier: Frontier,
-    calendars: Calendars,
-    submitters: BTreeMap<PublicKey, String>,
+    calendars: Arc<Calendars>,
+    submitters: Arc<BTreeMap<PublicKey, Submitter>>,
     states: BTreeMap<CertificateCode, CertificateState>,
+    regions: Arc<[u32]>,
+    time_limit: Option<i64>,
 }
 
 /// What one replayed record added.
@@ -119,6 +164,24 @@ pub struct Replayed {
     pub hash: Hash,
     /// The complete subtrees it completed, as a store keeps them.
     pub tree_nodes: Vec<(NodeId, Hash)>,
+    /// The new state of the certificate the record is about, if it is about one.
+    pub state: Option<CertificateState>,
+    /// What the record changed in the log's registries, if anything.
+    pub registry: Option<RegistryChange>,
+}
+
+/// A change a record makes to the log's registries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegistryChange {
+    /// An evidence service was registered.
+    SubmitterAdded(PublicKey, Submitter),
+    /// An evidence service was removed.
+    SubmitterRemoved(PublicKey),
+    /// A working-day calendar was published (replacing the year's earlier one).
+    Calendar(crate::calendar::WorkCalendar),
+    /// The agency's log key changed.
+    AgencyKey(PublicKey),
 }
 
 /// Where a resumed replay starts: the state after the records already replayed.
@@ -134,8 +197,8 @@ pub struct ReplayResume {
     pub agency_key: PublicKey,
     /// The calendars published so far.
     pub calendars: Calendars,
-    /// The registered evidence services and their names.
-    pub submitters: BTreeMap<PublicKey, String>,
+    /// The registered evidence services.
+    pub submitters: BTreeMap<PublicKey, Submitter>,
 }
 
 /// A record that decoded canonically and whose signature verifies under its header's author
@@ -164,6 +227,16 @@ impl VerifiedRecord {
         })
     }
 
+    /// A record whose signature the caller has just made or checked itself (the sequencer signs
+    /// agency records, and checks evidence signatures in batches before building the records).
+    /// `bytes` must be the record's canonical encoding: its leaf hash is taken from them.
+    pub fn trusted(record: Record, bytes: &[u8]) -> Self {
+        VerifiedRecord {
+            hash: leaf_hash_of(bytes),
+            record,
+        }
+    }
+
     /// The record.
     pub fn record(&self) -> &Record {
         &self.record
@@ -184,10 +257,38 @@ impl LogReplay {
             last_hash: Hash::ZERO,
             last_time: i64::MIN,
             frontier: Frontier::new(),
-            calendars: Calendars::default(),
-            submitters: BTreeMap::new(),
+            calendars: Arc::new(Calendars::default()),
+            submitters: Arc::new(BTreeMap::new()),
             states: BTreeMap::new(),
+            regions: Arc::from([]),
+            time_limit: None,
         }
+    }
+
+    /// Restricts the certificate codes the log may hold to those of `regions` (GB/T 2260
+    /// divisions, with what lies inside them: [`region_covers`]); an empty list allows every
+    /// region. Agencies learn each log's regions from the network's membership.
+    #[must_use]
+    pub fn with_regions(mut self, regions: &[u32]) -> Self {
+        self.regions = Arc::from(regions);
+        self
+    }
+
+    /// Refuses records dated after `limit` (Unix seconds) from now on, or lifts the limit with
+    /// `None`: a replica passes its own clock plus the allowed skew, and the time of the signed
+    /// checkpoint that covers the records.
+    pub fn set_time_limit(&mut self, limit: Option<i64>) {
+        self.time_limit = limit;
+    }
+
+    /// The regions the log may issue for (empty: any).
+    pub fn regions(&self) -> &[u32] {
+        &self.regions
+    }
+
+    /// The log's origin.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// Records replayed so far.
@@ -210,8 +311,8 @@ impl LogReplay {
         &self.states
     }
 
-    /// The registered evidence services and their names.
-    pub fn submitters(&self) -> &BTreeMap<PublicKey, String> {
+    /// The registered evidence services.
+    pub fn submitters(&self) -> &BTreeMap<PublicKey, Submitter> {
         &self.submitters
     }
 
@@ -235,9 +336,11 @@ impl LogReplay {
                 from.last_time
             },
             frontier: from.frontier,
-            calendars: from.calendars,
-            submitters: from.submitters,
+            calendars: Arc::new(from.calendars),
+            submitters: Arc::new(from.submitters),
             states: BTreeMap::new(),
+            regions: Arc::from([]),
+            time_limit: None,
         }
     }
 
@@ -308,17 +411,19 @@ impl LogReplay {
         index: u64,
     ) -> Result<Replayed, ReplayError> {
         let next_state = match record.body.certificate_code() {
-            Some(code) => Some((
-                code.clone(),
-                transition(self.states.get(code), &record, &self.calendars)
-                    .map_err(|error| ReplayError::Rule { index, error })?,
-            )),
+            Some(code) => {
+                self.check_region(code, index)?;
+                Some(
+                    transition(self.states.get(code), &record, &self.calendars)
+                        .map_err(|error| ReplayError::Rule { index, error })?,
+                )
+            }
             None => None,
         };
-        self.apply_registry(&record, index)?;
+        let registry = self.apply_registry(&record, index)?;
         let tree_nodes = self.frontier.append(hash)?;
-        if let Some((code, state)) = next_state {
-            self.states.insert(code, state);
+        if let Some(state) = &next_state {
+            self.states.insert(state.code.clone(), state.clone());
         }
         self.last_hash = hash;
         self.last_time = record.header.time;
@@ -326,6 +431,20 @@ impl LogReplay {
             record,
             hash,
             tree_nodes,
+            state: next_state,
+            registry,
+        })
+    }
+
+    fn check_region(&self, code: &CertificateCode, index: u64) -> Result<(), ReplayError> {
+        let region = code.region();
+        if self.regions.is_empty() || self.regions.iter().any(|l| region_covers(*l, region)) {
+            return Ok(());
+        }
+        Err(ReplayError::Region {
+            index,
+            code: code.to_string(),
+            region,
         })
     }
 
@@ -354,6 +473,15 @@ impl LogReplay {
                 previous: self.last_time,
             });
         }
+        if let Some(limit) = self.time_limit
+            && header.time > limit
+        {
+            return Err(ReplayError::Future {
+                index,
+                time: header.time,
+                limit,
+            });
+        }
         Ok(())
     }
 
@@ -378,29 +506,53 @@ impl LogReplay {
         Ok(())
     }
 
-    fn apply_registry(&mut self, record: &Record, index: u64) -> Result<(), ReplayError> {
+    /// Checks a registry record against the registries and applies it. Only called once every
+    /// other check passed, since it changes the replay.
+    fn apply_registry(
+        &mut self,
+        record: &Record,
+        index: u64,
+    ) -> Result<Option<RegistryChange>, ReplayError> {
         let registry = |reason: String| ReplayError::Registry { index, reason };
-        match &record.body {
+        let change = match &record.body {
             Body::SubmitterAdded(added) => {
                 if self.submitters.contains_key(&added.key) {
                     return Err(registry(format!("{} is already a submitter", added.key)));
                 }
-                self.submitters.insert(added.key, added.name.clone());
+                validate_registrable_key(&added.key)
+                    .map_err(|e| registry(format!("submitter key: {e}")))?;
+                let submitter = Submitter {
+                    name: added.name.clone(),
+                    credit_code: added.credit_code.to_string(),
+                    added_at: index,
+                };
+                Arc::make_mut(&mut self.submitters).insert(added.key, submitter.clone());
+                RegistryChange::SubmitterAdded(added.key, submitter)
             }
             Body::SubmitterRemoved(removed) => {
-                self.submitters
-                    .remove(&removed.key)
-                    .ok_or_else(|| registry(format!("{} is not a submitter", removed.key)))?;
+                if !self.submitters.contains_key(&removed.key) {
+                    return Err(registry(format!("{} is not a submitter", removed.key)));
+                }
+                Arc::make_mut(&mut self.submitters).remove(&removed.key);
+                RegistryChange::SubmitterRemoved(removed.key)
             }
             Body::Calendar(calendar) => {
-                self.calendars
+                let mut calendars = (*self.calendars).clone();
+                calendars
                     .insert(calendar.clone())
                     .map_err(|e| registry(e.to_string()))?;
+                self.calendars = Arc::new(calendars);
+                RegistryChange::Calendar(calendar.clone())
             }
-            Body::KeyRotation(rotation) => self.agency_key = rotation.new_key,
-            _ => {}
-        }
-        Ok(())
+            Body::KeyRotation(rotation) => {
+                validate_registrable_key(&rotation.new_key)
+                    .map_err(|e| registry(format!("new agency key: {e}")))?;
+                self.agency_key = rotation.new_key;
+                RegistryChange::AgencyKey(rotation.new_key)
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(change))
     }
 
     /// The status-map root over the given codes' current states (all codes when `codes` is
@@ -409,20 +561,13 @@ impl LogReplay {
     /// # Errors
     /// [`ReplayError::Map`] if the map cannot be built.
     pub fn map_root(&self, codes: Option<&BTreeSet<CertificateCode>>) -> Result<Hash, ReplayError> {
-        let mut updates: Vec<(Hash, Option<Hash>)> = self
+        let states = self
             .states
             .iter()
             .filter(|(code, _)| codes.is_none_or(|set| set.contains(*code)))
-            .map(|(code, state)| {
-                (
-                    map::map_key(code.as_str().as_bytes()),
-                    Some(state.map_value_hash()),
-                )
-            })
-            .collect();
-        updates.sort_by_key(|u| u.0);
+            .map(|(_, state)| state);
         let store = MemoryMapStore::new();
-        Ok(map::apply(&store, map::EMPTY_HASH, &updates)?.new_root)
+        Ok(map::update_states(&store, map::EMPTY_HASH, states)?.new_root)
     }
 }
 
@@ -440,7 +585,7 @@ mod tests {
     }
 
     fn ledger() -> Ledger {
-        let mut l = Ledger::default();
+        let mut l = Ledger::empty(testing::ORIGIN, testing::agency_key());
         for year in [2026, 2027] {
             let calendar = crate::calendar::WorkCalendar::new(year, vec![], vec![]).unwrap();
             l.apply("2026-11-20", Body::Calendar(calendar)).unwrap();
@@ -503,10 +648,14 @@ mod tests {
 
     #[test]
     fn evidence_needs_a_registered_service() {
-        let mut l = Ledger::default();
-        l.evidence(at("2026-11-20", 11), crate::sha256(b"1"));
+        let mut log = testing::LogBuilder::default();
+        log.evidence(
+            at("2026-11-20", 11),
+            crate::sha256(b"1"),
+            &testing::submitter_key(),
+        );
         assert!(matches!(
-            replay_all(&l.log.records).unwrap_err(),
+            replay_all(&log.records).unwrap_err(),
             ReplayError::Author { index: 0, .. }
         ));
     }
@@ -528,5 +677,99 @@ mod tests {
             replay_all(&l.log.records).unwrap_err(),
             ReplayError::Rule { index, .. } if index == record.header.index
         ));
+    }
+    #[test]
+    fn codes_outside_the_logs_regions_are_refused() {
+        let l = ledger();
+        let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key())
+            .with_regions(&[640500]);
+        let mut refused = None;
+        for record in &l.log.records {
+            if let Err(e) = replay.apply(&record.encode()) {
+                refused = Some(e);
+                break;
+            }
+        }
+        assert_eq!(
+            refused,
+            Some(ReplayError::Region {
+                index: 4,
+                code: testing::code(2026, 1).to_string(),
+                region: testing::REGION,
+            })
+        );
+        // The province that contains the fixture's prefecture may issue it.
+        let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key())
+            .with_regions(&[530000]);
+        for record in &l.log.records {
+            replay.apply(&record.encode()).unwrap();
+        }
+    }
+
+    #[test]
+    fn records_after_the_time_limit_are_refused() {
+        let l = ledger();
+        let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key());
+        let records = &l.log.records;
+        for record in &records[..4] {
+            replay.apply(&record.encode()).unwrap();
+        }
+        let limit = records[4].header.time - 1;
+        replay.set_time_limit(Some(limit));
+        assert_eq!(
+            replay.apply(&records[4].encode()).unwrap_err(),
+            ReplayError::Future {
+                index: 4,
+                time: records[4].header.time,
+                limit,
+            }
+        );
+        assert_eq!(replay.size(), 4, "a refused record changes nothing");
+        replay.set_time_limit(Some(records[4].header.time));
+        replay.apply(&records[4].encode()).unwrap();
+    }
+
+    #[test]
+    fn weak_keys_cannot_be_registered() {
+        // The identity point: a small-order key under which forged signatures verify for many
+        // messages.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let mut l = Ledger::empty(testing::ORIGIN, testing::agency_key());
+        for body in [
+            Body::SubmitterAdded(crate::record::SubmitterAdded {
+                key: PublicKey(identity),
+                name: "weak".into(),
+                credit_code: crate::code::CreditCode::parse(testing::CREDIT_CODE).unwrap(),
+            }),
+            Body::KeyRotation(crate::record::KeyRotation {
+                new_key: PublicKey(identity),
+            }),
+        ] {
+            let record = l.log.agency(at("2026-11-20", 9), body);
+            let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key());
+            assert!(matches!(
+                replay.apply(&record.encode()).unwrap_err(),
+                ReplayError::Registry { index: 0, .. }
+            ));
+            l.log.records.pop();
+        }
+    }
+
+    #[test]
+    fn a_staged_clone_leaves_the_original_unchanged() {
+        let l = ledger();
+        let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key());
+        for record in &l.log.records[..2] {
+            replay.apply(&record.encode()).unwrap();
+        }
+        let mut staged = replay.clone();
+        for record in &l.log.records[2..] {
+            staged.apply(&record.encode()).unwrap();
+        }
+        assert_eq!(replay.size(), 2);
+        assert!(replay.submitters().is_empty());
+        assert_eq!(staged.submitters().len(), 1);
+        assert_eq!(replay.calendars().years().count(), 2);
     }
 }

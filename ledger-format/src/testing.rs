@@ -174,7 +174,8 @@ pub fn plain_calendars(years: std::ops::RangeInclusive<u16>) -> crate::calendar:
 }
 
 /// A whole log in memory: records, their RFC 6962 tree, the status map and the certificate states,
-/// kept exactly as the node keeps them, for building real checkpoints, proofs and bundles in tests.
+/// kept by the ledger's one replay engine ([`crate::replay::LogReplay`]) exactly as the node keeps
+/// them, for building real checkpoints, proofs and bundles in tests.
 #[derive(Debug)]
 pub struct Ledger {
     /// The records, chained and signed.
@@ -185,8 +186,7 @@ pub struct Ledger {
     pub map: crate::map::MemoryMapStore,
     /// The current state of every code.
     pub states: std::collections::BTreeMap<CertificateCode, crate::lifecycle::CertificateState>,
-    /// The working-day calendars the rules use.
-    pub calendars: crate::calendar::Calendars,
+    replay: crate::replay::LogReplay,
     agency: SigningKey,
 }
 
@@ -197,68 +197,126 @@ impl Default for Ledger {
 }
 
 impl Ledger {
-    /// An empty ledger whose calendars have plain weekends from 2026 to 2040.
+    /// A ledger whose state starts as if calendars with plain weekends from 2026 to 2040 had been
+    /// published and the fixture evidence service registered before its first record: records
+    /// start at index 0 with the certificates themselves. Its records replay from that same
+    /// starting state, not from an empty log ([`Ledger::empty`] makes one that does).
     pub fn new(origin: &str, agency: SigningKey) -> Self {
+        let mut submitters = std::collections::BTreeMap::new();
+        submitters.insert(
+            submitter_key().public_key(),
+            crate::replay::Submitter {
+                name: "fixture evidence service".into(),
+                credit_code: CREDIT_CODE.into(),
+                added_at: 0,
+            },
+        );
+        let replay = crate::replay::LogReplay::resume(
+            origin,
+            crate::replay::ReplayResume {
+                frontier: crate::merkle::Frontier::new(),
+                last_hash: Hash::ZERO,
+                last_time: 0,
+                agency_key: agency.public_key(),
+                calendars: plain_calendars(2026..=2040),
+                submitters,
+            },
+        );
+        Ledger::with_replay(origin, agency, replay)
+    }
+
+    /// A ledger that starts empty, as a real log does: calendars and evidence services exist only
+    /// once records publish them.
+    pub fn empty(origin: &str, agency: SigningKey) -> Self {
+        let replay = crate::replay::LogReplay::new(origin, agency.public_key());
+        Ledger::with_replay(origin, agency, replay)
+    }
+
+    fn with_replay(origin: &str, agency: SigningKey, replay: crate::replay::LogReplay) -> Self {
         Ledger {
             log: LogBuilder::new(origin, agency.clone()),
             tree: crate::merkle::MemoryTree::new(),
             map: crate::map::MemoryMapStore::new(),
             states: Default::default(),
-            calendars: plain_calendars(2026..=2040),
+            replay,
             agency,
         }
     }
 
-    /// Appends an agency record at 10:00 CST on `date` if the rules allow it; returns its index.
+    /// The replay engine's state after the records so far.
+    pub fn replay(&self) -> &crate::replay::LogReplay {
+        &self.replay
+    }
+
+    /// Appends an agency record at 10:00 CST on `date` (or at the previous record's time, if that
+    /// is later) if the rules allow it; returns its index.
     ///
     /// # Errors
-    /// The rule that forbids the record; nothing is appended then.
+    /// The lifecycle rule that forbids the record; nothing is appended then.
     ///
     /// # Panics
-    /// When the tree or map rejects an update, which a fixture never causes.
+    /// When the engine refuses the record for another reason (a registry or format rule), which a
+    /// fixture written by hand never causes.
     #[allow(clippy::expect_used, reason = "fixture")]
     pub fn apply(
         &mut self,
         date: &str,
         body: Body,
     ) -> Result<u64, crate::lifecycle::TransitionError> {
-        let record = self.log.agency(at(date, 10), body);
-        let Some(code) = record.body.certificate_code().cloned() else {
-            self.push_leaf(&record);
-            return Ok(record.header.index);
-        };
-        let next =
-            match crate::lifecycle::transition(self.states.get(&code), &record, &self.calendars) {
-                Ok(next) => next,
-                Err(e) => {
-                    self.log.records.pop();
-                    return Err(e);
-                }
-            };
-        let key = crate::map::map_key(code.as_str().as_bytes());
-        let update = crate::map::apply(
-            &self.map,
-            self.map.root(),
-            &[(key, Some(next.map_value_hash()))],
-        )
-        .expect("map update");
-        self.map.apply_update(&update);
-        self.states.insert(code, next);
-        self.push_leaf(&record);
-        Ok(record.header.index)
+        // 10:00 CST, or later the same day when an earlier record of the day is later: record
+        // times never go back.
+        let time = at(date, 10).max(self.replay.last_time());
+        let record = self.log.agency(time, body);
+        match self.push(&record) {
+            Ok(()) => Ok(record.header.index),
+            Err(crate::replay::ReplayError::Rule { error, .. }) => {
+                self.log.records.pop();
+                Err(error)
+            }
+            Err(other) => panic!("fixture record refused: {other}"),
+        }
     }
 
     /// Appends an evidence record for `hash` by the fixture service at `time`.
+    ///
+    /// # Panics
+    /// When the fixture service is not registered (a ledger made with [`Ledger::empty`] must
+    /// register it with a `SubmitterAdded` record first).
+    #[allow(clippy::expect_used, reason = "fixture")]
     pub fn evidence(&mut self, time: i64, hash: Hash) -> Record {
-        let record = self.log.evidence(time, hash, &submitter_key());
-        self.push_leaf(&record);
+        self.evidence_by(time, hash, &submitter_key())
+    }
+
+    /// Appends an evidence record for `hash` by `service` at `time`.
+    ///
+    /// # Panics
+    /// When `service` is not registered.
+    #[allow(clippy::expect_used, reason = "fixture")]
+    pub fn evidence_by(&mut self, time: i64, hash: Hash, service: &SigningKey) -> Record {
+        let record = self.log.evidence(time, hash, service);
+        self.push(&record).expect("fixture evidence refused");
         record
     }
 
+    /// Runs `record` through the engine and, when it passes, adds it to the tree and the map.
     #[allow(clippy::expect_used, reason = "fixture")]
-    fn push_leaf(&mut self, record: &Record) {
+    fn push(&mut self, record: &Record) -> Result<(), crate::replay::ReplayError> {
         use crate::encoding::Canonical;
-        self.tree.push(&record.encode()).expect("tree append");
+        let bytes = record.encode();
+        let replayed = self
+            .replay
+            .apply_verified(crate::replay::VerifiedRecord::trusted(
+                record.clone(),
+                &bytes,
+            ))?;
+        self.tree.push(&bytes).expect("tree append");
+        if let Some(state) = replayed.state {
+            let update = crate::map::update_states(&self.map, self.map.root(), [&state])
+                .expect("map update");
+            self.map.apply_update(&update);
+            self.states.insert(state.code.clone(), state);
+        }
+        Ok(())
     }
 
     /// The checkpoint of the current tree and map, signed by the agency at `timestamp` and cosigned
