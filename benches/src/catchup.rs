@@ -2,19 +2,20 @@
 //!
 //! Catch-up over libp2p is not built yet (issue 5). Until it is, [`verify_and_store`] measures the
 //! part of catch-up that is this machine's work: the records of the first node's RocksDB store are
-//! replayed with [`LogReplay`] (canonical decoding, index, origin, hash chain, time, author, strict
-//! Ed25519 signature, lifecycle rules, tree — what `ledger-node audit` checks) and written, with
-//! their tree nodes and indexes, into a second node's store in durable write batches. A real
+//! replayed with [`LogReplay`], the ledger's one replay engine (canonical decoding, index, origin,
+//! hash chain, time, author, strict Ed25519 signature, registry and lifecycle rules, tree — what
+//! the sequencer, a mirror and `ledger-node audit` run) and written, with their tree nodes and
+//! indexes, into a second node's store in durable write batches ([`WriteBatch::add_replayed`], the
+//! mirror's translation). A real
 //! catch-up measurement replaces this function and keeps its result type.
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use ledger_format::record::Body;
 use ledger_format::replay::LogReplay;
 use ledger_node::store::rocks::MAX_RECORDS_PER_READ;
-use ledger_node::store::{Store, Submitter, Tip, WriteBatch};
+use ledger_node::store::{Store, WriteBatch};
 
 /// What a catch-up achieved.
 #[derive(Debug, Clone, Copy)]
@@ -69,35 +70,7 @@ pub fn verify_and_store<S: Store + ?Sized, D: Store + ?Sized>(
             let mut batch = WriteBatch::default();
             for bytes in chunk {
                 let replayed = replay.apply(&bytes).context("verifying")?;
-                let record = &replayed.record;
-                let index = record.header.index;
-                match &record.body {
-                    Body::Evidence(e) => batch.evidence.push((record.header.author, e.hash, index)),
-                    Body::SubmitterAdded(added) => batch.submitters.push((
-                        added.key,
-                        Some(Submitter {
-                            name: added.name.clone(),
-                            credit_code: added.credit_code.to_string(),
-                            added_at: index,
-                        }),
-                    )),
-                    Body::SubmitterRemoved(removed) => batch.submitters.push((removed.key, None)),
-                    Body::Calendar(calendar) => batch.calendars.push(calendar.clone()),
-                    _ => {}
-                }
-                if let Some(code) = record.body.certificate_code() {
-                    if let Some(state) = replay.states().get(code) {
-                        batch.states.push((code.clone(), state.clone()));
-                    }
-                    batch.code_records.push((code.clone(), index));
-                }
-                batch.tree_nodes.extend(replayed.tree_nodes);
-                batch.tip = Some(Tip {
-                    size: index + 1,
-                    last_hash: replayed.hash,
-                    last_time: record.header.time,
-                });
-                batch.records.push((index, bytes));
+                batch.add_replayed(bytes, replayed);
             }
             if batches_tx.send(batch).is_err() {
                 break;

@@ -1,7 +1,8 @@
 //! `ledger-node audit`: re-verify a whole store (docs/operations.md#audit).
 //!
-//! Replays every record with [`LogReplay`] (canonical bytes, index, origin, hash chain, time,
-//! author, signature, lifecycle rules), compares every stored tree node with the recomputed one,
+//! Replays every record with [`LogReplay`], the ledger's one replay engine (the code the sequencer
+//! ran when it wrote them: canonical bytes, index, origin, hash chain, time, author, signature,
+//! regions, registry and lifecycle rules), compares every stored tree node with the recomputed one,
 //! checks every signed checkpoint's tree root, status-map root and signature at its size, and at
 //! the end compares the stored certificate states, submitters and calendars with the replayed ones.
 //! It stops at the first finding and names it.
@@ -77,11 +78,12 @@ pub struct AuditReport {
 /// The first [`Finding`].
 pub fn audit<S: Store + ?Sized>(
     store: &S,
+    regions: &[u32],
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<AuditReport, Finding> {
     let identity = store.identity()?;
     let tip = store.tip()?;
-    let mut replay = LogReplay::new(&identity.origin, identity.genesis_key);
+    let mut replay = LogReplay::new(&identity.origin, identity.genesis_key).with_regions(regions);
     let mut checkpoints = Checkpoints::new(store)?;
     let mut map = MapShadow::default();
     let mut report = AuditReport::default();
@@ -152,15 +154,11 @@ fn compare_states<S: Store + ?Sized>(store: &S, replay: &LogReplay) -> Result<()
             });
         }
     }
-    let stored: Vec<_> = store
-        .submitters()?
-        .into_iter()
-        .map(|(key, s)| (key, s.name))
-        .collect();
+    let stored = store.submitters()?;
     let replayed: Vec<_> = replay
         .submitters()
         .iter()
-        .map(|(k, n)| (*k, n.clone()))
+        .map(|(k, s)| (*k, s.clone()))
         .collect();
     if stored != replayed {
         return Err(Finding::Derived {
@@ -191,19 +189,11 @@ struct MapShadow {
 impl MapShadow {
     /// Brings the map up to the replayed states of the codes changed since the last checkpoint.
     fn advance(&mut self, replay: &LogReplay) -> Result<Hash, Finding> {
-        let mut updates: Vec<(Hash, Option<Hash>)> = self
+        let states = self
             .dirty
             .iter()
-            .filter_map(|code| {
-                let state = replay.states().get(code)?;
-                Some((
-                    map::map_key(code.as_str().as_bytes()),
-                    Some(state.map_value_hash()),
-                ))
-            })
-            .collect();
-        updates.sort_by_key(|u| u.0);
-        let update = map::apply(&self.store, self.store.root(), &updates)
+            .filter_map(|code| replay.states().get(code));
+        let update = map::update_states(&self.store, self.store.root(), states)
             .map_err(|e| Finding::Record(ReplayError::Map(e)))?;
         self.store.apply_update(&update);
         self.dirty.clear();

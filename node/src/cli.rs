@@ -60,8 +60,11 @@ pub enum Command {
     },
     /// Runs the node (creating a development node first if the directory has none).
     Run {
-        /// Moves the node's clock forward by this many days. For demonstrations of the working-day
-        /// rules only: every record and checkpoint is dated accordingly.
+        /// Moves the node's clock forward by this many days: every record and checkpoint is
+        /// dated accordingly. For demonstrations of the working-day rules; only in development
+        /// builds (`cargo run` without `--release`), never in a node that serves a network:
+        /// replicas refuse records dated ahead of their own clocks.
+        #[cfg(debug_assertions)]
         #[arg(long, default_value_t = 0)]
         clock_offset_days: i64,
     },
@@ -157,7 +160,10 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
                 init::member_entry(&config, name.as_deref()).context("reading the node's keys")?;
             print!("{}", entry.to_toml());
         }
+        #[cfg(debug_assertions)]
         Command::Run { clock_offset_days } => run(&dir, clock_offset_days).await?,
+        #[cfg(not(debug_assertions))]
+        Command::Run {} => run(&dir, 0).await?,
         Command::Audit => return audit_store(&dir),
         Command::ExportBundle {
             code,
@@ -269,7 +275,9 @@ async fn shutdown_signal() {
 }
 
 fn audit_store(dir: &Path) -> anyhow::Result<ExitCode> {
-    let (_, store) = open(dir)?;
+    let (config, store) = open(dir)?;
+    let membership = ledger_node::load_membership(&config)?;
+    let regions = ledger_node::log_regions(&config, membership.as_ref());
     let bar = indicatif::ProgressBar::new(store.tip()?.size);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -277,7 +285,7 @@ fn audit_store(dir: &Path) -> anyhow::Result<ExitCode> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let result = audit::audit(&store, &mut |done, _| bar.set_position(done));
+    let result = audit::audit(&store, &regions, &mut |done, _| bar.set_position(done));
     bar.finish_and_clear();
     match result {
         Ok(report) => {

@@ -76,6 +76,10 @@ pub struct Config {
     /// Peer-to-peer replication and witnessing settings.
     #[serde(default)]
     pub network: NetworkSettings,
+    /// The GB/T 2260 divisions whose certificate codes this log may issue, when the node runs
+    /// alone (in a network, its entry in the membership file says). Empty: any region.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<u32>,
     /// Where the file was read from (paths are relative to its directory); not in the file.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -180,6 +184,7 @@ impl Config {
             http: HttpConfig::default(),
             sequencer: SequencerSettings::default(),
             network: NetworkSettings::default(),
+            regions: Vec::new(),
             base_dir: base_dir.to_owned(),
         }
     }
@@ -250,6 +255,7 @@ impl Config {
             checkpoint_interval: Duration::from_millis(self.sequencer.checkpoint_interval_ms),
             max_batch_entries: self.sequencer.max_batch_entries,
             queue_depth: self.sequencer.queue_depth.max(1),
+            regions: self.regions.clone(),
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod export;
 pub mod init;
 pub mod logs;
 pub mod metrics;
+pub mod parallel;
 pub mod policy;
 pub mod replication;
 pub mod sequencer;
@@ -94,12 +95,15 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
     let key = init::read_key(&config.path(&config.key_file))?;
     let token = init::read_token(&config.path(&config.token_file))?;
     let metrics = Arc::new(Metrics::new());
+    let membership = load_membership(config)?;
+    let mut sequencer_config = config.sequencer_config();
+    sequencer_config.regions = log_regions(config, membership.as_ref());
     let owner = Sequencer::start(
         store.clone(),
         key.clone(),
         clock.clone(),
         metrics.clone(),
-        config.sequencer_config(),
+        sequencer_config,
     )?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
     let own = LogEntry {
@@ -108,16 +112,16 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         keys: vec![verifier_key.clone()],
         mirror: None,
     };
-    let (logs, replication, policy_text) = match &config.network.membership {
+    let (logs, replication, policy_text) = match membership {
         None => (
             Arc::new(Logs::alone(own)),
             None,
-            policy::own_policy_text(&config.origin, &verifier_key),
+            policy::own_policy_text(&config.origin, &verifier_key, &config.regions),
         ),
-        Some(path) => {
-            let (logs, replication, membership) =
-                join_network(config, &config.path(path), own, &owner, clock, &metrics)?;
+        Some(membership) => {
             let text = policy::network_policy_text(&membership);
+            let (logs, replication) =
+                join_network(config, membership, own, &owner, clock, &metrics)?;
             (logs, Some(replication), text)
         }
     };
@@ -163,19 +167,41 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
     })
 }
 
+/// The GB/T 2260 divisions this node's log may issue for: in a network, its entry in the
+/// membership file (the list its replicas apply when they replay it); alone, the configuration's.
+pub fn log_regions(config: &Config, membership: Option<&replication::Membership>) -> Vec<u32> {
+    membership
+        .and_then(|m| m.by_origin(&config.origin))
+        .map_or_else(|| config.regions.clone(), |me| me.regions.clone())
+}
+
+/// Reads the membership file the configuration names, if any.
+///
+/// # Errors
+/// [`NodeError::Network`] when it cannot be read or is invalid.
+pub fn load_membership(config: &Config) -> Result<Option<replication::Membership>, NodeError> {
+    config
+        .network
+        .membership
+        .as_ref()
+        .map(|path| {
+            replication::Membership::load(&config.path(path))
+                .map_err(|e| NodeError::Network(e.to_string()))
+        })
+        .transpose()
+}
+
 /// Opens a mirror for every other member and starts replication.
 fn join_network(
     config: &Config,
-    membership_path: &std::path::Path,
+    membership: replication::Membership,
     mut own: LogEntry,
     owner: &Sequencer,
     clock: Arc<dyn Clock>,
     metrics: &Arc<Metrics>,
-) -> Result<(Arc<Logs>, replication::Replication, replication::Membership), NodeError> {
+) -> Result<(Arc<Logs>, replication::Replication), NodeError> {
     let network = |m: String| NodeError::Network(m);
     init::ensure_network_keys(config)?;
-    let membership =
-        replication::Membership::load(membership_path).map_err(|e| network(e.to_string()))?;
     let p2p_key = init::read_p2p_key(&config.path(&config.network.p2p_key_file))?;
     let witness_key = init::read_witness_key(&config.path(&config.network.witness_key_file))?;
     let me = membership.by_origin(&config.origin).ok_or_else(|| {
@@ -220,7 +246,9 @@ fn join_network(
             member.log_key.clone(),
             store.clone(),
         )
-        .map_err(|e| network(format!("mirror of {}: {e}", member.origin)))?;
+        .map_err(|e| network(format!("mirror of {}: {e}", member.origin)))?
+        .with_regions(&member.regions)
+        .with_clock(clock.clone());
         let mut keys = vec![member.log_key.clone()];
         keys.extend(witnesses.iter().cloned());
         mirrors.push(LogEntry {
@@ -239,7 +267,7 @@ fn join_network(
         .collect::<Result<Vec<_>, _>>()?;
     let replication = replication::Replication::start(
         replication::ReplicationConfig {
-            membership: membership.clone(),
+            membership,
             logs: logs.clone(),
             p2p_key,
             witness_key,
@@ -250,7 +278,7 @@ fn join_network(
         metrics.clone(),
     )
     .map_err(|e| network(e.to_string()))?;
-    Ok((logs, replication, membership))
+    Ok((logs, replication))
 }
 
 /// The directory name of a mirror: the origin with every character but letters, digits, `.` and

@@ -28,6 +28,15 @@ pub struct LogLabel {
     pub origin: String,
 }
 
+/// Label of a per-log refusal counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LogReasonLabel {
+    /// The log's origin.
+    pub origin: String,
+    /// Why.
+    pub reason: String,
+}
+
 /// Label of a rejected-message counter.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReasonLabel {
@@ -43,7 +52,8 @@ struct P2pMetrics {
     gossip_rejected: Family<ReasonLabel, Counter>,
     mirror_size: Family<LogLabel, Gauge>,
     mirrored_records: Family<LogLabel, Counter>,
-    mirror_rejected: Family<LogLabel, Counter>,
+    mirror_rejected: Family<LogReasonLabel, Counter>,
+    witness_refused: Family<LogReasonLabel, Counter>,
     equivocations: Family<LogLabel, Gauge>,
     cosignatures: Counter,
 }
@@ -73,8 +83,13 @@ impl P2pMetrics {
         );
         registry.register(
             "mirror_rejected_ranges",
-            "Ranges of records refused (forged, or not in the signed tree)",
+            "Ranges of records refused (forged, dated ahead, or not in the signed tree), by reason",
             self.mirror_rejected.clone(),
+        );
+        registry.register(
+            "witness_refused",
+            "Checkpoints this node refused to cosign (add-checkpoint and sync), by log and reason",
+            self.witness_refused.clone(),
         );
         registry.register(
             "equivocations",
@@ -249,12 +264,24 @@ impl Metrics {
             .set(i64::try_from(size).unwrap_or(i64::MAX));
     }
 
-    /// Counts a range of `origin` refused.
-    pub fn mirror_rejected(&self, origin: &str) {
+    /// Counts a range of `origin` refused, and why (a short, fixed word).
+    pub fn mirror_rejected(&self, origin: &str, reason: &str) {
         self.p2p
             .mirror_rejected
-            .get_or_create(&LogLabel {
+            .get_or_create(&LogReasonLabel {
                 origin: origin.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts a checkpoint of `origin` this node refused to cosign, and why (a short, fixed word).
+    pub fn witness_refused(&self, origin: &str, reason: &str) {
+        self.p2p
+            .witness_refused
+            .get_or_create(&LogReasonLabel {
+                origin: origin.to_owned(),
+                reason: reason.to_owned(),
             })
             .inc();
     }

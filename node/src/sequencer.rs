@@ -12,27 +12,26 @@
 //! written in one batch. A tree size is signed at most once, so the node never signs two roots for
 //! one size, across restarts included.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use ledger_format::Canonical;
-use ledger_format::calendar::Calendars;
 use ledger_format::checkpoint::{Checkpoint, SignedCheckpoint};
 use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::keys::{PublicKey, Signature, SigningKey};
-use ledger_format::lifecycle::{CertificateState, TransitionError, transition};
-use ledger_format::map;
-use ledger_format::merkle::{Frontier, NodeId};
+use ledger_format::lifecycle::TransitionError;
 use ledger_format::record::{Body, Header, Record, evidence_message};
+use ledger_format::replay::{LogReplay, ReplayError, Replayed, VerifiedRecord};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::clock::Clock;
 use crate::metrics::Metrics;
+use crate::parallel::on_every_core;
 use crate::store::{
-    MapReader, Store, StoreError, StoredCheckpoint, Submitter, Tip, TreeReader, WriteBatch,
-    codes_in, load_frontier, map_root,
+    Store, StoreError, StoredCheckpoint, TreeReader, WriteBatch, checkpoint_map, codes_in,
+    load_replay, map_root, seed_state,
 };
 
 /// Default interval between checkpoints (DESIGN.md: "about a second").
@@ -52,6 +51,9 @@ pub struct SequencerConfig {
     pub max_batch_entries: usize,
     /// Request queue depth.
     pub queue_depth: usize,
+    /// The GB/T 2260 divisions whose certificate codes this log may hold (empty: any); from the
+    /// network's membership, or the node's configuration when it runs alone.
+    pub regions: Vec<u32>,
 }
 
 impl Default for SequencerConfig {
@@ -60,6 +62,7 @@ impl Default for SequencerConfig {
             checkpoint_interval: Duration::from_millis(CHECKPOINT_INTERVAL_MS),
             max_batch_entries: MAX_BATCH_ENTRIES,
             queue_depth: QUEUE_DEPTH,
+            regions: Vec::new(),
         }
     }
 }
@@ -265,10 +268,9 @@ struct State<S: ?Sized> {
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
     max_batch_entries: usize,
-    tip: Tip,
-    frontier: Frontier,
-    calendars: Calendars,
-    submitters: HashMap<PublicKey, Submitter>,
+    /// The replay engine after every durable record (certificate states are read from the store
+    /// when a record needs them).
+    replay: LogReplay,
     /// Codes whose state changed since the latest checkpoint.
     dirty: BTreeSet<CertificateCode>,
     map_root: Hash,
@@ -291,11 +293,7 @@ impl<S: Store + ?Sized> State<S> {
                 "the signing key is not the log's current agency key".into(),
             ));
         }
-        let tip = store.tip()?;
-        let frontier = load_frontier(&*store, &tip)?;
-        let calendars = Calendars::new(store.calendars()?)
-            .map_err(|e| corrupted("calendars", e.to_string()))?;
-        let submitters = store.submitters()?.into_iter().collect();
+        let replay = load_replay(&*store)?.with_regions(&config.regions);
         let map_root = map_root(&*store)?;
         let mut state = State {
             origin: identity.origin,
@@ -304,10 +302,7 @@ impl<S: Store + ?Sized> State<S> {
             clock,
             metrics,
             max_batch_entries: config.max_batch_entries.max(1),
-            tip,
-            frontier,
-            calendars,
-            submitters,
+            replay,
             dirty: BTreeSet::new(),
             map_root,
             latest: None,
@@ -321,6 +316,7 @@ impl<S: Store + ?Sized> State<S> {
     /// Reads the latest checkpoint, checks it against the stored tree and map, and finds the
     /// certificates changed since (the map's pending work after a restart).
     fn load_latest_checkpoint(&mut self) -> Result<(), AppendError> {
+        let size = self.replay.size();
         let Some(stored) = self.store.latest_checkpoint()? else {
             return self.collect_dirty(0);
         };
@@ -329,7 +325,7 @@ impl<S: Store + ?Sized> State<S> {
         let checkpoint = signed.checkpoint().clone();
         let root = ledger_format::merkle::root_at(checkpoint.size, &TreeReader(&*self.store))
             .map_err(|e| corrupted("tree", e.to_string()))?;
-        if root != checkpoint.root || checkpoint.size > self.tip.size {
+        if root != checkpoint.root || checkpoint.size > size {
             return Err(corrupted(
                 "meta/latest-checkpoint",
                 "does not match the stored tree".into(),
@@ -349,7 +345,7 @@ impl<S: Store + ?Sized> State<S> {
 
     fn collect_dirty(&mut self, from: u64) -> Result<(), AppendError> {
         self.dirty
-            .extend(codes_in(&*self.store, from, self.tip.size)?);
+            .extend(codes_in(&*self.store, from, self.replay.size())?);
         Ok(())
     }
 
@@ -397,8 +393,9 @@ impl<S: Store + ?Sized> State<S> {
                 Command::Agency(body, reply) => {
                     let kind = body.kind_name();
                     let result = commit.agency(self, *body);
-                    if result.is_err() {
+                    if let Err(e) = &result {
                         self.metrics.refused(kind);
+                        tracing::info!(kind, error = %e, "agency record refused");
                     }
                     agency_replies.push((reply, result));
                 }
@@ -433,35 +430,22 @@ impl<S: Store + ?Sized> State<S> {
         &mut self,
         publish: &watch::Sender<Option<Arc<CheckpointSigned>>>,
     ) -> Result<(), AppendError> {
-        if self.tip.size == self.latest_size && self.latest.is_some() {
+        let size = self.replay.size();
+        if size == self.latest_size && self.latest.is_some() {
             return Ok(());
         }
-        let mut states = Vec::with_capacity(self.dirty.len());
-        let mut updates = Vec::with_capacity(self.dirty.len());
-        for code in &self.dirty {
-            let state = self
-                .store
-                .state(code)?
-                .ok_or_else(|| corrupted(&format!("state/{code}"), "missing".into()))?;
-            updates.push((
-                map::map_key(code.as_str().as_bytes()),
-                Some(state.map_value_hash()),
-            ));
-            states.push((code.clone(), state));
-        }
-        updates.sort_by_key(|u| u.0);
-        let update = map::apply(&MapReader(&*self.store), self.map_root, &updates)
-            .map_err(|e| corrupted("map", e.to_string()))?;
+        let (update, states) =
+            checkpoint_map(&*self.store, self.map_root, &self.dirty, &self.replay)?;
         let checkpoint = Checkpoint {
             origin: self.origin.clone(),
-            size: self.tip.size,
-            root: self.frontier.root(),
+            size,
+            root: self.replay.root(),
             map_root: update.new_root,
             timestamp: self
                 .clock
                 .now()
                 .max(self.latest_timestamp)
-                .max(self.tip.last_time),
+                .max(self.replay.last_time()),
         };
         if let Some(existing) = self.store.checkpoint_at(checkpoint.size)? {
             return Err(corrupted(
@@ -502,15 +486,24 @@ fn corrupted(key: &str, reason: String) -> AppendError {
     })
 }
 
-/// One group commit being assembled: scratch copies of everything it changes, swapped into the
-/// sequencer's memory only after the write succeeded.
+/// What a refusal of the replay engine means to the caller of the sequencer.
+fn refused(error: ReplayError) -> AppendError {
+    match error {
+        ReplayError::Rule { error, .. } => AppendError::Rule(error),
+        ReplayError::Registry { reason, .. } => AppendError::Invalid(reason),
+        ReplayError::Region { code, region, .. } => AppendError::Invalid(format!(
+            "code {code} is of region {region:06}, which this log does not issue for"
+        )),
+        other => AppendError::Invalid(other.to_string()),
+    }
+}
+
+/// One group commit being assembled: the replay engine staged by value, and the write batch of
+/// what it accepted. The staged replay replaces the sequencer's only after the write succeeded.
 struct Commit {
     batch: WriteBatch,
-    tip: Tip,
-    frontier: Frontier,
-    calendars: Option<Calendars>,
-    submitters: HashMap<PublicKey, Option<Submitter>>,
-    states: BTreeMap<CertificateCode, CertificateState>,
+    replay: LogReplay,
+    touched: BTreeSet<CertificateCode>,
     evidence: HashMap<(PublicKey, Hash), Appended>,
     kinds: HashMap<&'static str, u64>,
     now: i64,
@@ -520,35 +513,21 @@ impl Commit {
     fn new<S: Store + ?Sized>(state: &State<S>) -> Self {
         Commit {
             batch: WriteBatch::default(),
-            tip: state.tip,
-            frontier: state.frontier.clone(),
-            calendars: None,
-            submitters: HashMap::new(),
-            states: BTreeMap::new(),
+            replay: state.replay.clone(),
+            touched: BTreeSet::new(),
             evidence: HashMap::new(),
             kinds: HashMap::new(),
-            now: state.clock.now().max(state.tip.last_time),
+            now: state.clock.now().max(state.replay.last_time()),
         }
     }
 
-    fn header(&self, author: PublicKey, origin: &str) -> Header {
+    fn header(replay: &LogReplay, author: PublicKey, now: i64) -> Header {
         Header {
-            origin: origin.to_owned(),
-            index: self.tip.size,
-            prev_hash: self.tip.last_hash,
-            time: self.now,
+            origin: replay.origin().to_owned(),
+            index: replay.size(),
+            prev_hash: replay.last_hash(),
+            time: now,
             author,
-        }
-    }
-
-    fn submitter<'a, S: Store + ?Sized>(
-        &'a self,
-        state: &'a State<S>,
-        key: &PublicKey,
-    ) -> Option<&'a Submitter> {
-        match self.submitters.get(key) {
-            Some(pending) => pending.as_ref(),
-            None => state.submitters.get(key),
         }
     }
 
@@ -563,7 +542,7 @@ impl Commit {
             .iter()
             .zip(checked)
             .map(|(item, signature_ok)| {
-                if self.submitter(state, &item.submitter).is_none() {
+                if !self.replay.submitters().contains_key(&item.submitter) {
                     Some(AppendError::UnknownSubmitter(item.submitter))
                 } else if !signature_ok {
                     Some(AppendError::BadSignature(item.submitter))
@@ -578,19 +557,36 @@ impl Commit {
                 .map(|r| Err(r.unwrap_or(AppendError::BatchRefused)))
                 .collect();
         }
-        items
+        let count = items.len();
+        let mut staged = Staged::new(&self.replay);
+        let results: Result<Vec<Appended>, AppendError> = items
             .into_iter()
-            .map(|item| self.one_evidence(state, item))
-            .collect()
+            .map(|item| self.one_evidence(state, &mut staged, item))
+            .collect();
+        match results {
+            Ok(results) => {
+                self.take(staged);
+                results.into_iter().map(Ok).collect()
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "evidence batch refused by the replay engine");
+                vec![Err(e); count]
+            }
+        }
     }
 
     fn one_evidence<S: Store + ?Sized>(
-        &mut self,
+        &self,
         state: &State<S>,
+        staged: &mut Staged,
         item: EvidenceSubmission,
     ) -> Result<Appended, AppendError> {
         let key = (item.submitter, item.hash);
-        if let Some(done) = self.evidence.get(&key) {
+        if let Some(done) = self
+            .evidence
+            .get(&key)
+            .or_else(|| staged.evidence.get(&key))
+        {
             return Ok(Appended {
                 existing: true,
                 ..*done
@@ -599,16 +595,11 @@ impl Commit {
         if let Some(index) = state.store.evidence_index(&item.submitter, &item.hash)? {
             return existing_receipt(&*state.store, index);
         }
-        let record = Record::evidence(
-            self.header(item.submitter, &state.origin),
-            item.hash,
-            item.signature,
-        );
-        let appended = self.push(record)?;
-        self.batch
-            .evidence
-            .push((item.submitter, item.hash, appended.index));
-        self.evidence.insert(key, appended);
+        let header = Commit::header(&staged.replay, item.submitter, self.now);
+        let record = Record::evidence(header, item.hash, item.signature);
+        // The signature was checked above over the same message the record carries.
+        let appended = staged.push(record)?;
+        staged.evidence.insert(key, appended);
         Ok(appended)
     }
 
@@ -617,15 +608,7 @@ impl Commit {
         state: &State<S>,
         body: Body,
     ) -> Result<Appended, AppendError> {
-        let record = Record::sign_agency(
-            self.header(state.key.public_key(), &state.origin),
-            body,
-            &state.key,
-        );
-        record
-            .validate()
-            .map_err(|e| AppendError::Invalid(e.to_string()))?;
-        match &record.body {
+        match &body {
             Body::Evidence(_) => {
                 return Err(AppendError::Invalid(
                     "evidence is submitted by evidence services, not the agency".into(),
@@ -636,108 +619,34 @@ impl Commit {
                     "key rotation needs the new signing key in the node; this version cannot rotate keys yet".into(),
                 ));
             }
-            Body::SubmitterAdded(added) => self.add_submitter(state, added, record.header.index)?,
-            Body::SubmitterRemoved(removed) => {
-                if self.submitter(state, &removed.key).is_none() {
-                    return Err(AppendError::Invalid(format!(
-                        "{} is not a submitter",
-                        removed.key
-                    )));
-                }
-                self.submitters.insert(removed.key, None);
-                self.batch.submitters.push((removed.key, None));
-            }
-            Body::Calendar(calendar) => {
-                let calendars = self
-                    .calendars
-                    .get_or_insert_with(|| state.calendars.clone());
-                calendars
-                    .insert(calendar.clone())
-                    .map_err(|e| AppendError::Invalid(e.to_string()))?;
-                self.batch.calendars.push(calendar.clone());
-            }
-            _ => self.certificate(state, &record)?,
+            _ => {}
         }
-        self.push(record)
-    }
-
-    fn add_submitter<S: Store + ?Sized>(
-        &mut self,
-        state: &State<S>,
-        added: &ledger_format::record::SubmitterAdded,
-        index: u64,
-    ) -> Result<(), AppendError> {
-        if self.submitter(state, &added.key).is_some() {
-            return Err(AppendError::Invalid(format!(
-                "{} is already a submitter",
-                added.key
-            )));
-        }
-        let key = added
-            .key
-            .to_dalek()
-            .map_err(|_| AppendError::Invalid("submitter key is not a valid ed25519 key".into()))?;
-        if key.is_weak() {
-            return Err(AppendError::Invalid(
-                "submitter key is a weak (small-order) key".into(),
-            ));
-        }
-        let submitter = Submitter {
-            name: added.name.clone(),
-            credit_code: added.credit_code.to_string(),
-            added_at: index,
-        };
-        self.submitters.insert(added.key, Some(submitter.clone()));
-        self.batch.submitters.push((added.key, Some(submitter)));
-        Ok(())
-    }
-
-    fn certificate<S: Store + ?Sized>(
-        &mut self,
-        state: &State<S>,
-        record: &Record,
-    ) -> Result<(), AppendError> {
-        let Some(code) = record.body.certificate_code() else {
-            return Ok(());
-        };
-        let current = match self.states.get(code) {
-            Some(pending) => Some(pending.clone()),
-            None => state.store.state(code)?,
-        };
-        let calendars = self.calendars.as_ref().unwrap_or(&state.calendars);
-        let next = transition(current.as_ref(), record, calendars)?;
-        self.batch.states.push((code.clone(), next.clone()));
-        self.batch
-            .code_records
-            .push((code.clone(), record.header.index));
-        self.states.insert(code.clone(), next);
-        Ok(())
-    }
-
-    /// Appends `record` to the tree and the batch.
-    fn push(&mut self, record: Record) -> Result<Appended, AppendError> {
-        let bytes = record.encode();
-        let record_hash = ledger_format::record::leaf_hash_of(&bytes);
-        let nodes: Vec<(NodeId, Hash)> = self
-            .frontier
-            .append(record_hash)
+        let header = Commit::header(&self.replay, state.key.public_key(), self.now);
+        let record = Record::sign_agency(header, body, &state.key);
+        record
+            .validate()
             .map_err(|e| AppendError::Invalid(e.to_string()))?;
-        self.batch.tree_nodes.extend(nodes);
-        let index = record.header.index;
-        *self.kinds.entry(record.body.kind_name()).or_default() += 1;
-        self.batch.records.push((index, bytes));
-        self.tip = Tip {
-            size: index + 1,
-            last_hash: record_hash,
-            last_time: record.header.time,
-        };
-        self.batch.tip = Some(self.tip);
-        Ok(Appended {
-            index,
-            record_hash,
-            time: record.header.time,
-            existing: false,
-        })
+        let mut staged = Staged::new(&self.replay);
+        seed_state(&*state.store, &mut staged.replay, &record)?;
+        let appended = staged.push(record)?;
+        self.take(staged);
+        Ok(appended)
+    }
+
+    /// Takes the records of a request the engine accepted into the group.
+    fn take(&mut self, staged: Staged) {
+        for (bytes, replayed) in staged.accepted {
+            *self
+                .kinds
+                .entry(replayed.record.body.kind_name())
+                .or_default() += 1;
+            if let Some(state) = &replayed.state {
+                self.touched.insert(state.code.clone());
+            }
+            self.batch.add_replayed(bytes, replayed);
+        }
+        self.evidence.extend(staged.evidence);
+        self.replay = staged.replay;
     }
 
     /// Writes the batch durably, then updates the sequencer's memory.
@@ -750,23 +659,49 @@ impl Commit {
         state.store.write(std::mem::take(&mut self.batch))?;
         state
             .metrics
-            .commit(entries, started.elapsed().as_secs_f64(), self.tip.size);
+            .commit(entries, started.elapsed().as_secs_f64(), self.replay.size());
         for (kind, count) in &self.kinds {
             state.metrics.appended(kind, *count);
         }
-        state.tip = self.tip;
-        state.frontier = self.frontier;
-        if let Some(calendars) = self.calendars {
-            state.calendars = calendars;
-        }
-        for (key, submitter) in self.submitters {
-            match submitter {
-                Some(s) => state.submitters.insert(key, s),
-                None => state.submitters.remove(&key),
-            };
-        }
-        state.dirty.extend(self.states.into_keys());
+        // The states are stored now; the replay reads them from the store when next needed.
+        self.replay.clear_states();
+        state.replay = self.replay;
+        state.dirty.extend(self.touched);
         Ok(())
+    }
+}
+
+/// The records of one request, applied to a copy of the group's replay: a refused request leaves
+/// the group as it was.
+struct Staged {
+    replay: LogReplay,
+    accepted: Vec<(Vec<u8>, Replayed)>,
+    evidence: HashMap<(PublicKey, Hash), Appended>,
+}
+
+impl Staged {
+    fn new(replay: &LogReplay) -> Self {
+        Staged {
+            replay: replay.clone(),
+            accepted: Vec::new(),
+            evidence: HashMap::new(),
+        }
+    }
+
+    /// Runs `record` (signed by this node, or carrying a signature checked before) through the
+    /// replay engine.
+    fn push(&mut self, record: Record) -> Result<Appended, AppendError> {
+        let bytes = record.encode();
+        let verified = VerifiedRecord::trusted(record, &bytes);
+        let replayed = self.replay.apply_verified(verified).map_err(refused)?;
+        let appended = Appended {
+            index: replayed.record.header.index,
+            record_hash: replayed.hash,
+            time: replayed.record.header.time,
+            existing: false,
+        };
+        self.accepted.push((bytes, replayed));
+        Ok(appended)
     }
 }
 
@@ -786,34 +721,15 @@ fn existing_receipt<S: Store + ?Sized>(store: &S, index: u64) -> Result<Appended
 }
 
 /// Checks each submission's signature with the strict rules that `audit` and every verifier use
-/// (RFC 8032 `verify_strict`), spread over the machine's cores for large batches.
+/// (RFC 8032 `verify_strict`), on every core for large batches.
 fn verify_evidence(origin: &str, items: &[EvidenceSubmission]) -> Vec<bool> {
-    let check = |item: &EvidenceSubmission| {
+    // A worker that panicked verified nothing: its items count as unverified.
+    on_every_core(items, |_, item| {
         item.submitter
             .verify(&evidence_message(origin, &item.hash), &item.signature)
             .is_ok()
-    };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if items.len() < 256 || threads < 2 {
-        return items.iter().map(check).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| {
-                (
-                    part.len(),
-                    scope.spawn(move || part.iter().map(check).collect::<Vec<bool>>()),
-                )
-            })
-            .collect();
-        // A worker that panicked verified nothing: its items count as unverified.
-        workers
-            .into_iter()
-            .flat_map(|(len, w)| w.join().unwrap_or_else(|_| vec![false; len]))
-            .collect()
     })
+    .unwrap_or_else(|| vec![false; items.len()])
 }
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use super::info::TEXT_PLAIN;
 use super::{ApiError, ApiState};
-use crate::replication::AddCheckpointError;
+use crate::replication::WitnessError;
+use crate::replication::witness::MAX_ADD_CHECKPOINT_BYTES;
 
 /// One log in `GET /v1/logs`.
 #[derive(Debug, Serialize)]
@@ -100,45 +101,45 @@ pub async fn equivocations(
 }
 
 /// `POST /add-checkpoint` (c2sp.org/tlog-witness): cosigns a checkpoint of a log this node
-/// mirrors if it is consistent with the latest one witnessed. 200 with the cosignature line;
-/// 409 with the witnessed size (`text/x.tlog.size`) when `old` is not it; 403 for a bad
-/// signature; 404 for an unknown log; 422 for a bad proof; 400 for a malformed body.
+/// mirrors once it replayed the log to that size and got the checkpoint's status-map root
+/// (`replication/witness.rs`). 200 with the cosignature line; 409 with the witnessed size
+/// (`text/x.tlog.size`) when `old` is not it; 503 with `Retry-After` while the records are not
+/// verified yet; the other statuses as [`WitnessError::status`] decides.
 pub async fn add_checkpoint(State(state): State<ApiState>, body: Bytes) -> Response {
     let Some(network) = state.network.clone() else {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "this node runs alone and witnesses no log\n",
-        );
+        return witness_error(&WitnessError::NotAWitness);
     };
+    if body.len() > MAX_ADD_CHECKPOINT_BYTES {
+        return witness_error(&WitnessError::Malformed("body too large".into()));
+    }
     let Ok(text) = String::from_utf8(body.to_vec()) else {
-        return plain(StatusCode::BAD_REQUEST, "body is not UTF-8\n");
+        return witness_error(&WitnessError::Malformed("body is not UTF-8".into()));
     };
-    let answer = tokio::task::spawn_blocking(move || network.add_checkpoint(&text)).await;
-    match answer {
-        Ok(Ok(line)) => plain(StatusCode::OK, &format!("{line}\n")),
-        Ok(Err(e)) => add_checkpoint_error(&e),
-        Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, &format!("{e}\n")),
+    match crate::replication::witness::add_checkpoint(network, text).await {
+        Ok(line) => plain(StatusCode::OK, &format!("{line}\n")),
+        Err(e) => witness_error(&e),
     }
 }
 
-fn add_checkpoint_error(e: &AddCheckpointError) -> Response {
-    let status = match e {
-        AddCheckpointError::Malformed(_) => StatusCode::BAD_REQUEST,
-        AddCheckpointError::UnknownLog(_) => StatusCode::NOT_FOUND,
-        AddCheckpointError::BadSignature => StatusCode::FORBIDDEN,
-        AddCheckpointError::Conflict(size) => {
-            return (
-                StatusCode::CONFLICT,
-                [(CONTENT_TYPE, "text/x.tlog.size")],
-                format!("{size}\n"),
-            )
-                .into_response();
-        }
-        AddCheckpointError::Equivocated(_) => StatusCode::CONFLICT,
-        AddCheckpointError::BadProof(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    plain(status, &format!("{e}\n"))
+fn witness_error(e: &WitnessError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let WitnessError::Conflict(size) = e {
+        return (
+            status,
+            [(CONTENT_TYPE, "text/x.tlog.size")],
+            format!("{size}\n"),
+        )
+            .into_response();
+    }
+    let mut response = plain(status, &format!("{e}\n"));
+    if let Some(seconds) = e.retry_after()
+        && let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string())
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, value);
+    }
+    response
 }
 
 fn plain(status: StatusCode, body: &str) -> Response {

@@ -9,25 +9,33 @@
 //! records, tree, states, indexes (and, at the checkpoint, map and checkpoint) go into the mirror's
 //! store in one durable write; a crash between ranges resumes from the mirror's tip.
 //!
-//! Signatures are verified on every core ([`VerifiedRecord::check`]); every other check runs in
-//! order on one thread.
+//! Every check is the ledger's one replay engine ([`LogReplay`], the same code the writer's
+//! sequencer ran), with two limits only a replica can apply: no record may be dated after the
+//! checkpoint that covers it, nor after this node's own clock plus [`MAX_CLOCK_SKEW_SECONDS`]
+//! (nor may the checkpoint). Signatures are verified on every core ([`VerifiedRecord::check`]);
+//! every other check runs in order on one thread.
+//!
+//! A mirror cosigns only what it verified: the checkpoint a range ends at, after the status-map
+//! root rebuilt from the records matched ([`Mirror::apply`]), or later the same checkpoint again
+//! ([`Mirror::cosign_held`]); never a checkpoint smaller than the one it last cosigned (its
+//! witnessed state, which only moves forward), and never when what it witnessed before is not a
+//! prefix of the log it holds.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use ledger_format::calendar::Calendars;
+use ledger_format::MAX_CLOCK_SKEW_SECONDS;
 use ledger_format::checkpoint::{NoteSigningKey, SignedCheckpoint, VerifierKey};
 use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
-use ledger_format::lifecycle::CertificateState;
-use ledger_format::map;
 use ledger_format::merkle::verify_consistency;
-use ledger_format::record::{Body, Record};
-use ledger_format::replay::{LogReplay, ReplayError, ReplayResume, VerifiedRecord};
+use ledger_format::replay::{LogReplay, ReplayError, VerifiedRecord};
 
+use crate::clock::{Clock, SystemClock};
+use crate::parallel::on_every_core;
 use crate::store::{
-    MapReader, Store, StoreError, StoredCheckpoint, Submitter, Tip, WriteBatch, codes_in,
-    load_frontier, map_root,
+    Store, StoreError, StoredCheckpoint, TreeReader, WriteBatch, checkpoint_map, codes_in,
+    load_replay, map_root, seed_state,
 };
 
 /// Why a range was refused. Nothing of a refused range is stored.
@@ -66,9 +74,51 @@ pub enum MirrorError {
         /// The checkpoint's size.
         size: u64,
     },
+    /// The checkpoint is dated ahead of this node's clock by more than the allowed skew.
+    #[error(
+        "checkpoint {size} is dated {timestamp}, ahead of this node's clock ({now}) by more than {MAX_CLOCK_SKEW_SECONDS} s"
+    )]
+    Future {
+        /// The checkpoint's size.
+        size: u64,
+        /// Its timestamp.
+        timestamp: i64,
+        /// This node's time.
+        now: i64,
+    },
+    /// The checkpoint cannot be cosigned: it is not the one the mirror verified at its size, or is
+    /// smaller than the one it last cosigned, or what it cosigned before is not in its tree.
+    #[error("not cosigned: {0}")]
+    NotCosigned(String),
     /// The store failed or contradicts itself.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+}
+
+impl MirrorError {
+    /// A short, fixed word for metrics labels.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            MirrorError::Checkpoint(_) => "checkpoint",
+            MirrorError::Range { .. } => "range",
+            MirrorError::Record(e) => match e {
+                ReplayError::Decode { .. } => "decode",
+                ReplayError::Signature(_) => "signature",
+                ReplayError::Chain(_) => "chain",
+                ReplayError::Future { .. } | ReplayError::Time { .. } => "time",
+                ReplayError::Region { .. } => "region",
+                ReplayError::Author { .. } => "author",
+                ReplayError::Rule { .. } => "rule",
+                ReplayError::Registry { .. } => "registry",
+                _ => "record",
+            },
+            MirrorError::NotInSignedTree { .. } => "not_in_signed_tree",
+            MirrorError::MapRoot { .. } => "map_root",
+            MirrorError::Future { .. } => "future",
+            MirrorError::NotCosigned(_) => "not_cosigned",
+            MirrorError::Store(_) => "store",
+        }
+    }
 }
 
 /// What an accepted range did.
@@ -111,30 +161,13 @@ impl Cosigner<'_> {
     }
 }
 
-/// Why `add-checkpoint` refused to cosign (c2sp.org/tlog-witness).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum WitnessError {
-    /// The witness's latest checkpoint of the log has another size than the request's `old`.
-    #[error("the witnessed size is {0}")]
-    Conflict(u64),
-    /// The checkpoint is smaller than `old`, or has the witnessed size with another root.
-    #[error("{0}")]
-    Invalid(String),
-    /// The consistency proof does not verify.
-    #[error("consistency proof: {0}")]
-    BadProof(String),
-    /// The store failed.
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-}
-
 /// The mirror of one agency's log.
 #[derive(Debug)]
 pub struct Mirror {
     origin: String,
     log_key: VerifierKey,
     store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
     state: Mutex<MirrorState>,
 }
 
@@ -166,13 +199,53 @@ impl Mirror {
             }
             .into());
         }
-        let state = load(origin, &*store)?;
+        let state = load(&*store)?;
         Ok(Mirror {
             origin: origin.to_owned(),
             log_key,
             store,
+            clock: Arc::new(SystemClock),
             state: Mutex::new(state),
         })
+    }
+
+    /// Refuses certificate codes outside `regions` (the log's entry in the membership), as the
+    /// writer's sequencer does.
+    #[must_use]
+    pub fn with_regions(self, regions: &[u32]) -> Self {
+        if let Ok(mut state) = self.state.lock() {
+            state.replay = state.replay.clone().with_regions(regions);
+        }
+        self
+    }
+
+    /// Reads the time from `clock` (the system clock by default): records and checkpoints dated
+    /// ahead of it by more than [`MAX_CLOCK_SKEW_SECONDS`] are refused.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The latest time this node accepts on a record or checkpoint.
+    fn time_limit(&self) -> i64 {
+        self.clock.now().saturating_add(MAX_CLOCK_SKEW_SECONDS)
+    }
+
+    /// Refuses a checkpoint dated ahead of this node's clock.
+    ///
+    /// # Errors
+    /// [`MirrorError::Future`].
+    pub fn check_not_ahead(&self, signed: &SignedCheckpoint) -> Result<(), MirrorError> {
+        let checkpoint = signed.checkpoint();
+        if checkpoint.timestamp > self.time_limit() {
+            return Err(MirrorError::Future {
+                size: checkpoint.size,
+                timestamp: checkpoint.timestamp,
+                now: self.clock.now(),
+            });
+        }
+        Ok(())
     }
 
     /// The log's origin.
@@ -195,10 +268,11 @@ impl Mirror {
         self.state.lock().map_or(0, |s| s.replay.size())
     }
 
-    /// Parses `note` as a checkpoint of this log and verifies the log's signature.
+    /// Parses `note` as a checkpoint of this log, verifies the log's signature, and refuses it
+    /// when it is dated ahead of this node's clock.
     ///
     /// # Errors
-    /// [`MirrorError::Checkpoint`].
+    /// [`MirrorError::Checkpoint`] or [`MirrorError::Future`].
     pub fn verify_checkpoint(&self, note: &str) -> Result<SignedCheckpoint, MirrorError> {
         let signed =
             SignedCheckpoint::parse(note).map_err(|e| MirrorError::Checkpoint(e.to_string()))?;
@@ -212,6 +286,7 @@ impl Mirror {
         signed
             .verify_log_signature(&self.log_key)
             .map_err(|e| MirrorError::Checkpoint(e.to_string()))?;
+        self.check_not_ahead(&signed)?;
         Ok(signed)
     }
 
@@ -248,38 +323,33 @@ impl Mirror {
                 target: checkpoint.size,
             });
         }
+        self.check_not_ahead(target)?;
         let verified = verify_signatures(start, records)?;
         let mut next = state.clone();
+        next.replay
+            .set_time_limit(Some(self.time_limit().min(checkpoint.timestamp)));
         let mut batch = WriteBatch::default();
-        let mut touched = BTreeMap::new();
         for (bytes, record) in records.iter().zip(verified) {
-            self.seed(&mut next.replay, record.record())?;
+            seed_state(&*self.store, &mut next.replay, record.record())?;
             let replayed = next.replay.apply_verified(record)?;
-            add_record(
-                &mut batch,
-                &mut touched,
-                bytes,
-                &replayed.record,
-                &next.replay,
-            );
-            batch.tree_nodes.extend(replayed.tree_nodes);
+            if let Some(state) = &replayed.state {
+                next.dirty.insert(state.code.clone());
+            }
+            batch.add_replayed(bytes.clone(), replayed);
         }
+        next.replay.set_time_limit(None);
         check_in_signed_tree(&next.replay, target, proof)?;
-        batch.states = touched.clone().into_iter().collect();
-        next.dirty.extend(touched.into_keys());
-        if !records.is_empty() {
-            batch.tip = Some(Tip {
-                size: next.replay.size(),
-                last_hash: next.replay.last_hash(),
-                last_time: next.replay.last_time(),
-            });
-        }
         let checkpointed = end == checkpoint.size;
         let mut cosignature = None;
         if checkpointed {
             self.add_checkpoint(&mut next, &mut batch, target)?;
             if let Some(cosigner) = cosigner {
-                cosignature = Some(self.add_cosignature(&mut batch, target, cosigner)?);
+                match self.add_cosignature(&mut batch, target, cosigner, start) {
+                    Ok(line) => cosignature = Some(line),
+                    Err(e) => {
+                        tracing::warn!(origin = %self.origin, size = checkpoint.size, error = %e, "verified a checkpoint but did not cosign it");
+                    }
+                }
             }
         }
         if !batch.is_empty() {
@@ -294,125 +364,133 @@ impl Mirror {
         })
     }
 
-    /// Adds this node's cosignature of `target`, and `target` as the witnessed checkpoint unless
-    /// a larger one was witnessed already, to `batch`: cosigning and persisting the witnessed
-    /// state happen in one write.
+    /// Adds this node's cosignature of `target` (just verified), and `target` as the witnessed
+    /// checkpoint, to `batch`: cosigning and persisting the witnessed state happen in one write.
+    /// `held` is the size of the tree in the store before the batch.
     fn add_cosignature(
         &self,
         batch: &mut WriteBatch,
         target: &SignedCheckpoint,
         cosigner: Cosigner<'_>,
+        held: u64,
     ) -> Result<String, MirrorError> {
+        self.check_witnessed_prefix(target.checkpoint().size, held)?;
         let size = target.checkpoint().size;
         let line = cosigner.line(target)?;
         let name = cosigner.key.verifier_key().name().to_owned();
         batch.cosignatures.push((size, name, line.clone()));
-        if self.store.witnessed()?.is_none_or(|w| w.size <= size) {
-            batch.witnessed = Some(StoredCheckpoint {
-                size,
-                note: log_signed_note(target, &self.log_key)?,
-            });
-        }
+        batch.witnessed = Some(StoredCheckpoint {
+            size,
+            note: log_signed_note(target, &self.log_key)?,
+        });
         Ok(line)
     }
 
-    /// The latest checkpoint this node witnessed of the log: the larger of the one recorded by
-    /// `add-checkpoint` and the latest one mirrored.
+    /// Checks that the witnessed state may move to `size`: it is not smaller than what was
+    /// cosigned before, and what was cosigned before is a prefix of the tree held (`held` records
+    /// in the store).
+    fn check_witnessed_prefix(&self, size: u64, held: u64) -> Result<(), MirrorError> {
+        let Some(witnessed) = self.witnessed()? else {
+            return Ok(());
+        };
+        let w = witnessed.checkpoint();
+        if w.size > size {
+            return Err(MirrorError::NotCosigned(format!(
+                "size {size} is below the witnessed size {}",
+                w.size
+            )));
+        }
+        if w.size > held {
+            return Err(MirrorError::NotCosigned(format!(
+                "the witnessed size {} is not in the store yet",
+                w.size
+            )));
+        }
+        let root =
+            ledger_format::merkle::root_at(w.size, &TreeReader(&*self.store)).map_err(|e| {
+                StoreError::Corrupted {
+                    key: "tree".into(),
+                    reason: e.to_string(),
+                }
+            })?;
+        if root != w.root {
+            return Err(MirrorError::NotCosigned(format!(
+                "the checkpoint of size {} cosigned before is not in the log held",
+                w.size
+            )));
+        }
+        Ok(())
+    }
+
+    /// The latest checkpoint this node cosigned of the log (c2sp.org/tlog-witness state): only
+    /// checkpoints the mirror verified, moving only forward.
     ///
     /// # Errors
     /// A store error, or a stored note that does not parse.
     pub fn witnessed(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
-        let witnessed = self.store.witnessed()?;
-        let latest = self.store.latest_checkpoint()?;
-        let newest = match (witnessed, latest) {
-            (Some(w), Some(l)) => Some(if w.size >= l.size { w } else { l }),
-            (w, l) => w.or(l),
-        };
-        newest
-            .map(|stored| {
-                SignedCheckpoint::parse(&stored.note).map_err(|e| StoreError::Corrupted {
-                    key: format!("witnessed/{}", stored.size),
-                    reason: e.to_string(),
-                })
-            })
+        self.store
+            .witnessed()?
+            .map(|stored| parse_stored(&stored, "witnessed"))
             .transpose()
     }
 
-    /// C2SP `add-checkpoint`: cosigns `signed` (already checked to be signed by the log) if it is
-    /// consistent with the latest checkpoint witnessed, whose size must be `old`; records it as
-    /// witnessed in the same write. Returns the cosignature line.
+    /// The log-signed checkpoint the mirror verified at `size`, if it holds one.
     ///
     /// # Errors
-    /// [`WitnessError`], as c2sp.org/tlog-witness maps to HTTP statuses.
-    pub fn witness(
+    /// A store error, or a stored note that does not parse.
+    pub fn held(&self, size: u64) -> Result<Option<SignedCheckpoint>, StoreError> {
+        self.store
+            .checkpoint_at(size)?
+            .map(|stored| parse_stored(&stored, "checkpoints"))
+            .transpose()
+    }
+
+    /// Cosigns again a checkpoint the mirror verified before (same size, tree root and
+    /// status-map root as the one it holds at that size), if it is not smaller than the witnessed
+    /// one; records it as witnessed in the same write. Returns the cosignature line.
+    ///
+    /// # Errors
+    /// [`MirrorError::NotCosigned`] when the mirror does not hold that checkpoint or it is behind
+    /// the witnessed state; store errors.
+    pub fn cosign_held(
         &self,
-        old: u64,
-        proof: &[Hash],
         signed: &SignedCheckpoint,
         cosigner: Cosigner<'_>,
-    ) -> Result<String, WitnessError> {
-        let _serialised = self
+    ) -> Result<String, MirrorError> {
+        let state = self
             .state
             .lock()
             .map_err(|_| StoreError::Io("mirror lock poisoned".into()))?;
-        let current = self.witnessed()?;
-        let current_size = current.as_ref().map_or(0, |c| c.checkpoint().size);
-        if old != current_size {
-            return Err(WitnessError::Conflict(current_size));
-        }
-        let new = signed.checkpoint();
-        if new.size < old {
-            return Err(WitnessError::Invalid(format!(
-                "checkpoint size {} is below old size {old}",
-                new.size
+        let checkpoint = signed.checkpoint();
+        let same = self.held(checkpoint.size)?.is_some_and(|held| {
+            let h = held.checkpoint();
+            h.origin == checkpoint.origin
+                && h.root == checkpoint.root
+                && h.map_root == checkpoint.map_root
+        });
+        if !same {
+            return Err(MirrorError::NotCosigned(format!(
+                "the mirror has not verified this checkpoint of size {}",
+                checkpoint.size
             )));
         }
-        if let Some(current) = &current {
-            let current = current.checkpoint();
-            if new.size == current.size {
-                if new.root != current.root || !proof.is_empty() {
-                    return Err(WitnessError::Invalid(
-                        "another root for the witnessed size".into(),
-                    ));
-                }
-            } else if old > 0 {
-                verify_consistency(old, new.size, proof, &current.root, &new.root)
-                    .map_err(|e| WitnessError::BadProof(e.to_string()))?;
-            }
-        } else if !proof.is_empty() {
-            return Err(WitnessError::BadProof(
-                "old size 0 takes an empty proof".into(),
-            ));
-        }
-        let line = cosigner
-            .line(signed)
-            .map_err(|e| WitnessError::Invalid(e.to_string()))?;
-        let note = log_signed_note(signed, &self.log_key)
-            .map_err(|e| WitnessError::Invalid(e.to_string()))?;
-        self.store.write(WriteBatch {
-            cosignatures: vec![(
-                new.size,
-                cosigner.key.verifier_key().name().to_owned(),
-                line.clone(),
-            )],
-            witnessed: Some(StoredCheckpoint {
-                size: new.size,
-                note,
-            }),
-            ..WriteBatch::default()
-        })?;
+        self.check_not_ahead(signed)?;
+        self.check_witnessed_prefix(checkpoint.size, state.replay.size())?;
+        let mut batch = WriteBatch::default();
+        let size = checkpoint.size;
+        let line = cosigner.line(signed)?;
+        batch.cosignatures.push((
+            size,
+            cosigner.key.verifier_key().name().to_owned(),
+            line.clone(),
+        ));
+        batch.witnessed = Some(StoredCheckpoint {
+            size,
+            note: log_signed_note(signed, &self.log_key)?,
+        });
+        self.store.write(batch)?;
+        drop(state);
         Ok(line)
-    }
-
-    /// Hands the replay the stored state of the certificate `record` is about, if it lacks it.
-    fn seed(&self, replay: &mut LogReplay, record: &Record) -> Result<(), MirrorError> {
-        if let Some(code) = record.body.certificate_code()
-            && !replay.has_state(code)
-            && let Some(state) = self.store.state(code)?
-        {
-            replay.seed_state(code.clone(), state);
-        }
-        Ok(())
     }
 
     /// Brings the map up to the checkpoint, checks its root, and adds map, states and checkpoint.
@@ -423,33 +501,8 @@ impl Mirror {
         target: &SignedCheckpoint,
     ) -> Result<(), MirrorError> {
         let checkpoint = target.checkpoint();
-        let mut updates = Vec::with_capacity(next.dirty.len());
-        let mut states = Vec::with_capacity(next.dirty.len());
-        for code in &next.dirty {
-            let state = match batch.states.iter().find(|(c, _)| c == code) {
-                Some((_, state)) => state.clone(),
-                None => self
-                    .store
-                    .state(code)?
-                    .ok_or_else(|| StoreError::Corrupted {
-                        key: format!("state/{code}"),
-                        reason: "missing".into(),
-                    })?,
-            };
-            updates.push((
-                map::map_key(code.as_str().as_bytes()),
-                Some(state.map_value_hash()),
-            ));
-            states.push((code.clone(), state));
-        }
-        updates.sort_by_key(|u| u.0);
-        let update =
-            map::apply(&MapReader(&*self.store), next.map_root, &updates).map_err(|e| {
-                StoreError::Corrupted {
-                    key: "map".into(),
-                    reason: e.to_string(),
-                }
-            })?;
+        let (update, states) =
+            checkpoint_map(&*self.store, next.map_root, &next.dirty, &next.replay)?;
         if update.new_root != checkpoint.map_root {
             return Err(MirrorError::MapRoot {
                 size: checkpoint.size,
@@ -481,44 +534,6 @@ pub fn log_signed_note(
     signed
         .note_signed_by(log_key)
         .map_err(|e| MirrorError::Checkpoint(e.to_string()))
-}
-
-/// Adds one checked record's entries to the batch (records, indexes, registry changes) and its
-/// certificate's new state to `touched`.
-fn add_record(
-    batch: &mut WriteBatch,
-    touched: &mut BTreeMap<CertificateCode, CertificateState>,
-    bytes: &[u8],
-    record: &Record,
-    replay: &LogReplay,
-) {
-    let index = record.header.index;
-    batch.records.push((index, bytes.to_vec()));
-    if let Some(code) = record.body.certificate_code() {
-        batch.code_records.push((code.clone(), index));
-        if let Some(state) = replay.states().get(code) {
-            touched.insert(code.clone(), state.clone());
-        }
-    }
-    match &record.body {
-        Body::Evidence(evidence) => {
-            batch
-                .evidence
-                .push((record.header.author, evidence.hash, index));
-        }
-        Body::SubmitterAdded(added) => batch.submitters.push((
-            added.key,
-            Some(Submitter {
-                name: added.name.clone(),
-                credit_code: added.credit_code.to_string(),
-                added_at: index,
-            }),
-        )),
-        Body::SubmitterRemoved(removed) => batch.submitters.push((removed.key, None)),
-        Body::Calendar(calendar) => batch.calendars.push(calendar.clone()),
-        Body::KeyRotation(rotation) => batch.agency_key = Some(rotation.new_key),
-        _ => {}
-    }
 }
 
 /// Checks that the replayed tree is a prefix of the signed tree of `target`.
@@ -554,65 +569,31 @@ fn check_in_signed_tree(
     .map_err(|e| not_in(e.to_string()))
 }
 
-/// Decodes and verifies every record's signature, spread over the machine's cores.
+/// Decodes and verifies every record's signature, on every core.
 fn verify_signatures(start: u64, records: &[Vec<u8>]) -> Result<Vec<VerifiedRecord>, ReplayError> {
-    let check = |(i, bytes): (usize, &Vec<u8>)| VerifiedRecord::check(bytes, start + i as u64);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if records.len() < 64 || threads < 2 {
-        return records.iter().enumerate().map(check).collect();
-    }
-    let chunk = records.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = records
-            .chunks(chunk)
-            .enumerate()
-            .map(|(n, part)| {
-                scope.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, bytes)| check((n * chunk + i, bytes)))
-                        .collect::<Result<Vec<_>, _>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(records.len());
-        for (n, worker) in workers.into_iter().enumerate() {
-            let part = worker
-                .join()
-                .unwrap_or_else(|_| Err(ReplayError::Signature(start + (n * chunk) as u64)))?;
-            out.extend(part);
-        }
-        Ok(out)
+    on_every_core(records, |i, bytes| {
+        VerifiedRecord::check(bytes, start + i as u64)
+    })
+    // A worker that panicked checked nothing: the range is refused from its start.
+    .unwrap_or_else(|| vec![Err(ReplayError::Signature(start))])
+    .into_iter()
+    .collect()
+}
+
+fn parse_stored(stored: &StoredCheckpoint, family: &str) -> Result<SignedCheckpoint, StoreError> {
+    SignedCheckpoint::parse(&stored.note).map_err(|e| StoreError::Corrupted {
+        key: format!("{family}/{}", stored.size),
+        reason: e.to_string(),
     })
 }
 
 /// Rebuilds the mirror's verification state from its store.
-fn load(origin: &str, store: &dyn Store) -> Result<MirrorState, MirrorError> {
-    let tip = store.tip()?;
-    let calendars = Calendars::new(store.calendars()?).map_err(|e| StoreError::Corrupted {
-        key: "calendars".into(),
-        reason: e.to_string(),
-    })?;
-    let submitters = store
-        .submitters()?
-        .into_iter()
-        .map(|(key, s)| (key, s.name))
-        .collect();
-    let replay = LogReplay::resume(
-        origin,
-        ReplayResume {
-            frontier: load_frontier(store, &tip)?,
-            last_hash: tip.last_hash,
-            last_time: tip.last_time,
-            agency_key: store.agency_key()?,
-            calendars,
-            submitters,
-        },
-    );
+fn load(store: &dyn Store) -> Result<MirrorState, MirrorError> {
+    let replay = load_replay(store)?;
     let from = store.latest_checkpoint()?.map_or(0, |c| c.size);
     Ok(MirrorState {
+        dirty: codes_in(store, from, replay.size())?,
         replay,
-        dirty: codes_in(store, from, tip.size)?,
         map_root: map_root(store)?,
     })
 }

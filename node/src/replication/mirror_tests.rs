@@ -12,18 +12,19 @@ use ledger_format::calendar::WorkCalendar;
 use ledger_format::checkpoint::Checkpoint;
 use ledger_format::code::CreditCode;
 use ledger_format::keys::{PublicKey, SigningKey};
-use ledger_format::lifecycle::{Status, TransitionError};
+use ledger_format::lifecycle::{CertificateState, Status, TransitionError};
 use ledger_format::merkle::{self, MerkleError};
 use ledger_format::record::{
-    Header, Issued, Notice, ObjectionFiled, ObjectionResolved, RegistrationType, RevocationReason,
-    Revoked, SubmitterAdded, SubmitterRemoved,
+    Body, Header, Issued, Notice, ObjectionFiled, ObjectionResolved, Record, RegistrationType,
+    RevocationReason, Revoked, SubmitterAdded, SubmitterRemoved,
 };
 use ledger_format::sha256;
 use ledger_format::testing::{self, Ledger, at, parse_date};
 use tempfile::TempDir;
 
 use super::*;
-use crate::store::{LogIdentity, MemoryStore, RocksStore};
+use crate::store::{LogIdentity, MapReader, MemoryStore, RocksStore, Submitter, Tip};
+use ledger_format::map;
 
 /// Records in the source log.
 const SIZE: u64 = 18;
@@ -47,7 +48,7 @@ struct Source {
 impl Source {
     fn new() -> Self {
         let mut s = Source {
-            ledger: Ledger::default(),
+            ledger: Ledger::empty(testing::ORIGIN, testing::agency_key()),
             checkpoints: Vec::new(),
         };
         let first = testing::submitter_key();
@@ -113,11 +114,8 @@ impl Source {
     }
 
     fn evidence(&mut self, time: i64, service: &SigningKey, what: &str) {
-        let record = self
-            .ledger
-            .log
-            .evidence(time, sha256(what.as_bytes()), service);
-        self.ledger.tree.push(&record.encode()).unwrap();
+        self.ledger
+            .evidence_by(time, sha256(what.as_bytes()), service);
     }
 
     fn sign(&mut self, timestamp: i64) {
@@ -214,13 +212,18 @@ fn identity() -> LogIdentity {
     }
 }
 
+/// The mirror's clock in these tests: after every fixture date (a real clock would refuse the
+/// fixture's records dated ahead of it).
+fn clock() -> Arc<dyn crate::clock::Clock> {
+    Arc::new(crate::clock::ManualClock::new(at("2030-01-01", 0)))
+}
+
+fn open(store: Arc<dyn Store>) -> Result<Mirror, MirrorError> {
+    Ok(Mirror::open(testing::ORIGIN, log_key(), store)?.with_clock(clock()))
+}
+
 fn memory_mirror() -> Mirror {
-    Mirror::open(
-        testing::ORIGIN,
-        log_key(),
-        Arc::new(MemoryStore::new(identity())),
-    )
-    .unwrap()
+    open(Arc::new(MemoryStore::new(identity()))).unwrap()
 }
 
 /// Applies the source's records `start..end` against its checkpoint of size `target`, with the
@@ -413,7 +416,7 @@ fn assert_mirrors_source(store: &dyn Store, source: &Source) {
             note: log_signed_only(source.checkpoint(SIZE)),
         })
     );
-    let report = crate::audit::audit(store, &mut |_, _| {}).unwrap();
+    let report = crate::audit::audit(store, &[], &mut |_, _| {}).unwrap();
     assert_eq!(
         (report.records, report.certificates, report.root),
         (SIZE, 3, source.ledger.tree.root())
@@ -595,9 +598,8 @@ fn a_reopened_mirror_resumes_from_its_store() {
     let source = Source::new();
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("mirror");
-    let open = |store: RocksStore| Mirror::open(testing::ORIGIN, log_key(), Arc::new(store));
     {
-        let mirror = open(RocksStore::create(&path, identity()).unwrap()).unwrap();
+        let mirror = open(Arc::new(RocksStore::create(&path, identity()).unwrap())).unwrap();
         assert_eq!(apply_range(&mirror, &source, 0, 9, 9), applied(9, true));
         // Certificates 1 and 2 change after the checkpoint of size 9; certificate 2 never again.
         assert_eq!(
@@ -605,7 +607,7 @@ fn a_reopened_mirror_resumes_from_its_store() {
             applied(12, false)
         );
     }
-    let mirror = open(RocksStore::open(&path, testing::ORIGIN).unwrap()).unwrap();
+    let mirror = open(Arc::new(RocksStore::open(&path, testing::ORIGIN).unwrap())).unwrap();
     assert_eq!(mirror.size(), 12);
     assert_eq!(mirror.store().latest_checkpoint().unwrap().unwrap().size, 9);
 
@@ -678,7 +680,7 @@ fn a_reopened_mirror_resumes_from_its_store() {
     );
     assert_mirrors_source(&**mirror.store(), &source);
     drop(mirror);
-    let mirror = open(RocksStore::open(&path, testing::ORIGIN).unwrap()).unwrap();
+    let mirror = open(Arc::new(RocksStore::open(&path, testing::ORIGIN).unwrap())).unwrap();
     assert_eq!(mirror.size(), SIZE);
     assert_mirrors_source(&**mirror.store(), &source);
 }
@@ -687,10 +689,10 @@ fn a_reopened_mirror_resumes_from_its_store() {
 fn a_mirror_opened_after_a_checkpoint_resumes_with_a_clean_map() {
     let source = Source::new();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new(identity()));
-    let mirror = Mirror::open(testing::ORIGIN, log_key(), Arc::clone(&store)).unwrap();
+    let mirror = open(Arc::clone(&store)).unwrap();
     assert_eq!(apply_range(&mirror, &source, 0, 12, 12), applied(12, true));
     drop(mirror);
-    let mirror = Mirror::open(testing::ORIGIN, log_key(), store).unwrap();
+    let mirror = open(store).unwrap();
     assert_eq!(mirror.size(), 12);
     assert_eq!(
         apply_range(&mirror, &source, 12, SIZE, SIZE),
@@ -850,7 +852,7 @@ fn a_record_with_a_bad_signature_is_refused() {
 fn signatures_checked_on_every_core_name_the_first_bad_record() {
     // Long enough for the signatures to be checked on several threads.
     const LONG: u64 = 200;
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger::empty(testing::ORIGIN, testing::agency_key());
     ledger
         .apply(
             "2026-11-20",
@@ -958,6 +960,8 @@ fn a_forbidden_transition_signed_by_the_agency_is_refused() {
         issued(code(1), "2026-11-24", "2029-11-24"),
     );
     let range = vec![source.record(5).encode(), early.encode()];
+    // The checkpoint it claims to lead to, dated after it (else the time check refuses it first).
+    let target = resigned_at(source.checkpoint(9), at("2026-11-24", 11));
     assert_refused(
         &mirror,
         ReplayError::Rule {
@@ -965,7 +969,7 @@ fn a_forbidden_transition_signed_by_the_agency_is_refused() {
             error: notice_ends.clone(),
         }
         .into(),
-        |m| m.apply(5, &range, source.checkpoint(9), &source.proof(7, 9), None),
+        |m| m.apply(5, &range, &target, &source.proof(7, 9), None),
     );
 
     // Issuance before the notice ends, whose state comes from the store.
@@ -1272,4 +1276,164 @@ fn a_middle_range_needs_the_right_consistency_proof() {
         applied(13, false)
     );
     finish(&mirror, &source);
+}
+
+/// `signed` signed again by the log's key with another timestamp.
+fn resigned_at(signed: &SignedCheckpoint, timestamp: i64) -> SignedCheckpoint {
+    SignedCheckpoint::sign(
+        Checkpoint {
+            timestamp,
+            ..signed.checkpoint().clone()
+        },
+        testing::ORIGIN,
+        &testing::agency_key(),
+    )
+    .unwrap()
+}
+
+/// A witness key for the cosigning tests.
+fn witness() -> NoteSigningKey {
+    NoteSigningKey::new(
+        "witness.b.example",
+        ledger_format::checkpoint::SignatureType::CosignatureV1,
+        testing::witness_key(7),
+    )
+    .unwrap()
+}
+
+fn cosigner(key: &NoteSigningKey) -> Cosigner<'_> {
+    Cosigner {
+        key,
+        timestamp: u64::try_from(at("2029-12-01", 0)).unwrap(),
+    }
+}
+
+#[test]
+fn records_dated_after_the_checkpoint_that_covers_them_are_refused() {
+    let source = Source::new();
+    let mirror = memory_mirror();
+    assert_eq!(apply_range(&mirror, &source, 0, 5, 5), applied(5, true));
+    // The real checkpoint of size 9, re-signed by the log's key at a time before its last record.
+    let last = source.record(8).header.time;
+    let backdated = resigned_at(source.checkpoint(9), last - 1);
+    let refused = mirror.apply(5, &source.bytes(5..9), &backdated, &[], None);
+    let first_late = (5..9)
+        .find(|&i| source.record(i).header.time == last)
+        .unwrap();
+    assert_eq!(
+        refused,
+        Err(MirrorError::Record(ReplayError::Future {
+            index: first_late,
+            time: last,
+            limit: last - 1,
+        }))
+    );
+    assert_eq!(mirror.size(), 5);
+}
+
+#[test]
+fn records_and_checkpoints_dated_ahead_of_the_mirrors_clock_are_refused() {
+    let source = Source::new();
+    let clock = crate::clock::ManualClock::new(at("2026-11-20", 11));
+    let mirror = Mirror::open(
+        testing::ORIGIN,
+        log_key(),
+        Arc::new(MemoryStore::new(identity())),
+    )
+    .unwrap()
+    .with_clock(Arc::new(clock.clone()));
+    // The checkpoint of size 5 is signed at 12:00, more than 300 s ahead of 11:00.
+    let refused = apply_range(&mirror, &source, 0, 5, 5);
+    assert!(
+        matches!(refused, Err(MirrorError::Future { size: 5, .. })),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        mirror.verify_checkpoint(&source.checkpoint(5).to_note_text()),
+        Err(MirrorError::Future { .. })
+    ));
+    assert_eq!(mirror.size(), 0);
+    // Within the skew, it applies.
+    clock.set(at("2026-11-20", 12) - ledger_format::MAX_CLOCK_SKEW_SECONDS);
+    assert_eq!(apply_range(&mirror, &source, 0, 5, 5), applied(5, true));
+}
+
+#[test]
+fn codes_outside_the_logs_regions_are_refused_on_replay() {
+    let source = Source::new();
+    let mirror = memory_mirror().with_regions(&[640500]);
+    assert_eq!(apply_range(&mirror, &source, 0, 5, 5), applied(5, true));
+    let refused = apply_range(&mirror, &source, 5, 9, 9);
+    assert!(
+        matches!(
+            refused,
+            Err(MirrorError::Record(ReplayError::Region {
+                index: 5,
+                region: 530400,
+                ..
+            }))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(mirror.size(), 5);
+    // The agency's own province covers its prefecture's codes.
+    let mirror = memory_mirror().with_regions(&[530000]);
+    assert_eq!(apply_range(&mirror, &source, 0, 9, 9), applied(9, true));
+}
+
+#[test]
+fn a_mirror_cosigns_only_what_it_verified_and_never_goes_back() {
+    let source = Source::new();
+    let mirror = memory_mirror();
+    let key = witness();
+    let first = mirror
+        .apply(
+            0,
+            &source.bytes(0..9),
+            source.checkpoint(9),
+            &[],
+            Some(cosigner(&key)),
+        )
+        .unwrap();
+    assert!(first.cosignature.is_some());
+    assert_eq!(mirror.witnessed().unwrap().unwrap().checkpoint().size, 9);
+
+    // Cosigning again the checkpoint it verified works; one it does not hold does not.
+    mirror
+        .cosign_held(source.checkpoint(9), cosigner(&key))
+        .unwrap();
+    assert!(matches!(
+        mirror.cosign_held(source.checkpoint(12), cosigner(&key)),
+        Err(MirrorError::NotCosigned(_))
+    ));
+    // A checkpoint of the right size whose status-map root was never verified.
+    let forged = SignedCheckpoint::sign(
+        Checkpoint {
+            map_root: sha256(b"forged map"),
+            ..source.checkpoint(9).checkpoint().clone()
+        },
+        testing::ORIGIN,
+        &testing::agency_key(),
+    )
+    .unwrap();
+    assert!(matches!(
+        mirror.cosign_held(&forged, cosigner(&key)),
+        Err(MirrorError::NotCosigned(_))
+    ));
+    // Forward to 12, then the older 9 is never cosigned again.
+    let later = mirror
+        .apply(
+            9,
+            &source.bytes(9..12),
+            source.checkpoint(12),
+            &[],
+            Some(cosigner(&key)),
+        )
+        .unwrap();
+    assert!(later.cosignature.is_some());
+    assert!(matches!(
+        mirror.cosign_held(source.checkpoint(9), cosigner(&key)),
+        Err(MirrorError::NotCosigned(_))
+    ));
+    assert_eq!(mirror.witnessed().unwrap().unwrap().checkpoint().size, 12);
 }

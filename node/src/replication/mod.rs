@@ -2,16 +2,23 @@
 //! other agency's log, re-verifies every record, and cosigns the checkpoints it verified.
 //!
 //! [`Replication::start`] spawns one actor that owns the libp2p swarm (`swarm.rs`), and one sync
-//! task per mirrored log (`sync.rs`). They share [`Shared`]: the logs, the membership, the witness
-//! key, and what the node learned (checkpoints seen, equivocations). [`Replication::shutdown`]
-//! stops them all and waits for them.
+//! task per mirrored log (`sync.rs`). They share [`Shared`] (`shared.rs`): the logs, the
+//! membership, the witness key, and one module per job: checkpoints that arrive (`intake.rs`),
+//! equivocation proofs (`equivocations.rs`), other witnesses' cosignatures (`cosignatures.rs`),
+//! answering peers (`serve.rs`), and the C2SP witness endpoint (`witness.rs`); each mirrored log is
+//! a [`mirror::Mirror`]. [`Replication::shutdown`] stops them all and waits for them.
 
+mod cosignatures;
+mod equivocations;
+mod intake;
 pub mod membership;
 pub mod mirror;
 pub mod protocol;
+mod serve;
 mod shared;
 mod swarm;
 mod sync;
+pub mod witness;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -27,7 +34,8 @@ use crate::metrics::Metrics;
 use crate::sequencer::SequencerHandle;
 
 pub use membership::{Member, MemberEntry, Membership, MembershipError};
-pub use shared::{AddCheckpointError, Shared};
+pub use shared::Shared;
+pub use witness::WitnessError;
 
 /// Why replication could not start.
 #[derive(Debug, thiserror::Error)]
@@ -77,11 +85,12 @@ impl Replication {
     ) -> Result<Replication, ReplicationError> {
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (stop, stopped) = watch::channel(false);
-        let mut targets = BTreeMap::new();
+        let mut sync = BTreeMap::new();
         let mut target_rx = Vec::new();
         for log in &config.logs.mirrors {
-            let (tx, rx) = watch::channel(None);
-            targets.insert(log.origin.clone(), tx);
+            let (target, rx) = watch::channel(None);
+            let size = watch::Sender::new(log.mirror.as_ref().map_or(0, |m| m.size()));
+            sync.insert(log.origin.clone(), shared::SyncChannels { target, size });
             target_rx.push((log.clone(), rx));
         }
         let local_peer = config.p2p_key.public().to_peer_id();
@@ -91,7 +100,7 @@ impl Replication {
             config.witness_key,
             clock,
             metrics,
-            targets,
+            sync,
             commands,
             local_peer,
         ));

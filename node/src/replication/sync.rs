@@ -41,6 +41,10 @@ pub(super) async fn run(
                 _ = stopped.changed() => return,
             };
             if !done {
+                // No peer could serve it: forget it, so that a checkpoint nobody holds (one ahead
+                // of the real log, signed with a stolen key) cannot stall the mirror; the next
+                // checkpoint gossiped or polled sets a new target.
+                shared.drop_target(&log.origin, target.checkpoint.checkpoint().size);
                 tokio::select! {
                     _ = tokio::time::sleep(RETRY_AFTER) => {}
                     _ = stopped.changed() => return,
@@ -104,10 +108,11 @@ async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Target) -> bool
         match applied {
             Ok(Ok(applied)) => {
                 shared.metrics().mirrored(&log.origin, count, applied.size);
+                shared.mirrored_to(&log.origin, applied.size);
                 progress.set_position(applied.size - start.min(applied.size));
                 if applied.checkpointed {
                     progress.finish_and_clear();
-                    after_checkpoint(shared, log, target).await;
+                    after_checkpoint(shared, log, target, start).await;
                 } else if applied.size % (LONG_CATCH_UP * 5) < count
                     && size - start >= LONG_CATCH_UP
                 {
@@ -115,7 +120,7 @@ async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Target) -> bool
                 }
             }
             Ok(Err(e)) => {
-                shared.metrics().mirror_rejected(&log.origin);
+                shared.metrics().mirror_rejected(&log.origin, e.reason());
                 tracing::warn!(origin = %log.origin, %peer, error = %e, "refused records from a peer; nothing stored");
                 peers.remove(0);
             }
@@ -139,22 +144,29 @@ fn peers_for(shared: &Shared, announcer: Option<PeerId>) -> Vec<PeerId> {
     peers
 }
 
-/// After the mirror stored a checkpoint: keep cosignatures that arrived early, and gossip the
+/// After the mirror stored a checkpoint: check the checkpoints seen ahead of the mirror before
+/// (from `from` on) against the log now held, keep cosignatures that arrived early, and gossip the
 /// checkpoint with every cosignature the node holds (its own among them).
-async fn after_checkpoint(shared: &Arc<Shared>, log: &LogEntry, target: &Target) {
+async fn after_checkpoint(shared: &Arc<Shared>, log: &LogEntry, target: &Target, from: u64) {
     let (shared2, log2, signed) = (shared.clone(), log.clone(), target.checkpoint.clone());
-    let note = tokio::task::spawn_blocking(move || {
-        shared2.flush_pending(&log2, &signed);
-        let stored = log2.store.checkpoint_at(signed.checkpoint().size).ok()??;
-        export::served_note(&*log2.store, &stored).ok()
+    let gossip = tokio::task::spawn_blocking(move || {
+        let size = signed.checkpoint().size;
+        let mut gossip: Vec<Gossip> = shared2
+            .check_seen_ahead(&log2, from.saturating_add(1), size)
+            .into_iter()
+            .collect();
+        shared2.cosignatures.flush(&shared2, &log2, &signed);
+        if let Some(stored) = log2.store.checkpoint_at(size).ok().flatten()
+            && let Ok(note) = export::served_note(&*log2.store, &stored)
+        {
+            gossip.push(Gossip::Checkpoint(note));
+        }
+        gossip
     })
     .await
-    .ok()
-    .flatten();
-    if let Some(note) = note {
-        shared
-            .send(Command::Publish(Gossip::Checkpoint(note)))
-            .await;
+    .unwrap_or_default();
+    for message in gossip {
+        shared.send(Command::Publish(message)).await;
     }
 }
 

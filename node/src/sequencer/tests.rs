@@ -7,7 +7,8 @@ use ledger_format::testing::{self, at, parse_date as d};
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::store::{LogIdentity, MemoryStore};
+use crate::store::{LogIdentity, MapReader, MemoryStore};
+use ledger_format::map;
 
 struct Node {
     store: Arc<MemoryStore>,
@@ -307,4 +308,72 @@ async fn key_rotation_and_agency_evidence_are_refused_through_append() {
         .await;
     assert!(matches!(evidence, Err(AppendError::Invalid(_))));
     assert_eq!(node.store.tip().unwrap().size, 0);
+}
+
+#[tokio::test]
+async fn codes_of_another_agencys_region_are_refused() {
+    let store = Arc::new(MemoryStore::new(LogIdentity {
+        origin: testing::ORIGIN.into(),
+        genesis_key: testing::agency_key().public_key(),
+    }));
+    let sequencer = Sequencer::start(
+        store.clone(),
+        testing::agency_key(),
+        Arc::new(ManualClock::new(at("2026-11-23", 10))),
+        Arc::new(crate::metrics::Metrics::new()),
+        SequencerConfig {
+            checkpoint_interval: Duration::from_secs(3600),
+            // Zhongwei (Ningxia): the fixture's Yuxi codes are another agency's.
+            regions: vec![640500],
+            ..SequencerConfig::default()
+        },
+    )
+    .unwrap();
+    let node = Node {
+        store,
+        clock: ManualClock::new(0),
+        sequencer,
+    };
+    node.setup().await;
+    let size = node.store.tip().unwrap().size;
+    let code = testing::code(2026, 1);
+    let refused = node
+        .handle()
+        .append(Body::NoticePublished(Notice {
+            code: code.clone(),
+            registration_type: RegistrationType::First,
+            content: testing::content(code.kind(), None),
+            ends_on: d("2026-12-04"),
+        }))
+        .await;
+    assert_eq!(
+        refused,
+        Err(AppendError::Invalid(format!(
+            "code {code} is of region 530400, which this log does not issue for"
+        )))
+    );
+    assert_eq!(node.store.tip().unwrap().size, size, "nothing written");
+    assert_eq!(node.store.state(&code).unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_weak_submitter_key_is_refused_by_the_engine() {
+    let node = node();
+    node.setup().await;
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let refused = node
+        .handle()
+        .append(Body::SubmitterAdded(SubmitterAdded {
+            key: ledger_format::PublicKey(identity),
+            name: "weak".into(),
+            credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
+        }))
+        .await;
+    assert_eq!(
+        refused,
+        Err(AppendError::Invalid(
+            "submitter key: public key is not a valid ed25519 point".into()
+        ))
+    );
 }

@@ -17,6 +17,8 @@ use ledger_format::keys::PublicKey;
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, MapStore, MapUpdate, NodeKey};
 use ledger_format::merkle::{Frontier, HashReader, MerkleError, NodeId};
+use ledger_format::record::Body;
+use ledger_format::replay::{LogReplay, RegistryChange, ReplayResume, Replayed};
 
 pub use memory::MemoryStore;
 pub use rocks::RocksStore;
@@ -68,16 +70,8 @@ pub struct Tip {
     pub last_time: i64,
 }
 
-/// A registered evidence service.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Submitter {
-    /// The service's name.
-    pub name: String,
-    /// Its unified social credit code.
-    pub credit_code: String,
-    /// Index of the record that registered it.
-    pub added_at: u64,
-}
+/// A registered evidence service (the replay engine's registry entry, stored as it is).
+pub use ledger_format::replay::Submitter;
 
 /// A signed checkpoint as stored: its size and the signed note text (with any cosignatures).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +119,45 @@ pub struct WriteBatch {
 }
 
 impl WriteBatch {
+    /// Adds a record the replay engine accepted, with everything it changed: the record, its tree
+    /// nodes, the new tip, the certificate's new state and index entry, the evidence index, and
+    /// registry changes. The one translation of the engine's effects into the store, used by the
+    /// sequencer, mirrors and benchmarks alike.
+    pub fn add_replayed(&mut self, bytes: Vec<u8>, replayed: Replayed) {
+        let Replayed {
+            record,
+            hash,
+            tree_nodes,
+            state,
+            registry,
+        } = replayed;
+        let index = record.header.index;
+        if let Body::Evidence(evidence) = &record.body {
+            self.evidence
+                .push((record.header.author, evidence.hash, index));
+        }
+        match registry {
+            Some(RegistryChange::SubmitterAdded(key, submitter)) => {
+                self.submitters.push((key, Some(submitter)));
+            }
+            Some(RegistryChange::SubmitterRemoved(key)) => self.submitters.push((key, None)),
+            Some(RegistryChange::Calendar(calendar)) => self.calendars.push(calendar),
+            Some(RegistryChange::AgencyKey(key)) => self.agency_key = Some(key),
+            Some(_) | None => {}
+        }
+        if let Some(state) = state {
+            self.code_records.push((state.code.clone(), index));
+            self.states.push((state.code.clone(), state));
+        }
+        self.tree_nodes.extend(tree_nodes);
+        self.tip = Some(Tip {
+            size: index + 1,
+            last_hash: hash,
+            last_time: record.header.time,
+        });
+        self.records.push((index, bytes));
+    }
+
     /// True when the batch changes nothing.
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
@@ -274,6 +307,76 @@ pub fn load_frontier<S: Store + ?Sized>(store: &S, tip: &Tip) -> Result<Frontier
         }
     }
     Ok(frontier)
+}
+
+/// The replay engine resumed after the records `store` holds: tip, tree, agency key, calendars
+/// and evidence services as stored (certificate states are read when a record needs them:
+/// [`seed_state`]). Where the sequencer and every mirror start.
+///
+/// # Errors
+/// [`StoreError`] when the store cannot be read or contradicts itself.
+pub fn load_replay<S: Store + ?Sized>(store: &S) -> Result<LogReplay, StoreError> {
+    let identity = store.identity()?;
+    let tip = store.tip()?;
+    let calendars = ledger_format::calendar::Calendars::new(store.calendars()?)
+        .map_err(|e| corrupted("calendars", e))?;
+    Ok(LogReplay::resume(
+        &identity.origin,
+        ReplayResume {
+            frontier: load_frontier(store, &tip)?,
+            last_hash: tip.last_hash,
+            last_time: tip.last_time,
+            agency_key: store.agency_key()?,
+            calendars,
+            submitters: store.submitters()?.into_iter().collect(),
+        },
+    ))
+}
+
+/// Hands `replay` the stored state of the certificate `record` is about, unless the replay holds
+/// a newer one: what a resumed replay needs before it applies the record.
+///
+/// # Errors
+/// [`StoreError`] when the state cannot be read.
+pub fn seed_state<S: Store + ?Sized>(
+    store: &S,
+    replay: &mut LogReplay,
+    record: &ledger_format::record::Record,
+) -> Result<(), StoreError> {
+    if let Some(code) = record.body.certificate_code()
+        && !replay.has_state(code)
+        && let Some(state) = store.state(code)?
+    {
+        replay.seed_state(code.clone(), state);
+    }
+    Ok(())
+}
+
+/// The status-map update at a checkpoint: every code in `dirty` set to its current state, taken
+/// from `replay` when it holds one (states not written yet) and from the store otherwise. Returns
+/// the update and the states it commits to (what bundles will carry).
+///
+/// # Errors
+/// [`StoreError::Corrupted`] when a dirty code has no state or the stored map is inconsistent.
+pub fn checkpoint_map<S: Store + ?Sized>(
+    store: &S,
+    root: Hash,
+    dirty: &std::collections::BTreeSet<CertificateCode>,
+    replay: &LogReplay,
+) -> Result<(MapUpdate, Vec<(CertificateCode, CertificateState)>), StoreError> {
+    let mut states = Vec::with_capacity(dirty.len());
+    for code in dirty {
+        let state = match replay.states().get(code) {
+            Some(state) => state.clone(),
+            None => store
+                .state(code)?
+                .ok_or_else(|| corrupted(format!("state/{code}"), "missing"))?,
+        };
+        states.push((code.clone(), state));
+    }
+    let update = map::update_states(&MapReader(store), root, states.iter().map(|(_, s)| s))
+        .map_err(|e| corrupted("map", e))?;
+    Ok((update, states))
 }
 
 /// The root of the stored status map ([`map::EMPTY_HASH`] when it is empty).

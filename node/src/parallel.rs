@@ -1,0 +1,60 @@
+//! The one helper that spreads signature checks over the machine's cores: the sequencer checks
+//! evidence signatures with it, and mirrors (and the benchmarks' catch-up) the signatures of the
+//! records they copy.
+
+/// Below this many items the work stays on the calling thread: starting threads costs more.
+pub const MIN_PARALLEL_ITEMS: usize = 64;
+
+/// Runs `check(index, item)` for every item and returns the results in order, on every core for
+/// batches of [`MIN_PARALLEL_ITEMS`] or more. Returns `None` when a worker thread panicked (its
+/// items were not checked).
+pub fn on_every_core<T, R, F>(items: &[T], check: F) -> Option<Vec<R>>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(usize, &T) -> R + Sync,
+{
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if items.len() < MIN_PARALLEL_ITEMS || threads < 2 {
+        return Some(items.iter().enumerate().map(|(i, t)| check(i, t)).collect());
+    }
+    let chunk = items.len().div_ceil(threads);
+    let check = &check;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, item)| check(n * chunk + i, item))
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for worker in workers {
+            out.extend(worker.join().ok()?);
+        }
+        Some(out)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_their_order_and_indexes() {
+        for len in [0, 1, MIN_PARALLEL_ITEMS - 1, MIN_PARALLEL_ITEMS, 1_001] {
+            let items: Vec<u64> = (0..len as u64).collect();
+            let out = on_every_core(&items, |i, item| (i as u64, item * 2)).unwrap();
+            assert_eq!(out.len(), len);
+            for (i, (index, doubled)) in out.into_iter().enumerate() {
+                assert_eq!(index, i as u64);
+                assert_eq!(doubled, 2 * i as u64);
+            }
+        }
+    }
+}
