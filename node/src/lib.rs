@@ -103,7 +103,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         key.clone(),
         clock.clone(),
         metrics.clone(),
-        sequencer_config,
+        sequencer_config.clone(),
     )?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
     let own = LogEntry {
@@ -111,6 +111,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         store: store.clone(),
         keys: vec![verifier_key.clone()],
         mirror: None,
+        regions: sequencer_config.regions.clone(),
     };
     let (logs, replication, policy_text) = match membership {
         None => (
@@ -256,6 +257,7 @@ fn join_network(
             store,
             keys,
             mirror: Some(Arc::new(mirror)),
+            regions: member.regions.clone(),
         });
     }
     let logs = Arc::new(Logs { own, mirrors });

@@ -20,6 +20,8 @@ pub struct LogEntry {
     pub keys: Vec<VerifierKey>,
     /// The verifying mirror writer, for another agency's log; `None` for the node's own log.
     pub mirror: Option<Arc<Mirror>>,
+    /// The GB/T 2260 divisions the log issues certificate codes for (empty: not restricted).
+    pub regions: Vec<u32>,
 }
 
 impl LogEntry {
@@ -53,6 +55,17 @@ impl Logs {
             None => Some(&self.own),
             Some(origin) => self.all().find(|log| log.origin == origin),
         }
+    }
+
+    /// The log whose regions cover `code`'s region: the agency that issues it (in a network, one
+    /// at most). `None` when no log's regions cover it.
+    pub fn issuer_of(&self, code: &ledger_format::code::CertificateCode) -> Option<&LogEntry> {
+        let region = code.region();
+        self.all().find(|log| {
+            log.regions
+                .iter()
+                .any(|listed| ledger_format::code::region_covers(*listed, region))
+        })
     }
 
     /// Every log: the node's own first.

@@ -104,6 +104,7 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
                 store,
                 keys: vec![VerifierKey::ed25519(ORIGIN, agency_key().public_key()).unwrap()],
                 mirror: None,
+                regions: Vec::new(),
             },
         )),
         network: None,

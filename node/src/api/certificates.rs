@@ -26,8 +26,9 @@ fn unknown(code: &CertificateCode) -> ApiError {
     ApiError::NotFound(format!("no registration with code {code}"))
 }
 
-/// The log that holds `code`: the one named by `?log=`, else the first of the node's logs (its own
-/// first) that knows the code, else the node's own log.
+/// The log that holds `code`: the one named by `?log=`, else the log whose regions cover the code's
+/// region (the agency that issues it: no other log may hold it), else the first of the node's logs
+/// (its own first) that knows the code, else the node's own log.
 async fn locate(
     state: &ApiState,
     log: Option<String>,
@@ -39,6 +40,9 @@ async fn locate(
     let logs = state.logs.clone();
     let code = code.clone();
     tokio::task::spawn_blocking(move || -> Result<Option<String>, ApiError> {
+        if let Some(issuer) = logs.issuer_of(&code) {
+            return Ok(Some(issuer.origin.clone()));
+        }
         if logs.own.store.state(&code)?.is_some() {
             return Ok(None);
         }
