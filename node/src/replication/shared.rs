@@ -204,6 +204,11 @@ impl Shared {
         }
     }
 
+    /// Watches the sync target of `origin`.
+    pub(super) fn watch_target(&self, origin: &str) -> Option<watch::Receiver<Option<Target>>> {
+        self.sync.get(origin).map(|c| c.target.subscribe())
+    }
+
     /// Watches the size of the mirror of `origin`.
     pub(super) fn watch_size(&self, origin: &str) -> Option<watch::Receiver<u64>> {
         self.sync.get(origin).map(|c| c.size.subscribe())

@@ -228,19 +228,37 @@ async fn add_checkpoint_inner(shared: &Arc<Shared>, body: &str) -> Result<String
 }
 
 /// Points the log's sync at `signed` (from its writer first) and waits until the mirror holds it,
-/// the sync gives up on it, or [`WITNESS_FETCH_TIMEOUT`] passes.
+/// the sync gives up on it (no peer could serve its records), or [`WITNESS_FETCH_TIMEOUT`] passes.
 async fn fetch(
     shared: &Arc<Shared>,
     origin: &str,
     signed: &SignedCheckpoint,
 ) -> Result<(), WitnessError> {
     let size = signed.checkpoint().size;
-    let mut sizes = shared
-        .watch_size(origin)
-        .ok_or_else(|| WitnessError::UnknownLog(origin.to_owned()))?;
+    let unknown = || WitnessError::UnknownLog(origin.to_owned());
+    let mut sizes = shared.watch_size(origin).ok_or_else(unknown)?;
+    let mut targets = shared.watch_target(origin).ok_or_else(unknown)?;
     shared.point_sync(origin, signed, shared.writer_of(origin));
-    match tokio::time::timeout(WITNESS_FETCH_TIMEOUT, sizes.wait_for(|held| *held >= size)).await {
-        Ok(Ok(_)) => Ok(()),
+    let reached = async {
+        loop {
+            if *sizes.borrow_and_update() >= size {
+                return true;
+            }
+            let given_up = targets
+                .borrow_and_update()
+                .as_ref()
+                .is_none_or(|t| t.checkpoint.checkpoint().size < size);
+            if given_up {
+                return false;
+            }
+            tokio::select! {
+                changed = sizes.changed() => if changed.is_err() { return false },
+                changed = targets.changed() => if changed.is_err() { return false },
+            }
+        }
+    };
+    match tokio::time::timeout(WITNESS_FETCH_TIMEOUT, reached).await {
+        Ok(true) => Ok(()),
         _ => Err(WitnessError::NotYet(size)),
     }
 }
