@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use ledger_format::bundle::{TrustPolicy, TrustedLog};
+use ledger_format::bundle::{TrustPolicy, TrustedLog, TrustedWitness};
 use ledger_format::checkpoint::{KeyError, SignatureType, VerifierKey};
 use time::format_description::well_known::Rfc3339;
 
@@ -318,8 +318,10 @@ impl Parser {
         };
         Ok(TrustPolicy {
             logs: self.logs.into_iter().map(|(l, _)| l).collect(),
-            witnesses,
+            regions: Default::default(),
+            witnesses: witnesses.into_iter().map(TrustedWitness::replica).collect(),
             quorum,
+            consistency_quorum: 0,
             max_age_seconds,
             equivocated: Vec::new(),
         })
@@ -440,7 +442,7 @@ pub fn policy_text(policy: &TrustPolicy) -> String {
         out.push('\n');
     }
     let mut used: Vec<String> = Vec::new();
-    for (i, key) in policy.witnesses.iter().enumerate() {
+    for (i, key) in policy.witness_keys().iter().enumerate() {
         let mut name = key.name().to_owned();
         if is_decimal(&name)
             || ["none", "any", "all"].contains(&name.as_str())

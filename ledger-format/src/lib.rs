@@ -42,6 +42,15 @@ pub mod keys;
 pub use encoding::{Canonical, DecodeError};
 pub use hash::{Hash, sha256};
 pub use keys::{PublicKey, Signature, SignatureError, SigningKey};
+
+/// How far, in seconds, a signed time may be ahead of the clock of whoever checks it.
+///
+/// The verifier refuses a checkpoint whose witnessed time (or own timestamp) is more than this
+/// ahead of the verification time, and the node refuses records and checkpoints dated more than
+/// this ahead of its own clock. Five minutes: well above the drift of NTP-synchronised servers
+/// (milliseconds) and of office PCs that sync daily (seconds to a minute), yet far below the
+/// day-scale `max-age` a policy sets, so a post-dated checkpoint cannot buy meaningful freshness.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 pub mod bundle;
 pub mod calendar;
 pub mod checkpoint;

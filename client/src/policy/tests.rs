@@ -75,9 +75,9 @@ fn round_trips() {
 fn writer_makes_witness_names_unique_and_keeps_odd_times() {
     let mut policy = Ledger::default().policy(0, 0);
     policy.witnesses = vec![
-        witness_key("same", 0x11),
-        witness_key("same", 0x12),
-        witness_key("42", 0x13),
+        TrustedWitness::replica(witness_key("same", 0x11)),
+        TrustedWitness::replica(witness_key("same", 0x12)),
+        TrustedWitness::replica(witness_key("42", 0x13)),
     ];
     policy.quorum = 3;
     policy.max_age_seconds = 90;
@@ -105,13 +105,13 @@ fn quorum_forms() {
     assert_eq!((p.quorum, p.witnesses.len()), (2, 2));
     // A single witness: only it is trusted, and it must cosign.
     let p = quorum("quorum b").unwrap();
-    assert_eq!((p.quorum, p.witnesses[0].name()), (1, "wb"));
+    assert_eq!((p.quorum, p.witnesses[0].key.name()), (1, "wb"));
     let p = quorum("group g any a b\nquorum g").unwrap();
     assert_eq!((p.quorum, p.witnesses.len()), (1, 2));
     let p = quorum("group g all a b\nquorum g").unwrap();
     assert_eq!((p.quorum, p.witnesses.len()), (2, 2));
     let p = quorum("group g 1 b\nquorum g").unwrap();
-    assert_eq!((p.quorum, p.witnesses[0].name()), (1, "wb"));
+    assert_eq!((p.quorum, p.witnesses[0].key.name()), (1, "wb"));
 }
 
 fn line_error(text: &str) -> (usize, LineError) {
