@@ -215,6 +215,8 @@ fn the_valid_report_shows_what_a_loan_officer_needs() {
         "登记状态: 已发证",
         "有效期: 2026-12-07 至 2029-12-07",
         "状态截至: 2027-02-01 09:00:01 北京时间",
+        "登记机构日志: ledger.yuxi.example/2026",
+        "见证方: witness-0.example、witness-1.example、witness-2.example（其他登记机构的节点）",
         "核验日期: 2027-02-01",
     ] {
         assert!(zh.contains(phrase), "missing {phrase:?} in\n{zh}");
@@ -224,12 +226,17 @@ fn the_valid_report_shows_what_a_loan_officer_needs() {
         en.contains("Status as of: 2027-02-01 09:00:01 CST (UTC+8)"),
         "{en}"
     );
+    assert!(en.contains("Log: ledger.yuxi.example/2026\n"), "{en}");
+    assert!(en.contains("Witnessed by: witness-0.example, "), "{en}");
     let (_, json) = verify(&path, &policy, TODAY, &["--json"]);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["code"], code);
     assert_eq!(json["registrant_credit_code"], "91350100M000100Y43");
     assert_eq!(json["valid_until"], "2029-12-07");
     assert_eq!(json["as_of"], checkpoint_time() + 1);
+    assert_eq!(json["log"], "ledger.yuxi.example/2026");
+    assert_eq!(json["witnesses"].as_array().unwrap().len(), 3);
+    assert_eq!(json["witnesses"][0]["kind"], "replica");
     assert_eq!(json["reason"], serde_json::Value::Null);
     // The code printed on the certificate must be the bundle's.
     let (code_ok, _) = verify(&path, &policy, TODAY, &["--code", &code]);
