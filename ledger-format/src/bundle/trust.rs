@@ -307,7 +307,7 @@ fn quorum_time(
     kind: &str,
     origin: &str,
 ) -> Result<Option<i64>, VerdictKind> {
-    list.sort_by(|(_, a), (_, b)| b.timestamp.cmp(&a.timestamp));
+    list.sort_by_key(|(_, c)| std::cmp::Reverse(c.timestamp));
     if quorum == 0 {
         return Ok(None);
     }
