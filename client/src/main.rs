@@ -273,10 +273,10 @@ fn accept_equivocation(policy: &mut ledger_client::TrustPolicy, path: &Path) -> 
         .accept_equivocation(&proof)
         .with_context(|| format!("equivocation proof {}", path.display()))?;
     eprintln!(
-        "{}: log {} signed two checkpoints of size {}; it is no longer trusted",
+        "{}: log {} equivocated: {}; it is no longer trusted",
         path.display(),
         facts.origin,
-        facts.size
+        facts.describe()
     );
     Ok(())
 }

@@ -2,19 +2,22 @@
 //!
 //! ```text
 //! log <vkey> [origin <origin>] [not-before <time>] [not-after <time>]
-//! witness <name> <vkey>
+//! regions <origin> <gb2260>...
+//! witness <name> <vkey> [node-of <origin> | consistency-only]
 //! group <name> <k|any|all> <witness>...
 //! quorum <n|none|name>
+//! consistency-quorum <n|none|name>
 //! max-age <n><s|m|h|d>
 //! ```
 //!
-//! [`parse_policy`] is strict: every error names its line. [`policy_text`] writes a policy back in
-//! this format, so that `parse_policy(&policy_text(&p)) == Ok(p)` for every policy the parser
-//! accepts (the node's `init` writes the file for its own key with it).
+//! [`parse_policy`] is strict: every error names its line, and a quorum that some listed log could
+//! never meet (its own node excluded) is refused. [`policy_text`] writes a policy back in this
+//! format, so that `parse_policy(&policy_text(&p)) == Ok(p)` for every policy the parser accepts
+//! (the node's `init` writes the file for its own key with it).
 
 use std::collections::BTreeMap;
 
-use ledger_format::bundle::{TrustPolicy, TrustedLog};
+use ledger_format::bundle::{TrustPolicy, TrustedLog, TrustedWitness, WitnessRole};
 use ledger_format::checkpoint::{KeyError, SignatureType, VerifierKey};
 use time::format_description::well_known::Rfc3339;
 
@@ -80,9 +83,29 @@ pub enum LineError {
     /// The same log key for the same origin appears twice.
     #[error("log key listed twice (first on line {0})")]
     DuplicateLogKey(usize),
-    /// The same witness key appears twice.
+    /// The same witness public key appears twice (under any names or roles).
     #[error("witness key listed twice (first on line {0})")]
     DuplicateWitnessKey(usize),
+    /// An option after a witness key that the format does not know.
+    #[error("unknown witness option {0:?} (expected node-of <origin> or consistency-only)")]
+    UnknownWitnessOption(String),
+    /// A `regions` or `node-of` origin with no `log` line above.
+    #[error("no log line above has origin {0:?}")]
+    UnknownLog(String),
+    /// A region that is not a six-digit GB/T 2260 division code.
+    #[error("{0:?} is not a GB/T 2260 division code (six digits, e.g. 530400)")]
+    Region(String),
+    /// A region listed twice on one line.
+    #[error("region {0} listed twice")]
+    DuplicateRegion(u32),
+    /// A second `regions` line for one origin.
+    #[error("second regions line for {origin} (first on line {first})")]
+    RepeatedRegions {
+        /// The log's origin.
+        origin: String,
+        /// Where the first one is.
+        first: usize,
+    },
     /// A witness or group name already defined.
     #[error("name {0:?} already defined")]
     DuplicateName(String),
@@ -98,18 +121,51 @@ pub enum LineError {
     /// A group lists the same witness twice.
     #[error("group lists {0:?} twice")]
     DuplicateMember(String),
+    /// A group with replicas and consistency-only witnesses: each quorum counts one kind.
+    #[error("a group holds replicas or consistency-only witnesses, not both")]
+    MixedGroup,
+    /// A quorum names a witness or group of the other kind.
+    #[error("{name:?} is not a {expected} witness or group")]
+    WitnessKind {
+        /// The name given.
+        name: String,
+        /// `replica` for `quorum`, `consistency-only` for `consistency-quorum`.
+        expected: &'static str,
+    },
     /// A group threshold that is not `any`, `all` or a number from 1 to the number of members.
     #[error("threshold {0:?} is not any, all or a number from 1 to the number of members")]
     Threshold(String),
-    /// A numeric quorum larger than the number of witnesses: no checkpoint could ever meet it.
-    #[error("quorum {quorum} exceeds the {witnesses} witnesses listed")]
+    /// A numeric quorum larger than the number of replicas: no checkpoint could ever meet it.
+    #[error("quorum {quorum} exceeds the {witnesses} replica witnesses listed")]
     QuorumTooLarge {
         /// The quorum asked for.
         quorum: usize,
-        /// The witnesses in the file.
+        /// The replicas in the file.
         witnesses: usize,
     },
-    /// A second `quorum` or `max-age` line.
+    /// A quorum that one log can never meet: too few replicas besides that log's own node.
+    #[error(
+        "quorum {quorum} can never be met for log {origin}: it has {replicas} replicas besides its own node"
+    )]
+    QuorumUnmeetable {
+        /// The quorum asked for.
+        quorum: usize,
+        /// The log.
+        origin: String,
+        /// The distinct replica keys that count for it.
+        replicas: usize,
+    },
+    /// A numeric consistency quorum larger than the number of consistency-only witnesses.
+    #[error(
+        "consistency quorum {quorum} exceeds the {witnesses} consistency-only witnesses listed"
+    )]
+    ConsistencyQuorumTooLarge {
+        /// The quorum asked for.
+        quorum: usize,
+        /// The consistency-only witnesses in the file.
+        witnesses: usize,
+    },
+    /// A second `quorum`, `consistency-quorum` or `max-age` line.
     #[error("second {keyword} line (first on line {first})")]
     Repeated {
         /// The keyword.
@@ -153,12 +209,39 @@ enum Named {
     Group(Vec<usize>, usize),
 }
 
+/// The two kinds of quorum, and what each counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `quorum`: replicas.
+    Replica,
+    /// `consistency-quorum`: consistency-only witnesses.
+    Consistency,
+}
+
+impl Kind {
+    fn of(witness: &TrustedWitness) -> Kind {
+        match witness.role {
+            WitnessRole::Replica { .. } => Kind::Replica,
+            WitnessRole::ConsistencyOnly => Kind::Consistency,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Replica => "replica",
+            Kind::Consistency => "consistency-only",
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Parser {
     logs: Vec<(TrustedLog, usize)>,
-    witnesses: Vec<(VerifierKey, usize)>,
+    regions: BTreeMap<String, (Vec<u32>, usize)>,
+    witnesses: Vec<(TrustedWitness, usize)>,
     names: BTreeMap<String, Named>,
     quorum: Option<(String, usize)>,
+    consistency_quorum: Option<(String, usize)>,
     max_age: Option<(i64, usize)>,
 }
 
@@ -166,16 +249,16 @@ impl Parser {
     fn line(&mut self, keyword: &str, args: &[&str], line: usize) -> Result<(), LineError> {
         match keyword {
             "log" => self.log(args, line),
+            "regions" => self.regions(args, line),
             "witness" => self.witness(args, line),
             "group" => self.group(args),
-            "quorum" => match (args, &self.quorum) {
-                (_, Some((_, first))) => Err(repeated("quorum", *first)),
-                ([value], None) => {
-                    self.quorum = Some(((*value).to_owned(), line));
-                    Ok(())
-                }
-                _ => Err(arguments("quorum", "one value: a number, none, or a name")),
-            },
+            "quorum" => once(&mut self.quorum, "quorum", args, line),
+            "consistency-quorum" => once(
+                &mut self.consistency_quorum,
+                "consistency-quorum",
+                args,
+                line,
+            ),
             "max-age" => match (args, &self.max_age) {
                 (_, Some((_, first))) => Err(repeated("max-age", *first)),
                 ([value], None) => {
@@ -214,9 +297,45 @@ impl Parser {
         Ok(())
     }
 
+    fn check_log_above(&self, origin: &str) -> Result<(), LineError> {
+        if self.logs.iter().any(|(l, _)| l.origin == origin) {
+            Ok(())
+        } else {
+            Err(LineError::UnknownLog(origin.to_owned()))
+        }
+    }
+
+    fn regions(&mut self, args: &[&str], line: usize) -> Result<(), LineError> {
+        let Some((origin, codes)) = args.split_first().filter(|(_, codes)| !codes.is_empty())
+        else {
+            return Err(arguments(
+                "regions",
+                "an origin and at least one GB/T 2260 code",
+            ));
+        };
+        self.check_log_above(origin)?;
+        if let Some((_, first)) = self.regions.get(*origin) {
+            return Err(LineError::RepeatedRegions {
+                origin: (*origin).to_owned(),
+                first: *first,
+            });
+        }
+        let mut regions: Vec<u32> = Vec::new();
+        for text in codes {
+            let region = parse_region(text)?;
+            if regions.contains(&region) {
+                return Err(LineError::DuplicateRegion(region));
+            }
+            regions.push(region);
+        }
+        self.regions.insert((*origin).to_owned(), (regions, line));
+        Ok(())
+    }
+
     fn witness(&mut self, args: &[&str], line: usize) -> Result<(), LineError> {
-        let [name, vkey] = args else {
-            return Err(arguments("witness", "a name and a key"));
+        let shape = "a name and a key, then node-of <origin> or consistency-only if any";
+        let [name, vkey, options @ ..] = args else {
+            return Err(arguments("witness", shape));
         };
         let key = parse_key(
             vkey,
@@ -224,13 +343,31 @@ impl Parser {
             "witness",
             "0x04 (cosignature/v1)",
         )?;
+        let role = match options {
+            [] => WitnessRole::Replica { node_of: None },
+            ["consistency-only"] => WitnessRole::ConsistencyOnly,
+            ["node-of", origin] => {
+                self.check_log_above(origin)?;
+                WitnessRole::Replica {
+                    node_of: Some((*origin).to_owned()),
+                }
+            }
+            ["node-of"] | ["consistency-only", ..] | ["node-of", _, ..] => {
+                return Err(arguments("witness", shape));
+            }
+            [other, ..] => return Err(LineError::UnknownWitnessOption((*other).to_owned())),
+        };
         self.check_new_name(name)?;
-        if let Some((_, first)) = self.witnesses.iter().find(|(k, _)| *k == key) {
+        if let Some((_, first)) = self
+            .witnesses
+            .iter()
+            .find(|(w, _)| w.key.public_key() == key.public_key())
+        {
             return Err(LineError::DuplicateWitnessKey(*first));
         }
         self.names
             .insert((*name).to_owned(), Named::Witness(self.witnesses.len()));
-        self.witnesses.push((key, line));
+        self.witnesses.push((TrustedWitness { key, role }, line));
         Ok(())
     }
 
@@ -259,6 +396,13 @@ impl Parser {
                 Some(Named::Witness(i)) => indexes.push(*i),
             }
         }
+        let kinds: Vec<Kind> = indexes
+            .iter()
+            .filter_map(|&i| self.witnesses.get(i).map(|(w, _)| Kind::of(w)))
+            .collect();
+        if kinds.windows(2).any(|pair| pair[0] != pair[1]) {
+            return Err(LineError::MixedGroup);
+        }
         let k = match *threshold {
             "any" => 1,
             "all" => indexes.len(),
@@ -273,7 +417,7 @@ impl Parser {
     }
 
     fn check_new_name(&self, name: &str) -> Result<(), LineError> {
-        if is_decimal(name) || ["none", "any", "all"].contains(&name) || name.starts_with('#') {
+        if !is_usable_name(name) {
             return Err(LineError::Name(name.to_owned()));
         }
         if self.names.contains_key(name) {
@@ -282,48 +426,149 @@ impl Parser {
         Ok(())
     }
 
+    /// The witnesses a quorum line selects and its threshold. Witnesses of the other kind are
+    /// not selected here; of this kind, a name or group keeps only its members.
+    fn resolve(
+        &self,
+        kind: Kind,
+        quorum: Option<&(String, usize)>,
+    ) -> Result<(Vec<usize>, usize), PolicyError> {
+        let all: Vec<usize> = (0..self.witnesses.len())
+            .filter(|&i| {
+                self.witnesses
+                    .get(i)
+                    .is_some_and(|(w, _)| Kind::of(w) == kind)
+            })
+            .collect();
+        let Some((text, line)) = quorum else {
+            return Ok((all, 0));
+        };
+        let at_line = |reason| PolicyError::Line {
+            line: *line,
+            reason,
+        };
+        let wrong_kind = || {
+            at_line(LineError::WitnessKind {
+                name: text.clone(),
+                expected: kind.name(),
+            })
+        };
+        let is_kind = |i: &usize| all.contains(i);
+        match text.as_str() {
+            "none" => Ok((all, 0)),
+            n if is_decimal(n) => match n.parse::<usize>() {
+                Ok(q) if q <= all.len() => Ok((all, q)),
+                _ => {
+                    let quorum = n.parse().unwrap_or(usize::MAX);
+                    let witnesses = all.len();
+                    Err(at_line(match kind {
+                        Kind::Replica => LineError::QuorumTooLarge { quorum, witnesses },
+                        Kind::Consistency => {
+                            LineError::ConsistencyQuorumTooLarge { quorum, witnesses }
+                        }
+                    }))
+                }
+            },
+            name => match self.names.get(name) {
+                Some(Named::Witness(i)) if is_kind(i) => Ok((vec![*i], 1)),
+                Some(Named::Group(members, k)) if members.iter().all(is_kind) => {
+                    Ok((members.clone(), *k))
+                }
+                Some(_) => Err(wrong_kind()),
+                None => Err(at_line(LineError::UndefinedName(name.to_owned()))),
+            },
+        }
+    }
+
     fn finish(self) -> Result<TrustPolicy, PolicyError> {
         if self.logs.is_empty() {
             return Err(PolicyError::NoLog);
         }
-        let (quorum_text, quorum_line) = self.quorum.ok_or(PolicyError::NoQuorum)?;
+        let quorum_line = self.quorum.as_ref().ok_or(PolicyError::NoQuorum)?.1;
         let (max_age_seconds, _) = self.max_age.ok_or(PolicyError::NoMaxAge)?;
-        let all: Vec<VerifierKey> = self.witnesses.into_iter().map(|(k, _)| k).collect();
-        let pick = |indexes: &[usize]| -> Vec<VerifierKey> {
-            indexes
-                .iter()
-                .filter_map(|&i| all.get(i).cloned())
-                .collect()
-        };
-        let at_quorum = |reason| PolicyError::Line {
-            line: quorum_line,
-            reason,
-        };
-        let (witnesses, quorum) = match quorum_text.as_str() {
-            "none" => (all.clone(), 0),
-            n if is_decimal(n) => match n.parse::<usize>() {
-                Ok(q) if q <= all.len() => (all.clone(), q),
-                _ => {
-                    return Err(at_quorum(LineError::QuorumTooLarge {
-                        quorum: n.parse().unwrap_or(usize::MAX),
-                        witnesses: all.len(),
-                    }));
-                }
-            },
-            name => match self.names.get(name) {
-                Some(Named::Witness(i)) => (pick(&[*i]), 1),
-                Some(Named::Group(members, k)) => (pick(members), *k),
-                None => return Err(at_quorum(LineError::UndefinedName(name.to_owned()))),
-            },
-        };
-        Ok(TrustPolicy {
+        let (replicas, quorum) = self.resolve(Kind::Replica, self.quorum.as_ref())?;
+        let (consistency, consistency_quorum) =
+            self.resolve(Kind::Consistency, self.consistency_quorum.as_ref())?;
+        let mut selected: Vec<usize> = replicas.into_iter().chain(consistency).collect();
+        selected.sort_unstable();
+        let witnesses = selected
+            .iter()
+            .filter_map(|&i| self.witnesses.get(i).map(|(w, _)| w.clone()))
+            .collect();
+        let policy = TrustPolicy {
             logs: self.logs.into_iter().map(|(l, _)| l).collect(),
+            regions: self
+                .regions
+                .into_iter()
+                .map(|(origin, (regions, _))| (origin, regions))
+                .collect(),
             witnesses,
             quorum,
+            consistency_quorum,
             max_age_seconds,
             equivocated: Vec::new(),
-        })
+        };
+        check_every_log_can_meet_the_quorum(&policy, quorum_line)?;
+        Ok(policy)
     }
+}
+
+/// Refuses a policy under which some log could never be verified: fewer distinct replicas than the
+/// quorum once that log's own node is left out.
+fn check_every_log_can_meet_the_quorum(
+    policy: &TrustPolicy,
+    quorum_line: usize,
+) -> Result<(), PolicyError> {
+    for log in &policy.logs {
+        let replicas = policy.replicas_for(&log.origin).len();
+        if replicas < policy.quorum {
+            return Err(PolicyError::Line {
+                line: quorum_line,
+                reason: LineError::QuorumUnmeetable {
+                    quorum: policy.quorum,
+                    origin: log.origin.clone(),
+                    replicas,
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A `quorum` or `consistency-quorum` line: one value, once.
+fn once(
+    slot: &mut Option<(String, usize)>,
+    keyword: &'static str,
+    args: &[&str],
+    line: usize,
+) -> Result<(), LineError> {
+    match (args, &slot) {
+        (_, Some((_, first))) => Err(repeated(keyword, *first)),
+        ([value], None) => {
+            *slot = Some(((*value).to_owned(), line));
+            Ok(())
+        }
+        _ => Err(arguments(keyword, "one value: a number, none, or a name")),
+    }
+}
+
+/// Whether `name` may name a witness or group: not a number, not `none`, `any` or `all`, not
+/// starting with `#` (a comment).
+fn is_usable_name(name: &str) -> bool {
+    !(is_decimal(name) || ["none", "any", "all"].contains(&name) || name.starts_with('#'))
+}
+
+/// Six decimal digits forming a GB/T 2260 division code.
+fn parse_region(text: &str) -> Result<u32, LineError> {
+    let bad = || LineError::Region(text.to_owned());
+    if text.len() != 6 || !is_decimal(text) {
+        return Err(bad());
+    }
+    let region: u32 = text.parse().map_err(|_| bad())?;
+    if !ledger_format::code::is_region_code(region) {
+        return Err(bad());
+    }
+    Ok(region)
 }
 
 fn arguments(keyword: &'static str, expected: &'static str) -> LineError {
@@ -419,8 +664,9 @@ fn parse_duration(text: &str) -> Result<i64, LineError> {
     }
 }
 
-/// Writes `policy` in the policy-file format, with a header comment. Witnesses are named after
-/// their key names (made unique when needed); the quorum is written as a number.
+/// Writes `policy` in the policy-file format, with a header comment: the `log` lines, a `regions`
+/// line per origin that has them, a `witness` line per witness (named after its key name, made
+/// unique when needed, with `node-of` or `consistency-only`), the quorums as numbers, `max-age`.
 pub fn policy_text(policy: &TrustPolicy) -> String {
     let mut out = String::from(
         "# ledger-client trust policy (format: client/POLICY.md).\n\
@@ -439,24 +685,42 @@ pub fn policy_text(policy: &TrustPolicy) -> String {
         }
         out.push('\n');
     }
+    for (origin, regions) in &policy.regions {
+        out.push_str(&format!("regions {origin}"));
+        for region in regions {
+            out.push_str(&format!(" {region:06}"));
+        }
+        out.push('\n');
+    }
     let mut used: Vec<String> = Vec::new();
-    for (i, key) in policy.witnesses.iter().enumerate() {
-        let mut name = key.name().to_owned();
-        if is_decimal(&name)
-            || ["none", "any", "all"].contains(&name.as_str())
-            || name.starts_with('#')
-        {
+    for (i, witness) in policy.witnesses.iter().enumerate() {
+        let mut name = witness.key.name().to_owned();
+        if !is_usable_name(&name) {
             name = format!("witness-{}", i + 1);
         }
         while used.contains(&name) {
             name.push('~');
         }
-        out.push_str(&format!("witness {name} {key}\n"));
+        out.push_str(&format!("witness {name} {}", witness.key));
+        match &witness.role {
+            WitnessRole::Replica { node_of: None } => {}
+            WitnessRole::Replica {
+                node_of: Some(origin),
+            } => out.push_str(&format!(" node-of {origin}")),
+            WitnessRole::ConsistencyOnly => out.push_str(" consistency-only"),
+        }
+        out.push('\n');
         used.push(name);
     }
     match policy.quorum {
         0 => out.push_str("quorum none\n"),
         n => out.push_str(&format!("quorum {n}\n")),
+    }
+    if policy.consistency_quorum > 0 {
+        out.push_str(&format!(
+            "consistency-quorum {}\n",
+            policy.consistency_quorum
+        ));
     }
     out.push_str(&format!(
         "max-age {}\n",

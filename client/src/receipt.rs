@@ -50,7 +50,7 @@ mod tests {
             .logs
             .iter()
             .map(|l| l.key.clone())
-            .chain(policy.witnesses.iter().cloned())
+            .chain(policy.witness_keys())
             .collect();
         EvidenceReceipt {
             version: RECEIPT_VERSION,

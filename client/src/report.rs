@@ -1,7 +1,7 @@
 //! Reports of a verdict: a text a loan officer reads (Chinese or English), a JSON object for a
 //! bank's system, and one process exit code per verdict (client/README.md#exit-codes).
 
-use ledger_format::bundle::{Verdict, VerdictKind};
+use ledger_format::bundle::{Cosigner, Verdict, VerdictKind};
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::record::{CancellationReason, RevocationReason};
 use serde::Serialize;
@@ -57,6 +57,10 @@ pub struct JsonReport {
     pub exit_code: u8,
     /// The certificate code, when the bundle could be read.
     pub code: Option<String>,
+    /// The origin of the log whose checkpoint the bundle carries, when the bundle could be read.
+    pub log: Option<String>,
+    /// The witnesses whose cosignatures counted towards the quorums, once the checkpoint is trusted.
+    pub witnesses: Vec<WitnessJson>,
     /// The registrant's name, once the state is trusted.
     pub registrant: Option<String>,
     /// The registrant's unified social credit code.
@@ -81,6 +85,32 @@ pub struct JsonReport {
     pub reason: Option<String>,
 }
 
+/// One witness that vouched for the checkpoint, in a [`JsonReport`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WitnessJson {
+    /// The witness's key name.
+    pub name: String,
+    /// `replica` (another agency's node: vouches for the status) or `consistency-only` (vouches
+    /// for the tree).
+    pub kind: &'static str,
+    /// When it cosigned, Unix seconds.
+    pub time: i64,
+}
+
+impl WitnessJson {
+    fn new(cosigner: &Cosigner) -> Self {
+        WitnessJson {
+            name: cosigner.name.clone(),
+            kind: if cosigner.consistency_only {
+                "consistency-only"
+            } else {
+                "replica"
+            },
+            time: cosigner.timestamp,
+        }
+    }
+}
+
 /// Builds the JSON report of `verdict`.
 pub fn json_report(verdict: &Verdict) -> JsonReport {
     let state = verdict.state.as_ref();
@@ -93,6 +123,8 @@ pub fn json_report(verdict: &Verdict) -> JsonReport {
         reliable: matches!(verdict.kind, VerdictKind::Valid { .. }),
         exit_code: exit_code(&verdict.kind),
         code: verdict.code.as_ref().map(ToString::to_string),
+        log: verdict.log.clone(),
+        witnesses: verdict.cosigners.iter().map(WitnessJson::new).collect(),
         registrant: state.map(|s| s.registrant.name.clone()),
         registrant_credit_code: state.map(|s| s.registrant.credit_code.to_string()),
         data_name: state.map(|s| s.data_name.clone()),
@@ -136,8 +168,8 @@ pub fn headline(kind: &VerdictKind, lang: Lang) -> &'static str {
             "STALE: the proof is too old, obtain a fresh bundle",
         ),
         VerdictKind::Untrusted(_) => (
-            "不可信：签名密钥或见证不符合信任策略",
-            "UNTRUSTED: keys or witnesses do not meet the trust policy",
+            "不可信：签名密钥、见证、时间或地区不符合信任策略",
+            "UNTRUSTED: keys, witnesses, times or region do not meet the trust policy",
         ),
         VerdictKind::Tampered(_) => (
             "被篡改：签名或证明不成立",
@@ -245,6 +277,10 @@ struct Labels {
     status: &'static str,
     validity: &'static str,
     as_of: &'static str,
+    log: &'static str,
+    witnesses: &'static str,
+    replicas: &'static str,
+    consistency_only: &'static str,
     checked_on: &'static str,
     note: &'static str,
 }
@@ -258,6 +294,10 @@ const ZH: Labels = Labels {
     status: "登记状态",
     validity: "有效期",
     as_of: "状态截至",
+    log: "登记机构日志",
+    witnesses: "见证方",
+    replicas: "其他登记机构的节点",
+    consistency_only: "仅见证日志一致性",
     checked_on: "核验日期",
     note: "只有“有效”表示该证书可在核验日期作为依据。",
 };
@@ -271,6 +311,10 @@ const EN: Labels = Labels {
     status: "Status in the log",
     validity: "Validity",
     as_of: "Status as of",
+    log: "Log",
+    witnesses: "Witnessed by",
+    replicas: "other agencies' nodes",
+    consistency_only: "log consistency only",
     checked_on: "Checked on",
     note: "Only VALID means the certificate may be relied on on the date checked.",
 };
@@ -300,6 +344,12 @@ pub fn text_report(verdict: &Verdict, lang: Lang) -> String {
         };
         lines.push((l.as_of, format!("{} {zone}", format_cst(as_of))));
     }
+    if let Some(log) = &verdict.log {
+        lines.push((l.log, log.clone()));
+    }
+    if !verdict.cosigners.is_empty() {
+        lines.push((l.witnesses, witnesses_text(&verdict.cosigners, l, lang)));
+    }
     if let Some(day) = verdict.checked_on {
         lines.push((l.checked_on, day.to_string()));
     }
@@ -310,6 +360,28 @@ pub fn text_report(verdict: &Verdict, lang: Lang) -> String {
     out.push_str(l.note);
     out.push('\n');
     out
+}
+
+/// The witnesses that counted, replicas first, e.g.
+/// `a.example, b.example (other agencies' nodes); w.example (log consistency only)`.
+fn witnesses_text(cosigners: &[Cosigner], l: &Labels, lang: Lang) -> String {
+    let (separator, open, close, between) = match lang {
+        Lang::Zh => ("、", "（", "）", "；"),
+        Lang::En => (", ", " (", ")", "; "),
+    };
+    let group = |consistency_only: bool, label: &str| {
+        let names: Vec<&str> = cosigners
+            .iter()
+            .filter(|c| c.consistency_only == consistency_only)
+            .map(|c| c.name.as_str())
+            .collect();
+        (!names.is_empty()).then(|| format!("{}{open}{label}{close}", names.join(separator)))
+    };
+    [group(false, l.replicas), group(true, l.consistency_only)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(between)
 }
 
 fn state_lines(lines: &mut Vec<(&str, String)>, l: &Labels, state: &CertificateState, lang: Lang) {
@@ -496,6 +568,66 @@ mod tests {
             assert!(!headline(kind, Lang::Zh).is_empty());
             assert!(headline(kind, Lang::En).is_ascii());
         }
+    }
+
+    #[test]
+    fn reports_name_the_log_and_the_witnesses_that_counted() {
+        let d = "2027-01-01".parse().unwrap();
+        let cosigner = |name: &str, consistency_only, timestamp| Cosigner {
+            name: name.into(),
+            consistency_only,
+            timestamp,
+        };
+        let verdict = Verdict {
+            kind: VerdictKind::Valid {
+                valid_from: d,
+                valid_until: d,
+            },
+            code: None,
+            log: Some("ledger.yuxi.example/2026".into()),
+            cosigners: vec![
+                cosigner("kunming.example", false, 20),
+                cosigner("qujing.example", false, 10),
+                cosigner("litewitness.example", true, 5),
+            ],
+            as_of: Some(5),
+            checked_on: Some(d),
+            state: None,
+        };
+        let en = text_report(&verdict, Lang::En);
+        assert!(en.contains("Log: ledger.yuxi.example/2026\n"), "{en}");
+        assert!(
+            en.contains(
+                "Witnessed by: kunming.example, qujing.example (other agencies' nodes); \
+                 litewitness.example (log consistency only)\n"
+            ),
+            "{en}"
+        );
+        let zh = text_report(&verdict, Lang::Zh);
+        assert!(
+            zh.contains("登记机构日志: ledger.yuxi.example/2026\n"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("见证方: kunming.example、qujing.example（其他登记机构的节点）；"),
+            "{zh}"
+        );
+        let json = serde_json::to_value(json_report(&verdict)).unwrap();
+        assert_eq!(json["log"], "ledger.yuxi.example/2026");
+        assert_eq!(
+            json["witnesses"][2],
+            serde_json::json!({"name": "litewitness.example", "kind": "consistency-only", "time": 5})
+        );
+        // An untrusted verdict still names the log, and no witness.
+        let untrusted = Verdict {
+            kind: VerdictKind::Untrusted("no".into()),
+            cosigners: Vec::new(),
+            as_of: None,
+            ..verdict
+        };
+        let en = text_report(&untrusted, Lang::En);
+        assert!(en.contains("Log: ledger.yuxi.example/2026\n"), "{en}");
+        assert!(!en.contains("Witnessed by"), "{en}");
     }
 
     #[test]

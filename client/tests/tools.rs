@@ -198,7 +198,7 @@ fn receipt(l: &Ledger, index: u64) -> ledger_client::receipt::EvidenceReceipt {
         .logs
         .iter()
         .map(|l| l.key.clone())
-        .chain(p.witnesses.iter().cloned())
+        .chain(p.witness_keys())
         .collect();
     ledger_client::receipt::EvidenceReceipt {
         version: ledger_client::receipt::RECEIPT_VERSION,

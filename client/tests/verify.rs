@@ -11,6 +11,14 @@ use ledger_format::testing::parse_date as d;
 /// A day after the checkpoint: within its one-day maximum age at noon.
 const TODAY: &str = "2027-02-01";
 
+/// The bundle of certificate 1 against a checkpoint signed on 2026-12-06 at 11:00 CST, the day
+/// before its first valid day (a fixture: the checkpoint holds the whole log), so that a check at
+/// noon that day is not before the checkpoint's witnessed time.
+fn day_before_bundle(l: &ledger_format::testing::Ledger) -> Vec<u8> {
+    let signed = l.checkpoint(ledger_format::testing::at("2026-12-06", 11), WITNESSES);
+    l.bundle(&code(1), &signed, &policy(l, 0), false).encode()
+}
+
 struct Case {
     name: &'static str,
     bundle: Vec<u8>,
@@ -73,7 +81,7 @@ fn cases() -> Vec<Case> {
         )),
         far(case(
             "not-yet-valid",
-            valid.clone(),
+            day_before_bundle(&l),
             "2026-12-06",
             11,
             "尚未生效",
@@ -141,7 +149,7 @@ fn cases() -> Vec<Case> {
             TODAY,
             21,
             "不可信",
-            "1 of the 2 witness cosignatures required",
+            "1 of the 2 replica cosignatures required",
         ),
         case(
             "tampered",
@@ -207,6 +215,8 @@ fn the_valid_report_shows_what_a_loan_officer_needs() {
         "登记状态: 已发证",
         "有效期: 2026-12-07 至 2029-12-07",
         "状态截至: 2027-02-01 09:00:01 北京时间",
+        "登记机构日志: ledger.yuxi.example/2026",
+        "见证方: witness-0.example、witness-1.example、witness-2.example（其他登记机构的节点）",
         "核验日期: 2027-02-01",
     ] {
         assert!(zh.contains(phrase), "missing {phrase:?} in\n{zh}");
@@ -216,12 +226,17 @@ fn the_valid_report_shows_what_a_loan_officer_needs() {
         en.contains("Status as of: 2027-02-01 09:00:01 CST (UTC+8)"),
         "{en}"
     );
+    assert!(en.contains("Log: ledger.yuxi.example/2026\n"), "{en}");
+    assert!(en.contains("Witnessed by: witness-0.example, "), "{en}");
     let (_, json) = verify(&path, &policy, TODAY, &["--json"]);
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["code"], code);
     assert_eq!(json["registrant_credit_code"], "91350100M000100Y43");
     assert_eq!(json["valid_until"], "2029-12-07");
     assert_eq!(json["as_of"], checkpoint_time() + 1);
+    assert_eq!(json["log"], "ledger.yuxi.example/2026");
+    assert_eq!(json["witnesses"].as_array().unwrap().len(), 3);
+    assert_eq!(json["witnesses"][0]["kind"], "replica");
     assert_eq!(json["reason"], serde_json::Value::Null);
     // The code printed on the certificate must be the bundle's.
     let (code_ok, _) = verify(&path, &policy, TODAY, &["--code", &code]);
@@ -239,16 +254,21 @@ fn validity_edges_with_at() {
     p.max_age_seconds = 36_500 * 86_400;
     let policy = files.policy("p", &p);
     let path = files.write("b", bundle(&l, 1, WITNESSES, false));
-    for (on, exit) in [
-        ("2026-12-06", 11),
-        ("2026-12-07", 0),
-        ("2029-12-07", 0),
-        ("2029-12-08", 10),
+    let early = files.write("early", day_before_bundle(&l));
+    for (bundle, on, exit) in [
+        (&early, "2026-12-06", 11),
+        (&early, "2026-12-07", 0),
+        (&path, "2029-12-07", 0),
+        (&path, "2029-12-08", 10),
+        // A bundle witnessed after the date asked about cannot answer for it.
+        (&path, "2026-12-07", 21),
     ] {
-        let (code, text) = verify(&path, &policy, on, &["--lang", "en"]);
+        let (code, text) = verify(bundle, &policy, on, &["--lang", "en"]);
         assert_eq!(code, exit, "--at {on}: {text}");
         assert!(text.contains(&format!("Checked on: {on}")), "{text}");
     }
+    let (_, text) = verify(&path, &policy, "2026-12-07", &["--lang", "en"]);
+    assert!(text.contains("ahead of the verification time"), "{text}");
 }
 
 #[test]
@@ -263,13 +283,19 @@ fn log_key_outside_its_window_and_short_quorum_are_untrusted() {
     assert_eq!(code, 21, "{text}");
     assert!(text.contains("was not in force"), "{text}");
     let mut future_key = policy(&l, 2);
-    future_key.logs[0].not_before = Some(checkpoint_time() + 1);
+    future_key.logs[0].not_before = Some(checkpoint_time() + 2);
     let p = files.policy("future-key", &future_key);
     assert_eq!(verify(&path, &p, TODAY, &[]).0, 21);
-    // The same key with a window that covers the checkpoint is trusted.
+    // Windows are judged at the witnessed time (cosigned a second after signing): a window that
+    // covers the log's own timestamp only is not enough; one that covers the witnessed time is.
+    let mut signing_time_only = policy(&l, 2);
+    signing_time_only.logs[0].not_before = Some(checkpoint_time());
+    signing_time_only.logs[0].not_after = Some(checkpoint_time());
+    let p = files.policy("signing-time-only", &signing_time_only);
+    assert_eq!(verify(&path, &p, TODAY, &[]).0, 21);
     let mut covering = policy(&l, 2);
-    covering.logs[0].not_before = Some(checkpoint_time());
-    covering.logs[0].not_after = Some(checkpoint_time());
+    covering.logs[0].not_before = Some(checkpoint_time() + 1);
+    covering.logs[0].not_after = Some(checkpoint_time() + 1);
     let p = files.policy("covering", &covering);
     assert_eq!(verify(&path, &p, TODAY, &[]).0, 0);
     // A quorum of two with one cosignature.
@@ -278,7 +304,7 @@ fn log_key_outside_its_window_and_short_quorum_are_untrusted() {
     let (code, text) = verify(&one, &p, TODAY, &["--lang", "en"]);
     assert_eq!(code, 21, "{text}");
     assert!(
-        text.contains("1 of the 2 witness cosignatures required"),
+        text.contains("1 of the 2 replica cosignatures required"),
         "{text}"
     );
 }

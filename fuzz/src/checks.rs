@@ -79,7 +79,7 @@ pub fn fixtures() -> &'static Fixtures {
             .logs
             .iter()
             .map(|log| log.key.clone())
-            .chain(policy.witnesses.iter().cloned())
+            .chain(policy.witness_keys())
             .collect();
         Fixtures { policy, keys }
     })

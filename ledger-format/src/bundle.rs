@@ -13,11 +13,14 @@ use crate::checkpoint::{CompactCheckpoint, SignedCheckpoint, VerifierKey};
 use crate::code::CertificateCode;
 use crate::date::Date;
 use crate::encoding::{Canonical, DecodeError};
-use crate::equivocation::{Equivocation, EquivocationError, EquivocationFacts};
 use crate::lifecycle::{CertificateState, Status};
 use crate::map::{self, MapProof};
 use crate::merkle::InclusionProof;
 use crate::record::{CancellationReason, Record, RevocationReason};
+
+mod trust;
+
+pub use trust::{Cosigner, TrustPolicy, TrustedLog, TrustedWitness, WitnessRole};
 
 /// The bundle format version this library writes and reads.
 pub const BUNDLE_VERSION: u8 = 1;
@@ -78,72 +81,6 @@ impl Canonical for Bundle {
     }
 }
 
-/// A log key a verifier trusts, for the checkpoints and records of one log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustedLog {
-    /// The log's origin.
-    pub origin: String,
-    /// The log's Ed25519 note key (its name is usually the origin).
-    pub key: VerifierKey,
-    /// First Unix second the key may sign at (inclusive), if bounded.
-    pub not_before: Option<i64>,
-    /// Last Unix second the key may sign at (inclusive), if bounded: set when the key was rotated.
-    pub not_after: Option<i64>,
-}
-
-impl TrustedLog {
-    /// Whether the key was in force at `time`.
-    pub fn valid_at(&self, time: i64) -> bool {
-        self.not_before.is_none_or(|t| time >= t) && self.not_after.is_none_or(|t| time <= t)
-    }
-}
-
-/// What a verifier trusts: log keys with their windows, witness keys, the cosignature quorum, and
-/// how old a checkpoint may be (in the spirit of c2sp.org/tlog-policy).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrustPolicy {
-    /// Trusted log keys; several per origin across key rotations.
-    pub logs: Vec<TrustedLog>,
-    /// Trusted witness keys (`cosignature/v1`).
-    pub witnesses: Vec<VerifierKey>,
-    /// How many distinct trusted witnesses must cosign.
-    pub quorum: usize,
-    /// Oldest acceptable checkpoint, in seconds before the verification time.
-    pub max_age_seconds: i64,
-    /// Logs proven to have equivocated ([`TrustPolicy::accept_equivocation`]): nothing they sign
-    /// is trusted any more.
-    pub equivocated: Vec<EquivocationFacts>,
-}
-
-impl TrustPolicy {
-    /// Checks a proof that a log of this policy equivocated and, if it holds, distrusts the log:
-    /// every later verdict on its checkpoints is [`VerdictKind::Untrusted`].
-    ///
-    /// # Errors
-    /// [`EquivocationError`] when the proof does not verify under any of the policy's keys for
-    /// its log (then the policy is unchanged).
-    pub fn accept_equivocation(
-        &mut self,
-        proof: &Equivocation,
-    ) -> Result<EquivocationFacts, EquivocationError> {
-        let facts = proof.facts()?;
-        let mut last_error =
-            EquivocationError::NotSigned(format!("no key for log {}", facts.origin));
-        for log in self.logs.iter().filter(|l| l.origin == facts.origin) {
-            match proof.verify(&log.key) {
-                Ok(facts) => {
-                    if !self.equivocated.contains(&facts) {
-                        self.equivocated.push(facts.clone());
-                    }
-                    return Ok(facts);
-                }
-                Err(e) => last_error = e,
-            }
-        }
-        Err(last_error)
-    }
-}
-
 /// The outcome of verifying a bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -151,6 +88,10 @@ pub struct Verdict {
     pub kind: VerdictKind,
     /// The certificate code, when the bundle could be read.
     pub code: Option<CertificateCode>,
+    /// The origin of the log whose checkpoint the bundle carries, when the bundle could be read.
+    pub log: Option<String>,
+    /// The witnesses whose cosignatures counted, once the checkpoint is trusted.
+    pub cosigners: Vec<Cosigner>,
     /// The time the status is proven for (the witnessed checkpoint time), once it is trusted.
     pub as_of: Option<i64>,
     /// The CST date the validity dates were judged on.
@@ -236,6 +177,8 @@ pub fn verify_bundle_bytes(bytes: &[u8], policy: &TrustPolicy, at: i64) -> Verdi
         Err(e) => Verdict {
             kind: VerdictKind::Malformed(e.to_string()),
             code: None,
+            log: None,
+            cosigners: Vec::new(),
             as_of: None,
             checked_on: None,
             state: None,
@@ -244,20 +187,24 @@ pub fn verify_bundle_bytes(bytes: &[u8], policy: &TrustPolicy, at: i64) -> Verdi
 }
 
 /// Verifies `bundle` against `policy` at Unix time `at` (validity is judged on the CST date of
-/// `at`). Checks, in order: the log's signature and key window, the witness quorum, the checkpoint's
-/// age, the status-map proof, every record and its inclusion proof; then reads the status.
+/// `at`). Checks, in order: the log's signature, the witness quorums, the witnessed time against
+/// `at`, the log key's window at the witnessed time, the checkpoint's age, the code's region, the
+/// status-map proof, every record and its inclusion proof; then reads the status.
 pub fn verify_bundle(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Verdict {
     let mut verdict = Verdict {
         kind: VerdictKind::Malformed(String::new()),
         code: Some(bundle.code.clone()),
+        log: Some(bundle.checkpoint.origin.clone()),
+        cosigners: Vec::new(),
         as_of: None,
         checked_on: Date::from_unix_cst(at).ok(),
         state: None,
     };
     verdict.kind = match check_trust(bundle, policy, at) {
         Err(kind) => kind,
-        Ok(as_of) => {
-            verdict.as_of = Some(as_of);
+        Ok(trusted) => {
+            verdict.as_of = Some(trusted.as_of);
+            verdict.cosigners = trusted.cosigners;
             verdict.state = bundle.state.clone();
             match verdict.checked_on {
                 Some(today) => status_on(bundle.state.as_ref(), today),
@@ -268,9 +215,22 @@ pub fn verify_bundle(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Verdict 
     verdict
 }
 
-/// Checks a compact checkpoint against `policy` at Unix time `at`: a trusted log key in force
-/// signed it, a quorum of trusted witnesses cosigned it, and it is not older than the policy allows.
-/// Returns the checkpoint and its witnessed "as of" time (see docs/format.md#bundle, steps 2–5).
+/// A checkpoint that passed [`verify_checkpoint`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedCheckpoint {
+    /// The checkpoint with the signature lines of the policy's keys.
+    pub signed: SignedCheckpoint,
+    /// The witnessed "as of" time (docs/format.md#verification, step 5).
+    pub as_of: i64,
+    /// The distinct witnesses whose cosignatures counted: replicas first, newest first.
+    pub cosigners: Vec<Cosigner>,
+}
+
+/// Checks a compact checkpoint against `policy` at Unix time `at`: a trusted log key signed it, a
+/// quorum of replicas other than the log's own node (and of consistency witnesses, if the policy
+/// asks) cosigned it, its witnessed time is not ahead of `at` by more than
+/// [`crate::MAX_CLOCK_SKEW_SECONDS`], the log key was in force at that witnessed time, and it is
+/// not older than the policy allows (docs/format.md#bundle, steps 2–5).
 ///
 /// # Errors
 /// The verdict that ends verification: [`VerdictKind::Untrusted`], [`VerdictKind::Tampered`] or
@@ -279,38 +239,100 @@ pub fn verify_checkpoint(
     compact: &CompactCheckpoint,
     policy: &TrustPolicy,
     at: i64,
-) -> Result<(SignedCheckpoint, i64), VerdictKind> {
-    let signed = trusted_checkpoint(compact, policy)?;
-    let as_of = witnessed_time(&signed, policy)?;
+) -> Result<TrustedCheckpoint, VerdictKind> {
+    let (signed, signers) = signed_by_log(compact, policy)?;
+    let witnessed = trust::witness(&signed, policy)?;
+    let as_of = witnessed.as_of;
+    let checkpoint = signed.checkpoint();
+    check_not_ahead(checkpoint, as_of, at)?;
+    if !signers.iter().any(|log| log.valid_at(as_of)) {
+        let names: Vec<&str> = signers.iter().map(|l| l.key.name()).collect();
+        return Err(VerdictKind::Untrusted(format!(
+            "log key {} was not in force at the witnessed time {as_of}",
+            names.join(", ")
+        )));
+    }
     let age = at.saturating_sub(as_of);
     if age > policy.max_age_seconds {
         return Err(VerdictKind::Stale { age_seconds: age });
     }
-    Ok((signed, as_of))
+    Ok(TrustedCheckpoint {
+        signed,
+        as_of,
+        cosigners: witnessed.cosigners,
+    })
 }
 
-/// Every cryptographic check; returns the witnessed "as of" time.
-fn check_trust(bundle: &Bundle, policy: &TrustPolicy, at: i64) -> Result<i64, VerdictKind> {
-    let (signed, as_of) = verify_checkpoint(&bundle.checkpoint, policy, at)?;
-    let checkpoint = signed.checkpoint();
+/// Refuses a checkpoint whose witnessed time, or whose own timestamp, is ahead of the verification
+/// time by more than the clock skew: a signer that dates a checkpoint in the future is either
+/// broken or buying freshness. (A spare cosignature dated in the future, outside the quorum, does
+/// not move the witnessed time and is tolerated.)
+fn check_not_ahead(
+    checkpoint: &crate::checkpoint::Checkpoint,
+    as_of: i64,
+    at: i64,
+) -> Result<(), VerdictKind> {
+    let limit = at.saturating_add(crate::MAX_CLOCK_SKEW_SECONDS);
+    if as_of > limit {
+        return Err(VerdictKind::Untrusted(format!(
+            "witnessed time {as_of} is ahead of the verification time {at} by more than {} s",
+            crate::MAX_CLOCK_SKEW_SECONDS
+        )));
+    }
+    if checkpoint.timestamp > limit {
+        return Err(VerdictKind::Untrusted(format!(
+            "checkpoint of {} is dated {}, ahead of the verification time {at} by more than {} s",
+            checkpoint.origin,
+            checkpoint.timestamp,
+            crate::MAX_CLOCK_SKEW_SECONDS
+        )));
+    }
+    Ok(())
+}
+
+/// Every cryptographic check; returns the trusted checkpoint.
+fn check_trust(
+    bundle: &Bundle,
+    policy: &TrustPolicy,
+    at: i64,
+) -> Result<TrustedCheckpoint, VerdictKind> {
+    let trusted = verify_checkpoint(&bundle.checkpoint, policy, at)?;
+    let checkpoint = trusted.signed.checkpoint();
+    let region = bundle.code.region();
+    if !policy.covers(&checkpoint.origin, region) {
+        let listed: Vec<String> = policy
+            .regions_of(&checkpoint.origin)
+            .unwrap_or_default()
+            .iter()
+            .map(u32::to_string)
+            .collect();
+        return Err(VerdictKind::Untrusted(format!(
+            "code {} is of region {region}, which log {} may not issue for (its regions: {})",
+            bundle.code,
+            checkpoint.origin,
+            listed.join(", ")
+        )));
+    }
     let key = map::map_key(bundle.code.as_str().as_bytes());
     let value = bundle.state.as_ref().map(CertificateState::map_value_hash);
     map::verify(checkpoint.map_root, key, value, &bundle.map_proof)
         .map_err(|e| VerdictKind::Tampered(format!("status-map proof: {e}")))?;
     check_records(bundle, policy, checkpoint)?;
-    Ok(as_of)
+    Ok(trusted)
 }
 
 /// Rebuilds the checkpoint note with the policy's key names and checks the log's signature.
-fn trusted_checkpoint(
+/// Returns the note and the trusted log keys whose signature on it verifies (their windows are
+/// judged later, at the witnessed time).
+fn signed_by_log<'p>(
     compact: &CompactCheckpoint,
-    policy: &TrustPolicy,
-) -> Result<SignedCheckpoint, VerdictKind> {
+    policy: &'p TrustPolicy,
+) -> Result<(SignedCheckpoint, Vec<&'p TrustedLog>), VerdictKind> {
     let origin = &compact.origin;
     if let Some(proof) = policy.equivocated.iter().find(|e| &e.origin == origin) {
         return Err(VerdictKind::Untrusted(format!(
-            "log {origin} equivocated: it signed two different checkpoints of size {}",
-            proof.size
+            "log {origin} equivocated: {}",
+            proof.describe()
         )));
     }
     let log_keys: Vec<&TrustedLog> = policy.logs.iter().filter(|l| &l.origin == origin).collect();
@@ -322,7 +344,7 @@ fn trusted_checkpoint(
     let known: Vec<VerifierKey> = log_keys
         .iter()
         .map(|l| l.key.clone())
-        .chain(policy.witnesses.iter().cloned())
+        .chain(policy.witness_keys())
         .collect();
     // Keep only lines by keys the policy names; others cannot be checked and do not count.
     let mut compact = compact.clone();
@@ -334,53 +356,20 @@ fn trusted_checkpoint(
             "checkpoint of {origin} is not signed by a trusted key"
         ))
     })?;
-    let timestamp = signed.checkpoint().timestamp;
-    let mut outcome = VerdictKind::Untrusted(format!(
-        "checkpoint of {origin} is not signed by a trusted log key"
-    ));
+    let mut signers = Vec::new();
     for log in log_keys {
         match signed.verify_log_signature(&log.key) {
-            Ok(()) if log.valid_at(timestamp) => return Ok(signed),
-            Ok(()) => {
-                outcome = VerdictKind::Untrusted(format!(
-                    "log key {} was not in force at {timestamp}",
-                    log.key.name()
-                ));
-            }
+            Ok(()) => signers.push(log),
             Err(crate::checkpoint::VerifyError::MissingSignature { .. }) => {}
             Err(e) => return Err(VerdictKind::Tampered(format!("checkpoint: {e}"))),
         }
     }
-    Err(outcome)
-}
-
-/// The latest time at which a quorum of witnesses vouched for the checkpoint: the quorum-th
-/// newest cosignature time, or the log's own timestamp when the policy asks for no witness.
-fn witnessed_time(signed: &SignedCheckpoint, policy: &TrustPolicy) -> Result<i64, VerdictKind> {
-    let check = signed.verify_cosignatures(&policy.witnesses);
-    if let Some(e) = check.invalid.first() {
-        return Err(VerdictKind::Tampered(format!("cosignature: {e}")));
-    }
-    if check.valid.len() < policy.quorum {
+    if signers.is_empty() {
         return Err(VerdictKind::Untrusted(format!(
-            "{} of the {} witness cosignatures required",
-            check.valid.len(),
-            policy.quorum
+            "checkpoint of {origin} is not signed by a trusted log key"
         )));
     }
-    if policy.quorum == 0 {
-        return Ok(signed.checkpoint().timestamp);
-    }
-    let mut times: Vec<i64> = check
-        .valid
-        .iter()
-        .map(|c| i64::try_from(c.timestamp).unwrap_or(i64::MAX))
-        .collect();
-    times.sort_unstable_by(|a, b| b.cmp(a));
-    times
-        .get(policy.quorum - 1)
-        .copied()
-        .ok_or_else(|| VerdictKind::Untrusted("witness quorum not met".into()))
+    Ok((signed, signers))
 }
 
 fn check_records(

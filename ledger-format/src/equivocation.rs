@@ -3,41 +3,83 @@
 //!
 //! A log that shows one history to a bank and another to everyone else must sign two checkpoints
 //! that are not consistent. When both reach one witness, the pair is the proof: anyone holding the
-//! log's key can check it offline, and from then on trusts nothing that log signs. This version
-//! proves the plain case, two signed checkpoints of the **same tree size** whose Merkle roots or
-//! status-map roots differ: the case a witness meets when a log signs a second history and shows
-//! it anywhere the first one is known. (Checkpoints of different sizes need the diverging records
-//! as well to prove anything; a witness that cannot verify consistency simply refuses to cosign.)
+//! log's key can check it offline, and from then on trusts nothing that log signs. Two forms:
+//!
+//! - **same size** ([`Equivocation::new`]): two signed checkpoints of one tree size whose Merkle
+//!   roots or status-map roots differ;
+//! - **across sizes** ([`Equivocation::across_sizes`]): a smaller signed checkpoint (size `m`, root
+//!   `r`), a larger one (size `n > m`, root `R`), and an RFC 6962 consistency proof from `m` to `n`
+//!   in the larger tree together with that tree's root `x` at size `m`: the proof verifies from
+//!   `(m, x)` to `(n, R)` and `x ≠ r`, so the log signed two different trees of size `m`.
+//!
+//! Either way the proof shows two roots signed for one tree size, which [`EquivocationFacts`]
+//! reports.
 
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{SignedCheckpoint, VerifierKey};
+use crate::checkpoint::{Checkpoint, SignedCheckpoint, VerifierKey};
 use crate::encoding::{Canonical, DecodeError};
+use crate::hash::Hash;
 
-/// The equivocation format version this library writes and reads.
-pub const EQUIVOCATION_VERSION: u8 = 1;
+/// The equivocation format version this library writes and reads (2: the cross-size form).
+pub const EQUIVOCATION_VERSION: u8 = 2;
 
-/// Largest encoded proof: two notes of at most 16 KiB each.
-pub const MAX_EQUIVOCATION_LEN: usize = 33 * 1024;
+/// Largest encoded proof: two notes of at most 16 KiB each, a root and a consistency proof of at
+/// most 65 hashes, with room for the length prefixes.
+pub const MAX_EQUIVOCATION_LEN: usize = 36 * 1024;
 
-/// Two signed checkpoints of one log and one size with different roots.
+/// Two signed checkpoints of one log that cannot both be true, and what shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Equivocation {
     /// Always [`EQUIVOCATION_VERSION`].
     pub version: u8,
-    /// The note text of one checkpoint (the smaller text, bytewise), with the log's signature.
+    /// The note text of one checkpoint with the log's signature: for [`Conflict::SameSize`] the
+    /// smaller text bytewise, for [`Conflict::AcrossSizes`] the smaller tree.
     pub first: String,
-    /// The note text of the other.
+    /// The note text of the other: for [`Conflict::AcrossSizes`] the larger tree.
     pub second: String,
+    /// Why the two cannot both be true.
+    pub conflict: Conflict,
 }
 
-/// What a verified equivocation proves.
+/// Why two checkpoints of one log conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Conflict {
+    /// One tree size, different Merkle or status-map roots.
+    SameSize,
+    /// The larger tree's root at the smaller size differs from the smaller checkpoint's root.
+    AcrossSizes {
+        /// The root `x` of the larger tree's first `m` leaves (`m` the smaller size).
+        prefix_root: Hash,
+        /// The RFC 6962 consistency proof from `(m, prefix_root)` to the larger checkpoint.
+        proof: Vec<Hash>,
+    },
+}
+
+/// What a verified equivocation proves: the log signed two different trees of size `size`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EquivocationFacts {
     /// The log that equivocated.
     pub origin: String,
-    /// The tree size both checkpoints claim.
+    /// The tree size for which the log signed two different roots (across sizes: the smaller
+    /// checkpoint's size).
     pub size: u64,
+    /// Across sizes, the size of the larger checkpoint whose tree holds the other root; `None`
+    /// for the same-size form.
+    pub larger_size: Option<u64>,
+}
+
+impl EquivocationFacts {
+    /// A short English description, e.g. for a verdict's reason.
+    pub fn describe(&self) -> String {
+        match self.larger_size {
+            None => format!("it signed two different checkpoints of size {}", self.size),
+            Some(larger) => format!(
+                "its checkpoint of size {larger} does not extend its checkpoint of size {}",
+                self.size
+            ),
+        }
+    }
 }
 
 /// Why two checkpoints are not a proof of equivocation.
@@ -50,9 +92,16 @@ pub enum EquivocationError {
     /// The checkpoints are of different logs.
     #[error("the checkpoints are of different logs")]
     DifferentLogs,
-    /// The checkpoints are of different sizes.
+    /// Same-size form: the checkpoints are of different sizes.
     #[error("the checkpoints are of different tree sizes")]
     DifferentSizes,
+    /// Cross-size form: the first checkpoint is not smaller than the second.
+    #[error("the first checkpoint's tree is not smaller than the second's")]
+    SizeOrder,
+    /// Cross-size form: the consistency proof does not lead from the prefix root to the larger
+    /// checkpoint's root.
+    #[error("the consistency proof does not verify: {0}")]
+    BadConsistencyProof(String),
     /// The checkpoints commit to the same roots: they agree.
     #[error("the checkpoints agree")]
     Consistent,
@@ -68,7 +117,7 @@ impl Canonical for Equivocation {
         if self.version != EQUIVOCATION_VERSION {
             return Err(DecodeError::UnsupportedVersion(self.version));
         }
-        if self.first >= self.second {
+        if self.conflict == Conflict::SameSize && self.first >= self.second {
             return Err(DecodeError::invalid(
                 "equivocation",
                 "notes must be in increasing bytewise order",
@@ -81,7 +130,8 @@ impl Canonical for Equivocation {
 }
 
 impl Equivocation {
-    /// The proof that `a` and `b` equivocate, keeping only the signature lines of `log_key`.
+    /// The same-size proof that `a` and `b` equivocate, keeping only the signature lines of
+    /// `log_key`.
     ///
     /// # Errors
     /// [`EquivocationError`] when the pair proves nothing or `log_key` did not sign both.
@@ -97,13 +147,38 @@ impl Equivocation {
             version: EQUIVOCATION_VERSION,
             first,
             second,
+            conflict: Conflict::SameSize,
         };
         proof.verify(log_key)?;
         Ok(proof)
     }
 
-    /// Checks the proof against the log's key: both checkpoints are signed by it, name the same
-    /// log and size, and commit to different roots.
+    /// The cross-size proof: `larger`'s tree has root `prefix_root` at `smaller`'s size (shown by
+    /// the consistency `proof` from there to `larger`), which is not `smaller`'s root. Keeps only
+    /// the signature lines of `log_key`.
+    ///
+    /// # Errors
+    /// [`EquivocationError`] when the checkpoints are of other logs or sizes, the proof does not
+    /// verify, the roots agree, or `log_key` did not sign both.
+    pub fn across_sizes(
+        smaller: &SignedCheckpoint,
+        larger: &SignedCheckpoint,
+        proof: Vec<Hash>,
+        prefix_root: Hash,
+        log_key: &VerifierKey,
+    ) -> Result<Self, EquivocationError> {
+        let equivocation = Equivocation {
+            version: EQUIVOCATION_VERSION,
+            first: only_log_signature(smaller, log_key)?,
+            second: only_log_signature(larger, log_key)?,
+            conflict: Conflict::AcrossSizes { prefix_root, proof },
+        };
+        equivocation.verify(log_key)?;
+        Ok(equivocation)
+    }
+
+    /// Checks the proof against the log's key: both checkpoints are signed by it, and they
+    /// conflict ([`Equivocation::facts`]).
     ///
     /// # Errors
     /// [`EquivocationError`] naming the first check that fails.
@@ -117,7 +192,9 @@ impl Equivocation {
         Ok(facts)
     }
 
-    /// The log and size the proof is about, checking everything but the signatures.
+    /// The log and sizes the proof is about, checking everything but the signatures: one origin;
+    /// same size with different roots, or a smaller and a larger tree whose consistency proof
+    /// shows another root at the smaller size.
     ///
     /// # Errors
     /// [`EquivocationError`] when the notes do not parse or do not conflict.
@@ -128,17 +205,52 @@ impl Equivocation {
         if a.origin != b.origin {
             return Err(EquivocationError::DifferentLogs);
         }
-        if a.size != b.size {
-            return Err(EquivocationError::DifferentSizes);
-        }
-        if a.root == b.root && a.map_root == b.map_root {
-            return Err(EquivocationError::Consistent);
-        }
+        let larger_size = match &self.conflict {
+            Conflict::SameSize => {
+                same_size_conflict(a, b)?;
+                None
+            }
+            Conflict::AcrossSizes { prefix_root, proof } => {
+                across_sizes_conflict(a, b, prefix_root, proof)?;
+                Some(b.size)
+            }
+        };
         Ok(EquivocationFacts {
             origin: a.origin.clone(),
             size: a.size,
+            larger_size,
         })
     }
+}
+
+/// Two checkpoints of one size that commit to different roots.
+fn same_size_conflict(a: &Checkpoint, b: &Checkpoint) -> Result<(), EquivocationError> {
+    if a.size != b.size {
+        return Err(EquivocationError::DifferentSizes);
+    }
+    if a.root == b.root && a.map_root == b.map_root {
+        return Err(EquivocationError::Consistent);
+    }
+    Ok(())
+}
+
+/// `larger`'s tree has `prefix_root` at `smaller`'s size (the proof verifies), and it is not
+/// `smaller`'s root. Status-map roots of different sizes are not comparable and are not looked at.
+fn across_sizes_conflict(
+    smaller: &Checkpoint,
+    larger: &Checkpoint,
+    prefix_root: &Hash,
+    proof: &[Hash],
+) -> Result<(), EquivocationError> {
+    if smaller.size >= larger.size {
+        return Err(EquivocationError::SizeOrder);
+    }
+    crate::merkle::verify_consistency(smaller.size, larger.size, proof, prefix_root, &larger.root)
+        .map_err(|e| EquivocationError::BadConsistencyProof(e.to_string()))?;
+    if *prefix_root == smaller.root {
+        return Err(EquivocationError::Consistent);
+    }
+    Ok(())
 }
 
 fn parse(text: &str) -> Result<SignedCheckpoint, EquivocationError> {
@@ -159,109 +271,4 @@ fn only_log_signature(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::checkpoint::Checkpoint;
-    use crate::hash::Hash;
-    use crate::testing;
-
-    fn signed(root: u8, map_root: u8) -> SignedCheckpoint {
-        let checkpoint = Checkpoint {
-            origin: testing::ORIGIN.into(),
-            size: 7,
-            root: Hash([root; 32]),
-            map_root: Hash([map_root; 32]),
-            timestamp: 1_700_000_000,
-        };
-        let mut c =
-            SignedCheckpoint::sign(checkpoint, testing::ORIGIN, &testing::agency_key()).unwrap();
-        c.add_cosignature("witness.example", &testing::witness_key(0), 1_700_000_001)
-            .unwrap();
-        c
-    }
-
-    fn log_key() -> VerifierKey {
-        VerifierKey::ed25519(testing::ORIGIN, testing::agency_key().public_key()).unwrap()
-    }
-
-    #[test]
-    fn two_roots_for_one_size_prove_equivocation() {
-        let proof = Equivocation::new(&signed(1, 9), &signed(2, 9), &log_key()).unwrap();
-        assert_eq!(
-            proof.verify(&log_key()).unwrap(),
-            EquivocationFacts {
-                origin: testing::ORIGIN.into(),
-                size: 7
-            }
-        );
-        // Cosignatures are dropped; the order is canonical.
-        assert!(!proof.first.contains("witness.example"));
-        let swapped = Equivocation::new(&signed(2, 9), &signed(1, 9), &log_key()).unwrap();
-        assert_eq!(swapped, proof);
-        assert_eq!(Equivocation::decode_exact(&proof.encode()).unwrap(), proof);
-        // A different status-map root over the same tree is a split view too.
-        assert!(Equivocation::new(&signed(1, 8), &signed(1, 9), &log_key()).is_ok());
-    }
-
-    #[test]
-    fn agreeing_or_unsigned_checkpoints_prove_nothing() {
-        assert_eq!(
-            Equivocation::new(&signed(1, 9), &signed(1, 9), &log_key()).unwrap_err(),
-            EquivocationError::Consistent
-        );
-        let other =
-            VerifierKey::ed25519("other.example/1", testing::witness_key(1).public_key()).unwrap();
-        assert!(matches!(
-            Equivocation::new(&signed(1, 9), &signed(2, 9), &other).unwrap_err(),
-            EquivocationError::NotSigned(_)
-        ));
-        let proof = Equivocation::new(&signed(1, 9), &signed(2, 9), &log_key()).unwrap();
-        assert!(matches!(
-            proof.verify(&other).unwrap_err(),
-            EquivocationError::NotSigned(_)
-        ));
-    }
-
-    #[test]
-    fn decoding_rejects_non_canonical_order() {
-        let proof = Equivocation::new(&signed(1, 9), &signed(2, 9), &log_key()).unwrap();
-        let swapped = Equivocation {
-            first: proof.second.clone(),
-            second: proof.first.clone(),
-            ..proof
-        };
-        assert!(Equivocation::decode_exact(&swapped.encode()).is_err());
-    }
-
-    #[test]
-    fn a_policy_that_accepts_the_proof_distrusts_the_log() {
-        use crate::bundle::{TrustPolicy, TrustedLog, VerdictKind, verify_checkpoint};
-        use crate::checkpoint::CompactCheckpoint;
-        let mut policy = TrustPolicy {
-            logs: vec![TrustedLog {
-                origin: testing::ORIGIN.into(),
-                key: log_key(),
-                not_before: None,
-                not_after: None,
-            }],
-            witnesses: vec![],
-            quorum: 0,
-            max_age_seconds: i64::MAX,
-            equivocated: Vec::new(),
-        };
-        let compact = CompactCheckpoint::from_signed(&signed(1, 9), &[log_key()]).unwrap();
-        assert!(verify_checkpoint(&compact, &policy, 1_700_000_100).is_ok());
-        let proof = Equivocation::new(&signed(1, 9), &signed(2, 9), &log_key()).unwrap();
-        policy.accept_equivocation(&proof).unwrap();
-        assert!(matches!(
-            verify_checkpoint(&compact, &policy, 1_700_000_100),
-            Err(VerdictKind::Untrusted(reason)) if reason.contains("equivocated")
-        ));
-        // A proof for a log the policy does not know changes nothing.
-        let mut other = policy.clone();
-        other.logs.clear();
-        other.equivocated.clear();
-        assert!(other.accept_equivocation(&proof).is_err());
-        assert!(other.equivocated.is_empty());
-    }
-}
+mod tests;

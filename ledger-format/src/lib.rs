@@ -43,11 +43,13 @@ pub use encoding::{Canonical, DecodeError};
 pub use hash::{Hash, sha256};
 pub use keys::{PublicKey, Signature, SignatureError, SigningKey};
 
-/// How far ahead of a party's own clock a signed time may be before it is refused: replicas
-/// refuse records and checkpoints dated further ahead of their clocks, and verifiers a witnessed
-/// time further ahead of the verification time. Five minutes absorbs the drift of machines kept on
-/// NTP and the latency of gossip, and is far below the working-day granularity of every deadline
-/// the rules count, so a writer cannot close a notice or renewal window early with it.
+/// How far, in seconds, a signed time may be ahead of the clock of whoever checks it.
+///
+/// The verifier refuses a checkpoint whose witnessed time (or own timestamp) is more than this
+/// ahead of the verification time, and the node refuses records and checkpoints dated more than
+/// this ahead of its own clock. Five minutes: well above the drift of NTP-synchronised servers
+/// (milliseconds) and of office PCs that sync daily (seconds to a minute), yet far below the
+/// day-scale `max-age` a policy sets, so a post-dated checkpoint cannot buy meaningful freshness.
 pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 pub mod bundle;
 pub mod calendar;

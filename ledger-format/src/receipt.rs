@@ -109,9 +109,8 @@ pub fn verify_receipt(
     policy: &TrustPolicy,
     at: i64,
 ) -> Result<ReceiptInfo, ReceiptError> {
-    let (signed, as_of) =
-        verify_checkpoint(&receipt.checkpoint, policy, at).map_err(from_verdict)?;
-    let checkpoint = signed.checkpoint();
+    let trusted = verify_checkpoint(&receipt.checkpoint, policy, at).map_err(from_verdict)?;
+    let checkpoint = trusted.signed.checkpoint();
     let record = &receipt.record;
     let found = match &record.body {
         Body::Evidence(evidence) => evidence.hash,
@@ -147,7 +146,7 @@ pub fn verify_receipt(
         index: header.index,
         time: header.time,
         submitter: header.author,
-        as_of,
+        as_of: trusted.as_of,
     })
 }
 

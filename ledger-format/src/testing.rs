@@ -345,8 +345,9 @@ impl Ledger {
         signed
     }
 
-    /// The policy that trusts this ledger's agency key and witnesses `0..witnesses`, with `quorum`
-    /// and a maximum checkpoint age of one day.
+    /// The policy that trusts this ledger's agency key for codes of [`REGION`], and fixture
+    /// witnesses `0..witnesses` as replicas (none of them the log's own node), with `quorum` and a
+    /// maximum checkpoint age of one day.
     ///
     /// # Panics
     /// Never for fixture input.
@@ -360,13 +361,12 @@ impl Ledger {
                 not_before: None,
                 not_after: None,
             }],
+            regions: [(self.log.origin.clone(), vec![REGION])].into(),
             witnesses: (0..witnesses)
-                .map(|n| {
-                    VerifierKey::cosignature_v1(&witness_name(n), witness_key(n).public_key())
-                        .expect("key")
-                })
+                .map(|n| crate::bundle::TrustedWitness::replica(witness_verifier_key(n)))
                 .collect(),
             quorum,
+            consistency_quorum: 0,
             max_age_seconds: 86_400,
             equivocated: Vec::new(),
         }
@@ -391,7 +391,7 @@ impl Ledger {
             .logs
             .iter()
             .map(|l| l.key.clone())
-            .chain(policy.witnesses.iter().cloned())
+            .chain(policy.witness_keys())
             .collect();
         let checkpoint =
             crate::checkpoint::CompactCheckpoint::from_signed(signed, &keys).expect("compact");
@@ -424,6 +424,16 @@ impl Ledger {
 /// The name of fixture witness `n`.
 pub fn witness_name(n: u8) -> String {
     format!("witness-{n}.example")
+}
+
+/// The `cosignature/v1` verifier key of fixture witness `n`, named [`witness_name`].
+///
+/// # Panics
+/// Never: fixture names are valid key names.
+#[allow(clippy::expect_used, reason = "fixture")]
+pub fn witness_verifier_key(n: u8) -> crate::checkpoint::VerifierKey {
+    crate::checkpoint::VerifierKey::cosignature_v1(&witness_name(n), witness_key(n).public_key())
+        .expect("key")
 }
 
 /// One record of every kind, chained in one fixture log (the bodies need not pass the lifecycle

@@ -275,8 +275,10 @@ fn policy() -> TrustPolicy {
             not_before: None,
             not_after: None,
         }],
+        regions: Default::default(),
         witnesses: vec![],
         quorum: 0,
+        consistency_quorum: 0,
         max_age_seconds: 86_400,
         equivocated: Vec::new(),
     }

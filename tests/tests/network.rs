@@ -151,10 +151,9 @@ fn agencies_mirror_cosign_and_outlive_the_writer() {
         .checkpoint
         .to_signed(
             &policy
-                .witnesses
-                .iter()
-                .chain(policy.logs.iter().map(|l| &l.key))
-                .cloned()
+                .witness_keys()
+                .into_iter()
+                .chain(policy.logs.iter().map(|l| l.key.clone()))
                 .collect::<Vec<_>>(),
         )
         .map(|s| {

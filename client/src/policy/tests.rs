@@ -75,9 +75,9 @@ fn round_trips() {
 fn writer_makes_witness_names_unique_and_keeps_odd_times() {
     let mut policy = Ledger::default().policy(0, 0);
     policy.witnesses = vec![
-        witness_key("same", 0x11),
-        witness_key("same", 0x12),
-        witness_key("42", 0x13),
+        TrustedWitness::replica(witness_key("same", 0x11)),
+        TrustedWitness::replica(witness_key("same", 0x12)),
+        TrustedWitness::replica(witness_key("42", 0x13)),
     ];
     policy.quorum = 3;
     policy.max_age_seconds = 90;
@@ -105,13 +105,13 @@ fn quorum_forms() {
     assert_eq!((p.quorum, p.witnesses.len()), (2, 2));
     // A single witness: only it is trusted, and it must cosign.
     let p = quorum("quorum b").unwrap();
-    assert_eq!((p.quorum, p.witnesses[0].name()), (1, "wb"));
+    assert_eq!((p.quorum, p.witnesses[0].key.name()), (1, "wb"));
     let p = quorum("group g any a b\nquorum g").unwrap();
     assert_eq!((p.quorum, p.witnesses.len()), (1, 2));
     let p = quorum("group g all a b\nquorum g").unwrap();
     assert_eq!((p.quorum, p.witnesses.len()), (2, 2));
     let p = quorum("group g 1 b\nquorum g").unwrap();
-    assert_eq!((p.quorum, p.witnesses[0].name()), (1, "wb"));
+    assert_eq!((p.quorum, p.witnesses[0].key.name()), (1, "wb"));
 }
 
 fn line_error(text: &str) -> (usize, LineError) {
@@ -218,7 +218,10 @@ fn every_line_error_names_its_line() {
         (
             format!("log {log}\nwitness a\n{tail}"),
             2,
-            arguments("witness", "a name and a key"),
+            arguments(
+                "witness",
+                "a name and a key, then node-of <origin> or consistency-only if any",
+            ),
         ),
         (
             format!("log {log}\ngroup g 1 b\n{tail}"),
@@ -261,6 +264,139 @@ fn every_line_error_names_its_line() {
             LineError::QuorumTooLarge {
                 quorum: 1,
                 witnesses: 0,
+            },
+        ),
+        (
+            format!(
+                "log {log}\nwitness a {w}\nwitness b {}\n{tail}",
+                witness_key("another-name", 0x11)
+            ),
+            3,
+            LineError::DuplicateWitnessKey(2),
+        ),
+        (
+            format!("log {log}\nwitness a {w} node-of\n{tail}"),
+            2,
+            arguments(
+                "witness",
+                "a name and a key, then node-of <origin> or consistency-only if any",
+            ),
+        ),
+        (
+            format!("log {log}\nwitness a {w} consistency-only node-of l\n{tail}"),
+            2,
+            arguments(
+                "witness",
+                "a name and a key, then node-of <origin> or consistency-only if any",
+            ),
+        ),
+        (
+            format!("log {log}\nwitness a {w} replica\n{tail}"),
+            2,
+            LineError::UnknownWitnessOption("replica".into()),
+        ),
+        (
+            format!("log {log}\nwitness a {w} node-of m\n{tail}"),
+            2,
+            LineError::UnknownLog("m".into()),
+        ),
+        (
+            // The log must be listed above the witness that is its node.
+            format!("witness a {w} node-of l\nlog {log}\n{tail}"),
+            1,
+            LineError::UnknownLog("l".into()),
+        ),
+        (
+            format!("log {log}\nregions m 530400\n{tail}"),
+            2,
+            LineError::UnknownLog("m".into()),
+        ),
+        (
+            format!("log {log}\nregions l\n{tail}"),
+            2,
+            arguments("regions", "an origin and at least one GB/T 2260 code"),
+        ),
+        (
+            format!("log {log}\nregions l 53040\n{tail}"),
+            2,
+            LineError::Region("53040".into()),
+        ),
+        (
+            format!("log {log}\nregions l 530001\n{tail}"),
+            2,
+            LineError::Region("530001".into()),
+        ),
+        (
+            format!("log {log}\nregions l 990000\n{tail}"),
+            2,
+            LineError::Region("990000".into()),
+        ),
+        (
+            format!("log {log}\nregions l +53040\n{tail}"),
+            2,
+            LineError::Region("+53040".into()),
+        ),
+        (
+            format!("log {log}\nregions l 530400 530100 530400\n{tail}"),
+            2,
+            LineError::DuplicateRegion(530_400),
+        ),
+        (
+            format!("log {log}\nregions l 530400\n\nregions l 530100\n{tail}"),
+            4,
+            LineError::RepeatedRegions {
+                origin: "l".into(),
+                first: 2,
+            },
+        ),
+        (
+            format!(
+                "log {log}\nwitness a {w}\nwitness c {} consistency-only\ngroup g 1 a c\n{tail}",
+                witness_key("c", 0x12)
+            ),
+            4,
+            LineError::MixedGroup,
+        ),
+        (
+            format!("log {log}\nwitness c {w} consistency-only\nquorum c\nmax-age 1d\n"),
+            3,
+            LineError::WitnessKind {
+                name: "c".into(),
+                expected: "replica",
+            },
+        ),
+        (
+            format!("log {log}\nwitness a {w}\nquorum none\nconsistency-quorum a\nmax-age 1d\n"),
+            4,
+            LineError::WitnessKind {
+                name: "a".into(),
+                expected: "consistency-only",
+            },
+        ),
+        (
+            format!("log {log}\nwitness c {w} consistency-only\nquorum 1\nmax-age 1d\n"),
+            3,
+            LineError::QuorumTooLarge {
+                quorum: 1,
+                witnesses: 0,
+            },
+        ),
+        (
+            format!("log {log}\nwitness a {w}\nquorum 1\nconsistency-quorum 1\nmax-age 1d\n"),
+            4,
+            LineError::ConsistencyQuorumTooLarge {
+                quorum: 1,
+                witnesses: 0,
+            },
+        ),
+        (
+            format!(
+                "log {log}\nquorum none\nconsistency-quorum none\nconsistency-quorum 0\nmax-age 1d\n"
+            ),
+            4,
+            LineError::Repeated {
+                keyword: "consistency-quorum",
+                first: 3,
             },
         ),
         (
@@ -347,4 +483,159 @@ fn the_example_file_parses() {
     let policy = parse_policy(text).unwrap();
     assert!(policy.quorum >= 1);
     assert_eq!(parse_policy(&policy_text(&policy)), Ok(policy));
+}
+
+/// Two agencies, each with a log (Yuxi's under two keys), its regions and its node; a third-party
+/// consistency witness.
+fn network() -> String {
+    format!(
+        "log {}\n\
+         log {} origin ledger.kunming.example/2026\n\
+         regions ledger.yuxi.example/2026 530400\n\
+         regions ledger.kunming.example/2026 530100 532300\n\
+         witness yuxi-node {} node-of ledger.yuxi.example/2026\n\
+         witness kunming-node {} node-of ledger.kunming.example/2026\n\
+         witness third-party {} consistency-only\n\
+         quorum 1\n\
+         consistency-quorum 1\n\
+         max-age 1d\n",
+        log_key("ledger.yuxi.example/2026", 1),
+        log_key("kunming-log-key", 4),
+        witness_key("yuxi-node.example", 0x11),
+        witness_key("kunming-node.example", 0x12),
+        witness_key("litewitness.example", 0x13),
+    )
+}
+
+#[test]
+fn parses_roles_regions_and_both_quorums() {
+    let policy = parse_policy(&network()).unwrap();
+    assert_eq!(
+        policy.regions_of("ledger.kunming.example/2026"),
+        Some(&[530_100, 532_300][..])
+    );
+    assert_eq!(
+        policy.witnesses[0].role,
+        WitnessRole::Replica {
+            node_of: Some("ledger.yuxi.example/2026".into())
+        }
+    );
+    assert_eq!(policy.witnesses[2].role, WitnessRole::ConsistencyOnly);
+    assert_eq!((policy.quorum, policy.consistency_quorum), (1, 1));
+    // Each log's quorum is met by the other agency's node alone.
+    let kunming_node = SigningKey::from_seed(&[0x12; 32]).public_key();
+    assert_eq!(
+        policy.replicas_for("ledger.yuxi.example/2026"),
+        vec![kunming_node]
+    );
+    let text = policy_text(&policy);
+    assert!(
+        text.contains("regions ledger.kunming.example/2026 530100 532300\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" node-of ledger.yuxi.example/2026\n"),
+        "{text}"
+    );
+    assert!(text.contains(" consistency-only\n"), "{text}");
+    assert!(text.contains("quorum 1\nconsistency-quorum 1\n"), "{text}");
+    assert_eq!(parse_policy(&text), Ok(policy));
+}
+
+#[test]
+fn a_quorum_some_log_can_never_meet_is_refused_naming_the_log() {
+    // Two agencies, two replicas, quorum 2: each log has only the other agency's node.
+    let text = network().replace("\nquorum 1\n", "\nquorum 2\n");
+    assert_eq!(
+        line_error(&text),
+        (
+            8,
+            LineError::QuorumUnmeetable {
+                quorum: 2,
+                origin: "ledger.yuxi.example/2026".into(),
+                replicas: 1,
+            }
+        )
+    );
+    let message = parse_policy(&text).unwrap_err().to_string();
+    assert!(
+        message.contains("can never be met for log ledger.yuxi.example/2026"),
+        "{message}"
+    );
+    // A quorum naming a log's own node can never be met for that log.
+    let text = network().replace("\nquorum 1\n", "\nquorum kunming-node\n");
+    assert!(matches!(
+        line_error(&text),
+        (8, LineError::QuorumUnmeetable { origin, .. }) if origin == "ledger.kunming.example/2026"
+    ));
+    // A group that leaves each log one other node: met with a threshold of one.
+    let text = network().replace(
+        "\nquorum 1\n",
+        "\ngroup nodes 1 yuxi-node kunming-node\nquorum nodes\n",
+    );
+    assert_eq!(parse_policy(&text).unwrap().quorum, 1);
+}
+
+proptest::proptest! {
+    /// Any policy over up to three logs and four witnesses with any roles and quorums: the parser
+    /// reads back what the writer wrote, or refuses exactly when some log cannot meet the quorum.
+    #[test]
+    fn written_policies_read_back_or_are_refused_as_unmeetable(
+        regions in proptest::collection::vec(proptest::option::of(0usize..4), 3),
+        roles in proptest::collection::vec(0u8..5, 0..5),
+        quorum in 0usize..5,
+        consistency_quorum in 0usize..3,
+    ) {
+        let origins = ["ledger.a.example/1", "ledger.b.example/1", "ledger.c.example/1"];
+        let codes = [530_000, 530_400, 110_101, 650_100];
+        let mut policy = Ledger::default().policy(0, 0);
+        policy.logs = origins
+            .iter()
+            .enumerate()
+            .map(|(i, origin)| TrustedLog {
+                origin: (*origin).into(),
+                key: log_key(origin, 1 + i as u8),
+                not_before: None,
+                not_after: None,
+            })
+            .collect();
+        policy.regions = origins
+            .iter()
+            .zip(&regions)
+            .filter_map(|(origin, r)| r.map(|r| ((*origin).to_owned(), vec![codes[r]])))
+            .collect();
+        policy.witnesses = roles
+            .iter()
+            .enumerate()
+            .map(|(i, role)| {
+                let key = witness_key(&format!("w{i}"), 0x20 + i as u8);
+                match role {
+                    0..=2 => TrustedWitness::node_of(key, origins[usize::from(*role)]),
+                    3 => TrustedWitness::replica(key),
+                    _ => TrustedWitness::consistency_only(key),
+                }
+            })
+            .collect();
+        let replicas = roles.iter().filter(|r| **r < 4).count();
+        let consistency = roles.len() - replicas;
+        policy.quorum = quorum.min(replicas);
+        policy.consistency_quorum = consistency_quorum.min(consistency);
+        let meetable = origins
+            .iter()
+            .all(|o| policy.replicas_for(o).len() >= policy.quorum);
+        match parse_policy(&policy_text(&policy)) {
+            Ok(parsed) => {
+                proptest::prop_assert!(meetable);
+                proptest::prop_assert_eq!(parsed, policy);
+            }
+            Err(e) => {
+                proptest::prop_assert!(!meetable, "{e}");
+                let unmeetable = matches!(
+                    e,
+                    PolicyError::Line { reason: LineError::QuorumUnmeetable { .. }, .. }
+                );
+                proptest::prop_assert!(unmeetable, "{e}");
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! One real bundle per verdict: real keys, real proofs, real checkpoints.
 
 use super::*;
+use crate::checkpoint::{SignedCheckpoint, VerifierKey};
 use crate::code::CertificateCode;
 use crate::record::{Body, Cancelled, Issued, Notice, ObjectionFiled, RegistrationType, Revoked};
 use crate::testing::{self, Ledger, at, parse_date as d};
@@ -104,20 +105,14 @@ fn valid_certificate() {
 
 #[test]
 fn validity_edges_on_both_sides() {
-    // A policy that accepts any checkpoint age, to move the verification date freely.
+    // A policy that accepts any checkpoint age, to move the verification date freely forward.
     let l = ledger();
     let signed = l.checkpoint(checkpoint_time(), WITNESSES);
     let mut policy = l.policy(WITNESSES, 2);
     policy.max_age_seconds = i64::MAX;
     let bundle = l.bundle(&testing::code(2026, 1), &signed, &policy, false);
     let kind = |on: &str| verify_bundle(&bundle, &policy, at(on, 12)).kind;
-    assert_eq!(
-        kind("2026-12-06"),
-        VerdictKind::NotYetValid {
-            valid_from: d("2026-12-07")
-        }
-    );
-    assert!(matches!(kind("2026-12-07"), VerdictKind::Valid { .. }));
+    assert!(matches!(kind("2027-02-01"), VerdictKind::Valid { .. }));
     assert!(matches!(kind("2029-12-07"), VerdictKind::Valid { .. }));
     assert_eq!(
         kind("2029-12-08"),
@@ -134,6 +129,21 @@ fn validity_edges_on_both_sides() {
     assert!(matches!(
         verify_bundle(&bundle, &policy, last_second + 1).kind,
         VerdictKind::Expired { .. }
+    ));
+    // The first day: a checkpoint witnessed just after midnight, checked a second before it
+    // (inside the clock skew), shows a certificate not valid yet; at midnight it is valid.
+    let first_day = d("2026-12-07").start_unix_cst();
+    let early = l.checkpoint(first_day + 60, WITNESSES);
+    let bundle = l.bundle(&testing::code(2026, 1), &early, &policy, false);
+    assert_eq!(
+        verify_bundle(&bundle, &policy, first_day - 1).kind,
+        VerdictKind::NotYetValid {
+            valid_from: d("2026-12-07")
+        }
+    );
+    assert!(matches!(
+        verify_bundle(&bundle, &policy, first_day).kind,
+        VerdictKind::Valid { .. }
     ));
 }
 
@@ -190,7 +200,10 @@ fn quorum_of_two_with_one_cosignature_is_untrusted() {
     let bundle = l.bundle(&testing::code(2026, 1), &signed, &policy, false);
     assert_eq!(
         verify_bundle(&bundle, &policy, checkpoint_time() + 60).kind,
-        VerdictKind::Untrusted("1 of the 2 witness cosignatures required".into())
+        VerdictKind::Untrusted(format!(
+            "1 of the 2 replica cosignatures required for log {} (its own node's does not count)",
+            testing::ORIGIN
+        ))
     );
 }
 
@@ -205,11 +218,17 @@ fn log_key_outside_its_window_is_untrusted() {
         verify_bundle(&bundle, &policy, checkpoint_time() + 60).kind,
         VerdictKind::Untrusted(reason) if reason.contains("not in force")
     ));
+    // Windows are judged at the witnessed time, a second after the log signed.
     policy.logs[0].not_after = None;
-    policy.logs[0].not_before = Some(checkpoint_time() + 1);
+    policy.logs[0].not_before = Some(checkpoint_time() + 2);
     assert!(matches!(
         verify_bundle(&bundle, &policy, checkpoint_time() + 60).kind,
         VerdictKind::Untrusted(_)
+    ));
+    policy.logs[0].not_before = Some(checkpoint_time() + 1);
+    assert!(matches!(
+        verify_bundle(&bundle, &policy, checkpoint_time() + 60).kind,
+        VerdictKind::Valid { .. }
     ));
 }
 
@@ -379,4 +398,331 @@ fn bundle_round_trips_and_reports_its_size() {
         bytes.len()
     );
     assert!(bytes.len() < 1536);
+}
+
+/// The ledger's checkpoint signed at `timestamp`, cosigned by fixture witness `n` at `t` for each
+/// `(n, t)`.
+fn cosigned(l: &Ledger, timestamp: i64, cosignatures: &[(u8, i64)]) -> SignedCheckpoint {
+    let mut signed = l.checkpoint(timestamp, 0);
+    for (n, t) in cosignatures {
+        signed
+            .add_cosignature(
+                &testing::witness_name(*n),
+                &testing::witness_key(*n),
+                u64::try_from(*t).unwrap(),
+            )
+            .unwrap();
+    }
+    signed
+}
+
+fn kind_of(l: &Ledger, signed: &SignedCheckpoint, policy: &TrustPolicy, at: i64) -> VerdictKind {
+    let bundle = l.bundle(&testing::code(2026, 1), signed, policy, false);
+    verify_bundle(&bundle, policy, at).kind
+}
+
+#[test]
+fn the_logs_own_node_never_counts_towards_its_quorum() {
+    let l = ledger();
+    let t = checkpoint_time();
+    let signed = l.checkpoint(t, 2);
+    let mut policy = l.policy(2, 2);
+    // Witness 0 is the Yuxi agency's own node: with two agencies, a stolen Yuxi server must not
+    // be able to vouch for Yuxi's log.
+    policy.witnesses[0] =
+        TrustedWitness::node_of(testing::witness_verifier_key(0), testing::ORIGIN);
+    assert!(matches!(
+        kind_of(&l, &signed, &policy, t + 60),
+        VerdictKind::Untrusted(reason) if reason.starts_with("1 of the 2 replica cosignatures")
+    ));
+    // Signed by the own node alone, even a quorum of one is not met.
+    policy.quorum = 1;
+    let own_only = cosigned(&l, t, &[(0, t + 1)]);
+    assert!(matches!(
+        kind_of(&l, &own_only, &policy, t + 60),
+        VerdictKind::Untrusted(_)
+    ));
+    // The other agency's cosignature alone meets it, and only it is reported.
+    let bundle = l.bundle(&testing::code(2026, 1), &signed, &policy, false);
+    let verdict = verify_bundle(&bundle, &policy, t + 60);
+    assert!(matches!(verdict.kind, VerdictKind::Valid { .. }));
+    assert_eq!(verdict.log.as_deref(), Some(testing::ORIGIN));
+    assert_eq!(
+        verdict.cosigners,
+        vec![Cosigner {
+            name: testing::witness_name(1),
+            consistency_only: false,
+            timestamp: t + 1,
+        }]
+    );
+    // The own node's key listed a second time, under another name and without node-of, still
+    // does not count: a key is judged over all its entries.
+    let alias =
+        VerifierKey::cosignature_v1("alias.example", testing::witness_key(0).public_key()).unwrap();
+    policy.witnesses.push(TrustedWitness::replica(alias));
+    policy.quorum = 2;
+    let mut both = l.checkpoint(t, 2);
+    both.add_cosignature(
+        "alias.example",
+        &testing::witness_key(0),
+        u64::try_from(t + 1).unwrap(),
+    )
+    .unwrap();
+    assert!(matches!(
+        kind_of(&l, &both, &policy, t + 60),
+        VerdictKind::Untrusted(reason) if reason.starts_with("1 of the 2")
+    ));
+    // The own node still counts for other logs.
+    assert_eq!(policy.replicas_for("ledger.kunming.example/2026").len(), 2);
+    assert_eq!(
+        policy.replicas_for(testing::ORIGIN),
+        vec![testing::witness_key(1).public_key()]
+    );
+}
+
+#[test]
+fn one_key_under_two_names_counts_once() {
+    let l = ledger();
+    let t = checkpoint_time();
+    let mut policy = l.policy(2, 2);
+    let alias =
+        VerifierKey::cosignature_v1("alias.example", testing::witness_key(0).public_key()).unwrap();
+    policy.witnesses.push(TrustedWitness::replica(alias));
+    assert_eq!(policy.replicas_for(testing::ORIGIN).len(), 2);
+    // Witness 0 cosigns under both names: one vote, so two names do not make a quorum of two.
+    let mut signed = cosigned(&l, t, &[(0, t + 1)]);
+    signed
+        .add_cosignature(
+            "alias.example",
+            &testing::witness_key(0),
+            u64::try_from(t + 5).unwrap(),
+        )
+        .unwrap();
+    assert!(matches!(
+        kind_of(&l, &signed, &policy, t + 60),
+        VerdictKind::Untrusted(reason) if reason.starts_with("1 of the 2")
+    ));
+    // With the second witness it is met, and the repeated key is reported once.
+    signed
+        .add_cosignature(
+            &testing::witness_name(1),
+            &testing::witness_key(1),
+            u64::try_from(t + 2).unwrap(),
+        )
+        .unwrap();
+    let bundle = l.bundle(&testing::code(2026, 1), &signed, &policy, false);
+    let verdict = verify_bundle(&bundle, &policy, t + 60);
+    assert!(
+        matches!(verdict.kind, VerdictKind::Valid { .. }),
+        "{verdict:?}"
+    );
+    assert_eq!(verdict.cosigners.len(), 2);
+    // The key's vote is at its newest time (t + 5), so the second newest is witness 1's.
+    assert_eq!(verdict.as_of, Some(t + 2));
+}
+
+#[test]
+fn consistency_witnesses_vouch_on_top_of_replicas() {
+    let l = ledger();
+    let t = checkpoint_time();
+    let mut policy = l.policy(2, 2);
+    policy.witnesses.push(TrustedWitness::consistency_only(
+        testing::witness_verifier_key(2),
+    ));
+    // A consistency-only witness does not count towards the replica quorum.
+    let one_replica = cosigned(&l, t, &[(0, t + 10), (2, t + 10)]);
+    assert!(matches!(
+        kind_of(&l, &one_replica, &policy, t + 60),
+        VerdictKind::Untrusted(reason) if reason.starts_with("1 of the 2 replica")
+    ));
+    // Asked for, a consistency cosignature is needed on top.
+    policy.consistency_quorum = 1;
+    let replicas_only = cosigned(&l, t, &[(0, t + 10), (1, t + 20)]);
+    assert!(matches!(
+        kind_of(&l, &replicas_only, &policy, t + 60),
+        VerdictKind::Untrusted(reason)
+            if reason.starts_with("0 of the 1 consistency witness cosignatures")
+    ));
+    // Both met: the witnessed time is the older of the two quorum times.
+    let all = cosigned(&l, t, &[(0, t + 10), (1, t + 20), (2, t + 5)]);
+    let bundle = l.bundle(&testing::code(2026, 1), &all, &policy, false);
+    let verdict = verify_bundle(&bundle, &policy, t + 60);
+    assert!(
+        matches!(verdict.kind, VerdictKind::Valid { .. }),
+        "{verdict:?}"
+    );
+    assert_eq!(verdict.as_of, Some(t + 5));
+    assert_eq!(
+        verdict
+            .cosigners
+            .iter()
+            .map(|c| (c.name.as_str(), c.consistency_only))
+            .collect::<Vec<_>>(),
+        [
+            ("witness-1.example", false),
+            ("witness-0.example", false),
+            ("witness-2.example", true)
+        ]
+    );
+    let late = cosigned(&l, t, &[(0, t + 10), (1, t + 20), (2, t + 30)]);
+    let bundle = l.bundle(&testing::code(2026, 1), &late, &policy, false);
+    assert_eq!(verify_bundle(&bundle, &policy, t + 60).as_of, Some(t + 10));
+}
+
+#[test]
+fn codes_of_a_region_the_log_does_not_cover_are_untrusted() {
+    let l = ledger();
+    let t = checkpoint_time();
+    let signed = l.checkpoint(t, WITNESSES);
+    let mut policy = l.policy(WITNESSES, 2);
+    // Kunming's agency signs a Yuxi certificate code: refused, naming the region and the log.
+    policy.regions.insert(testing::ORIGIN.into(), vec![530_100]);
+    let reason = match kind_of(&l, &signed, &policy, t + 60) {
+        VerdictKind::Untrusted(reason) => reason,
+        other => panic!("{other:?}"),
+    };
+    assert!(reason.contains("region 530400"), "{reason}");
+    assert!(reason.contains(testing::ORIGIN), "{reason}");
+    assert!(reason.contains("530100"), "{reason}");
+    // The province covers its prefectures; a county covers only itself.
+    for (listed, valid) in [
+        (530_000, true),
+        (530_400, true),
+        (530_402, false),
+        (530_100, false),
+    ] {
+        policy
+            .regions
+            .insert(testing::ORIGIN.into(), vec![530_100, listed]);
+        assert_eq!(
+            matches!(
+                kind_of(&l, &signed, &policy, t + 60),
+                VerdictKind::Valid { .. }
+            ),
+            valid,
+            "{listed}"
+        );
+    }
+    // A log without a regions entry may issue for any region.
+    policy.regions.clear();
+    assert!(matches!(
+        kind_of(&l, &signed, &policy, t + 60),
+        VerdictKind::Valid { .. }
+    ));
+}
+
+#[test]
+fn a_witnessed_time_in_the_future_is_untrusted() {
+    let l = ledger();
+    let signed = l.checkpoint(checkpoint_time(), WITNESSES);
+    let mut policy = l.policy(WITNESSES, 2);
+    policy.max_age_seconds = i64::MAX;
+    let as_of = checkpoint_time() + 1;
+    let skew = crate::MAX_CLOCK_SKEW_SECONDS;
+    assert!(matches!(
+        kind_of(&l, &signed, &policy, as_of - skew),
+        VerdictKind::Valid { .. }
+    ));
+    assert_eq!(
+        kind_of(&l, &signed, &policy, as_of - skew - 1),
+        VerdictKind::Untrusted(format!(
+            "witnessed time {as_of} is ahead of the verification time {} by more than 300 s",
+            as_of - skew - 1
+        ))
+    );
+    // Verifying a past day with a newer bundle is refused, not answered with an old status.
+    assert!(matches!(
+        kind_of(&l, &signed, &policy, at("2026-12-06", 12)),
+        VerdictKind::Untrusted(reason) if reason.contains("ahead of the verification time")
+    ));
+    // With no witness required, the log's own timestamp is the witnessed time.
+    let policy = l.policy(0, 0);
+    let t = checkpoint_time();
+    assert!(matches!(
+        kind_of(&l, &signed, &policy, t - skew - 1),
+        VerdictKind::Untrusted(reason) if reason.starts_with(&format!("witnessed time {t} is ahead"))
+    ));
+}
+
+#[test]
+fn a_post_dated_checkpoint_or_cosignature() {
+    let l = ledger();
+    let t = checkpoint_time();
+    let policy = l.policy(WITNESSES, 2);
+    // The log dates its checkpoint an hour ahead; witnesses with wrong clocks cosign it "now".
+    let post_dated = cosigned(&l, t + 3600, &[(0, t), (1, t)]);
+    assert!(matches!(
+        kind_of(&l, &post_dated, &policy, t + 60),
+        VerdictKind::Untrusted(reason)
+            if reason.starts_with(&format!("checkpoint of {} is dated {}", testing::ORIGIN, t + 3600))
+    ));
+    // A spare cosignature dated a year ahead does not move the quorum's time and is tolerated.
+    let spare = cosigned(&l, t, &[(0, t + 1), (1, t + 2), (2, t + 365 * 86_400)]);
+    let bundle = l.bundle(&testing::code(2026, 1), &spare, &policy, false);
+    let verdict = verify_bundle(&bundle, &policy, t + 60);
+    assert!(
+        matches!(verdict.kind, VerdictKind::Valid { .. }),
+        "{verdict:?}"
+    );
+    assert_eq!(verdict.as_of, Some(t + 2));
+    // When a quorum of cosignatures is dated ahead, the witnessed time is: refused.
+    let year = t + 365 * 86_400;
+    let ahead = cosigned(&l, t, &[(0, t + 1), (1, year), (2, year)]);
+    assert!(matches!(
+        kind_of(&l, &ahead, &policy, t + 60),
+        VerdictKind::Untrusted(reason) if reason.contains("ahead of the verification time")
+    ));
+}
+
+#[test]
+fn key_windows_are_judged_at_the_witnessed_time() {
+    // A retired key, stolen: it signs a checkpoint back-dated into its window. The witnesses
+    // cosign when they see it, after the key's window closed.
+    let l = ledger();
+    let t = checkpoint_time();
+    let back_dated = cosigned(&l, t - 86_400, &[(0, t), (1, t)]);
+    let mut policy = l.policy(2, 2);
+    policy.logs[0].not_after = Some(t - 3600);
+    assert_eq!(
+        kind_of(&l, &back_dated, &policy, t + 60),
+        VerdictKind::Untrusted(format!(
+            "log key {} was not in force at the witnessed time {t}",
+            testing::ORIGIN
+        ))
+    );
+    // A policy that asks for no witness has only the log's word, and judges at its timestamp.
+    policy.quorum = 0;
+    policy.max_age_seconds = 2 * 86_400;
+    assert!(matches!(
+        kind_of(&l, &back_dated, &policy, t + 60),
+        VerdictKind::Valid { .. }
+    ));
+}
+
+#[test]
+fn covers_and_replica_sets() {
+    let mut policy = ledger().policy(3, 2);
+    assert!(policy.covers(testing::ORIGIN, testing::REGION));
+    assert!(policy.covers("ledger.unlisted.example/1", 110_101));
+    policy
+        .regions
+        .insert("ledger.kunming.example/2026".into(), vec![530_100]);
+    assert!(policy.covers("ledger.kunming.example/2026", 530_102));
+    assert!(!policy.covers("ledger.kunming.example/2026", 530_402));
+    assert_eq!(
+        policy.regions_of(testing::ORIGIN),
+        Some(&[testing::REGION][..])
+    );
+    policy.witnesses[2] = TrustedWitness::consistency_only(testing::witness_verifier_key(2));
+    policy.witnesses[1] =
+        TrustedWitness::node_of(testing::witness_verifier_key(1), testing::ORIGIN);
+    assert_eq!(
+        policy.replicas_for(testing::ORIGIN),
+        vec![testing::witness_key(0).public_key()]
+    );
+    assert_eq!(policy.replicas_for("ledger.kunming.example/2026").len(), 2);
+    assert_eq!(
+        policy.consistency_witnesses_for(testing::ORIGIN),
+        vec![testing::witness_key(2).public_key()]
+    );
 }

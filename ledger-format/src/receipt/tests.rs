@@ -36,7 +36,7 @@ fn receipt(l: &Ledger, index: u64, witnesses: u8) -> EvidenceReceipt {
         .logs
         .iter()
         .map(|l| l.key.clone())
-        .chain(policy.witnesses.iter().cloned())
+        .chain(policy.witness_keys())
         .collect();
     EvidenceReceipt {
         version: RECEIPT_VERSION,
@@ -139,9 +139,10 @@ fn untrusted_and_stale_checkpoints() {
     let policy = l.policy(WITNESSES, 2);
     assert_eq!(
         verify_receipt(&a, &receipt(&l, 1, 1), &policy, when),
-        Err(ReceiptError::Untrusted(
-            "1 of the 2 witness cosignatures required".into()
-        ))
+        Err(ReceiptError::Untrusted(format!(
+            "1 of the 2 replica cosignatures required for log {} (its own node's does not count)",
+            testing::ORIGIN
+        )))
     );
     // A policy for another log.
     let other = Ledger::new(testing::ORIGIN, testing::witness_key(9)).policy(WITNESSES, 0);
