@@ -64,6 +64,8 @@ pub async fn logs(State(state): State<ApiState>) -> Result<Json<Vec<LogSummary>>
 pub struct EquivocationJson {
     origin: String,
     size: u64,
+    /// For a proof across sizes, the larger checkpoint's size.
+    larger_size: Option<u64>,
     /// The two conflicting checkpoint notes.
     first: String,
     second: String,
@@ -85,9 +87,11 @@ pub async fn equivocations(
             let proof = Equivocation::decode_exact(&bytes).map_err(|e| {
                 ApiError::Internal(format!("stored equivocation of {}: {e}", log.origin))
             })?;
+            let facts = proof.facts().ok();
             out.push(EquivocationJson {
                 origin: log.origin.clone(),
-                size: proof.facts().map_or(0, |f| f.size),
+                size: facts.as_ref().map_or(0, |f| f.size),
+                larger_size: facts.and_then(|f| f.larger_size),
                 hex: hex::encode(proof.encode()),
                 first: proof.first,
                 second: proof.second,
