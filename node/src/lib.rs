@@ -112,7 +112,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         None => (
             Arc::new(Logs::alone(own)),
             None,
-            policy::own_policy_text(&config.origin, &verifier_key),
+            policy::own_policy_text(&config.origin, &verifier_key, None),
         ),
         Some(path) => {
             let (logs, replication, membership) =

@@ -260,12 +260,30 @@ impl Network {
     }
 }
 
-/// `ledger-node member` of the node in `dir`.
+/// The GB/T 2260 region agency `name` issues certificate codes for: A issues the tests'
+/// certificates (Yuxi, 530400, the fixture agency's); the others get other prefectures of Yunnan,
+/// so that no two members' regions overlap.
+pub fn region_of(name: &str) -> u32 {
+    match name {
+        "a" => 530_400,
+        "b" => 530_100,
+        "c" => 530_300,
+        "d" => 530_500,
+        "sig" => 530_600,
+        "chain" => 530_700,
+        "rule" => 530_800,
+        "u" => 530_900,
+        other => panic!("no test region for agency {other}"),
+    }
+}
+
+/// `ledger-node member` of the node in `dir`, with the region of [`region_of`].
 pub fn member_entry(dir: &Path, name: &str) -> String {
     let out = Command::new(node_binary())
         .arg("--data-dir")
         .arg(dir)
         .args(["member", "--name", name])
+        .args(["--region", &region_of(name).to_string()])
         .output()
         .unwrap();
     assert!(out.status.success(), "member {name}");
