@@ -220,7 +220,10 @@ impl Network {
         let dir = tempfile::tempdir().unwrap();
         let membership = dir.path().join("network.toml");
         let mut agencies = Vec::new();
-        let mut entries = String::from("quorum = 2\n");
+        // Two cosignatures of other agencies, or one when only two agencies are listed: a log's
+        // own node never counts towards its quorum.
+        let members = listed.map_or(names.len(), <[&str]>::len);
+        let mut entries = format!("quorum = {}\n", members.saturating_sub(1).min(2));
         for name in names {
             let node_dir = dir.path().join(name);
             let http = free_port();
