@@ -13,6 +13,9 @@ mkdir -p "$base"
 membership="$(cd "$base" && pwd)/network.toml"
 
 names=(a b c)
+# The GB/T 2260 divisions each agency issues certificate codes for (Yuxi, Kunming, Qujing): no two
+# members' regions may overlap.
+regions=(530400 530100 530300)
 for i in 0 1 2; do
   name=${names[$i]}
   dir="$base/$name"
@@ -25,9 +28,9 @@ done
 if [ ! -f "$membership" ]; then
   echo "# The network's membership: every agency's node (ledger-node member prints an entry)." > "$membership"
   echo "quorum = 2" >> "$membership"
-  for name in "${names[@]}"; do
+  for i in 0 1 2; do
     echo >> "$membership"
-    "$bin" --data-dir "$base/$name" member --name "$name" >> "$membership"
+    "$bin" --data-dir "$base/${names[$i]}" member --name "${names[$i]}" --region "${regions[$i]}" >> "$membership"
   done
 fi
 

@@ -57,6 +57,10 @@ pub enum Command {
         /// A short name for people (default: the origin's first label).
         #[arg(long)]
         name: Option<String>,
+        /// A GB/T 2260 division whose certificate codes the agency issues, e.g. 530400; repeat
+        /// for several.
+        #[arg(long = "region", value_name = "GB2260", required = true)]
+        regions: Vec<u32>,
     },
     /// Runs the node (creating a development node first if the directory has none).
     Run {
@@ -154,10 +158,10 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             }
             print_init(&made);
         }
-        Command::Member { name } => {
+        Command::Member { name, regions } => {
             let config = load_config(&dir)?;
-            let entry =
-                init::member_entry(&config, name.as_deref()).context("reading the node's keys")?;
+            let entry = init::member_entry(&config, name.as_deref(), &regions)
+                .context("reading the node's keys")?;
             print!("{}", entry.to_toml());
         }
         #[cfg(debug_assertions)]

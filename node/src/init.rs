@@ -182,14 +182,15 @@ pub fn ensure_network_keys(config: &Config) -> Result<(), InitError> {
     Ok(())
 }
 
-/// This node's entry for the network's membership file: its log key, witness key, peer id and
-/// libp2p addresses.
+/// This node's entry for the network's membership file: its regions (GB/T 2260 codes), log key,
+/// witness key, peer id and libp2p addresses.
 ///
 /// # Errors
 /// [`InitError`] when a key cannot be read.
 pub fn member_entry(
     config: &Config,
     name: Option<&str>,
+    regions: &[u32],
 ) -> Result<crate::replication::MemberEntry, InitError> {
     ensure_network_keys(config)?;
     let key = read_key(&config.path(&config.key_file))?;
@@ -199,6 +200,7 @@ pub fn member_entry(
     Ok(crate::replication::MemberEntry {
         name: name.unwrap_or(default_name).to_owned(),
         origin: config.origin.clone(),
+        regions: regions.to_vec(),
         log_key: log_verifier_key(&config.origin, &key)?.to_string(),
         witness_key: witness.verifier_key().to_string(),
         peer_id: p2p.public().to_peer_id().to_string(),
@@ -260,7 +262,7 @@ pub fn init(
     let policy_path = dir.join(POLICY_FILE);
     std::fs::write(
         &policy_path,
-        crate::policy::own_policy_text(origin, &verifier_key),
+        crate::policy::own_policy_text(origin, &verifier_key, None),
     )
     .map_err(io(&policy_path))?;
     // The configuration goes last: its presence marks a complete node directory.

@@ -117,7 +117,11 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         None => (
             Arc::new(Logs::alone(own)),
             None,
-            policy::own_policy_text(&config.origin, &verifier_key, &config.regions),
+            policy::own_policy_text(
+                &config.origin,
+                &verifier_key,
+                Some(&config.regions).filter(|r| !r.is_empty()).map(Vec::as_slice),
+            ),
         ),
         Some(membership) => {
             let text = policy::network_policy_text(&membership);

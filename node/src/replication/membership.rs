@@ -1,11 +1,12 @@
 //! The network's membership file: every agency's node, shared by all nodes (docs/operations.md#network).
 //!
 //! ```toml
-//! quorum = 2                        # cosignatures a verifier should demand
+//! quorum = 2                        # cosignatures of OTHER agencies a verifier should demand
 //!
 //! [[agency]]
 //! name = "yuxi"
 //! origin = "ledger.yuxi.example/2026"
+//! regions = [530400]                # GB/T 2260 divisions whose certificate codes it issues
 //! log_key = "ledger.yuxi.example/2026+1a2b3c4d+AQ…"            # C2SP verifier key, Ed25519
 //! witness_key = "ledger.yuxi.example/2026/witness+5e6f7a8b+BA…" # C2SP verifier key, cosignature/v1
 //! peer_id = "12D3KooW…"
@@ -13,11 +14,13 @@
 //! ```
 //!
 //! Only the peers listed here are accepted; each member's log is mirrored and witnessed by all the
-//! others.
+//! others. A log's own node never counts towards its quorum, so the quorum is at most the number
+//! of members less one; no two members' regions overlap, so every certificate code has one log.
 
 use std::path::{Path, PathBuf};
 
 use ledger_format::checkpoint::{SignatureType, VerifierKey};
+use ledger_format::code::{is_region_code, region_covers};
 use libp2p::{Multiaddr, PeerId};
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +64,9 @@ pub struct MemberEntry {
     pub name: String,
     /// The origin of the agency's log.
     pub origin: String,
+    /// The GB/T 2260 divisions whose certificate codes the agency issues (required, non-empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<u32>,
     /// The log's verifier key (C2SP text, Ed25519).
     pub log_key: String,
     /// The node's witness verifier key (C2SP text, `cosignature/v1`).
@@ -78,6 +84,8 @@ pub struct Member {
     pub name: String,
     /// The origin of its log.
     pub origin: String,
+    /// The GB/T 2260 divisions whose certificate codes it issues: valid codes, none listed twice.
+    pub regions: Vec<u32>,
     /// Its log key.
     pub log_key: VerifierKey,
     /// Its witness key.
@@ -93,7 +101,7 @@ pub struct Member {
 pub struct Membership {
     /// The members, in file order.
     pub members: Vec<Member>,
-    /// Cosignatures a verifier should demand.
+    /// Cosignatures a verifier should demand for a log, from nodes other than the log's own.
     pub quorum: usize,
 }
 
@@ -135,14 +143,20 @@ impl Membership {
                         b.name, a.name
                     ));
                 }
+                if let Some((x, y)) = overlap(&b.regions, &a.regions) {
+                    return Err(format!(
+                        "agencies {:?} and {:?} both issue codes of region {y}: {x} covers it",
+                        b.name, a.name
+                    ));
+                }
             }
         }
         let others = members.len().saturating_sub(1);
         let quorum = file.quorum.unwrap_or(others.min(2));
-        if quorum > members.len() {
+        if quorum > others {
             return Err(format!(
-                "quorum {quorum} is more than the {} members",
-                members.len()
+                "quorum {quorum} can never be met: a log's own node does not count, and each log \
+                 has {others} other members to cosign it"
             ));
         }
         Ok(Membership { members, quorum })
@@ -162,12 +176,44 @@ impl Membership {
     pub fn witness_keys(&self) -> Vec<VerifierKey> {
         self.members.iter().map(|m| m.witness_key.clone()).collect()
     }
+
+    /// The regions of the member whose log is `origin`.
+    pub fn regions_of(&self, origin: &str) -> Option<&[u32]> {
+        self.by_origin(origin).map(|m| m.regions.as_slice())
+    }
+
+    /// The member whose regions cover the GB/T 2260 division `region`: the one log that may issue
+    /// its certificate codes (members' regions do not overlap).
+    pub fn log_for_region(&self, region: u32) -> Option<&Member> {
+        self.members.iter().find(|m| m.covers(region))
+    }
+}
+
+/// A region of `a` and one of `b` where one covers the other, if any.
+fn overlap(a: &[u32], b: &[u32]) -> Option<(u32, u32)> {
+    a.iter()
+        .flat_map(|x| b.iter().map(move |y| (*x, *y)))
+        .find_map(|(x, y)| {
+            if region_covers(x, y) {
+                Some((x, y))
+            } else if region_covers(y, x) {
+                Some((y, x))
+            } else {
+                None
+            }
+        })
 }
 
 impl Member {
+    /// Whether the member may issue certificate codes of the GB/T 2260 division `region`.
+    pub fn covers(&self, region: u32) -> bool {
+        self.regions.iter().any(|r| region_covers(*r, region))
+    }
+
     fn from_entry(entry: &MemberEntry) -> Result<Self, String> {
         ledger_format::record::validate_origin(&entry.origin)
             .map_err(|e| format!("origin: {e}"))?;
+        check_regions(&entry.regions)?;
         let log_key = VerifierKey::parse(&entry.log_key).map_err(|e| format!("log_key: {e}"))?;
         if log_key.signature_type() != SignatureType::Ed25519 {
             return Err("log_key: not an Ed25519 note key".into());
@@ -192,12 +238,35 @@ impl Member {
         Ok(Member {
             name: entry.name.clone(),
             origin: entry.origin.clone(),
+            regions: entry.regions.clone(),
             log_key,
             witness_key,
             peer_id,
             addresses,
         })
     }
+}
+
+/// A member's regions: at least one, each a GB/T 2260 code, none listed twice.
+fn check_regions(regions: &[u32]) -> Result<(), String> {
+    if regions.is_empty() {
+        return Err(
+            "regions: required, the GB/T 2260 divisions whose codes the agency issues \
+             (e.g. regions = [530400])"
+                .into(),
+        );
+    }
+    for (i, region) in regions.iter().enumerate() {
+        if !is_region_code(*region) {
+            return Err(format!(
+                "regions: {region} is not a GB/T 2260 division code"
+            ));
+        }
+        if regions[..i].contains(region) {
+            return Err(format!("regions: {region} listed twice"));
+        }
+    }
+    Ok(())
 }
 
 impl MemberEntry {
@@ -216,6 +285,11 @@ mod tests {
     use super::*;
     use ledger_format::testing;
 
+    /// Agency `n`'s region: the fixture agency's (Yuxi) for 1, other prefectures of Yunnan after.
+    fn region(n: u8) -> u32 {
+        [testing::REGION, 530_100, 530_300, 530_500][usize::from(n - 1)]
+    }
+
     fn entry(n: u8) -> MemberEntry {
         let origin = format!("ledger.a{n}.example/1");
         let log = VerifierKey::ed25519(&origin, testing::witness_key(n).public_key()).unwrap();
@@ -227,6 +301,7 @@ mod tests {
         MemberEntry {
             name: format!("a{n}"),
             origin,
+            regions: vec![region(n)],
             log_key: log.to_string(),
             witness_key: witness.to_string(),
             peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
@@ -238,9 +313,14 @@ mod tests {
         }
     }
 
+    fn toml(entries: &[MemberEntry]) -> String {
+        entries.iter().map(|e| e.to_toml() + "\n").collect()
+    }
+
     #[test]
     fn entries_round_trip_and_quorum_defaults() {
-        let text: String = (1..=3).map(|n| entry(n).to_toml() + "\n").collect();
+        let text = toml(&[entry(1), entry(2), entry(3)]);
+        assert!(text.contains("regions = [530400]"), "{text}");
         let membership = Membership::parse(&text).unwrap();
         assert_eq!(membership.members.len(), 3);
         assert_eq!(membership.quorum, 2);
@@ -250,6 +330,71 @@ mod tests {
         );
         let with_quorum = format!("quorum = 1\n{text}");
         assert_eq!(Membership::parse(&with_quorum).unwrap().quorum, 1);
+        // Two members: by default each log needs the other's cosignature.
+        let two = Membership::parse(&toml(&[entry(1), entry(2)])).unwrap();
+        assert_eq!(two.quorum, 1);
+    }
+
+    #[test]
+    fn regions_find_the_one_log_of_a_code() {
+        let membership = Membership::parse(&toml(&[entry(1), entry(2), entry(3)])).unwrap();
+        assert_eq!(
+            membership.regions_of("ledger.a1.example/1"),
+            Some(&[testing::REGION][..])
+        );
+        assert_eq!(membership.regions_of("ledger.unknown.example/1"), None);
+        // A county of Yuxi is Yuxi's agency's; a county of Kunming is Kunming's.
+        let code = testing::code(2026, 1);
+        assert_eq!(membership.log_for_region(code.region()).unwrap().name, "a1");
+        assert_eq!(membership.log_for_region(530_402).unwrap().name, "a1");
+        assert_eq!(membership.log_for_region(530_102).unwrap().name, "a2");
+        assert!(membership.log_for_region(110_101).is_none());
+        assert!(membership.log_for_region(530_000).is_none());
+    }
+
+    #[test]
+    fn a_quorum_that_counts_a_logs_own_node_is_refused() {
+        // Three members: each log has two others to cosign it, never three.
+        let three = toml(&[entry(1), entry(2), entry(3)]);
+        let err = Membership::parse(&format!("quorum = 3\n{three}")).unwrap_err();
+        assert!(err.contains("quorum 3 can never be met"), "{err}");
+        assert!(Membership::parse(&format!("quorum = 2\n{three}")).is_ok());
+        // Two agencies cannot ask for two: one stolen node would otherwise be half the quorum.
+        let two = toml(&[entry(1), entry(2)]);
+        assert!(Membership::parse(&format!("quorum = 2\n{two}")).is_err());
+    }
+
+    #[test]
+    fn regions_are_required_valid_and_do_not_overlap() {
+        let mut missing = entry(1);
+        missing.regions.clear();
+        let err = Membership::parse(&missing.to_toml()).unwrap_err();
+        assert!(
+            err.contains("\"a1\"") && err.contains("regions: required"),
+            "{err}"
+        );
+        for (regions, says) in [
+            (vec![530_001], "530001 is not a GB/T 2260"),
+            (vec![990_000], "990000 is not a GB/T 2260"),
+            (vec![530_400, 530_400], "530400 listed twice"),
+        ] {
+            let mut bad = entry(1);
+            bad.regions = regions;
+            let err = Membership::parse(&bad.to_toml()).unwrap_err();
+            assert!(err.contains(says), "{err}");
+        }
+        // The province of Yunnan and Yuxi inside it: a Yuxi code would have two logs.
+        let mut province = entry(2);
+        province.regions = vec![530_000];
+        let err = Membership::parse(&toml(&[entry(1), province.clone()])).unwrap_err();
+        assert!(
+            err.contains("\"a1\" and \"a2\"") && err.contains("region 530400"),
+            "{err}"
+        );
+        assert!(Membership::parse(&toml(&[province, entry(1)])).is_err());
+        let mut same = entry(2);
+        same.regions = vec![530_100, testing::REGION];
+        assert!(Membership::parse(&toml(&[entry(1), same])).is_err());
     }
 
     #[test]

@@ -220,7 +220,10 @@ impl Network {
         let dir = tempfile::tempdir().unwrap();
         let membership = dir.path().join("network.toml");
         let mut agencies = Vec::new();
-        let mut entries = String::from("quorum = 2\n");
+        // Two cosignatures of other agencies, or one when only two agencies are listed: a log's
+        // own node never counts towards its quorum.
+        let members = listed.map_or(names.len(), <[&str]>::len);
+        let mut entries = format!("quorum = {}\n", members.saturating_sub(1).min(2));
         for name in names {
             let node_dir = dir.path().join(name);
             let http = free_port();
@@ -260,12 +263,30 @@ impl Network {
     }
 }
 
-/// `ledger-node member` of the node in `dir`.
+/// The GB/T 2260 region agency `name` issues certificate codes for: A issues the tests'
+/// certificates (Yuxi, 530400, the fixture agency's); the others get other prefectures of Yunnan,
+/// so that no two members' regions overlap.
+pub fn region_of(name: &str) -> u32 {
+    match name {
+        "a" => 530_400,
+        "b" => 530_100,
+        "c" => 530_300,
+        "d" => 530_500,
+        "sig" => 530_600,
+        "chain" => 530_700,
+        "rule" => 530_800,
+        "u" => 530_900,
+        other => panic!("no test region for agency {other}"),
+    }
+}
+
+/// `ledger-node member` of the node in `dir`, with the region of [`region_of`].
 pub fn member_entry(dir: &Path, name: &str) -> String {
     let out = Command::new(node_binary())
         .arg("--data-dir")
         .arg(dir)
         .args(["member", "--name", name])
+        .args(["--region", &region_of(name).to_string()])
         .output()
         .unwrap();
     assert!(out.status.success(), "member {name}");
