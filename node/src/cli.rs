@@ -51,6 +51,11 @@ pub enum Command {
         /// The network's membership file (relative to the node's directory, or absolute).
         #[arg(long)]
         membership: Option<PathBuf>,
+        /// A GB/T 2260 division whose certificate codes the log issues, e.g. 530400; repeat for
+        /// several. Without any, a node running alone accepts codes of every region (in a
+        /// network, the membership file's entry says).
+        #[arg(long = "region", value_name = "GB2260")]
+        regions: Vec<u32>,
     },
     /// Prints this node's `[[agency]]` entry for the network's membership file.
     Member {
@@ -58,8 +63,8 @@ pub enum Command {
         #[arg(long)]
         name: Option<String>,
         /// A GB/T 2260 division whose certificate codes the agency issues, e.g. 530400; repeat
-        /// for several.
-        #[arg(long = "region", value_name = "GB2260", required = true)]
+        /// for several (default: the regions given to `init`).
+        #[arg(long = "region", value_name = "GB2260")]
         regions: Vec<u32>,
     },
     /// Runs the node (creating a development node first if the directory has none).
@@ -143,10 +148,21 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             listen,
             p2p_listen,
             membership,
+            regions,
         } => {
             let mut made = init::init(&dir, &origin, listen)
                 .with_context(|| format!("initialising a node in {}", dir.display()))?;
-            if p2p_listen.is_some() || membership.is_some() {
+            if !regions.is_empty() {
+                for region in &regions {
+                    anyhow::ensure!(
+                        ledger_format::code::is_region_code(*region),
+                        "--region {region}: not a GB/T 2260 division code"
+                    );
+                }
+                made.config.regions = regions;
+                init::write_own_policy(&made.config, &made.verifier_key)?;
+            }
+            if p2p_listen.is_some() || membership.is_some() || !made.config.regions.is_empty() {
                 if let Some(address) = p2p_listen {
                     made.config.network.listen = vec![address];
                 }
@@ -160,6 +176,15 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Member { name, regions } => {
             let config = load_config(&dir)?;
+            let regions = if regions.is_empty() {
+                config.regions.clone()
+            } else {
+                regions
+            };
+            anyhow::ensure!(
+                !regions.is_empty(),
+                "give the regions the agency issues for: --region <GB/T 2260 code> (or init --region)"
+            );
             let entry = init::member_entry(&config, name.as_deref(), &regions)
                 .context("reading the node's keys")?;
             print!("{}", entry.to_toml());

@@ -182,6 +182,22 @@ pub fn ensure_network_keys(config: &Config) -> Result<(), InitError> {
     Ok(())
 }
 
+/// Writes `policy.txt`, the trust policy of this node's log alone (its key and, when the
+/// configuration restricts them, its regions); returns its path.
+///
+/// # Errors
+/// [`InitError`] when the file cannot be written.
+pub fn write_own_policy(config: &Config, key: &VerifierKey) -> Result<PathBuf, InitError> {
+    let path = config.base_dir.join(POLICY_FILE);
+    let regions = Some(config.regions.as_slice()).filter(|r| !r.is_empty());
+    std::fs::write(
+        &path,
+        crate::policy::own_policy_text(&config.origin, key, regions),
+    )
+    .map_err(io(&path))?;
+    Ok(path)
+}
+
 /// This node's entry for the network's membership file: its regions (GB/T 2260 codes), log key,
 /// witness key, peer id and libp2p addresses.
 ///
@@ -259,12 +275,7 @@ pub fn init(
     )?;
     ensure_network_keys(&config)?;
     let verifier_key = log_verifier_key(origin, &key)?;
-    let policy_path = dir.join(POLICY_FILE);
-    std::fs::write(
-        &policy_path,
-        crate::policy::own_policy_text(origin, &verifier_key, None),
-    )
-    .map_err(io(&policy_path))?;
+    let policy_path = write_own_policy(&config, &verifier_key)?;
     // The configuration goes last: its presence marks a complete node directory.
     std::fs::write(&config_path, config.to_toml()).map_err(io(&config_path))?;
     Ok(Initialized {
