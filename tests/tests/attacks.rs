@@ -535,7 +535,9 @@ fn a_code_of_another_agencys_region_is_refused_everywhere() {
         ends_on,
     });
     rogue.apply(&yesterday.to_string(), rogue_notice).unwrap();
-    forge::write_log(r, &rogue.log.records, rogue.map.root());
+    let states: Vec<_> = rogue.states.values().cloned().collect();
+    assert_eq!(forge::map_of(&states).root(), rogue.map.root());
+    forge::write_log(r, &rogue.log.records, &states);
     let r_origin = r.origin.clone();
     net.start_all();
 

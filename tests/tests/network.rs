@@ -200,7 +200,7 @@ fn forge_log(
     forge: impl FnOnce(&SigningKey, &str) -> Vec<ledger_format::record::Record>,
 ) {
     let records = forge(&agency.log_key(), &agency.origin);
-    common::forge::write_log(agency, &records, ledger_format::map::EMPTY_HASH);
+    common::forge::write_log(agency, &records, &[]);
 }
 
 fn calendar_record(

@@ -157,7 +157,13 @@ pub fn submit_checkpoint(witness: &Agency, log_node: &Agency, signed: &SignedChe
 /// A status map holding exactly `states`.
 pub fn map_of(states: &[CertificateState]) -> MemoryMapStore {
     let mut store = MemoryMapStore::new();
-    let updates: Vec<(Hash, Option<Hash>)> = states
+    let update = map::apply(&store, store.root(), &map_updates(states)).unwrap();
+    store.apply_update(&update);
+    store
+}
+
+fn map_updates(states: &[CertificateState]) -> Vec<(Hash, Option<Hash>)> {
+    states
         .iter()
         .map(|s| {
             (
@@ -165,10 +171,7 @@ pub fn map_of(states: &[CertificateState]) -> MemoryMapStore {
                 Some(s.map_value_hash()),
             )
         })
-        .collect();
-    let update = map::apply(&store, store.root(), &updates).unwrap();
-    store.apply_update(&update);
-    store
+        .collect()
 }
 
 /// `state` as if its certificate had been issued on `from` by record `index`: active, valid three
@@ -283,9 +286,9 @@ pub fn recosign(
 }
 
 /// Writes `records` (chained and signed) into the store of `agency`'s node, which must not run,
-/// with a checkpoint over them signed by the agency's key carrying `map_root`: a log as a rogue
-/// agency would serve it.
-pub fn write_log(agency: &Agency, records: &[Record], map_root: Hash) {
+/// with the status map of `states` and a checkpoint over both signed by the agency's key: a log
+/// as a rogue agency would serve it. Nothing checks the records against the rules.
+pub fn write_log(agency: &Agency, records: &[Record], states: &[CertificateState]) {
     use ledger_node::store::{RocksStore, Store, StoredCheckpoint, Tip, WriteBatch};
     let key = agency.log_key();
     let store = RocksStore::open(agency.dir.join("db"), &agency.origin).unwrap();
@@ -297,6 +300,12 @@ pub fn write_log(agency: &Agency, records: &[Record], map_root: Hash) {
         let hash = ledger_format::record::leaf_hash_of(&bytes);
         batch.tree_nodes.extend(frontier.append(hash).unwrap());
         batch.records.push((record.header.index, bytes));
+        if let Some(code) = record.body.certificate_code() {
+            batch.code_records.push((code.clone(), record.header.index));
+        }
+        if let Body::Calendar(calendar) = &record.body {
+            batch.calendars.push(calendar.clone());
+        }
         last = Tip {
             size: record.header.index + 1,
             last_hash: hash,
@@ -304,6 +313,19 @@ pub fn write_log(agency: &Agency, records: &[Record], map_root: Hash) {
         };
     }
     batch.tip = Some(last);
+    let map = map::apply(
+        &MemoryMapStore::new(),
+        map::EMPTY_HASH,
+        &map_updates(states),
+    )
+    .unwrap();
+    let map_root = map.new_root;
+    if !states.is_empty() {
+        batch.map = Some(map);
+        let states: Vec<_> = states.iter().map(|s| (s.code.clone(), s.clone())).collect();
+        batch.states = states.clone();
+        batch.checkpointed_states = states;
+    }
     let checkpoint = Checkpoint {
         origin: agency.origin.clone(),
         size: last.size,

@@ -42,12 +42,18 @@ pub fn client_binary() -> PathBuf {
     workspace_binary("ledger-client")
 }
 
+/// `name` in `$LEDGER_E2E_BIN_DIR` when set (a copy of one build's binaries, when several
+/// worktrees share a target directory), else next to the test binaries.
 fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
+    let dir = match std::env::var_os("LEDGER_E2E_BIN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target directory")
+            .to_owned(),
+    };
     let bin = dir.join(name);
     assert!(
         bin.exists(),
@@ -157,9 +163,17 @@ impl Agency {
             .spawn()
             .unwrap();
         self.child = Some(child);
-        wait_for(&format!("{} to answer", self.name), || {
-            ureq::get(&self.url("/healthz")).call().is_ok()
-        });
+        let up = poll(60, || ureq::get(&self.url("/healthz")).call().is_ok());
+        if !up {
+            let log = self.node_log();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            panic!(
+                "timed out waiting for {} to answer; its log ends:\n{}",
+                self.name,
+                tail.join("\n")
+            );
+        }
     }
 
     /// SIGKILLs the node process.
