@@ -160,6 +160,18 @@ fn check_not_cosigned(findings: &mut Findings, witness: &str, what: &str, reply:
     }
 }
 
+/// The control of the witness attacks: B and C cosign, through `add-checkpoint`, A's real
+/// checkpoint `honest` that they mirrored and replayed. A refusal later is about the forgery.
+fn cosigns_what_it_replayed(net: &Network, honest: &SignedCheckpoint) {
+    for name in ["b", "c"] {
+        let reply = forge::submit_checkpoint(net.node(name), net.node("a"), honest);
+        assert_eq!(
+            reply.status, 200,
+            "{name} does not cosign A's checkpoint it replayed: {reply:?}"
+        );
+    }
+}
+
 /// The verifier keys whose lines a bundle of `log`'s checkpoints may carry: the log key and every
 /// member's witness key.
 fn bundle_keys(net: &Network, log: &str) -> Vec<VerifierKey> {
@@ -218,6 +230,7 @@ fn a_stolen_key_cannot_get_a_forged_status_map_cosigned() {
     let key = a.log_key();
     let honest = latest_checkpoint(a);
     assert_eq!(honest.checkpoint().size, n);
+    cosigns_what_it_replayed(&net, &honest);
     let records = forge::fetch_records(a, &a_origin, n);
     let real_state = bundle_of(a, &a_origin, &code)
         .state
@@ -328,6 +341,7 @@ fn a_fork_shown_only_to_witnesses_is_refused_then_caught() {
     let key = a.log_key();
     let honest = latest_checkpoint(a);
     assert_eq!(honest.checkpoint().size, n);
+    cosigns_what_it_replayed(&net, &honest);
     let records = forge::fetch_records(a, &a_origin, n);
     assert_eq!(forge::tree_of(&records).root(), honest.checkpoint().root);
     let mut last = Record::decode_exact(records.last().unwrap()).unwrap();
@@ -547,6 +561,14 @@ fn a_code_of_another_agencys_region_is_refused_everywhere() {
     a.set_up(&service());
     a.append(notice(&code_of(A_REGION, 3)));
     wait_checkpointed(a, 4);
+    let refused = |a: &Agency| {
+        a.metric_samples("records_refused")
+            .iter()
+            .filter(|(sample, _)| sample.contains("notice-published"))
+            .map(|(_, v)| v)
+            .sum::<f64>()
+    };
+    let before = refused(a);
     let reply = a.try_append(&notice(&code_of(B_REGION, 3)));
     findings.check(
         matches!(reply.status, 409 | 422)
@@ -556,6 +578,10 @@ fn a_code_of_another_agencys_region_is_refused_everywhere() {
             reply.status,
             reply.body.trim()
         ),
+    );
+    findings.check(
+        refused(a) > before,
+        "A's ledger_records_refused_total{kind=\"notice-published\"} did not count the refusal",
     );
 
     // The replicas: A's log arrives (the control); R's is refused on replay, counted and logged.
