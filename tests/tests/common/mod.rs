@@ -166,12 +166,11 @@ impl Agency {
         let up = poll(60, || ureq::get(&self.url("/healthz")).call().is_ok());
         if !up {
             let log = self.node_log();
-            let tail: Vec<&str> = log.lines().rev().take(20).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            let lines: Vec<&str> = log.lines().collect();
             panic!(
                 "timed out waiting for {} to answer; its log ends:\n{}",
                 self.name,
-                tail.join("\n")
+                lines[lines.len().saturating_sub(20)..].join("\n")
             );
         }
     }
@@ -454,12 +453,8 @@ pub fn member_entry(dir: &Path, name: &str) -> String {
 }
 
 /// Polls `done` every 100 ms for up to 60 s; panics naming `what` on timeout.
-pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+pub fn wait_for(what: &str, done: impl FnMut() -> bool) {
+    assert!(poll(60, done), "timed out waiting for {what}");
 }
 
 /// Polls like [`wait_for`] with a longer deadline, for catch-ups of many records.
