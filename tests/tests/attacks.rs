@@ -79,6 +79,34 @@ fn start(names: &[&str]) -> Network {
     net
 }
 
+/// A, B and C running; A's log holds its calendars, the evidence service and the notice of
+/// `code_of(A_REGION, 1)` (4 records), mirrored by B and C. Returns the network and A's origin.
+fn network_with_a_notice() -> (Network, String) {
+    let net = start(&["a", "b", "c"]);
+    let a_origin = net.node("a").origin.clone();
+    net.node("a").set_up(&service());
+    net.node("a").append(notice(&code_of(A_REGION, 1)));
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &a_origin, 4);
+    }
+    (net, a_origin)
+}
+
+/// The bundle of A's certificate in notice as C serves it once it carries B's and C's
+/// cosignatures and meets the network policy's quorum: the control of the verifier attacks.
+fn bundle_cosigned_by_b_and_c(net: &Network, a_origin: &str) -> Bundle {
+    let c = net.node("c");
+    let policy = network_policy(c);
+    let mut real = None;
+    wait_for("a bundle of A's certificate cosigned by B and C", || {
+        let bundle = bundle_of(c, a_origin, &code_of(A_REGION, 1));
+        let trusted = verify_bundle(&bundle, &policy, now()).as_of.is_some();
+        real = Some(bundle);
+        trusted
+    });
+    real.unwrap()
+}
+
 /// The first registration's notice of `code`, published today, as `POST /v1/agency/records`
 /// takes it.
 fn notice(code: &CertificateCode) -> Value {
@@ -222,15 +250,9 @@ fn client_verify(bundle: &Path, policy: &Path, extra: &[&str]) -> Value {
 #[test]
 fn a_stolen_key_cannot_get_a_forged_status_map_cosigned() {
     let mut findings = Findings::new("forged map root");
-    let net = start(&["a", "b", "c"]);
-    let a_origin = net.node("a").origin.clone();
+    let (net, a_origin) = network_with_a_notice();
     let code = code_of(A_REGION, 1);
-    net.node("a").set_up(&service());
-    net.node("a").append(notice(&code));
     let n = 4;
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &a_origin, n);
-    }
 
     // What the thief has: A's key file and A's public log.
     let a = net.node("a");
@@ -458,28 +480,12 @@ fn a_fork_shown_only_to_witnesses_is_refused_then_caught() {
 #[test]
 fn the_logs_own_witness_does_not_count_towards_its_quorum() {
     let mut findings = Findings::new("own witness line");
-    let net = start(&["a", "b", "c"]);
-    let a_origin = net.node("a").origin.clone();
-    let code = code_of(A_REGION, 1);
-    net.node("a").set_up(&service());
-    net.node("a").append(notice(&code));
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &a_origin, 4);
-    }
+    let (net, a_origin) = network_with_a_notice();
     let keys = bundle_keys(&net, "a");
     let [a_w, b_w, c_w] = ["a", "b", "c"].map(|n| net.node(n).witness_key());
     let c = net.node("c");
     let policy = network_policy(c);
-
-    // The positive control: C's bundle, cosigned by B and C, meets the quorum.
-    let mut real = None;
-    wait_for("a bundle of A's certificate cosigned by B and C", || {
-        let bundle = bundle_of(c, &a_origin, &code);
-        let trusted = verify_bundle(&bundle, &policy, now()).as_of.is_some();
-        real = Some(bundle);
-        trusted
-    });
-    let real = real.unwrap();
+    let real = bundle_cosigned_by_b_and_c(&net, &a_origin);
 
     // A's own line alone, then A's own line beside B's: never a quorum of two.
     let own_only = forge::recosign(&real, &keys, &[], &[&a_w], now());
@@ -716,26 +722,11 @@ fn records_dated_ahead_of_the_witnesses_clocks_are_refused() {
 #[test]
 fn a_witnessed_time_in_the_future_is_refused_by_the_verifier() {
     let mut findings = Findings::new("future as-of");
-    let net = start(&["a", "b", "c"]);
-    let a_origin = net.node("a").origin.clone();
-    let code = code_of(A_REGION, 1);
-    net.node("a").set_up(&service());
-    net.node("a").append(notice(&code));
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &a_origin, 4);
-    }
+    let (net, a_origin) = network_with_a_notice();
     let keys = bundle_keys(&net, "a");
     let [b_w, c_w] = ["b", "c"].map(|n| net.node(n).witness_key());
     let c = net.node("c");
-    let policy = network_policy(c);
-    let mut real = None;
-    wait_for("a bundle of A's certificate cosigned by B and C", || {
-        let bundle = bundle_of(c, &a_origin, &code);
-        let trusted = verify_bundle(&bundle, &policy, now()).as_of.is_some();
-        real = Some(bundle);
-        trusted
-    });
-    let real = real.unwrap();
+    let real = bundle_cosigned_by_b_and_c(&net, &a_origin);
     let far = forge::recosign(&real, &keys, &[], &[&b_w, &c_w], now() + 365 * DAY);
 
     // A week of max-age, so that verifying at noon tomorrow is never stale.
