@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use common::{Agency, Network, wait_for, wait_long};
+use common::{
+    Agency, DAY, Network, network_policy, now, service, wait_for, wait_long, wait_mirrored,
+};
 use ledger_format::Canonical;
 use ledger_format::bundle::{Bundle, VerdictKind, verify_bundle};
-use ledger_format::checkpoint::{Checkpoint, SignedCheckpoint};
+use ledger_format::checkpoint::SignedCheckpoint;
 use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::date::Date;
 use ledger_format::equivocation::Equivocation;
@@ -19,19 +19,6 @@ use ledger_format::lifecycle::notice_end;
 use ledger_format::record::{Body, Issued, Notice, RegistrationType};
 use ledger_format::testing;
 use serde_json::json;
-
-const DAY: i64 = 86_400;
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn service() -> SigningKey {
-    SigningKey::from_seed(&[7; 32])
-}
 
 fn code() -> CertificateCode {
     CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap()
@@ -59,22 +46,6 @@ fn issue(a: &Agency, offset_days: i64) {
         valid_until: from.period_end_years(3).unwrap(),
     });
     a.append(serde_json::to_value(&body).unwrap());
-}
-
-/// The trust policy the node serves for the network (every log, every witness, quorum 2).
-fn network_policy(node: &Agency) -> ledger_format::bundle::TrustPolicy {
-    ledger_client::policy::parse_policy(&node.get_text("/v1/policy")).unwrap()
-}
-
-/// Waits until `node` holds `origin` up to `size` records, checkpointed.
-fn wait_mirrored(node: &Agency, origin: &str, size: u64) {
-    wait_for(
-        &format!("{} to mirror {origin} up to {size}", node.name),
-        || {
-            let log = node.log(origin);
-            log["size"].as_u64() == Some(size) && log["checkpoint_size"].as_u64() == Some(size)
-        },
-    );
 }
 
 #[test]
@@ -227,38 +198,8 @@ fn forge_log(
     agency: &Agency,
     forge: impl FnOnce(&SigningKey, &str) -> Vec<ledger_format::record::Record>,
 ) {
-    use ledger_node::store::{RocksStore, Store, StoredCheckpoint, Tip, WriteBatch};
-    let key = agency.log_key();
-    let records = forge(&key, &agency.origin);
-    let store = RocksStore::open(agency.dir.join("db"), &agency.origin).unwrap();
-    let mut frontier = ledger_format::merkle::Frontier::new();
-    let mut batch = WriteBatch::default();
-    let mut last = Tip::default();
-    for record in &records {
-        let bytes = record.encode();
-        let hash = ledger_format::record::leaf_hash_of(&bytes);
-        batch.tree_nodes.extend(frontier.append(hash).unwrap());
-        batch.records.push((record.header.index, bytes));
-        last = Tip {
-            size: record.header.index + 1,
-            last_hash: hash,
-            last_time: record.header.time,
-        };
-    }
-    batch.tip = Some(last);
-    let checkpoint = Checkpoint {
-        origin: agency.origin.clone(),
-        size: last.size,
-        root: frontier.root(),
-        map_root: ledger_format::map::EMPTY_HASH,
-        timestamp: last.last_time,
-    };
-    let signed = SignedCheckpoint::sign(checkpoint, &agency.origin, &key).unwrap();
-    batch.checkpoint = Some(StoredCheckpoint {
-        size: last.size,
-        note: signed.to_note_text(),
-    });
-    store.write(batch).unwrap();
+    let records = forge(&agency.log_key(), &agency.origin);
+    common::forge::write_log(agency, &records, &[]);
 }
 
 fn calendar_record(

@@ -1,27 +1,63 @@
 //! Running `ledger-node` processes on 127.0.0.1: a network of agencies sharing one membership file.
+//! [`forge`] holds what an attacker builds (tree extensions, signed notes, cosignature lines).
 
 #![allow(dead_code, reason = "each test binary uses part of the harness")]
 
+pub mod forge;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use ledger_format::bundle::TrustPolicy;
+use ledger_format::checkpoint::{NoteSigningKey, VerifierKey};
 use ledger_format::hash::Hash;
 use ledger_format::keys::SigningKey;
 use ledger_format::record::evidence_message;
 use serde_json::{Value, json};
 
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+
+/// The system clock, in Unix seconds.
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The evidence service every test registers.
+pub fn service() -> SigningKey {
+    SigningKey::from_seed(&[7; 32])
+}
+
 /// The `ledger-node` binary built by `cargo test --workspace` next to the test binaries.
 pub fn node_binary() -> PathBuf {
+    workspace_binary("ledger-node")
+}
+
+/// The `ledger-client` binary built by `cargo test --workspace` next to the test binaries.
+pub fn client_binary() -> PathBuf {
+    workspace_binary("ledger-client")
+}
+
+/// `name` in `$LEDGER_E2E_BIN_DIR` when set (a copy of one build's binaries, when several
+/// worktrees share a target directory), else next to the test binaries.
+fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory");
-    let bin = dir.join("ledger-node");
+    let dir = match std::env::var_os("LEDGER_E2E_BIN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target directory")
+            .to_owned(),
+    };
+    let bin = dir.join(name);
     assert!(
         bin.exists(),
-        "{} is missing: run `cargo test --workspace` (or `cargo build -p ledger-node` first)",
+        "{} is missing: run `cargo test --workspace` (or `cargo build --workspace --bins` first)",
         bin.display()
     );
     bin
@@ -63,6 +99,55 @@ impl Agency {
         ledger_node::init::read_key(&self.dir.join("agency.key")).unwrap()
     }
 
+    /// The verifier key of the agency's log key, as the membership lists it.
+    pub fn log_verifier_key(&self) -> VerifierKey {
+        ledger_node::init::log_verifier_key(&self.origin, &self.log_key()).unwrap()
+    }
+
+    /// The node's witness key (`cosignature/v1`), what a thief of the node's disk would misuse.
+    pub fn witness_key(&self) -> NoteSigningKey {
+        ledger_node::init::read_witness_key(&self.dir.join("witness.key")).unwrap()
+    }
+
+    /// What the node process wrote to its log (stderr) so far.
+    pub fn node_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("node.log")).unwrap_or_default()
+    }
+
+    /// POSTs `body` as text and returns the answer whatever its status.
+    pub fn post_text(&self, path: &str, body: &str) -> Reply {
+        let answer = ureq::post(&self.url(path))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send(body.as_bytes());
+        Reply::read(answer, &format!("POST {path} on {}", self.name))
+    }
+
+    /// POSTs an agency record with the agency's token and returns the answer whatever its status.
+    pub fn try_append(&self, body: &Value) -> Reply {
+        let answer = ureq::post(&self.url("/v1/agency/records"))
+            .header("Authorization", &format!("Bearer {}", self.token()))
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send_json(body);
+        Reply::read(answer, &format!("append on {}", self.name))
+    }
+
+    /// The `/metrics` samples (not comments) whose metric name contains `part`, with their values.
+    pub fn metric_samples(&self, part: &str) -> Vec<(String, f64)> {
+        self.get_text("/metrics")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| l.split(['{', ' ']).next().is_some_and(|n| n.contains(part)))
+            .filter_map(|l| {
+                let (sample, value) = l.rsplit_once(' ')?;
+                Some((sample.to_owned(), value.parse::<f64>().ok()?))
+            })
+            .collect()
+    }
+
     /// Starts the node process, its clock shifted by `offset_days`, and waits until it answers.
     pub fn start(&mut self, offset_days: i64) {
         assert!(self.child.is_none(), "{} already runs", self.name);
@@ -78,9 +163,16 @@ impl Agency {
             .spawn()
             .unwrap();
         self.child = Some(child);
-        wait_for(&format!("{} to answer", self.name), || {
-            ureq::get(&self.url("/healthz")).call().is_ok()
-        });
+        let up = poll(60, || ureq::get(&self.url("/healthz")).call().is_ok());
+        if !up {
+            let log = self.node_log();
+            let lines: Vec<&str> = log.lines().collect();
+            panic!(
+                "timed out waiting for {} to answer; its log ends:\n{}",
+                self.name,
+                lines[lines.len().saturating_sub(20)..].join("\n")
+            );
+        }
     }
 
     /// SIGKILLs the node process.
@@ -197,6 +289,56 @@ impl Drop for Agency {
     }
 }
 
+/// An HTTP answer of any status: what a test asserts on when a refusal is expected.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub retry_after: Option<String>,
+    pub body: String,
+}
+
+impl Reply {
+    fn read(answer: Result<ureq::http::Response<ureq::Body>, ureq::Error>, what: &str) -> Reply {
+        let mut answer = answer.unwrap_or_else(|e| panic!("{what}: {e}"));
+        let header = |name: &str| {
+            answer
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (content_type, retry_after) = (header("content-type"), header("retry-after"));
+        Reply {
+            status: answer.status().as_u16(),
+            content_type,
+            retry_after,
+            body: answer.body_mut().read_to_string().unwrap_or_default(),
+        }
+    }
+}
+
+/// Waits until `node` holds `origin` up to `size` records, checkpointed.
+pub fn wait_mirrored(node: &Agency, origin: &str, size: u64) {
+    wait_for(
+        &format!("{} to mirror {origin} up to {size}", node.name),
+        || {
+            let log = node.log(origin);
+            log["size"].as_u64() == Some(size) && log["checkpoint_size"].as_u64() == Some(size)
+        },
+    );
+}
+
+/// The trust-policy text `node` serves for the network (`GET /v1/policy`).
+pub fn network_policy_text(node: &Agency) -> String {
+    node.get_text("/v1/policy")
+}
+
+/// The trust policy `node` serves for the network, parsed as a bank would.
+pub fn network_policy(node: &Agency) -> TrustPolicy {
+    ledger_client::policy::parse_policy(&network_policy_text(node)).unwrap()
+}
+
 /// One evidence submission as the API takes it.
 pub fn evidence(service: &SigningKey, origin: &str, hash: &Hash) -> Value {
     let signature = service.sign(&evidence_message(origin, hash));
@@ -217,6 +359,16 @@ impl Network {
     /// Creates the node directories of agencies `names` and the membership file listing those
     /// of `listed` (all when `None`). Nothing runs yet.
     pub fn create(names: &[&str], listed: Option<&[&str]>) -> Network {
+        Network::build(names, listed, &[])
+    }
+
+    /// As [`Network::create`] with every agency listed, each issuing for its GB/T 2260 region of
+    /// `regions` (`regions = [530400]` in its `[[agency]]` entry), or [`region_of`] when not given.
+    pub fn create_regional(names: &[&str], regions: &[(&str, u32)]) -> Network {
+        Network::build(names, None, regions)
+    }
+
+    fn build(names: &[&str], listed: Option<&[&str]>, regions: &[(&str, u32)]) -> Network {
         let dir = tempfile::tempdir().unwrap();
         let membership = dir.path().join("network.toml");
         let mut agencies = Vec::new();
@@ -242,8 +394,12 @@ impl Network {
                 .unwrap();
             assert!(status.success(), "init {name}");
             if listed.is_none_or(|l| l.contains(name)) {
+                let region = regions
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map_or_else(|| region_of(name), |(_, region)| *region);
                 entries.push('\n');
-                entries.push_str(&member_entry(&node_dir, name));
+                entries.push_str(&member_entry_in(&node_dir, name, region));
             }
             agencies.push(Agency {
                 name: (*name).to_owned(),
@@ -255,11 +411,26 @@ impl Network {
             });
         }
         std::fs::write(&membership, entries).unwrap();
-        Network { dir, agencies }
+        Network {
+            dir,
+            agencies,
+        }
+    }
+
+    /// Starts every agency's node with the real clock.
+    pub fn start_all(&mut self) {
+        for agency in &mut self.agencies {
+            agency.start(0);
+        }
     }
 
     pub fn agency(&mut self, name: &str) -> &mut Agency {
         self.agencies.iter_mut().find(|a| a.name == name).unwrap()
+    }
+
+    /// The agency `name`, to talk to its node.
+    pub fn node(&self, name: &str) -> &Agency {
+        self.agencies.iter().find(|a| a.name == name).unwrap()
     }
 }
 
@@ -282,11 +453,16 @@ pub fn region_of(name: &str) -> u32 {
 
 /// `ledger-node member` of the node in `dir`, with the region of [`region_of`].
 pub fn member_entry(dir: &Path, name: &str) -> String {
+    member_entry_in(dir, name, region_of(name))
+}
+
+/// `ledger-node member` of the node in `dir`, issuing for `region`.
+pub fn member_entry_in(dir: &Path, name: &str, region: u32) -> String {
     let out = Command::new(node_binary())
         .arg("--data-dir")
         .arg(dir)
         .args(["member", "--name", name])
-        .args(["--region", &region_of(name).to_string()])
+        .args(["--region", &region.to_string()])
         .output()
         .unwrap();
     assert!(out.status.success(), "member {name}");
@@ -294,12 +470,8 @@ pub fn member_entry(dir: &Path, name: &str) -> String {
 }
 
 /// Polls `done` every 100 ms for up to 60 s; panics naming `what` on timeout.
-pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+pub fn wait_for(what: &str, done: impl FnMut() -> bool) {
+    assert!(poll(60, done), "timed out waiting for {what}");
 }
 
 /// Polls like [`wait_for`] with a longer deadline, for catch-ups of many records.
@@ -308,5 +480,59 @@ pub fn wait_long(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
     while !done() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Polls `done` every 100 ms for up to `seconds`; returns whether it became true (for checks that
+/// are collected in [`Findings`] rather than asserted on the spot).
+pub fn poll(seconds: u64, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if done() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The checks of one adversarial test that do not stop it: each failed one is kept, and
+/// [`Findings::finish`] fails the test listing them all, so a run against a node that lets several
+/// facets of an attack through reports every one of them.
+#[derive(Debug)]
+pub struct Findings {
+    test: &'static str,
+    failed: Vec<String>,
+}
+
+impl Findings {
+    pub fn new(test: &'static str) -> Findings {
+        Findings {
+            test,
+            failed: Vec::new(),
+        }
+    }
+
+    /// Keeps `what` (a description of the failure) when `ok` is false; returns `ok`.
+    pub fn check(&mut self, ok: bool, what: impl Into<String>) -> bool {
+        if !ok {
+            let what = what.into();
+            eprintln!("[{}] FAILED: {what}", self.test);
+            self.failed.push(what);
+        }
+        ok
+    }
+
+    /// Panics listing every failed check, if any.
+    pub fn finish(self) {
+        assert!(
+            self.failed.is_empty(),
+            "{}: {} check(s) failed:\n- {}",
+            self.test,
+            self.failed.len(),
+            self.failed.join("\n- ")
+        );
     }
 }
