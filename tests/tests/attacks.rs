@@ -545,12 +545,12 @@ fn a_code_of_another_agencys_region_is_refused_everywhere() {
     let foreign = code_of(B_REGION, 2);
     let r = net.node("r");
     let yesterday = Date::from_unix_cst(now() - DAY).unwrap();
-    let mut rogue = testing::Ledger::new(&r.origin, r.log_key());
+    let mut rogue = testing::Ledger::empty(&r.origin, r.log_key());
     for year in [2026, 2027] {
         let body = Body::Calendar(WorkCalendar::new(year, vec![], vec![]).unwrap());
         rogue.apply(&yesterday.to_string(), body).unwrap();
     }
-    let ends_on = notice_end(yesterday, &rogue.calendars).unwrap();
+    let ends_on = notice_end(yesterday, rogue.replay().calendars()).unwrap();
     let rogue_notice = Body::NoticePublished(Notice {
         code: foreign.clone(),
         registration_type: RegistrationType::First,

@@ -157,21 +157,9 @@ pub fn submit_checkpoint(witness: &Agency, log_node: &Agency, signed: &SignedChe
 /// A status map holding exactly `states`.
 pub fn map_of(states: &[CertificateState]) -> MemoryMapStore {
     let mut store = MemoryMapStore::new();
-    let update = map::apply(&store, store.root(), &map_updates(states)).unwrap();
+    let update = map::update_states(&store, store.root(), states).unwrap();
     store.apply_update(&update);
     store
-}
-
-fn map_updates(states: &[CertificateState]) -> Vec<(Hash, Option<Hash>)> {
-    states
-        .iter()
-        .map(|s| {
-            (
-                map::map_key(s.code.as_str().as_bytes()),
-                Some(s.map_value_hash()),
-            )
-        })
-        .collect()
 }
 
 /// `state` as if its certificate had been issued on `from` by record `index`: active, valid three
@@ -313,12 +301,7 @@ pub fn write_log(agency: &Agency, records: &[Record], states: &[CertificateState
         };
     }
     batch.tip = Some(last);
-    let map = map::apply(
-        &MemoryMapStore::new(),
-        map::EMPTY_HASH,
-        &map_updates(states),
-    )
-    .unwrap();
+    let map = map::update_states(&MemoryMapStore::new(), map::EMPTY_HASH, states).unwrap();
     let map_root = map.new_root;
     if !states.is_empty() {
         batch.map = Some(map);
