@@ -130,6 +130,10 @@ fn agencies_mirror_cosign_and_outlive_the_writer() {
     let c = net.agency("c");
     let mut policy = network_policy(c);
     assert_eq!(policy.quorum, 2);
+    // The served policy binds A's log to A's region, and A's own node does not count for it.
+    assert_eq!(policy.regions_of(&a_origin), Some(&[530_400][..]));
+    assert_eq!(policy.witnesses.len(), 3);
+    assert_eq!(policy.replicas_for(&a_origin).len(), 2);
     // The witnesses' clocks are two weeks behind A's: allow for it in the age check.
     policy.max_age_seconds = 30 * DAY;
     let at = now() + 14 * DAY;
