@@ -205,9 +205,18 @@ impl TrustPolicy {
     }
 
     /// How the public key `key` counts for the log `origin`. A key is judged as a whole over every
-    /// entry that lists it: marked as the log's own node anywhere, it never counts; listed as a
-    /// replica anywhere, it counts as one; otherwise as a consistency witness.
+    /// entry that lists it: marked as the log's own node anywhere, or one of the log's own keys, it
+    /// never counts; listed as a replica anywhere, it counts as one; otherwise as a consistency
+    /// witness.
     fn counts(&self, key: &PublicKey, origin: &str) -> Counts {
+        if self
+            .logs
+            .iter()
+            .any(|l| l.origin == origin && l.key.public_key() == key)
+        {
+            // A log cannot witness itself, whatever name its key cosigns under.
+            return Counts::OwnNode;
+        }
         let roles = self
             .witnesses
             .iter()
