@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use super::VerdictKind;
-use crate::checkpoint::{SignedCheckpoint, VerifierKey};
+use crate::checkpoint::{SignedCheckpoint, VerifiedCosignature, VerifierKey};
 use crate::equivocation::{Equivocation, EquivocationError, EquivocationFacts};
 use crate::keys::PublicKey;
 
@@ -258,37 +258,7 @@ pub(super) fn witness(
     if let Some(e) = check.invalid.first() {
         return Err(VerdictKind::Tampered(format!("cosignature: {e}")));
     }
-    let mut replicas: Vec<(PublicKey, Cosigner)> = Vec::new();
-    let mut consistency: Vec<(PublicKey, Cosigner)> = Vec::new();
-    for valid in &check.valid {
-        let Some(key) = policy
-            .witnesses
-            .iter()
-            .map(|w| &w.key)
-            .find(|k| k.name() == valid.name && k.key_id() == valid.key_id)
-        else {
-            continue;
-        };
-        let public = *key.public_key();
-        let timestamp = i64::try_from(valid.timestamp).unwrap_or(i64::MAX);
-        let (list, consistency_only) = match policy.counts(&public, origin) {
-            Counts::OwnNode => continue,
-            Counts::Replica => (&mut replicas, false),
-            Counts::Consistency => (&mut consistency, true),
-        };
-        match list.iter_mut().find(|(k, _)| *k == public) {
-            // The same key under another name: one vote, at its newest time.
-            Some((_, seen)) => seen.timestamp = seen.timestamp.max(timestamp),
-            None => list.push((
-                public,
-                Cosigner {
-                    name: valid.name.clone(),
-                    consistency_only,
-                    timestamp,
-                },
-            )),
-        }
-    }
+    let (mut replicas, mut consistency) = tally(&check.valid, policy, origin);
     let replica_time = quorum_time(&mut replicas, policy.quorum, "replica", origin)?;
     let consistency_time = quorum_time(
         &mut consistency,
@@ -307,6 +277,46 @@ pub(super) fn witness(
         .map(|(_, c)| c)
         .collect();
     Ok(Witnessed { as_of, cosigners })
+}
+
+/// The distinct keys behind `valid` cosignatures that count for the log `origin`, replicas and
+/// consistency witnesses apart; a key cosigning under several names votes once, at its newest time.
+fn tally(
+    valid: &[VerifiedCosignature],
+    policy: &TrustPolicy,
+    origin: &str,
+) -> (Vec<(PublicKey, Cosigner)>, Vec<(PublicKey, Cosigner)>) {
+    let mut replicas: Vec<(PublicKey, Cosigner)> = Vec::new();
+    let mut consistency: Vec<(PublicKey, Cosigner)> = Vec::new();
+    for line in valid {
+        let Some(key) = policy
+            .witnesses
+            .iter()
+            .map(|w| &w.key)
+            .find(|k| k.name() == line.name && k.key_id() == line.key_id)
+        else {
+            continue;
+        };
+        let public = *key.public_key();
+        let timestamp = i64::try_from(line.timestamp).unwrap_or(i64::MAX);
+        let (list, consistency_only) = match policy.counts(&public, origin) {
+            Counts::OwnNode => continue,
+            Counts::Replica => (&mut replicas, false),
+            Counts::Consistency => (&mut consistency, true),
+        };
+        match list.iter_mut().find(|(k, _)| *k == public) {
+            Some((_, seen)) => seen.timestamp = seen.timestamp.max(timestamp),
+            None => list.push((
+                public,
+                Cosigner {
+                    name: line.name.clone(),
+                    consistency_only,
+                    timestamp,
+                },
+            )),
+        }
+    }
+    (replicas, consistency)
 }
 
 /// Sorts `list` newest first and returns the `quorum`-th newest time (None for a quorum of 0).
