@@ -279,15 +279,14 @@ pub(super) fn witness(
     Ok(Witnessed { as_of, cosigners })
 }
 
+/// One vote per distinct witness key: the key, and the cosigner reported for it.
+type Votes = Vec<(PublicKey, Cosigner)>;
+
 /// The distinct keys behind `valid` cosignatures that count for the log `origin`, replicas and
 /// consistency witnesses apart; a key cosigning under several names votes once, at its newest time.
-fn tally(
-    valid: &[VerifiedCosignature],
-    policy: &TrustPolicy,
-    origin: &str,
-) -> (Vec<(PublicKey, Cosigner)>, Vec<(PublicKey, Cosigner)>) {
-    let mut replicas: Vec<(PublicKey, Cosigner)> = Vec::new();
-    let mut consistency: Vec<(PublicKey, Cosigner)> = Vec::new();
+fn tally(valid: &[VerifiedCosignature], policy: &TrustPolicy, origin: &str) -> (Votes, Votes) {
+    let mut replicas: Votes = Vec::new();
+    let mut consistency: Votes = Vec::new();
     for line in valid {
         let Some(key) = policy
             .witnesses
