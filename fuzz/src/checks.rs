@@ -19,6 +19,7 @@ use ledger_format::checkpoint::{
 };
 use ledger_format::code::{CertificateCode, CreditCode};
 use ledger_format::date::Date;
+use ledger_format::equivocation::Equivocation;
 use ledger_format::hash::{HASH_LEN, Hash};
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, MapProof, Node, NodeKey, ProofTerminal};
@@ -53,6 +54,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("date", date),
     ("work_calendar", work_calendar),
     ("certificate_state", certificate_state),
+    ("equivocation", equivocation),
 ];
 
 /// The trust the verifier targets check against: the fixture ledger's policy (3 witnesses,
@@ -106,6 +108,28 @@ pub fn record(data: &[u8]) -> bool {
     assert_eq!(record.hash(), record::leaf_hash_of(data));
     let _ = (record.body.certificate_code(), record.body.kind_name());
     record.verify_signature().is_ok()
+}
+
+/// `Equivocation::decode_exact`, then `verify` under the fixture log key (the policy's first key)
+/// and `TrustPolicy::accept_equivocation`, which must agree with it; accepted when it decodes.
+pub fn equivocation(data: &[u8]) -> bool {
+    let Some(proof) = decode_round_trip::<Equivocation>(data) else {
+        return false;
+    };
+    let facts = proof.facts();
+    assert!(facts.is_ok(), "a decoded proof has facts: {proof:?}");
+    let fixtures = fixtures();
+    let verified = fixtures.keys.first().map(|key| proof.verify(key));
+    let mut policy = fixtures.policy.clone();
+    let accepted = policy.accept_equivocation(&proof);
+    if let Some(Ok(facts)) = &verified {
+        assert_eq!(accepted.as_ref(), Ok(facts));
+        assert_eq!(policy.equivocated, vec![facts.clone()]);
+    }
+    if let Ok(facts) = &accepted {
+        let _ = facts.describe();
+    }
+    true
 }
 
 /// `Bundle::decode_exact`.

@@ -230,7 +230,7 @@ pub struct TrustedCheckpoint {
 /// quorum of replicas other than the log's own node (and of consistency witnesses, if the policy
 /// asks) cosigned it, its witnessed time is not ahead of `at` by more than
 /// [`crate::MAX_CLOCK_SKEW_SECONDS`], the log key was in force at that witnessed time, and it is
-/// not older than the policy allows (docs/format.md#bundle, steps 2–5).
+/// not older than the policy allows (docs/format.md#verification, steps 2–7).
 ///
 /// # Errors
 /// The verdict that ends verification: [`VerdictKind::Untrusted`], [`VerdictKind::Tampered`] or
@@ -275,13 +275,13 @@ fn check_not_ahead(
     let limit = at.saturating_add(crate::MAX_CLOCK_SKEW_SECONDS);
     if as_of > limit {
         return Err(VerdictKind::Untrusted(format!(
-            "witnessed time {as_of} is ahead of the verification time {at} by more than {} s",
+            "witnessed time {as_of} is in the future: ahead of the verification time {at} by more than {} s",
             crate::MAX_CLOCK_SKEW_SECONDS
         )));
     }
     if checkpoint.timestamp > limit {
         return Err(VerdictKind::Untrusted(format!(
-            "checkpoint of {} is dated {}, ahead of the verification time {at} by more than {} s",
+            "checkpoint of {} is dated {}, in the future: ahead of the verification time {at} by more than {} s",
             checkpoint.origin,
             checkpoint.timestamp,
             crate::MAX_CLOCK_SKEW_SECONDS

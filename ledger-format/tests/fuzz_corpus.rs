@@ -7,8 +7,11 @@ use std::path::{Path, PathBuf};
 
 use ledger_format::Canonical;
 use ledger_format::calendar::WorkCalendar;
-use ledger_format::checkpoint::{CompactCheckpoint, NoteSigningKey, SignatureType};
+use ledger_format::checkpoint::{
+    CompactCheckpoint, NoteSigningKey, SignatureType, SignedCheckpoint,
+};
 use ledger_format::code::{CertificateCode, ObjectKind};
+use ledger_format::equivocation::Equivocation;
 use ledger_format::merkle;
 use ledger_format::record::{
     Body, CancellationReason, Cancelled, Issued, Notice, ObjectionFiled, ObjectionResolved,
@@ -97,6 +100,7 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let l = ledger();
     ledger_seeds(&l, &mut add);
     merkle_seeds(&l, &mut add);
+    equivocation_seeds(&l, &mut add);
     text_seeds(&mut add);
     out
 }
@@ -233,6 +237,37 @@ fn merkle_seeds(l: &Ledger, add: &mut Add<'_>) {
         add(
             "consistency_proof",
             format!("{size1}-to-{size2}"),
+            proof.encode(),
+        );
+    }
+}
+
+/// Equivocation proofs by the fixture log key: two roots for one size, and a smaller checkpoint
+/// that the larger tree does not extend (by its consistency proof), for two pairs of sizes.
+fn equivocation_seeds(l: &Ledger, add: &mut Add<'_>) {
+    let signed_at = at("2027-02-01", 9);
+    let key = &checks::fixtures().keys[0];
+    let sign = |size: u64, root: ledger_format::Hash| {
+        let mut checkpoint = l.checkpoint(signed_at, 0).checkpoint().clone();
+        checkpoint.size = size;
+        checkpoint.root = root;
+        SignedCheckpoint::sign(checkpoint, testing::ORIGIN, &testing::agency_key()).unwrap()
+    };
+    let size = l.tree.size();
+    let honest = l.checkpoint(signed_at, 1);
+    let forked = sign(size, sha256(b"another history"));
+    let proof = Equivocation::new(&honest, &forked, key).unwrap();
+    add("equivocation", "same-size".into(), proof.encode());
+    for m in [7, 8] {
+        let smaller = sign(m, sha256(b"another prefix"));
+        let consistency = merkle::consistency_proof(m, size, &l.tree).unwrap();
+        let prefix_root = merkle::root_at(m, &l.tree).unwrap();
+        let proof =
+            Equivocation::across_sizes(&smaller, &honest, consistency.path, prefix_root, key)
+                .unwrap();
+        add(
+            "equivocation",
+            format!("across-{m}-to-{size}"),
             proof.encode(),
         );
     }

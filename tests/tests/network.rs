@@ -107,6 +107,10 @@ fn agencies_mirror_cosign_and_outlive_the_writer() {
     let c = net.agency("c");
     let policy = network_policy(c);
     assert_eq!(policy.quorum, 2);
+    // The served policy binds A's log to A's region, and A's own node does not count for it.
+    assert_eq!(policy.regions_of(&a_origin), Some(&[530_400][..]));
+    assert_eq!(policy.witnesses.len(), 3);
+    assert_eq!(policy.replicas_for(&a_origin).len(), 2);
     let at = now() + 14 * DAY;
     let mut verdict = None;
     wait_for("a bundle from C with a quorum of cosignatures", || {

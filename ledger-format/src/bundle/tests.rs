@@ -472,6 +472,31 @@ fn the_logs_own_node_never_counts_towards_its_quorum() {
         kind_of(&l, &both, &policy, t + 60),
         VerdictKind::Untrusted(reason) if reason.starts_with("1 of the 2")
     ));
+    // Nor does the log's own key cosigning as a "witness".
+    let mut policy = l.policy(2, 2);
+    let log_as_witness =
+        VerifierKey::cosignature_v1("log-itself.example", testing::agency_key().public_key())
+            .unwrap();
+    policy.witnesses[0] = TrustedWitness::replica(log_as_witness);
+    let mut self_cosigned = cosigned(&l, t, &[(1, t + 1)]);
+    self_cosigned
+        .add_cosignature(
+            "log-itself.example",
+            &testing::agency_key(),
+            u64::try_from(t + 1).unwrap(),
+        )
+        .unwrap();
+    assert!(matches!(
+        kind_of(&l, &self_cosigned, &policy, t + 60),
+        VerdictKind::Untrusted(reason) if reason.starts_with("1 of the 2")
+    ));
+    assert_eq!(policy.replicas_for(testing::ORIGIN).len(), 1);
+    let mut policy = l.policy(2, 2);
+    policy.witnesses[0] =
+        TrustedWitness::node_of(testing::witness_verifier_key(0), testing::ORIGIN);
+    let alias =
+        VerifierKey::cosignature_v1("alias.example", testing::witness_key(0).public_key()).unwrap();
+    policy.witnesses.push(TrustedWitness::replica(alias));
     // The own node still counts for other logs.
     assert_eq!(policy.replicas_for("ledger.kunming.example/2026").len(), 2);
     assert_eq!(
@@ -626,7 +651,7 @@ fn a_witnessed_time_in_the_future_is_untrusted() {
     assert_eq!(
         kind_of(&l, &signed, &policy, as_of - skew - 1),
         VerdictKind::Untrusted(format!(
-            "witnessed time {as_of} is ahead of the verification time {} by more than 300 s",
+            "witnessed time {as_of} is in the future: ahead of the verification time {} by more than 300 s",
             as_of - skew - 1
         ))
     );

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use super::VerdictKind;
-use crate::checkpoint::{SignedCheckpoint, VerifierKey};
+use crate::checkpoint::{SignedCheckpoint, VerifiedCosignature, VerifierKey};
 use crate::equivocation::{Equivocation, EquivocationError, EquivocationFacts};
 use crate::keys::PublicKey;
 
@@ -205,9 +205,18 @@ impl TrustPolicy {
     }
 
     /// How the public key `key` counts for the log `origin`. A key is judged as a whole over every
-    /// entry that lists it: marked as the log's own node anywhere, it never counts; listed as a
-    /// replica anywhere, it counts as one; otherwise as a consistency witness.
+    /// entry that lists it: marked as the log's own node anywhere, or one of the log's own keys, it
+    /// never counts; listed as a replica anywhere, it counts as one; otherwise as a consistency
+    /// witness.
     fn counts(&self, key: &PublicKey, origin: &str) -> Counts {
+        if self
+            .logs
+            .iter()
+            .any(|l| l.origin == origin && l.key.public_key() == key)
+        {
+            // A log cannot witness itself, whatever name its key cosigns under.
+            return Counts::OwnNode;
+        }
         let roles = self
             .witnesses
             .iter()
@@ -249,37 +258,7 @@ pub(super) fn witness(
     if let Some(e) = check.invalid.first() {
         return Err(VerdictKind::Tampered(format!("cosignature: {e}")));
     }
-    let mut replicas: Vec<(PublicKey, Cosigner)> = Vec::new();
-    let mut consistency: Vec<(PublicKey, Cosigner)> = Vec::new();
-    for valid in &check.valid {
-        let Some(key) = policy
-            .witnesses
-            .iter()
-            .map(|w| &w.key)
-            .find(|k| k.name() == valid.name && k.key_id() == valid.key_id)
-        else {
-            continue;
-        };
-        let public = *key.public_key();
-        let timestamp = i64::try_from(valid.timestamp).unwrap_or(i64::MAX);
-        let (list, consistency_only) = match policy.counts(&public, origin) {
-            Counts::OwnNode => continue,
-            Counts::Replica => (&mut replicas, false),
-            Counts::Consistency => (&mut consistency, true),
-        };
-        match list.iter_mut().find(|(k, _)| *k == public) {
-            // The same key under another name: one vote, at its newest time.
-            Some((_, seen)) => seen.timestamp = seen.timestamp.max(timestamp),
-            None => list.push((
-                public,
-                Cosigner {
-                    name: valid.name.clone(),
-                    consistency_only,
-                    timestamp,
-                },
-            )),
-        }
-    }
+    let (mut replicas, mut consistency) = tally(&check.valid, policy, origin);
     let replica_time = quorum_time(&mut replicas, policy.quorum, "replica", origin)?;
     let consistency_time = quorum_time(
         &mut consistency,
@@ -298,6 +277,45 @@ pub(super) fn witness(
         .map(|(_, c)| c)
         .collect();
     Ok(Witnessed { as_of, cosigners })
+}
+
+/// One vote per distinct witness key: the key, and the cosigner reported for it.
+type Votes = Vec<(PublicKey, Cosigner)>;
+
+/// The distinct keys behind `valid` cosignatures that count for the log `origin`, replicas and
+/// consistency witnesses apart; a key cosigning under several names votes once, at its newest time.
+fn tally(valid: &[VerifiedCosignature], policy: &TrustPolicy, origin: &str) -> (Votes, Votes) {
+    let mut replicas: Votes = Vec::new();
+    let mut consistency: Votes = Vec::new();
+    for line in valid {
+        let Some(key) = policy
+            .witnesses
+            .iter()
+            .map(|w| &w.key)
+            .find(|k| k.name() == line.name && k.key_id() == line.key_id)
+        else {
+            continue;
+        };
+        let public = *key.public_key();
+        let timestamp = i64::try_from(line.timestamp).unwrap_or(i64::MAX);
+        let (list, consistency_only) = match policy.counts(&public, origin) {
+            Counts::OwnNode => continue,
+            Counts::Replica => (&mut replicas, false),
+            Counts::Consistency => (&mut consistency, true),
+        };
+        match list.iter_mut().find(|(k, _)| *k == public) {
+            Some((_, seen)) => seen.timestamp = seen.timestamp.max(timestamp),
+            None => list.push((
+                public,
+                Cosigner {
+                    name: line.name.clone(),
+                    consistency_only,
+                    timestamp,
+                },
+            )),
+        }
+    }
+    (replicas, consistency)
 }
 
 /// Sorts `list` newest first and returns the `quorum`-th newest time (None for a quorum of 0).

@@ -223,6 +223,9 @@ impl Member {
         if witness_key.signature_type() != SignatureType::CosignatureV1 {
             return Err("witness_key: not a cosignature/v1 key".into());
         }
+        if witness_key.public_key() == log_key.public_key() {
+            return Err("witness_key: the log's own key: a log cannot witness itself".into());
+        }
         let peer_id = entry
             .peer_id
             .parse::<PeerId>()
@@ -413,6 +416,13 @@ mod tests {
                 .unwrap_err()
                 .contains("peer_id")
         );
+        let mut bad = entry(1);
+        let log_key = VerifierKey::parse(&bad.log_key).unwrap();
+        bad.witness_key = VerifierKey::cosignature_v1("a1-witness", *log_key.public_key())
+            .unwrap()
+            .to_string();
+        let err = Membership::parse(&bad.to_toml()).unwrap_err();
+        assert!(err.contains("cannot witness itself"), "{err}");
         let twice = entry(1).to_toml() + &entry(1).to_toml();
         assert!(Membership::parse(&twice).unwrap_err().contains("share"));
         assert!(
