@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use ledger_format::Canonical;
-use ledger_format::checkpoint::{NoteSigningKey, SignedCheckpoint, VerifierKey};
-use ledger_format::encoding::from_base64;
+use ledger_format::checkpoint::{
+    AddCheckpointRequest, NoteSigningKey, SignedCheckpoint, VerifierKey,
+};
 use ledger_format::equivocation::Equivocation;
 use ledger_format::hash::Hash;
 use ledger_format::merkle::consistency_proof;
@@ -563,24 +564,7 @@ fn serve_range(store: &dyn Store, start: u64, end: u64, proof_to: u64) -> Result
 }
 
 fn parse_add_checkpoint(body: &str) -> Result<(u64, Vec<Hash>, &str), AddCheckpointError> {
-    let malformed = |m: &str| AddCheckpointError::Malformed(m.to_owned());
-    let (head, note) = body
-        .split_once("\n\n")
-        .ok_or_else(|| malformed("no empty line before the checkpoint"))?;
-    let mut lines = head.split('\n');
-    let old = lines
-        .next()
-        .and_then(|l| l.strip_prefix("old "))
-        .and_then(|n| n.parse::<u64>().ok())
-        .ok_or_else(|| malformed("first line must be `old <size>`"))?;
-    let proof = lines
-        .map(|line| {
-            from_base64(line)
-                .ok()
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .map(Hash)
-                .ok_or_else(|| malformed("proof lines must be base64 hashes"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((old, proof, note))
+    let request = AddCheckpointRequest::parse(body)
+        .map_err(|e| AddCheckpointError::Malformed(e.to_string()))?;
+    Ok((request.old, request.proof, request.checkpoint))
 }
