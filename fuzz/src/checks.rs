@@ -15,10 +15,11 @@ use ledger_format::Canonical;
 use ledger_format::bundle::{self, Bundle, TrustPolicy, VerdictKind};
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::checkpoint::{
-    CompactCheckpoint, Note, NoteSigningKey, SignedCheckpoint, VerifierKey,
+    AddCheckpointRequest, CompactCheckpoint, Note, NoteSigningKey, SignedCheckpoint, VerifierKey,
 };
 use ledger_format::code::{CertificateCode, CreditCode};
 use ledger_format::date::Date;
+use ledger_format::equivocation::Equivocation;
 use ledger_format::hash::{HASH_LEN, Hash};
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, MapProof, Node, NodeKey, ProofTerminal};
@@ -53,6 +54,8 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("date", date),
     ("work_calendar", work_calendar),
     ("certificate_state", certificate_state),
+    ("add_checkpoint", add_checkpoint),
+    ("equivocation", equivocation),
 ];
 
 /// The trust the verifier targets check against: the fixture ledger's policy (3 witnesses,
@@ -439,6 +442,38 @@ pub fn certificate_state(data: &[u8]) -> bool {
     };
     assert_eq!(state.map_value_hash(), map::map_value_hash(data));
     let _ = (state.is_suspended(), state.object_kind());
+    true
+}
+
+/// `AddCheckpointRequest::parse` (the body of c2sp.org/tlog-witness `add-checkpoint`): the body
+/// round-trips, and its checkpoint note goes on to `SignedCheckpoint::parse` as in the node.
+pub fn add_checkpoint(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let Ok(request) = AddCheckpointRequest::parse(text) else {
+        return false;
+    };
+    let body = request.to_body();
+    assert_eq!(body, text);
+    assert_eq!(AddCheckpointRequest::parse(&body).as_ref(), Ok(&request));
+    if let Ok(signed) = SignedCheckpoint::parse(request.checkpoint) {
+        let _ = signed.verify_log_signature(&fixtures().keys[0]);
+    }
+    true
+}
+
+/// `Equivocation::decode_exact` (gossiped by nodes, accepted by `client verify --equivocation`),
+/// then its checks against the fixture log key.
+pub fn equivocation(data: &[u8]) -> bool {
+    let Some(proof) = decode_round_trip::<Equivocation>(data) else {
+        return false;
+    };
+    let facts = proof.facts();
+    let verified = proof.verify(&fixtures().keys[0]);
+    if let Ok(verified) = &verified {
+        assert_eq!(facts.as_ref(), Ok(verified));
+    }
     true
 }
 
