@@ -2,6 +2,10 @@
 //! gossip message round-trips through its canonical encoding and through the request-response
 //! codec's framing, and a frame cut short or carrying an extra byte is refused.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::AsyncRead;
 use futures::executor::block_on;
 use futures::io::Cursor;
 use ledger_format::{Canonical, DecodeError, Hash};
@@ -183,4 +187,52 @@ fn a_length_prefix_of_4_gib_is_refused_after_reading_only_the_prefix() {
         assert_eq!(read.unwrap_err().kind(), std::io::ErrorKind::InvalidData);
         assert_eq!(cursor.position(), 4, "read past the length");
     }
+}
+
+/// A stream that records the largest buffer a reader offers it.
+struct Recording<'a> {
+    data: &'a [u8],
+    largest_buffer: usize,
+}
+
+impl AsyncRead for Recording<'_> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.largest_buffer = self.largest_buffer.max(buf.len());
+        let n = buf.len().min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Poll::Ready(Ok(n))
+    }
+}
+
+#[test]
+fn a_length_prefix_is_not_trusted_to_size_the_buffer() {
+    // A prefix claiming the largest response, then 100 bytes: the read fails at the end of the
+    // stream, having never offered a buffer near 16 MiB.
+    let limit = u32::try_from(MAX_RESPONSE_BYTES).unwrap();
+    let stream = [&limit.to_be_bytes()[..], &[1; 100]].concat();
+    let mut io = Recording {
+        data: &stream,
+        largest_buffer: 0,
+    };
+    let read = block_on(Codec.read_response(&SYNC_PROTOCOL, &mut io));
+    assert_eq!(read.unwrap_err().kind(), std::io::ErrorKind::UnexpectedEof);
+    assert!(io.largest_buffer < 4096, "{} bytes", io.largest_buffer);
+
+    // A large response that does arrive is read whole.
+    let response = Response::Range {
+        records: vec![vec![7; 1 << 20]; 6],
+        proof: vec![Hash([9; 32]); 40],
+    };
+    let framed = write_response(response.clone()).unwrap();
+    let mut io = Recording {
+        data: &framed,
+        largest_buffer: 0,
+    };
+    let read = block_on(Codec.read_response(&SYNC_PROTOCOL, &mut io));
+    assert_eq!(read.unwrap(), response);
 }
