@@ -203,10 +203,10 @@ pub fn region_covers(listed: u32, region: u32) -> bool {
     if listed == region {
         return true;
     }
-    if listed % 10_000 == 0 {
+    if listed.is_multiple_of(10_000) {
         return listed / 10_000 == region / 10_000;
     }
-    listed % 100 == 0 && listed / 100 == region / 100
+    listed.is_multiple_of(100) && listed / 100 == region / 100
 }
 
 /// The kind of registered object (R12, A25): the letter at position 11 of a certificate code.
