@@ -51,7 +51,9 @@ fn seeds() -> Vec<Seed> {
     };
     let log = VerifierKey::ed25519("ledger.a.example/1", key(1)).unwrap();
     let w = |n: u8| VerifierKey::cosignature_v1(&format!("w{n}.example"), key(n)).unwrap();
-    let witnesses: String = (10..13).map(|n| format!("witness w{n} {}\n", w(n))).collect();
+    let witnesses: String = (10..13)
+        .map(|n| format!("witness w{n} {}\n", w(n)))
+        .collect();
     let minimal = format!("log {log}\nquorum none\nmax-age 1s\n");
     let full = format!(
         "# comment\n\nlog {log} origin ledger.b.example/2 not-before -5 not-after \
@@ -63,30 +65,48 @@ fn seeds() -> Vec<Seed> {
     let tail = "quorum none\nmax-age 1d\n";
     vec![
         seed("example", text(include_str!("../examples/policy.txt"))),
-        seed("fixture", text(&policy_text(&Ledger::default().policy(3, 2)))),
+        seed(
+            "fixture",
+            text(&policy_text(&Ledger::default().policy(3, 2))),
+        ),
         seed("minimal", text(&minimal)),
         seed("full", text(&full)),
         seed("200-logs", text(&format!("{many_logs}{tail}"))),
         seed("crlf", text(&minimal.replace('\n', "\r\n"))),
         adversarial("empty", Vec::new()),
-        adversarial("non-utf8", [text(&minimal), vec![0xff, 0xfe, b'\n']].concat()),
-        adversarial("unknown-keyword", text(&format!("{minimal}trust everything\n"))),
+        adversarial(
+            "non-utf8",
+            [text(&minimal), vec![0xff, 0xfe, b'\n']].concat(),
+        ),
+        adversarial(
+            "unknown-keyword",
+            text(&format!("{minimal}trust everything\n")),
+        ),
         adversarial("no-max-age", text(&format!("log {log}\nquorum none\n"))),
         adversarial(
             "max-age-overflow",
-            text(&format!("log {log}\nquorum none\nmax-age 9999999999999999999d\n")),
+            text(&format!(
+                "log {log}\nquorum none\nmax-age 9999999999999999999d\n"
+            )),
         ),
         adversarial(
             "max-age-huge",
-            text(&format!("log {log}\nquorum none\nmax-age 1{}s\n", "0".repeat(5_000))),
+            text(&format!(
+                "log {log}\nquorum none\nmax-age 1{}s\n",
+                "0".repeat(5_000)
+            )),
         ),
         adversarial(
             "quorum-huge",
-            text(&format!("log {log}\nquorum 99999999999999999999999\nmax-age 1d\n")),
+            text(&format!(
+                "log {log}\nquorum 99999999999999999999999\nmax-age 1d\n"
+            )),
         ),
         adversarial(
             "time-huge",
-            text(&format!("log {log} not-before 99999999999999999999\n{tail}")),
+            text(&format!(
+                "log {log} not-before 99999999999999999999\n{tail}"
+            )),
         ),
         adversarial(
             "empty-window",
@@ -94,7 +114,9 @@ fn seeds() -> Vec<Seed> {
         ),
         adversarial(
             "nested-group",
-            text(&format!("log {log}\n{witnesses}group g any w10\ngroup h 1 g\n{tail}")),
+            text(&format!(
+                "log {log}\n{witnesses}group g any w10\ngroup h 1 g\n{tail}"
+            )),
         ),
         adversarial(
             "many-lines-then-bad",
@@ -104,9 +126,6 @@ fn seeds() -> Vec<Seed> {
             "duplicate-log-key",
             text(&format!("log {log}\nlog {log}\n{tail}")),
         ),
-        adversarial(
-            "witness-as-log",
-            text(&format!("log {}\n{tail}", w(10))),
-        ),
+        adversarial("witness-as-log", text(&format!("log {}\n{tail}", w(10)))),
     ]
 }

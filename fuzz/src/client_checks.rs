@@ -2,12 +2,15 @@
 //! the targets in `fuzz/fuzz_targets/` and by the corpus replay test
 //! `client/tests/fuzz_corpus.rs` (which includes this file with `#[path]`).
 //!
-//! This file may use only `std`, `ledger_format` and `ledger_client` (without default features).
+//! This file may use only `std`, `ledger_format`, `ledger_client` (without default features) and
+//! `crate::corpus` (`src/corpus.rs`).
 
 use ledger_client::policy::{parse_policy, policy_text};
 
+use crate::corpus::Check;
+
 /// Every target: its name (the directory under `fuzz/corpus/`) and its check.
-pub const TARGETS: &[(&str, fn(&[u8]) -> bool)] = &[("policy", policy)];
+pub const TARGETS: &[(&str, Check)] = &[("policy", policy)];
 
 /// `parse_policy`: a policy that parses is written by `policy_text` as text that parses to the
 /// same policy, and writing that again gives the same text.

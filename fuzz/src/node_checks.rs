@@ -7,7 +7,8 @@
 //! `crate::membership` (with `#[path]`, so the fuzzer links neither RocksDB nor the node), and the
 //! replay test names `ledger_node::replication::{protocol, membership}` the same way.
 //!
-//! This file may use only `std`, `futures`, `libp2p`, `ledger_format` and those two modules.
+//! This file may use only `std`, `futures`, `libp2p`, `ledger_format`, those two modules and
+//! `crate::corpus` (`src/corpus.rs`).
 
 use std::fmt::Debug;
 use std::io::ErrorKind;
@@ -19,6 +20,7 @@ use ledger_format::checkpoint::SignedCheckpoint;
 use ledger_format::equivocation::Equivocation;
 use libp2p::request_response::Codec as _;
 
+use crate::corpus::Check;
 use crate::membership::{MemberEntry, Membership};
 use crate::protocol::{
     Codec, Gossip, MAX_GOSSIP_BYTES, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, Request, Response,
@@ -26,7 +28,7 @@ use crate::protocol::{
 };
 
 /// Every target: its name (the directory under `fuzz/corpus/`) and its check.
-pub const TARGETS: &[(&str, fn(&[u8]) -> bool)] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("p2p_request", p2p_request),
     ("p2p_response", p2p_response),
     ("p2p_gossip", p2p_gossip),
@@ -104,7 +106,11 @@ fn framed<M: Canonical + PartialEq + Debug>(
     assert_eq!(consumed, (PREFIX_LEN + len) as u64, "read past the frame");
     let mut written = Vec::new();
     write(&mut Cursor::new(&mut written), message).expect("a message read is written");
-    assert_eq!(written, data[..PREFIX_LEN + len], "framing does not round-trip");
+    assert_eq!(
+        written,
+        data[..PREFIX_LEN + len],
+        "framing does not round-trip"
+    );
     true
 }
 

@@ -97,8 +97,16 @@ fn request_seeds() -> Vec<Seed> {
     let max = u32::try_from(MAX_REQUEST_BYTES).unwrap();
     vec![
         seed(T, "checkpoints", checkpoints.clone()),
-        seed(T, "range", frame(&range(testing::ORIGIN, 0, 12, 12).encode())),
-        seed(T, "range-max", frame(&range("o", u64::MAX, u64::MAX, 0).encode())),
+        seed(
+            T,
+            "range",
+            frame(&range(testing::ORIGIN, 0, 12, 12).encode()),
+        ),
+        seed(
+            T,
+            "range-max",
+            frame(&range("o", u64::MAX, u64::MAX, 0).encode()),
+        ),
         // The codec reads one frame per stream and ignores what a peer writes after it.
         seed(T, "bytes-after-frame", [&checkpoints[..], b"junk"].concat()),
         adversarial(T, "empty", Vec::new()),
@@ -113,8 +121,16 @@ fn request_seeds() -> Vec<Seed> {
             let bytes = range("o", 1, 2, 3).encode();
             frame(&bytes[..bytes.len() - 1])
         }),
-        adversarial(T, "non-utf8-origin", frame(&[&[1, 2, 0xff, 0xfe][..], &[0; 24]].concat())),
-        adversarial(T, "origin-length-2gib", frame(&[1, 0xff, 0xff, 0xff, 0xff, 0x07, b'a'])),
+        adversarial(
+            T,
+            "non-utf8-origin",
+            frame(&[&[1, 2, 0xff, 0xfe][..], &[0; 24]].concat()),
+        ),
+        adversarial(
+            T,
+            "origin-length-2gib",
+            frame(&[1, 0xff, 0xff, 0xff, 0xff, 0x07, b'a']),
+        ),
         adversarial(T, "non-canonical-uleb", frame(&[1, 0x81, 0x00, b'a'])),
     ]
 }
@@ -133,18 +149,46 @@ fn response_seeds(l: &Ledger) -> Vec<Seed> {
     let max = u32::try_from(MAX_RESPONSE_BYTES).unwrap();
     let range_bytes = range.encode();
     vec![
-        seed(T, "checkpoints", frame(&Response::Checkpoints(notes).encode())),
-        seed(T, "no-checkpoints", frame(&Response::Checkpoints(vec![]).encode())),
+        seed(
+            T,
+            "checkpoints",
+            frame(&Response::Checkpoints(notes).encode()),
+        ),
+        seed(
+            T,
+            "no-checkpoints",
+            frame(&Response::Checkpoints(vec![]).encode()),
+        ),
         seed(T, "range", frame(&range_bytes)),
-        seed(T, "refused", frame(&Response::Refused("unknown log".into()).encode())),
+        seed(
+            T,
+            "refused",
+            frame(&Response::Refused("unknown log".into()).encode()),
+        ),
         adversarial(T, "length-4gib", prefix(u32::MAX, &range_bytes)),
         adversarial(T, "length-over-limit", prefix(max + 1, &range_bytes)),
         adversarial(T, "truncated-body", prefix(max, &range_bytes)),
         adversarial(T, "bad-tag", frame(&[3])),
-        adversarial(T, "trailing-byte-in-frame", frame(&[&range_bytes[..], &[0]].concat())),
-        adversarial(T, "truncated-hash", frame(&range_bytes[..range_bytes.len() - 1])),
-        adversarial(T, "records-count-2gib", frame(&[1, 0xff, 0xff, 0xff, 0xff, 0x07, 0])),
-        adversarial(T, "record-length-2gib", frame(&[1, 1, 0xff, 0xff, 0xff, 0xff, 0x07])),
+        adversarial(
+            T,
+            "trailing-byte-in-frame",
+            frame(&[&range_bytes[..], &[0]].concat()),
+        ),
+        adversarial(
+            T,
+            "truncated-hash",
+            frame(&range_bytes[..range_bytes.len() - 1]),
+        ),
+        adversarial(
+            T,
+            "records-count-2gib",
+            frame(&[1, 0xff, 0xff, 0xff, 0xff, 0x07, 0]),
+        ),
+        adversarial(
+            T,
+            "record-length-2gib",
+            frame(&[1, 1, 0xff, 0xff, 0xff, 0xff, 0x07]),
+        ),
         adversarial(T, "non-utf8-refusal", frame(&[2, 2, 0xc3, 0x28])),
     ]
 }
@@ -161,9 +205,17 @@ fn gossip_seeds(l: &Ledger) -> Vec<Seed> {
     let too_big = Gossip::Checkpoint("x".repeat(MAX_GOSSIP_BYTES)).encode();
     vec![
         seed(T, "checkpoint", note.clone()),
-        seed(T, "equivocation", Gossip::Equivocation(proof.encode()).encode()),
+        seed(
+            T,
+            "equivocation",
+            Gossip::Equivocation(proof.encode()).encode(),
+        ),
         seed(T, "not-a-note", Gossip::Checkpoint("hello".into()).encode()),
-        seed(T, "not-a-proof", Gossip::Equivocation(vec![1, 2, 3]).encode()),
+        seed(
+            T,
+            "not-a-proof",
+            Gossip::Equivocation(vec![1, 2, 3]).encode(),
+        ),
         adversarial(T, "empty", Vec::new()),
         adversarial(T, "bad-tag", vec![2, 0]),
         adversarial(T, "trailing-byte", [&note[..], &[0]].concat()),
@@ -208,7 +260,7 @@ fn membership_seeds() -> Vec<Seed> {
         f(&mut e);
         text(file(&[e, entry(2)]))
     };
-    let comments = "# a comment\n".repeat(10_000);
+    let comments = "# a comment\n".repeat(1_000);
     let mut non_utf8 = three.clone().into_bytes();
     non_utf8.extend_from_slice(b"# \xff\xfe\n");
     vec![
@@ -219,18 +271,50 @@ fn membership_seeds() -> Vec<Seed> {
         seed(T, "many-comments", text(format!("{comments}{three}"))),
         adversarial(T, "non-utf8", non_utf8),
         adversarial(T, "not-toml", b"[[agency]\nname = ".to_vec()),
-        adversarial(T, "unknown-field", text(format!("{three}colour = \"red\"\n"))),
+        adversarial(
+            T,
+            "unknown-field",
+            text(format!("{three}colour = \"red\"\n")),
+        ),
         adversarial(T, "duplicate", text(file(&[entry(1), entry(1)]))),
-        adversarial(T, "quorum-above-members", text(format!("quorum = 4\n{three}"))),
+        adversarial(
+            T,
+            "quorum-above-members",
+            text(format!("quorum = 4\n{three}")),
+        ),
         adversarial(T, "quorum-negative", text(format!("quorum = -1\n{three}"))),
-        adversarial(T, "quorum-huge", text(format!("quorum = 1{}\n{three}", "0".repeat(30)))),
-        adversarial(T, "deep-nesting", text(format!("quorum = {}", "[".repeat(5_000)))),
+        adversarial(
+            T,
+            "quorum-huge",
+            text(format!("quorum = 1{}\n{three}", "0".repeat(30))),
+        ),
+        adversarial(
+            T,
+            "deep-nesting",
+            text(format!("quorum = {}", "[".repeat(5_000))),
+        ),
         // Not base58. (libp2p takes any short identity multihash, e.g. `12D3KooWnope`, as a peer id.)
-        adversarial(T, "bad-peer-id", with(&|e| e.peer_id = "12D3KooW-0OIl".into())),
-        adversarial(T, "bad-address", with(&|e| e.addresses = vec!["/ip4/300.0.0.1".into()])),
+        adversarial(
+            T,
+            "bad-peer-id",
+            with(&|e| e.peer_id = "12D3KooW-0OIl".into()),
+        ),
+        adversarial(
+            T,
+            "bad-address",
+            with(&|e| e.addresses = vec!["/ip4/300.0.0.1".into()]),
+        ),
         adversarial(T, "bad-origin", with(&|e| e.origin = "has space".into())),
-        adversarial(T, "swapped-keys", with(&|e| std::mem::swap(&mut e.log_key, &mut e.witness_key))),
-        adversarial(T, "witness-key-twice", with(&|e| e.witness_key = entry(2).witness_key)),
+        adversarial(
+            T,
+            "swapped-keys",
+            with(&|e| std::mem::swap(&mut e.log_key, &mut e.witness_key)),
+        ),
+        adversarial(
+            T,
+            "witness-key-twice",
+            with(&|e| e.witness_key = entry(2).witness_key),
+        ),
     ]
 }
 
@@ -247,4 +331,3 @@ fn seeds_cover_every_node_target() {
         assert!(count(false) >= 3 && count(true) >= 3, "{target}");
     }
 }
-

@@ -162,7 +162,9 @@ fn messages_over_their_limit_are_neither_written_nor_read() {
     let err = write_response(response.clone()).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert_eq!(
-        read_response(&reframe(&response.encode())).unwrap_err().kind(),
+        read_response(&reframe(&response.encode()))
+            .unwrap_err()
+            .kind(),
         std::io::ErrorKind::InvalidData
     );
 
@@ -179,7 +181,10 @@ fn messages_over_their_limit_are_neither_written_nor_read() {
 
 #[test]
 fn a_length_prefix_of_4_gib_is_refused_after_reading_only_the_prefix() {
-    for max in [0xFFFF_FFFFu32, u32::try_from(MAX_RESPONSE_BYTES).unwrap() + 1] {
+    for max in [
+        0xFFFF_FFFFu32,
+        u32::try_from(MAX_RESPONSE_BYTES).unwrap() + 1,
+    ] {
         let mut stream = max.to_be_bytes().to_vec();
         stream.extend_from_slice(&[0; 16]);
         let mut cursor = Cursor::new(&stream[..]);

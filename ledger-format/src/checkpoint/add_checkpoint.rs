@@ -109,7 +109,10 @@ mod tests {
         assert_eq!(request.checkpoint, "note text\n\n— sig\n");
         assert_eq!(request.to_body(), body);
         let first = AddCheckpointRequest::parse("old 0\n\nx").unwrap();
-        assert_eq!((first.old, first.proof.len(), first.checkpoint), (0, 0, "x"));
+        assert_eq!(
+            (first.old, first.proof.len(), first.checkpoint),
+            (0, 0, "x")
+        );
     }
 
     #[test]
