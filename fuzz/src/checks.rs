@@ -15,7 +15,7 @@ use ledger_format::Canonical;
 use ledger_format::bundle::{self, Bundle, TrustPolicy, VerdictKind};
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::checkpoint::{
-    CompactCheckpoint, Note, NoteSigningKey, SignedCheckpoint, VerifierKey,
+    AddCheckpointRequest, CompactCheckpoint, Note, NoteSigningKey, SignedCheckpoint, VerifierKey,
 };
 use ledger_format::code::{CertificateCode, CreditCode};
 use ledger_format::date::Date;
@@ -54,6 +54,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("date", date),
     ("work_calendar", work_calendar),
     ("certificate_state", certificate_state),
+    ("add_checkpoint", add_checkpoint),
     ("equivocation", equivocation),
 ];
 
@@ -463,6 +464,24 @@ pub fn certificate_state(data: &[u8]) -> bool {
     };
     assert_eq!(state.map_value_hash(), map::map_value_hash(data));
     let _ = (state.is_suspended(), state.object_kind());
+    true
+}
+
+/// `AddCheckpointRequest::parse` (the body of c2sp.org/tlog-witness `add-checkpoint`): the body
+/// round-trips, and its checkpoint note goes on to `SignedCheckpoint::parse` as in the node.
+pub fn add_checkpoint(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let Ok(request) = AddCheckpointRequest::parse(text) else {
+        return false;
+    };
+    let body = request.to_body();
+    assert_eq!(body, text);
+    assert_eq!(AddCheckpointRequest::parse(&body).as_ref(), Ok(&request));
+    if let Ok(signed) = SignedCheckpoint::parse(request.checkpoint) {
+        let _ = signed.verify_log_signature(&fixtures().keys[0]);
+    }
     true
 }
 

@@ -41,11 +41,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod add_checkpoint;
 mod compact;
 mod key;
 mod note;
 mod signature;
 
+pub use add_checkpoint::{AddCheckpointRequest, AddCheckpointRequestError};
 pub use compact::{CompactCheckpoint, CompactSignature};
 pub use key::{
     KEY_ID_LEN, KeyError, KeyId, NoteSigningKey, SignatureType, VerifierKey, is_valid_key_name,

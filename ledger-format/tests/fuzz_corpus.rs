@@ -2,15 +2,13 @@
 //! `cargo test` on stable catches a regression the fuzzer once covered. Also holds the seed
 //! generator: `cargo test -p ledger-format --test fuzz_corpus -- --ignored write_seeds`.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
-
 use ledger_format::Canonical;
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::checkpoint::{
-    CompactCheckpoint, NoteSigningKey, SignatureType, SignedCheckpoint,
+    AddCheckpointRequest, CompactCheckpoint, NoteSigningKey, SignatureType, SignedCheckpoint,
 };
 use ledger_format::code::{CertificateCode, ObjectKind};
+use ledger_format::encoding::to_base64;
 use ledger_format::equivocation::Equivocation;
 use ledger_format::merkle;
 use ledger_format::record::{
@@ -18,82 +16,47 @@ use ledger_format::record::{
     RegistrationType, RevocationReason, Revoked,
 };
 use ledger_format::testing::{self, Ledger, at, parse_date as d};
-use ledger_format::{map, sha256};
+use ledger_format::{Hash, map, sha256};
 
 #[path = "../../fuzz/src/checks.rs"]
 mod checks;
+#[path = "../../fuzz/src/corpus.rs"]
+mod corpus;
 
-/// Each target's corpus must hold at least this many inputs: a missing or emptied directory fails.
-const MIN_INPUTS_PER_TARGET: usize = 3;
-
-fn corpus_dir(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(target)
-}
-
-/// The corpus files of `target` (libFuzzer's temporary `.tmp*` files excluded), sorted.
-fn corpus_files(target: &str) -> Vec<PathBuf> {
-    let dir = corpus_dir(target);
-    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = entries
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.is_file() && !path.file_name().unwrap().to_string_lossy().starts_with('.')
-        })
-        .collect();
-    files.sort();
-    files
-}
+use corpus::Seed;
 
 #[test]
 fn replays_the_fuzz_corpus() {
-    let mut failures = Vec::new();
-    for (target, check) in checks::TARGETS {
-        let files = corpus_files(target);
-        assert!(
-            files.len() >= MIN_INPUTS_PER_TARGET,
-            "fuzz/corpus/{target} holds {} inputs, expected at least {MIN_INPUTS_PER_TARGET}",
-            files.len()
-        );
-        for file in files {
-            let data = std::fs::read(&file).unwrap();
-            if catch_unwind(AssertUnwindSafe(|| check(&data))).is_err() {
-                failures.push(format!("{target}: {}", file.display()));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "panicked on:\n{}", failures.join("\n"));
+    corpus::replay(checks::TARGETS);
 }
 
 #[test]
-fn every_seed_is_accepted() {
-    for (target, name, data) in seeds() {
-        let check = checks::TARGETS
-            .iter()
-            .find(|(t, _)| *t == target)
-            .map(|(_, check)| check)
-            .unwrap_or_else(|| panic!("no target {target}"));
-        assert!(check(&data), "seed {target}/{name} is not accepted");
-    }
+fn every_seed_is_accepted_and_every_adversarial_seed_refused() {
+    corpus::check_seeds(checks::TARGETS, &seeds());
 }
 
-/// Writes the seeds into `fuzz/corpus/<target>/seed-<name>` (run by hand, then fuzz and minimise).
+/// Writes the seeds into `fuzz/corpus/<target>/` (run by hand, then fuzz and minimise).
 #[test]
 #[ignore = "writes files: run by hand to regenerate the seed corpus"]
 fn write_seeds() {
-    for (target, name, data) in seeds() {
-        let dir = corpus_dir(target);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(format!("seed-{name}")), data).unwrap();
-    }
+    corpus::write_seeds(&seeds());
 }
 
-/// Valid inputs for every target, from the fixtures: `(target, name, bytes)`.
-fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
+/// Valid inputs for every target, from the fixtures, and adversarial ones for the newer targets.
+fn seeds() -> Vec<Seed> {
     let mut out = Vec::new();
-    let mut add =
-        |target: &'static str, name: String, data: Vec<u8>| out.push((target, name, data));
+    let mut add = |target: &'static str, name: String, data: Vec<u8>| {
+        let adversarial = name.starts_with(corpus::ADVERSARIAL_PREFIX);
+        let name = name
+            .strip_prefix(corpus::ADVERSARIAL_PREFIX)
+            .map_or(name.clone(), str::to_owned);
+        out.push(Seed {
+            target,
+            name,
+            data,
+            adversarial,
+        });
+    };
     for record in testing::one_record_of_each_kind() {
         add("record", record.body.kind_name().into(), record.encode());
     }
@@ -102,6 +65,8 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     merkle_seeds(&l, &mut add);
     equivocation_seeds(&l, &mut add);
     text_seeds(&mut add);
+    add_checkpoint_seeds(&l, &mut add);
+    equivocation_adversarial_seeds(&l, &mut add);
     out
 }
 
@@ -315,4 +280,118 @@ fn text_seeds(add: &mut Add<'_>) {
             calendar.encode(),
         );
     }
+}
+
+/// `add-checkpoint` bodies: a first request, one with a real consistency proof, and every way the
+/// body can be malformed (names starting `adversarial-` must be refused).
+fn add_checkpoint_seeds(l: &Ledger, add: &mut Add<'_>) {
+    let note = l.checkpoint(at("2027-02-01", 9), 3).to_note_text();
+    let size = l.tree.size();
+    let request = |old: u64| {
+        let proof = match old {
+            0 => Vec::new(),
+            _ => merkle::consistency_proof(old, size, &l.tree).unwrap().path,
+        };
+        AddCheckpointRequest {
+            old,
+            proof,
+            checkpoint: &note,
+        }
+        .to_body()
+    };
+    add("add_checkpoint", "first".into(), request(0).into_bytes());
+    add("add_checkpoint", "from-7".into(), request(7).into_bytes());
+    add("add_checkpoint", "from-1".into(), request(1).into_bytes());
+    let hash = to_base64(&[7; 32]);
+    let many: String = (0..300).map(|_| format!("{hash}\n")).collect();
+    let long = format!("old {}\n{many}\n{note}", u64::MAX);
+    add(
+        "add_checkpoint",
+        "300-proof-lines".into(),
+        long.into_bytes(),
+    );
+    let adversarial = [
+        ("no-empty-line", format!("old 0\n{note}")),
+        ("empty", String::new()),
+        ("sign", format!("old +7\n\n{note}")),
+        ("leading-zero", format!("old 07\n\n{note}")),
+        ("above-u64", format!("old 18446744073709551616\n\n{note}")),
+        (
+            "huge-number",
+            format!("old {}\n\n{note}", "9".repeat(10_000)),
+        ),
+        (
+            "short-hash",
+            format!("old 1\n{}\n\n{note}", to_base64(&[7; 31])),
+        ),
+        ("crlf", format!("old 1\r\n{hash}\r\n\r\n{note}")),
+        (
+            "unpadded",
+            format!("old 1\n{}\n\n{note}", hash.trim_end_matches('=')),
+        ),
+        ("many-lines-then-bad", format!("old 1\n{many}x\n\n{note}")),
+    ];
+    for (name, body) in adversarial {
+        add(
+            "add_checkpoint",
+            format!("adversarial-{name}"),
+            body.into_bytes(),
+        );
+    }
+    let mut non_utf8 = b"old 0\n\n".to_vec();
+    non_utf8.extend_from_slice(&[0xff, 0xfe, b'\n']);
+    add("add_checkpoint", "adversarial-non-utf8".into(), non_utf8);
+}
+
+/// Equivocation proofs of the fixture log: its checkpoint against one with another tree root,
+/// another map root, or both; and broken ones.
+fn equivocation_adversarial_seeds(l: &Ledger, add: &mut Add<'_>) {
+    let signed = l.checkpoint(at("2027-02-01", 9), 2);
+    let log_key = &checks::fixtures().keys[0];
+    let forge = |root: Option<Hash>, map_root: Option<Hash>| {
+        let mut other = signed.checkpoint().clone();
+        other.root = root.unwrap_or(other.root);
+        other.map_root = map_root.unwrap_or(other.map_root);
+        SignedCheckpoint::sign(other, testing::ORIGIN, &testing::agency_key()).unwrap()
+    };
+    let cases = [
+        ("root", forge(Some(Hash([1; 32])), None)),
+        ("map-root", forge(None, Some(Hash([2; 32])))),
+        ("both", forge(Some(Hash([3; 32])), Some(Hash([4; 32])))),
+    ];
+    for (name, other) in &cases {
+        let proof = Equivocation::new(&signed, other, log_key).unwrap();
+        add("equivocation", (*name).into(), proof.encode());
+    }
+    let proof = Equivocation::new(&signed, &cases[0].1, log_key).unwrap();
+    let mut trailing = proof.encode();
+    trailing.push(0);
+    add("equivocation", "adversarial-trailing-byte".into(), trailing);
+    let bytes = proof.encode();
+    add(
+        "equivocation",
+        "adversarial-truncated".into(),
+        bytes[..bytes.len() - 1].to_vec(),
+    );
+    let swapped = Equivocation {
+        first: proof.second.clone(),
+        second: proof.first.clone(),
+        ..proof.clone()
+    };
+    add(
+        "equivocation",
+        "adversarial-unsorted".into(),
+        swapped.encode(),
+    );
+    let agree = Equivocation {
+        second: proof.first.clone(),
+        ..proof.clone()
+    };
+    add("equivocation", "adversarial-agree".into(), agree.encode());
+    let mut version = proof.encode();
+    version[0] = ledger_format::equivocation::EQUIVOCATION_VERSION + 1;
+    add("equivocation", "adversarial-next-version".into(), version);
+    // A string length (ULEB128) claiming 2^31 - 1 bytes after the version byte.
+    let huge = vec![1, 0xff, 0xff, 0xff, 0xff, 0x07, b'a'];
+    add("equivocation", "adversarial-huge-length".into(), huge);
 }

@@ -101,8 +101,13 @@ where
             format!("message of {len} bytes exceeds {}", M::MAX_ENCODED_LEN),
         ));
     }
-    let mut bytes = vec![0u8; len];
-    io.read_exact(&mut bytes).await?;
+    // Grow the buffer with what arrives instead of allocating what the prefix claims: a peer that
+    // sends a prefix of 16 MiB and stops costs about what it sent, not 16 MiB.
+    let mut bytes = Vec::new();
+    (&mut *io).take(len as u64).read_to_end(&mut bytes).await?;
+    if bytes.len() < len {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
     M::decode_exact(&bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
 }
 

@@ -13,8 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ledger_format::checkpoint::SignedCheckpoint;
-use ledger_format::encoding::from_base64;
+use ledger_format::checkpoint::{AddCheckpointRequest, SignedCheckpoint};
 use ledger_format::hash::Hash;
 use ledger_format::merkle::verify_consistency;
 
@@ -128,50 +127,24 @@ impl From<crate::store::StoreError> for WitnessError {
     }
 }
 
-/// A parsed `add-checkpoint` body.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddCheckpoint<'a> {
-    /// The size of the checkpoint the client believes the witness holds.
-    pub old: u64,
-    /// The consistency proof from `old` to the checkpoint.
-    pub proof: Vec<Hash>,
-    /// The checkpoint note.
-    pub note: &'a str,
-}
-
-/// Parses an `add-checkpoint` body: `old <size>`, the consistency proof lines (base64 hashes), an
-/// empty line, and the checkpoint note.
+/// Parses an `add-checkpoint` body (`checkpoint::AddCheckpointRequest`: `old <size>`, the
+/// consistency proof lines, an empty line, and the checkpoint note), with this endpoint's limits:
+/// at most [`MAX_ADD_CHECKPOINT_BYTES`] and 64 proof lines (the longest RFC 6962 proof).
 ///
 /// # Errors
 /// [`WitnessError::Malformed`] naming what is wrong.
-pub fn parse_add_checkpoint(body: &str) -> Result<AddCheckpoint<'_>, WitnessError> {
-    let malformed = |m: &str| WitnessError::Malformed(m.to_owned());
+pub fn parse_add_checkpoint(body: &str) -> Result<AddCheckpointRequest<'_>, WitnessError> {
     if body.len() > MAX_ADD_CHECKPOINT_BYTES {
-        return Err(malformed("body too large"));
+        return Err(WitnessError::Malformed("body too large".into()));
     }
-    let (head, note) = body
-        .split_once("\n\n")
-        .ok_or_else(|| malformed("no empty line before the checkpoint"))?;
-    let mut lines = head.split('\n');
-    let old = lines
-        .next()
-        .and_then(|l| l.strip_prefix("old "))
-        .filter(|n| !n.starts_with('+') && (n == &"0" || !n.starts_with('0')))
-        .and_then(|n| n.parse::<u64>().ok())
-        .ok_or_else(|| malformed("first line must be `old <size>`"))?;
-    let proof = lines
-        .map(|line| {
-            from_base64(line)
-                .ok()
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .map(Hash)
-                .ok_or_else(|| malformed("proof lines must be base64 hashes"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if proof.len() > 64 {
-        return Err(malformed("a consistency proof has at most 64 hashes"));
+    let request =
+        AddCheckpointRequest::parse(body).map_err(|e| WitnessError::Malformed(e.to_string()))?;
+    if request.proof.len() > 64 {
+        return Err(WitnessError::Malformed(
+            "a consistency proof has at most 64 hashes".into(),
+        ));
     }
-    Ok(AddCheckpoint { old, proof, note })
+    Ok(request)
 }
 
 /// What the checks found the witness must do.
@@ -192,7 +165,7 @@ pub async fn add_checkpoint(shared: Arc<Shared>, body: String) -> Result<String,
         // The log named by the note, for the metric; empty when the body does not parse.
         let origin = parse_add_checkpoint(&body)
             .ok()
-            .and_then(|r| SignedCheckpoint::parse(r.note).ok())
+            .and_then(|r| SignedCheckpoint::parse(r.checkpoint).ok())
             .map(|s| s.checkpoint().origin.clone())
             .unwrap_or_default();
         shared.metrics().witness_refused(&origin, e.reason());
@@ -203,7 +176,7 @@ pub async fn add_checkpoint(shared: Arc<Shared>, body: String) -> Result<String,
 
 async fn add_checkpoint_inner(shared: &Arc<Shared>, body: &str) -> Result<String, WitnessError> {
     let request = parse_add_checkpoint(body)?;
-    let signed = SignedCheckpoint::parse(request.note)
+    let signed = SignedCheckpoint::parse(request.checkpoint)
         .map_err(|e| WitnessError::Malformed(format!("checkpoint: {e}")))?;
     let origin = signed.checkpoint().origin.clone();
     let (old, proof) = (request.old, request.proof);
@@ -391,7 +364,7 @@ mod tests {
         let parsed = parse_add_checkpoint(&body).unwrap();
         assert_eq!(parsed.old, 0);
         assert!(parsed.proof.is_empty());
-        assert_eq!(parsed.note, note);
+        assert_eq!(parsed.checkpoint, note);
         for bad in [
             "old 1\n",
             "old x\n\nnote",
