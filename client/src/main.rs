@@ -62,8 +62,9 @@ impl From<LangArg> for Lang {
 
 #[derive(Debug, Args)]
 struct ReportArgs {
-    /// Verify as of noon China Standard Time on this date (YYYY-MM-DD); default: now.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    /// Verify as of noon China Standard Time on this date (YYYY-MM-DD), or as of this instant
+    /// (RFC 3339, e.g. `2027-01-04T15:30:00+08:00`, or Unix seconds); default: now.
+    #[arg(long, value_name = "WHEN")]
     at: Option<String>,
     /// Print JSON for a bank's system instead of the text report.
     #[arg(long)]
@@ -124,8 +125,9 @@ struct FieldArgs {
     /// The 32-byte salt the registrant discloses, in hex.
     #[arg(long)]
     salt: String,
-    /// Verify the bundle as of noon CST on this date; default: now.
-    #[arg(long, value_name = "YYYY-MM-DD")]
+    /// Verify the bundle as of noon CST on this date, or as of this instant (RFC 3339 or Unix
+    /// seconds); default: now.
+    #[arg(long, value_name = "WHEN")]
     at: Option<String>,
 }
 
@@ -281,11 +283,17 @@ fn accept_equivocation(policy: &mut ledger_client::TrustPolicy, path: &Path) -> 
     Ok(())
 }
 
-/// Noon CST of `--at`, or now.
+/// Noon CST of `--at` when it is a date, the instant when it is an RFC 3339 time or Unix
+/// seconds, or now.
 fn verification_time(at: Option<&str>) -> Result<i64> {
     match at {
         Some(text) => {
-            let date: Date = text.parse().with_context(|| format!("--at {text}"))?;
+            if let Some(instant) = ledger_client::policy::parse_instant(text) {
+                return Ok(instant);
+            }
+            let date: Date = text.parse().with_context(|| {
+                format!("--at {text}: neither a date (YYYY-MM-DD) nor an RFC 3339 time")
+            })?;
             Ok(ledger_client::noon_cst(date))
         }
         None => {

@@ -630,6 +630,12 @@ fn parse_log_options(log: &mut TrustedLog, options: &[&str]) -> Result<(), LineE
     Ok(())
 }
 
+/// Parses a time as policy files write it: RFC 3339 with whole seconds
+/// (`2027-01-01T00:00:00+08:00`), or decimal Unix seconds. `None` when it is neither.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    parse_time(text).ok()
+}
+
 /// RFC 3339 with whole seconds, or decimal Unix seconds (a sign allowed, for round trips).
 fn parse_time(text: &str) -> Result<i64, LineError> {
     let bad = || LineError::Time(text.to_owned());
