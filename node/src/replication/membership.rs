@@ -14,6 +14,10 @@
 //!
 //! Only the peers listed here are accepted; each member's log is mirrored and witnessed by all the
 //! others.
+//!
+//! `fuzz/` compiles this file on its own (`#[path]` in `fuzz/src/lib.rs`, so that fuzzing links no
+//! RocksDB): outside `tests`, use only crates `fuzz/Cargo.toml` also lists, never `crate::` or
+//! `super::` paths.
 
 use std::path::{Path, PathBuf};
 
