@@ -665,7 +665,7 @@ fn a_witnessed_time_in_the_future_is_untrusted() {
     let t = checkpoint_time();
     assert!(matches!(
         kind_of(&l, &signed, &policy, t - skew - 1),
-        VerdictKind::Untrusted(reason) if reason.starts_with(&format!("witnessed time {t} is ahead"))
+        VerdictKind::Untrusted(reason) if reason.starts_with(&format!("witnessed time {t} is in the future"))
     ));
 }
 

@@ -16,6 +16,10 @@
 //! Only the peers listed here are accepted; each member's log is mirrored and witnessed by all the
 //! others. A log's own node never counts towards its quorum, so the quorum is at most the number
 //! of members less one; no two members' regions overlap, so every certificate code has one log.
+//!
+//! `fuzz/` compiles this file on its own (`#[path]` in `fuzz/src/lib.rs`, so that fuzzing links no
+//! RocksDB): outside `tests`, use only crates `fuzz/Cargo.toml` also lists, never `crate::` or
+//! `super::` paths.
 
 use std::path::{Path, PathBuf};
 

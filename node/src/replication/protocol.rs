@@ -2,6 +2,10 @@
 //! request-response protocol serving checkpoints and ranges of records with consistency proofs.
 //! Messages are BCS ([`Canonical`]), framed by a 4-byte big-endian length, and refused above
 //! their size limit before they are read.
+//!
+//! `fuzz/` compiles this file on its own (`#[path]` in `fuzz/src/lib.rs`, so that fuzzing links no
+//! RocksDB): outside `tests`, use only crates `fuzz/Cargo.toml` also lists, never `crate::` or
+//! `super::` paths.
 
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use ledger_format::Canonical;
