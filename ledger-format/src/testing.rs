@@ -257,7 +257,7 @@ impl Ledger {
     /// # Panics
     /// When the engine refuses the record for another reason (a registry or format rule), which a
     /// fixture written by hand never causes.
-    #[allow(clippy::expect_used, reason = "fixture")]
+    #[allow(clippy::expect_used, clippy::panic, reason = "fixture")]
     pub fn apply(
         &mut self,
         date: &str,

@@ -120,7 +120,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
             policy::own_policy_text(
                 &config.origin,
                 &verifier_key,
-                Some(&config.regions).filter(|r| !r.is_empty()).map(Vec::as_slice),
+                Some(&config.regions)
+                    .filter(|r| !r.is_empty())
+                    .map(Vec::as_slice),
             ),
         ),
         Some(membership) => {

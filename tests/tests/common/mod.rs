@@ -411,10 +411,7 @@ impl Network {
             });
         }
         std::fs::write(&membership, entries).unwrap();
-        Network {
-            dir,
-            agencies,
-        }
+        Network { dir, agencies }
     }
 
     /// Starts every agency's node with the real clock.
