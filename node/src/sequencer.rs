@@ -1,11 +1,13 @@
 //! The sequencer: the single writer of the agency's log (docs/design.md#sequencer).
 //!
 //! One OS thread owns appends. Requests arrive on a channel; the thread takes the first one, drains
-//! whatever else is queued (up to `max_batch_entries` records), validates every request (evidence
-//! signatures and the submitter registry; the lifecycle rules for agency records), assigns indexes,
-//! and writes records, tree nodes, states and indexes in **one** durable write batch: group commit,
-//! one WAL sync for many records. Only then does it answer the requests and update its memory
-//! (persist first, memory after: a failed write leaves memory as it was).
+//! whatever else is queued (up to `max_batch_entries` records), checks evidence signatures on every
+//! core, builds and signs the records, and runs each through the ledger's one replay engine
+//! ([`LogReplay`], the code every replica and `audit` run: registry, regions, lifecycle rules) on a
+//! staged copy of its state; then it writes records, tree nodes, states and indexes in **one**
+//! durable write batch: group commit, one WAL sync for many records. Only then does it answer the
+//! requests and replace its state with the staged copy (persist first, memory after: a failed
+//! write leaves memory as it was).
 //!
 //! On a timer it signs a checkpoint when the tree grew: the status map is brought up to date for the
 //! certificates changed since the previous checkpoint, and map, states and signed checkpoint are
