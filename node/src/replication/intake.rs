@@ -13,8 +13,9 @@ use super::protocol::Gossip;
 use super::shared::Shared;
 use crate::logs::LogEntry;
 
-/// Checkpoints remembered per log: one per size, the first seen; the oldest sizes are dropped
-/// first. Enough to catch a second history shown to this node within the last thousand sizes.
+/// Checkpoints remembered per log: one per size, the first seen. When full, the largest sizes are
+/// dropped first: the smallest ones are those the real log will pass soonest, so a flood of
+/// forgeries at far-away sizes cannot push out a fork the log is about to expose.
 const SEEN_PER_LOG: usize = 1_024;
 
 /// Log-signed checkpoints seen per log and size, including ones ahead of what the node holds
@@ -43,22 +44,23 @@ impl Seen {
                 .entry(signed.checkpoint().size)
                 .or_insert_with(|| signed.clone());
             while sizes.len() > SEEN_PER_LOG {
-                sizes.pop_first();
+                sizes.pop_last();
             }
         }
     }
 
-    /// The checkpoints seen of `origin` with sizes in `from..=to`.
-    pub(super) fn between(&self, origin: &str, from: u64, to: u64) -> Vec<SignedCheckpoint> {
-        self.by_log.lock().map_or_else(
-            |_| Vec::new(),
-            |by_log| {
-                by_log
-                    .get(origin)
-                    .map(|sizes| sizes.range(from..=to).map(|(_, s)| s.clone()).collect())
-                    .unwrap_or_default()
-            },
-        )
+    /// Takes out the checkpoints seen of `origin` with sizes up to `to`, to be checked against the
+    /// log now held (they need not be remembered after: the store keeps what the log signed).
+    pub(super) fn take_up_to(&self, origin: &str, to: u64) -> Vec<SignedCheckpoint> {
+        let Ok(mut by_log) = self.by_log.lock() else {
+            return Vec::new();
+        };
+        let Some(sizes) = by_log.get_mut(origin) else {
+            return Vec::new();
+        };
+        let above = sizes.split_off(&to.saturating_add(1));
+        let taken = std::mem::replace(sizes, above);
+        taken.into_values().collect()
     }
 }
 
@@ -123,12 +125,56 @@ impl Shared {
     }
 
     /// After the mirror of `log` reached a checkpoint of size `size`: checks the checkpoints seen
-    /// ahead of it before (a history shown to witnesses only) against the log now held. Returns
-    /// the gossip to publish, if one of them proves an equivocation.
-    pub(super) fn check_seen_ahead(&self, log: &LogEntry, from: u64, size: u64) -> Option<Gossip> {
+    /// before at sizes up to it (a history shown to witnesses only) against the log now held.
+    /// Returns the gossip to publish, if one of them proves an equivocation.
+    pub(super) fn check_seen_ahead(&self, log: &LogEntry, size: u64) -> Option<Gossip> {
         self.seen
-            .between(&log.origin, from, size)
+            .take_up_to(&log.origin, size)
             .iter()
             .find_map(|signed| self.check_consistency(log, signed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledger_format::checkpoint::Checkpoint;
+    use ledger_format::testing;
+
+    fn checkpoint(size: u64) -> SignedCheckpoint {
+        let checkpoint = Checkpoint {
+            origin: testing::ORIGIN.into(),
+            size,
+            root: ledger_format::sha256(&size.to_be_bytes()),
+            map_root: ledger_format::sha256(b"map"),
+            timestamp: 1_800_000_000,
+        };
+        SignedCheckpoint::sign(checkpoint, testing::ORIGIN, &testing::agency_key()).unwrap()
+    }
+
+    #[test]
+    fn a_flood_of_far_away_sizes_keeps_the_nearest_ones() {
+        let seen = Seen::default();
+        let fork = checkpoint(10);
+        seen.remember(testing::ORIGIN, &fork);
+        for size in 0..SEEN_PER_LOG as u64 + 10 {
+            seen.remember(testing::ORIGIN, &checkpoint(1_000_000 + size));
+        }
+        // The first checkpoint of a size is kept, and the fork nearest the log survives.
+        seen.remember(testing::ORIGIN, &checkpoint(10));
+        assert_eq!(seen.at(testing::ORIGIN, 10), Some(fork.clone()));
+        assert_eq!(
+            seen.at(testing::ORIGIN, 1_000_000 + SEEN_PER_LOG as u64),
+            None
+        );
+        let taken = seen.take_up_to(testing::ORIGIN, 20);
+        assert_eq!(taken, vec![fork]);
+        assert_eq!(
+            seen.at(testing::ORIGIN, 10),
+            None,
+            "checked once, then forgotten"
+        );
+        assert!(seen.at(testing::ORIGIN, 1_000_000).is_some());
+        assert!(seen.take_up_to("another.example/1", 20).is_empty());
     }
 }

@@ -112,7 +112,7 @@ async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Target) -> bool
                 progress.set_position(applied.size - start.min(applied.size));
                 if applied.checkpointed {
                     progress.finish_and_clear();
-                    after_checkpoint(shared, log, target, start).await;
+                    after_checkpoint(shared, log, target).await;
                 } else if applied.size % (LONG_CATCH_UP * 5) < count
                     && size - start >= LONG_CATCH_UP
                 {
@@ -145,16 +145,13 @@ fn peers_for(shared: &Shared, announcer: Option<PeerId>) -> Vec<PeerId> {
 }
 
 /// After the mirror stored a checkpoint: check the checkpoints seen ahead of the mirror before
-/// (from `from` on) against the log now held, keep cosignatures that arrived early, and gossip the
-/// checkpoint with every cosignature the node holds (its own among them).
-async fn after_checkpoint(shared: &Arc<Shared>, log: &LogEntry, target: &Target, from: u64) {
+/// against the log now held, keep cosignatures that arrived early, and gossip the checkpoint with
+/// every cosignature the node holds (its own among them).
+async fn after_checkpoint(shared: &Arc<Shared>, log: &LogEntry, target: &Target) {
     let (shared2, log2, signed) = (shared.clone(), log.clone(), target.checkpoint.clone());
     let gossip = tokio::task::spawn_blocking(move || {
         let size = signed.checkpoint().size;
-        let mut gossip: Vec<Gossip> = shared2
-            .check_seen_ahead(&log2, from.saturating_add(1), size)
-            .into_iter()
-            .collect();
+        let mut gossip: Vec<Gossip> = shared2.check_seen_ahead(&log2, size).into_iter().collect();
         shared2.cosignatures.flush(&shared2, &log2, &signed);
         if let Some(stored) = log2.store.checkpoint_at(size).ok().flatten()
             && let Ok(note) = export::served_note(&*log2.store, &stored)
