@@ -82,7 +82,7 @@ impl Shared {
             return None;
         }
         if let Some(mirror) = &log.mirror
-            && let Err(e) = mirror.verify_checkpoint(note)
+            && let Err(e) = mirror.check_not_ahead(&signed)
         {
             self.metrics().gossip_rejected(e.reason());
             tracing::warn!(%origin, error = %e, "checkpoint refused");

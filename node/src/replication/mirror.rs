@@ -364,7 +364,7 @@ impl Mirror {
         })
     }
 
-    /// Adds this node's cosignature of `target` (just verified), and `target` as the witnessed
+    /// Adds this node's cosignature of `target` (which the mirror verified), and `target` as the witnessed
     /// checkpoint, to `batch`: cosigning and persisting the witnessed state happen in one write.
     /// `held` is the size of the tree in the store before the batch.
     fn add_cosignature(
@@ -475,19 +475,8 @@ impl Mirror {
             )));
         }
         self.check_not_ahead(signed)?;
-        self.check_witnessed_prefix(checkpoint.size, state.replay.size())?;
         let mut batch = WriteBatch::default();
-        let size = checkpoint.size;
-        let line = cosigner.line(signed)?;
-        batch.cosignatures.push((
-            size,
-            cosigner.key.verifier_key().name().to_owned(),
-            line.clone(),
-        ));
-        batch.witnessed = Some(StoredCheckpoint {
-            size,
-            note: log_signed_note(signed, &self.log_key)?,
-        });
+        let line = self.add_cosignature(&mut batch, signed, cosigner, state.replay.size())?;
         self.store.write(batch)?;
         drop(state);
         Ok(line)
