@@ -364,9 +364,9 @@ impl Mirror {
         })
     }
 
-    /// Adds this node's cosignature of `target` (which the mirror verified), and `target` as the witnessed
-    /// checkpoint, to `batch`: cosigning and persisting the witnessed state happen in one write.
-    /// `held` is the size of the tree in the store before the batch.
+    /// Adds this node's cosignature of `target` (which the mirror verified), and `target` as the
+    /// witnessed checkpoint, to `batch`: cosigning and persisting the witnessed state happen in one
+    /// write. `held` is the size of the tree in the store before the batch.
     fn add_cosignature(
         &self,
         batch: &mut WriteBatch,
