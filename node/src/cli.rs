@@ -341,7 +341,12 @@ fn export_bundle(
         .map_err(|e| anyhow::anyhow!("certificate code {code:?}: {e}"))?;
     let (config, store) = open(dir)?;
     let key = init::read_key(&config.path(&config.key_file))?;
-    let keys = [init::log_verifier_key(&config.origin, &key)?];
+    // The log's key, then every member's witness key: the bundle keeps the freshest cosignatures
+    // the node holds, as the bundles it serves do.
+    let mut keys = vec![init::log_verifier_key(&config.origin, &key)?];
+    if let Some(membership) = ledger_node::load_membership(&config)? {
+        keys.extend(membership.witness_keys());
+    }
     let bundle = export::bundle(&store, &keys, &code, records)?;
     let path = output.unwrap_or_else(|| PathBuf::from(format!("{code}.bundle")));
     let bytes = bundle.encode();

@@ -144,6 +144,12 @@ pub struct NetworkSettings {
     pub witness_key_file: PathBuf,
     /// Where the mirrors of the other agencies' logs are kept.
     pub mirrors_dir: PathBuf,
+    /// Seconds after which this node cosigns a quiet log's latest checkpoint again, so that the
+    /// witnessed time of what any node serves stays this fresh (docs/operations.md#freshness).
+    pub recosign_interval_secs: u64,
+    /// Seconds the node waits at start for a peer to tell it what the network holds of its own
+    /// log (docs/operations.md#rollback-protection); without an answer it starts on its store.
+    pub restore_wait_secs: u64,
 }
 
 impl Default for NetworkSettings {
@@ -154,6 +160,8 @@ impl Default for NetworkSettings {
             p2p_key_file: PathBuf::from("p2p.key"),
             witness_key_file: PathBuf::from("witness.key"),
             mirrors_dir: PathBuf::from("mirrors"),
+            recosign_interval_secs: crate::replication::RECOSIGN_INTERVAL_SECS,
+            restore_wait_secs: 10,
         }
     }
 }
@@ -256,6 +264,7 @@ impl Config {
             max_batch_entries: self.sequencer.max_batch_entries,
             queue_depth: self.sequencer.queue_depth.max(1),
             regions: self.regions.clone(),
+            ..SequencerConfig::default()
         }
     }
 }

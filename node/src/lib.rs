@@ -81,30 +81,22 @@ pub struct RunningNode {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     owner: Sequencer,
     replication: Option<replication::Replication>,
+    relay: tokio::task::JoinHandle<()>,
 }
 
-/// Opens the store, starts the sequencer and the HTTP server.
+/// Opens the store; in a network, starts replication and brings the own log in line with what the
+/// network witnessed ([`replication::restore`]); then starts the sequencer and the HTTP server.
 ///
 /// # Errors
 /// [`NodeError`] naming what could not be opened or bound.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode, NodeError> {
-    let store = Arc::new(RocksStore::open(
-        config.path(&config.db_dir),
-        &config.origin,
-    )?);
     let key = init::read_key(&config.path(&config.key_file))?;
     let token = init::read_token(&config.path(&config.token_file))?;
     let metrics = Arc::new(Metrics::new());
     let membership = load_membership(config)?;
+    let (store, rebuilding) = open_own_store(config, membership.as_ref())?;
     let mut sequencer_config = config.sequencer_config();
     sequencer_config.regions = log_regions(config, membership.as_ref());
-    let owner = Sequencer::start(
-        store.clone(),
-        key.clone(),
-        clock.clone(),
-        metrics.clone(),
-        sequencer_config.clone(),
-    )?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
     let own = LogEntry {
         origin: config.origin.clone(),
@@ -113,6 +105,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         mirror: None,
         regions: sequencer_config.regions.clone(),
     };
+    let (signed_tx, signed_rx) = tokio::sync::watch::channel(None);
     let (logs, replication, policy_text) = match membership {
         None => (
             Arc::new(Logs::alone(own)),
@@ -127,11 +120,30 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         ),
         Some(membership) => {
             let text = policy::network_policy_text(&membership);
-            let (logs, replication) =
-                join_network(config, membership, own, &owner, clock, &metrics)?;
+            let network = Network {
+                clock: clock.clone(),
+                metrics: metrics.clone(),
+                fence: sequencer_config.fence.clone(),
+                checkpoints: signed_rx,
+            };
+            let (logs, replication) = join_network(config, membership, own, network)?;
+            let wait = Duration::from_secs(config.network.restore_wait_secs);
+            let restored = replication
+                .restore_own(wait, rebuilding)
+                .await
+                .map_err(|e| NodeError::Network(e.to_string()))?;
+            tracing::info!(peers = restored.peers, fence = ?restored.fence, records = restored.records, "checked the own log against the network");
             (logs, Some(replication), text)
         }
     };
+    let owner = Sequencer::start(
+        store.clone(),
+        key.clone(),
+        clock.clone(),
+        metrics.clone(),
+        sequencer_config.clone(),
+    )?;
+    let relay = relay_checkpoints(owner.handle.checkpoints(), signed_tx);
     let state = api::ApiState {
         sequencer: owner.handle.clone(),
         logs,
@@ -171,7 +183,51 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         server,
         owner,
         replication,
+        relay,
     })
+}
+
+/// Opens the node's own store. In a network, a store that is absent (a lost disk) is created empty
+/// to be rebuilt from the network: the second value is then true, and start-up needs a peer.
+fn open_own_store(
+    config: &Config,
+    membership: Option<&replication::Membership>,
+) -> Result<(Arc<RocksStore>, bool), NodeError> {
+    let path = config.path(&config.db_dir);
+    let me = membership.and_then(|m| m.by_origin(&config.origin));
+    if let Some(me) = me.filter(|_| !path.join("CURRENT").exists()) {
+        tracing::warn!(path = %path.display(), "no store: creating an empty one to rebuild the log from the network");
+        let identity = store::LogIdentity {
+            origin: config.origin.clone(),
+            genesis_key: *me.log_key.public_key(),
+        };
+        return Ok((Arc::new(RocksStore::create(&path, identity)?), true));
+    }
+    Ok((Arc::new(RocksStore::open(&path, &config.origin)?), false))
+}
+
+/// Forwards the checkpoints the sequencer signs to replication, which starts before it. Ends when
+/// the sequencer stops.
+fn relay_checkpoints(
+    mut from: tokio::sync::watch::Receiver<Option<Arc<sequencer::CheckpointSigned>>>,
+    to: tokio::sync::watch::Sender<Option<Arc<sequencer::CheckpointSigned>>>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            to.send_replace(from.borrow_and_update().clone());
+            if from.changed().await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+/// What replication shares with the rest of the node.
+struct Network {
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    fence: Arc<sequencer::Fence>,
+    checkpoints: tokio::sync::watch::Receiver<Option<Arc<sequencer::CheckpointSigned>>>,
 }
 
 /// The GB/T 2260 divisions this node's log may issue for: in a network, its entry in the
@@ -203,10 +259,14 @@ fn join_network(
     config: &Config,
     membership: replication::Membership,
     mut own: LogEntry,
-    owner: &Sequencer,
-    clock: Arc<dyn Clock>,
-    metrics: &Arc<Metrics>,
+    network: Network,
 ) -> Result<(Arc<Logs>, replication::Replication), NodeError> {
+    let Network {
+        clock,
+        metrics,
+        fence,
+        checkpoints,
+    } = network;
     let network = |m: String| NodeError::Network(m);
     init::ensure_network_keys(config)?;
     let p2p_key = init::read_p2p_key(&config.path(&config.network.p2p_key_file))?;
@@ -280,10 +340,14 @@ fn join_network(
             p2p_key,
             witness_key,
             listen,
+            recosign_interval: std::time::Duration::from_secs(
+                config.network.recosign_interval_secs.max(1),
+            ),
+            fence,
         },
-        owner.handle.clone(),
+        checkpoints,
         clock,
-        metrics.clone(),
+        metrics,
     )
     .map_err(|e| network(e.to_string()))?;
     Ok((logs, replication))
@@ -321,6 +385,7 @@ impl RunningNode {
             server,
             owner,
             replication,
+            relay,
         } = self;
         if let Some(replication) = replication {
             replication.shutdown().await;
@@ -329,6 +394,7 @@ impl RunningNode {
         let served = server.await;
         drop(sequencer);
         owner.shutdown().await;
+        relay.abort();
         drop(store);
         match served {
             Ok(Ok(())) => Ok(()),

@@ -56,6 +56,9 @@ struct P2pMetrics {
     witness_refused: Family<LogReasonLabel, Counter>,
     equivocations: Family<LogLabel, Gauge>,
     cosignatures: Counter,
+    recosigned: Family<LogLabel, Counter>,
+    restored: Counter,
+    fence: Gauge,
 }
 
 impl P2pMetrics {
@@ -100,6 +103,22 @@ impl P2pMetrics {
             "cosignatures_collected",
             "Witness cosignatures stored",
             self.cosignatures.clone(),
+        );
+        registry.register(
+            "witness_recosigned",
+            "Quiet logs' latest checkpoints this node cosigned again (freshness), by log",
+            self.recosigned.clone(),
+        );
+        registry.register(
+            "restored_records",
+            "Records of this node's own log fetched back from the network at start",
+            self.restored.clone(),
+        );
+        registry.register(
+            "own_log_fence",
+            "Size of this node's own log held by a peer beyond its store while running (0: none; \
+             above 0, the sequencer signs nothing: a second process signs with the log's key)",
+            self.fence.clone(),
         );
     }
 }
@@ -299,6 +318,26 @@ impl Metrics {
     /// Counts witness cosignatures stored.
     pub fn cosignatures_collected(&self, count: usize) {
         self.p2p.cosignatures.inc_by(count as u64);
+    }
+
+    /// Counts a quiet log's checkpoint cosigned again.
+    pub fn recosigned(&self, origin: &str) {
+        self.p2p
+            .recosigned
+            .get_or_create(&LogLabel {
+                origin: origin.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts records of the own log restored from the network.
+    pub fn restored(&self, records: u64) {
+        self.p2p.restored.inc_by(records);
+    }
+
+    /// Records that a peer holds the own log up to `size`, beyond the store.
+    pub fn fenced(&self, size: u64) {
+        self.p2p.fence.set(i64::try_from(size).unwrap_or(i64::MAX));
     }
 
     /// The OpenMetrics text of every metric.

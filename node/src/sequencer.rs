@@ -14,6 +14,9 @@
 //! written in one batch. A tree size is signed at most once, so the node never signs two roots for
 //! one size, across restarts included.
 
+mod fence;
+pub use fence::Fence;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,6 +59,8 @@ pub struct SequencerConfig {
     /// The GB/T 2260 divisions whose certificate codes this log may hold (empty: any); from the
     /// network's membership, or the node's configuration when it runs alone.
     pub regions: Vec<u32>,
+    /// What the network holds of this log ([`Fence`]): shared with replication, which raises it.
+    pub fence: Arc<Fence>,
 }
 
 impl Default for SequencerConfig {
@@ -65,6 +70,7 @@ impl Default for SequencerConfig {
             max_batch_entries: MAX_BATCH_ENTRIES,
             queue_depth: QUEUE_DEPTH,
             regions: Vec::new(),
+            fence: Arc::new(Fence::default()),
         }
     }
 }
@@ -119,6 +125,10 @@ pub enum AppendError {
     /// The node is shutting down.
     #[error("the sequencer has stopped")]
     Stopped,
+    /// The network holds more of this log than the store ([`Fence`]): nothing is appended or
+    /// signed until the store is restored from the network.
+    #[error("fenced: {0}")]
+    Fenced(String),
 }
 
 /// A checkpoint the sequencer signed.
@@ -270,6 +280,7 @@ struct State<S: ?Sized> {
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
     max_batch_entries: usize,
+    fence: Arc<Fence>,
     /// The replay engine after every durable record (certificate states are read from the store
     /// when a record needs them).
     replay: LogReplay,
@@ -304,6 +315,7 @@ impl<S: Store + ?Sized> State<S> {
             clock,
             metrics,
             max_batch_entries: config.max_batch_entries.max(1),
+            fence: config.fence.clone(),
             replay,
             dirty: BTreeSet::new(),
             map_root,
@@ -381,6 +393,10 @@ impl<S: Store + ?Sized> State<S> {
         group: Vec<Command>,
         publish: &watch::Sender<Option<Arc<CheckpointSigned>>>,
     ) {
+        if let Err(reason) = self.fence.check(self.replay.size()) {
+            self.refuse_all(group, &reason);
+            return;
+        }
         let mut commit = Commit::new(self);
         let mut evidence_replies = Vec::new();
         let mut agency_replies = Vec::new();
@@ -427,6 +443,36 @@ impl<S: Store + ?Sized> State<S> {
         }
     }
 
+    /// Answers every request of `group` with [`AppendError::Fenced`]: the network holds more of
+    /// this log than the store does.
+    fn refuse_all(&self, group: Vec<Command>, reason: &str) {
+        if group
+            .iter()
+            .any(|c| !matches!(c, Command::Checkpoint(None)))
+        {
+            tracing::error!(
+                reason,
+                "the sequencer is fenced: nothing is appended or signed"
+            );
+        }
+        let fenced = || AppendError::Fenced(reason.to_owned());
+        for command in group {
+            match command {
+                Command::Evidence(items, reply) => {
+                    let _ = reply.send(items.iter().map(|_| Err(fenced())).collect());
+                }
+                Command::Agency(_, reply) => {
+                    let _ = reply.send(Err(fenced()));
+                }
+                Command::Checkpoint(reply) => {
+                    if let Some(reply) = reply {
+                        let _ = reply.send(Err(fenced()));
+                    }
+                }
+            }
+        }
+    }
+
     /// Brings the map up to date and signs a checkpoint, if the tree grew since the last one.
     fn checkpoint(
         &mut self,
@@ -436,6 +482,7 @@ impl<S: Store + ?Sized> State<S> {
         if size == self.latest_size && self.latest.is_some() {
             return Ok(());
         }
+        self.fence.check(size).map_err(AppendError::Fenced)?;
         let (update, states) =
             checkpoint_map(&*self.store, self.map_root, &self.dirty, &self.replay)?;
         let checkpoint = Checkpoint {

@@ -279,6 +279,19 @@ pub(super) fn witness(
     Ok(Witnessed { as_of, cosigners })
 }
 
+impl TrustPolicy {
+    /// The witnessed time of `signed` under this policy (the quorum-th newest replica
+    /// cosignature, as a verdict's `as_of`), with the same counting as every verdict; the log's
+    /// signature is not checked here.
+    ///
+    /// # Errors
+    /// [`VerdictKind::Tampered`] for a cosignature that does not verify,
+    /// [`VerdictKind::Untrusted`] when a quorum is not met.
+    pub fn witnessed_time(&self, signed: &SignedCheckpoint) -> Result<i64, VerdictKind> {
+        witness(signed, self).map(|w| w.as_of)
+    }
+}
+
 /// One vote per distinct witness key: the key, and the cosigner reported for it.
 type Votes = Vec<(PublicKey, Cosigner)>;
 

@@ -170,6 +170,15 @@ impl NoteSignature {
         format!("{SIGNATURE_PREFIX}{} {}\n", self.name, to_base64(&raw))
     }
 
+    /// Parses one signature line (`— <name> base64`, with or without its newline), as stored or
+    /// sent apart from its note. The line is not verified here.
+    ///
+    /// # Errors
+    /// [`NoteError`] for a malformed line (reported as line 1).
+    pub fn from_line(line: &str) -> Result<Self, NoteError> {
+        Self::parse_line(line.strip_suffix('\n').unwrap_or(line), 1)
+    }
+
     fn parse_line(line: &str, line_no: usize) -> Result<Self, NoteError> {
         let rest = line
             .strip_prefix(SIGNATURE_PREFIX)

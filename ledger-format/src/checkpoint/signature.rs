@@ -108,6 +108,17 @@ pub fn cosignature_message(text: &str, timestamp: u64) -> String {
     format!("{COSIGNATURE_HEADER}time {timestamp}\n{text}")
 }
 
+impl NoteSignature {
+    /// The timestamp a `cosignature/v1` line carries (its first 8 bytes), read **without**
+    /// verifying the line: for ordering lines that were verified before they were kept. `None`
+    /// when the line is not of the `cosignature/v1` length.
+    pub fn cosignature_timestamp(&self) -> Option<u64> {
+        let bytes: &[u8; COSIGNATURE_LEN] = self.bytes().try_into().ok()?;
+        let (ts, _) = bytes.split_first_chunk::<8>()?;
+        Some(u64::from_be_bytes(*ts))
+    }
+}
+
 impl Note {
     /// Signs the text with an Ed25519 (type `0x01`) key, replacing that key's earlier line if any.
     ///

@@ -460,3 +460,39 @@ proptest! {
         prop_assert_eq!(decoded.to_signed(&keys).unwrap().to_note_text(), text);
     }
 }
+
+#[test]
+fn cosignature_timestamp_reads_the_line_without_verifying() {
+    let signed = golden();
+    let stamps: Vec<Option<u64>> = signed
+        .note()
+        .signatures()
+        .iter()
+        .map(NoteSignature::cosignature_timestamp)
+        .collect();
+    // The log's own Ed25519 line is 64 bytes: not a cosignature.
+    assert_eq!(
+        stamps,
+        vec![
+            None,
+            Some(1_767_225_601),
+            Some(1_767_225_602),
+            Some(1_767_225_603)
+        ]
+    );
+}
+
+#[test]
+fn a_signature_line_parses_apart_from_its_note() {
+    let signed = golden();
+    for signature in signed.note().signatures() {
+        let line = signature.to_line();
+        assert_eq!(NoteSignature::from_line(&line).as_ref(), Ok(signature));
+        assert_eq!(
+            NoteSignature::from_line(line.trim_end()).as_ref(),
+            Ok(signature)
+        );
+    }
+    assert!(NoteSignature::from_line("— name not base64!").is_err());
+    assert!(NoteSignature::from_line("name AAAA").is_err());
+}

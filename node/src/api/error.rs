@@ -162,7 +162,7 @@ impl From<AppendError> for ApiError {
             },
             AppendError::BatchRefused => ApiError::Unprocessable(e.to_string()),
             AppendError::Store(s) => ApiError::from(s),
-            AppendError::Stopped => ApiError::Unavailable(e.to_string()),
+            AppendError::Stopped | AppendError::Fenced(_) => ApiError::Unavailable(e.to_string()),
         }
     }
 }

@@ -91,6 +91,7 @@ impl Shared {
         if let Some(gossip) = self.check_consistency(log, &signed) {
             return Some(gossip);
         }
+        self.fence_own(log, &signed);
         self.seen.remember(&origin, &signed);
         self.cosignatures.keep(self, log, &signed);
         if let Some(mirror) = &log.mirror

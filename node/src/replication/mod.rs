@@ -10,10 +10,12 @@
 
 mod cosignatures;
 mod equivocations;
+mod freshness;
 mod intake;
 pub mod membership;
 pub mod mirror;
 pub mod protocol;
+pub mod restore;
 mod serve;
 mod shared;
 mod swarm;
@@ -31,8 +33,9 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::logs::Logs;
 use crate::metrics::Metrics;
-use crate::sequencer::SequencerHandle;
+use crate::sequencer::{CheckpointSigned, Fence};
 
+pub use freshness::RECOSIGN_INTERVAL_SECS;
 pub use membership::{Member, MemberEntry, Membership, MembershipError};
 pub use shared::Shared;
 pub use witness::WitnessError;
@@ -70,6 +73,11 @@ pub struct ReplicationConfig {
     pub witness_key: NoteSigningKey,
     /// Addresses to listen on.
     pub listen: Vec<libp2p::Multiaddr>,
+    /// How old this node's cosignature on a quiet log's latest checkpoint may get before it
+    /// cosigns it again ([`RECOSIGN_INTERVAL_SECS`] by default).
+    pub recosign_interval: std::time::Duration,
+    /// What the network holds of the node's own log: raised here, obeyed by the sequencer.
+    pub fence: Arc<Fence>,
 }
 
 impl Replication {
@@ -79,7 +87,7 @@ impl Replication {
     /// [`ReplicationError::P2p`] when the transport cannot be built or an address not listened on.
     pub fn start(
         config: ReplicationConfig,
-        sequencer: SequencerHandle,
+        checkpoints: watch::Receiver<Option<Arc<CheckpointSigned>>>,
         clock: Arc<dyn Clock>,
         metrics: Arc<Metrics>,
     ) -> Result<Replication, ReplicationError> {
@@ -103,15 +111,22 @@ impl Replication {
             sync,
             commands,
             local_peer,
+            config.fence,
         ));
         let swarm = swarm::build(&shared, config.p2p_key, &config.listen)?;
+        let recosign = tokio::spawn(freshness::run(
+            shared.clone(),
+            config.recosign_interval,
+            stopped.clone(),
+        ));
         let mut tasks = vec![tokio::spawn(swarm::run(
             swarm,
             shared.clone(),
             command_rx,
-            sequencer.checkpoints(),
+            checkpoints,
             stopped.clone(),
         ))];
+        tasks.push(recosign);
         for (log, rx) in target_rx {
             tasks.push(tokio::spawn(sync::run(
                 shared.clone(),
@@ -125,6 +140,23 @@ impl Replication {
             stop,
             tasks,
         })
+    }
+
+    /// Learns from the peers what the network holds of the node's own log, fences the sequencer
+    /// at it, and restores the store up to it ([`restore`]); to be called before the sequencer
+    /// starts. Waits up to `wait` for a peer; `need_peer` makes "no answer" an error (a store
+    /// created empty to be rebuilt).
+    ///
+    /// # Errors
+    /// [`restore::RestoreError`] when the store forked from the network, or cannot be restored.
+    pub async fn restore_own(
+        &self,
+        wait: std::time::Duration,
+        need_peer: bool,
+    ) -> Result<restore::Restored, restore::RestoreError> {
+        let result = restore::restore_own(&self.shared, wait, need_peer).await;
+        self.shared.restored();
+        result
     }
 
     /// What the actors share (for the HTTP API: `add-checkpoint`, equivocations).

@@ -3,9 +3,10 @@
 //! [`CosignaturePool`]), plus the way to the swarm actor and to each log's sync task.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ledger_format::checkpoint::{NoteSigningKey, SignedCheckpoint};
+use ledger_format::checkpoint::{NoteSigningKey, SignedCheckpoint, VerifierKey};
 use libp2p::PeerId;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -18,6 +19,7 @@ use super::protocol::{Gossip, Request, Response};
 use crate::clock::Clock;
 use crate::logs::Logs;
 use crate::metrics::Metrics;
+use crate::sequencer::Fence;
 
 /// A checkpoint a mirror should reach, and a peer known to hold it.
 #[derive(Debug, Clone)]
@@ -57,6 +59,10 @@ pub struct Shared {
     connected: Mutex<Vec<PeerId>>,
     sync: BTreeMap<String, SyncChannels>,
     commands: mpsc::Sender<Command>,
+    fence: Arc<Fence>,
+    /// True until the start-up restore of the own log finished (a checkpoint of it from a peer
+    /// beyond the store is expected then, not an alarm).
+    restoring: AtomicBool,
 }
 
 impl Shared {
@@ -73,6 +79,7 @@ impl Shared {
         sync: BTreeMap<String, SyncChannels>,
         commands: mpsc::Sender<Command>,
         local_peer: PeerId,
+        fence: Arc<Fence>,
     ) -> Self {
         let equivocations = Equivocations::load(&logs, &metrics);
         Shared {
@@ -88,7 +95,39 @@ impl Shared {
             connected: Mutex::new(Vec::new()),
             sync,
             commands,
+            fence,
+            restoring: AtomicBool::new(true),
         }
+    }
+
+    /// What the network holds of the node's own log ([`Fence`]).
+    pub(super) fn fence(&self) -> &Fence {
+        &self.fence
+    }
+
+    /// Whether the start-up restore of the own log is still running.
+    pub(super) fn restoring(&self) -> bool {
+        self.restoring.load(Ordering::SeqCst)
+    }
+
+    /// Marks the start-up restore of the own log as done.
+    pub(super) fn restored(&self) {
+        self.restoring.store(false, Ordering::SeqCst);
+    }
+
+    /// The node's clock.
+    pub(super) fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// The witness keys whose cosignatures count for `origin`: every member's but its own node's.
+    pub(super) fn witnesses_of(&self, origin: &str) -> Vec<VerifierKey> {
+        self.membership
+            .members
+            .iter()
+            .filter(|m| m.origin != origin)
+            .map(|m| m.witness_key.clone())
+            .collect()
     }
 
     /// The network.
@@ -137,6 +176,16 @@ impl Shared {
         if let Ok(mut connected) = self.connected.lock() {
             *connected = peers;
         }
+    }
+
+    /// The node's clock, in Unix seconds.
+    pub(super) fn clock_now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// This node's witness key, as verifiers name it.
+    pub(super) fn witness_verifier(&self) -> VerifierKey {
+        self.witness.verifier_key().clone()
     }
 
     /// A cosigner at the current time.

@@ -60,7 +60,8 @@ pub(super) async fn run(
 }
 
 /// Fetches and applies ranges until the mirror reaches `target`; false when no peer could help.
-async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Target) -> bool {
+/// A node never cosigns its own log (when it restores it from the network).
+pub(super) async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Target) -> bool {
     let Some(mirror) = log.mirror.clone() else {
         return true;
     };
@@ -100,7 +101,8 @@ async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Target) -> bool
             let shared = shared.clone();
             let origin = log.origin.clone();
             tokio::task::spawn_blocking(move || {
-                let cosigner = (!shared.is_equivocated(&origin)).then(|| shared.cosigner());
+                let own = origin == shared.logs().own.origin;
+                let cosigner = (!own && !shared.is_equivocated(&origin)).then(|| shared.cosigner());
                 mirror.apply(from, &records, &signed, &proof, cosigner)
             })
             .await

@@ -377,3 +377,62 @@ async fn a_weak_submitter_key_is_refused_by_the_engine() {
         ))
     );
 }
+
+#[tokio::test]
+async fn a_fence_above_the_tree_stops_appends_and_signing() {
+    let store = Arc::new(MemoryStore::new(LogIdentity {
+        origin: testing::ORIGIN.into(),
+        genesis_key: testing::agency_key().public_key(),
+    }));
+    let fence = Arc::new(Fence::default());
+    let sequencer = Sequencer::start(
+        store.clone(),
+        testing::agency_key(),
+        Arc::new(ManualClock::new(at("2026-11-23", 10))),
+        Arc::new(crate::metrics::Metrics::new()),
+        SequencerConfig {
+            checkpoint_interval: Duration::from_secs(3600),
+            fence: fence.clone(),
+            ..SequencerConfig::default()
+        },
+    )
+    .unwrap();
+    let node = Node {
+        store: store.clone(),
+        clock: ManualClock::new(at("2026-11-23", 10)),
+        sequencer,
+    };
+    node.setup().await;
+    node.handle().checkpoint_now().await.unwrap();
+    let size = store.tip().unwrap().size;
+    let signed = store.latest_checkpoint().unwrap().unwrap();
+    // A peer holds this log beyond the store: a second process signs with the key, or the store
+    // was rolled back.
+    assert!(fence.raise(size + 10));
+    let refused = node
+        .handle()
+        .submit_evidence(vec![submission(1)])
+        .await
+        .unwrap();
+    assert!(
+        matches!(&refused[0], Err(AppendError::Fenced(reason)) if reason.contains(&format!("up to size {}", size + 10))),
+        "{refused:?}"
+    );
+    let agency = node
+        .handle()
+        .append(Body::Calendar(
+            WorkCalendar::new(2031, vec![], vec![]).unwrap(),
+        ))
+        .await;
+    assert!(matches!(agency, Err(AppendError::Fenced(_))), "{agency:?}");
+    assert!(matches!(
+        node.handle().checkpoint_now().await,
+        Err(AppendError::Fenced(_))
+    ));
+    assert_eq!(store.tip().unwrap().size, size, "nothing was appended");
+    assert_eq!(
+        store.latest_checkpoint().unwrap().unwrap(),
+        signed,
+        "nothing was signed"
+    );
+}

@@ -175,6 +175,55 @@ impl Agency {
         }
     }
 
+    /// Sets `key = value` in the node's `config.toml` (a key the file already has, as `init`
+    /// writes every key); takes effect at the next start.
+    pub fn configure(&self, key: &str, value: &str) {
+        let path = self.dir.join("config.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let prefix = format!("{key} = ");
+        assert!(
+            text.lines().any(|l| l.starts_with(&prefix)),
+            "no {key} in {text}"
+        );
+        let edited: Vec<String> = text
+            .lines()
+            .map(|l| {
+                if l.starts_with(&prefix) {
+                    format!("{prefix}{value}")
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect();
+        std::fs::write(&path, edited.join("\n") + "\n").unwrap();
+    }
+
+    /// Runs `ledger-node backup DIR` on the stopped node's store.
+    pub fn backup(&self, to: &Path) {
+        assert!(self.child.is_none(), "stop {} before a backup", self.name);
+        let status = Command::new(node_binary())
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .arg("backup")
+            .arg(to)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "backup of {}", self.name);
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`) to the node process: SIGSTOP cuts the node off from its
+    /// peers (connections stay open, nothing answers) until SIGCONT.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.as_ref().expect("the node runs").id();
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} {}", self.name);
+    }
+
     /// SIGKILLs the node process.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -401,14 +450,18 @@ impl Network {
                 entries.push('\n');
                 entries.push_str(&member_entry_in(&node_dir, name, region));
             }
-            agencies.push(Agency {
+            let agency = Agency {
                 name: (*name).to_owned(),
                 origin,
                 dir: node_dir,
                 http,
                 child: None,
                 offset_days: 0,
-            });
+            };
+            // The nodes of a test start one after the other: the first would wait the default
+            // 10 s for a peer to tell it about its own log.
+            agency.configure("restore_wait_secs", "3");
+            agencies.push(agency);
         }
         std::fs::write(&membership, entries).unwrap();
         Network { dir, agencies }

@@ -1,0 +1,215 @@
+//! A node's own log after a restored backup or a lost disk (docs/operations.md#backup,
+//! #lost-disk, #rollback-protection): it learns from its peers how far the network witnessed its
+//! log, fetches the records it lost back from their mirrors, and continues without signing any
+//! size twice. And freshness (#freshness): a network that saw no write for days still serves
+//! bundles that verify as valid, not stale.
+
+mod common;
+
+use common::{Agency, DAY, Network, network_policy, now, service, wait_for, wait_mirrored};
+use ledger_format::Canonical;
+use ledger_format::bundle::{Bundle, VerdictKind, verify_bundle};
+use ledger_format::code::{CertificateCode, ObjectKind};
+use ledger_format::date::Date;
+use ledger_format::lifecycle::notice_end;
+use ledger_format::record::{Body, Issued, Notice, RegistrationType};
+use ledger_format::testing;
+
+/// Every node reports no equivocation, in its API and its metrics.
+fn assert_no_equivocation(net: &Network, names: &[&str]) {
+    for name in names {
+        let node = net.node(name);
+        assert_eq!(
+            node.get_json("/v1/equivocations"),
+            serde_json::json!([]),
+            "{name} reports an equivocation"
+        );
+        assert_eq!(node.metric("ledger_equivocations"), 0.0, "{name}");
+    }
+}
+
+/// The root of the checkpoint of `size` of `origin` as `node` serves it.
+fn root_at(node: &Agency, origin: &str, size: u64) -> String {
+    let note = node.get_text(&format!("/v1/checkpoints/{size}?log={origin}"));
+    note.lines().nth(2).unwrap_or_default().to_owned()
+}
+
+fn start_network() -> Network {
+    let mut net = Network::create(&["a", "b", "c"], None);
+    for name in ["a", "b", "c"] {
+        net.agency(name).start(0);
+    }
+    net
+}
+
+#[test]
+fn a_backup_taken_1000_records_ago_is_restored_from_the_network() {
+    let mut net = start_network();
+    let origin = net.node("a").origin.clone();
+    net.node("a").set_up(&service());
+    net.node("a").submit_evidence(&service(), 0, 500);
+    let at_backup = 3 + 500;
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, at_backup);
+    }
+    let backup = net.node("a").dir.join("backup");
+    net.agency("a").kill();
+    net.node("a").backup(&backup);
+    net.agency("a").start(0);
+
+    // 1,000 more acknowledged records, mirrored by B and C.
+    net.node("a").submit_evidence(&service(), 500, 1_000);
+    let acknowledged = at_backup + 1_000;
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, acknowledged);
+    }
+    let witnessed_root = root_at(net.node("b"), &origin, acknowledged);
+
+    // The disk is restored from the backup: the log rolls back 1,000 records.
+    net.agency("a").kill();
+    let db = net.node("a").dir.join("db");
+    std::fs::rename(&db, net.node("a").dir.join("db.broken")).unwrap();
+    std::fs::rename(&backup, &db).unwrap();
+    net.agency("a").start(0);
+
+    let a = net.node("a");
+    assert_eq!(
+        a.size_of(&origin),
+        acknowledged,
+        "every acknowledged record is back"
+    );
+    assert_eq!(root_at(a, &origin, acknowledged), witnessed_root);
+    assert_eq!(a.metric("ledger_restored_records_total"), 1_000.0);
+    assert!(
+        a.node_log().contains("restored the log from the network"),
+        "{}",
+        a.node_log()
+    );
+    // An acknowledged record from after the backup is served again.
+    let record = a.get_json(&format!("/v1/records/{}", acknowledged - 1));
+    assert_eq!(record["index"], acknowledged - 1);
+
+    // The log continues from there, and the replicas follow without a conflict.
+    a.submit_evidence(&service(), 1_500, 10);
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, acknowledged + 10);
+    }
+    assert_no_equivocation(&net, &["a", "b", "c"]);
+}
+
+#[test]
+fn a_wiped_store_is_rebuilt_from_the_network() {
+    let mut net = start_network();
+    let origin = net.node("a").origin.clone();
+    net.node("a").set_up(&service());
+    net.node("a").submit_evidence(&service(), 0, 300);
+    let size = 3 + 300;
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, size);
+    }
+    let root = root_at(net.node("c"), &origin, size);
+
+    net.agency("a").kill();
+    std::fs::remove_dir_all(net.node("a").dir.join("db")).unwrap();
+    net.agency("a").start(0);
+
+    let a = net.node("a");
+    assert_eq!(a.size_of(&origin), size);
+    assert_eq!(root_at(a, &origin, size), root);
+    assert_eq!(a.metric("ledger_restored_records_total"), size as f64);
+    // The registry came back with the records: the evidence service may submit again.
+    a.submit_evidence(&service(), 300, 5);
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, size + 5);
+    }
+    assert_no_equivocation(&net, &["a", "b", "c"]);
+}
+
+#[test]
+fn a_wiped_store_does_not_start_a_new_log_when_no_peer_answers() {
+    let mut net = Network::create(&["a", "b", "c"], None);
+    net.agency("a").start(0);
+    net.node("a").set_up(&service());
+    wait_for("a's first checkpoint", || {
+        net.node("a").log(&net.node("a").origin)["checkpoint_size"].as_u64() == Some(3)
+    });
+    net.agency("a").kill();
+    std::fs::remove_dir_all(net.node("a").dir.join("db")).unwrap();
+    // B and C are down: A must not begin a second history of its log under the same key.
+    let status = std::process::Command::new(common::node_binary())
+        .arg("--data-dir")
+        .arg(&net.node("a").dir)
+        .arg("run")
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert!(!status.status.success());
+    let stderr = String::from_utf8_lossy(&status.stderr);
+    assert!(stderr.contains("no peer answered"), "{stderr}");
+}
+
+fn code() -> CertificateCode {
+    CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap()
+}
+
+#[test]
+fn bundles_of_a_network_quiet_for_three_days_verify_as_valid() {
+    let mut net = Network::create(&["a", "b", "c"], None);
+    for name in ["a", "b", "c"] {
+        // Re-cosign every 4 s (the default is 300 s), so the test waits seconds, not minutes.
+        net.node(name).configure("recosign_interval_secs", "4");
+        net.agency(name).start(0);
+    }
+    let origin = net.node("a").origin.clone();
+    let today = Date::from_unix_cst(now()).unwrap();
+    let notice = Body::NoticePublished(Notice {
+        code: code(),
+        registration_type: RegistrationType::First,
+        content: testing::content(ObjectKind::DataResource, None),
+        ends_on: notice_end(today, &testing::plain_calendars(2026..=2027)).unwrap(),
+    });
+    net.node("a").set_up(&service());
+    net.node("a").append(serde_json::to_value(&notice).unwrap());
+    // The notice period passes for the whole network; A issues the certificate.
+    restart_all(&mut net, 14);
+    let from = Date::from_unix_cst(now() + 14 * DAY).unwrap();
+    let issued = Body::Issued(Issued {
+        code: code(),
+        valid_from: from,
+        valid_until: from.period_end_years(3).unwrap(),
+    });
+    net.node("a").append(serde_json::to_value(&issued).unwrap());
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, 5);
+    }
+    // Three days without a single write anywhere.
+    restart_all(&mut net, 17);
+    let policy = network_policy(net.node("b"));
+    let at = now() + 17 * DAY;
+    for name in ["a", "b", "c"] {
+        let node = net.node(name);
+        wait_for(&format!("a fresh, valid bundle from {name}"), || {
+            let bytes = node.get_bytes(&format!("/v1/certificates/{}/bundle", code()));
+            let bundle = Bundle::decode_exact(&bytes).unwrap();
+            let verdict = verify_bundle(&bundle, &policy, at);
+            matches!(verdict.kind, VerdictKind::Valid { .. })
+                && verdict.as_of.is_some_and(|t| t > at - 60)
+        });
+    }
+    for name in ["b", "c"] {
+        assert!(
+            net.node(name).metric("ledger_witness_recosigned_total") >= 1.0,
+            "{name} re-cosigned the quiet logs"
+        );
+    }
+    assert_eq!(net.node("a").size_of(&origin), 5, "nothing was written");
+}
+
+fn restart_all(net: &mut Network, offset_days: i64) {
+    for name in ["a", "b", "c"] {
+        net.agency(name).kill();
+    }
+    for name in ["a", "b", "c"] {
+        net.agency(name).start(offset_days);
+    }
+}
