@@ -58,7 +58,7 @@ fn a_node_cut_off_under_load_catches_up_without_a_false_equivocation() {
 
 #[test]
 fn the_writer_killed_during_a_fresh_nodes_catch_up() {
-    const RECORDS: u64 = 30_000;
+    const RECORDS: u64 = 60_000;
     let mut net = Network::create(&["a", "b", "c"], None);
     net.agency("a").start(0);
     net.agency("b").start(0);
@@ -76,6 +76,11 @@ fn the_writer_killed_during_a_fresh_nodes_catch_up() {
         net.node("c").size_of(&origin) > 0
     });
     net.agency("a").kill();
+    let partial = net.node("c").size_of(&origin);
+    assert!(
+        partial < size,
+        "A was killed before C finished ({partial} of {size})"
+    );
     wait_long("C to finish from B", 180, || {
         net.node("c").log(&origin)["checkpoint_size"].as_u64() == Some(size)
     });
