@@ -92,7 +92,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         config.path(&config.db_dir),
         &config.origin,
     )?);
-    let key = init::read_key(&config.path(&config.key_file))?;
+    let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
     let token = init::read_token(&config.path(&config.token_file))?;
     let metrics = Arc::new(Metrics::new());
     let membership = load_membership(config)?;
@@ -106,10 +106,15 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         sequencer_config.clone(),
     )?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
+    let genesis_key = ledger_format::checkpoint::VerifierKey::ed25519(
+        &config.origin,
+        store.identity()?.genesis_key,
+    )
+    .map_err(|e| init::InitError::Config(e.to_string()))?;
     let own = LogEntry {
         origin: config.origin.clone(),
         store: store.clone(),
-        keys: vec![verifier_key.clone()],
+        keys: vec![genesis_key],
         mirror: None,
         regions: sequencer_config.regions.clone(),
     };
@@ -138,6 +143,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         network: replication.as_ref().map(|r| r.shared().clone()),
         policy_text: Arc::new(policy_text),
         agency_token: Arc::new(token),
+        key_file: Some(config.path(&config.key_file)),
         metrics,
         limits: api::ApiLimits {
             max_body_bytes: config.http.max_body_bytes,
@@ -217,7 +223,8 @@ fn join_network(
             config.origin
         ))
     })?;
-    if me.peer_id != p2p_key.public().to_peer_id() || me.log_key != own.keys[0] {
+    let own_keys = own.log_keys()?;
+    if me.peer_id != p2p_key.public().to_peer_id() || !own_keys.contains(&me.log_key) {
         return Err(network(format!(
             "the membership entry of {} does not match this node's keys (peer id {})",
             config.origin,
