@@ -140,7 +140,21 @@ impl Equivocation {
         b: &SignedCheckpoint,
         log_key: &VerifierKey,
     ) -> Result<Self, EquivocationError> {
-        let [a, b] = [a, b].map(|c| only_log_signature(c, log_key));
+        Self::new_with_keys(a, b, std::slice::from_ref(log_key))
+    }
+
+    /// [`Equivocation::new`] for a log whose key rotated: each checkpoint keeps the signature
+    /// lines of the first of `log_keys` that signed it (the key in force at its size, or any of
+    /// the log's keys; docs/format.md#key-rotation).
+    ///
+    /// # Errors
+    /// [`EquivocationError`] when the pair proves nothing or no key of `log_keys` signed one.
+    pub fn new_with_keys(
+        a: &SignedCheckpoint,
+        b: &SignedCheckpoint,
+        log_keys: &[VerifierKey],
+    ) -> Result<Self, EquivocationError> {
+        let [a, b] = [a, b].map(|c| only_log_signature(c, log_keys));
         let (a, b) = (a?, b?);
         let (first, second) = if a <= b { (a, b) } else { (b, a) };
         let proof = Equivocation {
@@ -149,7 +163,7 @@ impl Equivocation {
             second,
             conflict: Conflict::SameSize,
         };
-        proof.verify(log_key)?;
+        proof.verify_with_keys(log_keys)?;
         Ok(proof)
     }
 
@@ -167,13 +181,34 @@ impl Equivocation {
         prefix_root: Hash,
         log_key: &VerifierKey,
     ) -> Result<Self, EquivocationError> {
+        Self::across_sizes_with_keys(
+            smaller,
+            larger,
+            proof,
+            prefix_root,
+            std::slice::from_ref(log_key),
+        )
+    }
+
+    /// [`Equivocation::across_sizes`] for a log whose key rotated: each checkpoint may be signed
+    /// by any of `log_keys`.
+    ///
+    /// # Errors
+    /// As [`Equivocation::across_sizes`].
+    pub fn across_sizes_with_keys(
+        smaller: &SignedCheckpoint,
+        larger: &SignedCheckpoint,
+        proof: Vec<Hash>,
+        prefix_root: Hash,
+        log_keys: &[VerifierKey],
+    ) -> Result<Self, EquivocationError> {
         let equivocation = Equivocation {
             version: EQUIVOCATION_VERSION,
-            first: only_log_signature(smaller, log_key)?,
-            second: only_log_signature(larger, log_key)?,
+            first: only_log_signature(smaller, log_keys)?,
+            second: only_log_signature(larger, log_keys)?,
             conflict: Conflict::AcrossSizes { prefix_root, proof },
         };
-        equivocation.verify(log_key)?;
+        equivocation.verify_with_keys(log_keys)?;
         Ok(equivocation)
     }
 
@@ -183,11 +218,28 @@ impl Equivocation {
     /// # Errors
     /// [`EquivocationError`] naming the first check that fails.
     pub fn verify(&self, log_key: &VerifierKey) -> Result<EquivocationFacts, EquivocationError> {
+        self.verify_with_keys(std::slice::from_ref(log_key))
+    }
+
+    /// Checks the proof against the keys of a log whose key rotated: each checkpoint is signed by
+    /// one of `log_keys` (a verifier passes the key in force at each size, or all of the log's
+    /// keys), and they conflict.
+    ///
+    /// # Errors
+    /// [`EquivocationError`] naming the first check that fails.
+    pub fn verify_with_keys(
+        &self,
+        log_keys: &[VerifierKey],
+    ) -> Result<EquivocationFacts, EquivocationError> {
         let facts = self.facts()?;
         for text in [&self.first, &self.second] {
-            parse(text)?
-                .verify_log_signature(log_key)
-                .map_err(|_| EquivocationError::NotSigned(log_key.name().to_owned()))?;
+            let signed = parse(text)?;
+            if !log_keys
+                .iter()
+                .any(|key| signed.verify_log_signature(key).is_ok())
+            {
+                return Err(not_signed(log_keys));
+            }
         }
         Ok(facts)
     }
@@ -257,17 +309,27 @@ fn parse(text: &str) -> Result<SignedCheckpoint, EquivocationError> {
     SignedCheckpoint::parse(text).map_err(|e| EquivocationError::Malformed(e.to_string()))
 }
 
-/// The note text of `checkpoint` with only the signature lines of `log_key`, which must verify.
+/// The note text of `checkpoint` with only the signature lines of the first of `log_keys` that
+/// signed it.
 fn only_log_signature(
     checkpoint: &SignedCheckpoint,
-    log_key: &VerifierKey,
+    log_keys: &[VerifierKey],
 ) -> Result<String, EquivocationError> {
+    let key = log_keys
+        .iter()
+        .find(|key| checkpoint.verify_log_signature(key).is_ok())
+        .ok_or_else(|| not_signed(log_keys))?;
     checkpoint
-        .verify_log_signature(log_key)
-        .map_err(|_| EquivocationError::NotSigned(log_key.name().to_owned()))?;
-    checkpoint
-        .note_signed_by(log_key)
+        .note_signed_by(key)
         .map_err(|e| EquivocationError::Malformed(e.to_string()))
+}
+
+fn not_signed(log_keys: &[VerifierKey]) -> EquivocationError {
+    EquivocationError::NotSigned(
+        log_keys
+            .first()
+            .map_or_else(String::new, |k| k.name().to_owned()),
+    )
 }
 
 #[cfg(test)]

@@ -139,12 +139,62 @@ pub struct Submitter {
     pub added_at: u64,
 }
 
+/// One key of a log's key history (docs/format.md#key-rotation): the key, the first tree size
+/// whose checkpoint it signs, and the time of the `KeyRotation` record that put it in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyEpoch {
+    /// The agency's log key.
+    pub key: PublicKey,
+    /// The first tree size it signs: 0 for the genesis key, the rotation record's index plus one
+    /// for a rotated key (the tree that holds the rotation record is signed by the new key).
+    pub from_size: u64,
+    /// The time of the rotation record (Unix seconds); `None` for the genesis key.
+    pub since: Option<i64>,
+}
+
+/// A log key with the times it was in force: what a trust policy's `log <vkey> not-before <t>
+/// not-after <t>` line says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct KeyWindow {
+    /// The key.
+    pub key: PublicKey,
+    /// When it took effect (`None`: since the log began).
+    pub not_before: Option<i64>,
+    /// When the next key replaced it (`None`: still in force).
+    pub not_after: Option<i64>,
+}
+
+/// The validity window of every key of `history` (in order): each key is in force from its
+/// rotation time until the next rotation's time.
+pub fn key_windows(history: &[KeyEpoch]) -> Vec<KeyWindow> {
+    history
+        .iter()
+        .enumerate()
+        .map(|(i, epoch)| KeyWindow {
+            key: epoch.key,
+            not_before: epoch.since,
+            not_after: history.get(i + 1).and_then(|next| next.since),
+        })
+        .collect()
+}
+
+/// The key of `history` that signs the checkpoint of tree size `size`: the last one whose
+/// `from_size` is at most `size` (`None` for an empty history).
+pub fn key_at(history: &[KeyEpoch], size: u64) -> Option<PublicKey> {
+    history
+        .iter()
+        .rev()
+        .find(|epoch| epoch.from_size <= size)
+        .map(|epoch| epoch.key)
+}
+
 /// The state of a log rebuilt from its records. Cloning is cheap: the registries are shared
 /// until a clone changes one.
 #[derive(Debug, Clone)]
 pub struct LogReplay {
     origin: String,
     agency_key: PublicKey,
+    keys: Arc<Vec<KeyEpoch>>,
     last_hash: Hash,
     last_time: i64,
     frontier: Frontier,
@@ -180,8 +230,8 @@ pub enum RegistryChange {
     SubmitterRemoved(PublicKey),
     /// A working-day calendar was published (replacing the year's earlier one).
     Calendar(crate::calendar::WorkCalendar),
-    /// The agency's log key changed.
-    AgencyKey(PublicKey),
+    /// The agency's log key changed: the new key, with the tree size from which it signs.
+    AgencyKey(KeyEpoch),
 }
 
 /// Where a resumed replay starts: the state after the records already replayed.
@@ -195,6 +245,9 @@ pub struct ReplayResume {
     pub last_time: i64,
     /// The agency key in force for the next record.
     pub agency_key: PublicKey,
+    /// The log's keys so far, oldest first, the last being `agency_key` (empty: `agency_key` is
+    /// the genesis key and was never rotated).
+    pub key_history: Vec<KeyEpoch>,
     /// The calendars published so far.
     pub calendars: Calendars,
     /// The registered evidence services.
@@ -254,6 +307,11 @@ impl LogReplay {
         LogReplay {
             origin: origin.to_owned(),
             agency_key: genesis_key,
+            keys: Arc::new(vec![KeyEpoch {
+                key: genesis_key,
+                from_size: 0,
+                since: None,
+            }]),
             last_hash: Hash::ZERO,
             last_time: i64::MIN,
             frontier: Frontier::new(),
@@ -306,6 +364,17 @@ impl LogReplay {
         self.agency_key
     }
 
+    /// The log's keys, oldest first: the genesis key, then one per `KeyRotation` replayed.
+    pub fn key_history(&self) -> &[KeyEpoch] {
+        &self.keys
+    }
+
+    /// The key that signs the checkpoint of tree size `size` (for sizes up to
+    /// [`LogReplay::size`]; larger sizes get the key in force now).
+    pub fn key_at(&self, size: u64) -> PublicKey {
+        key_at(&self.keys, size).unwrap_or(self.agency_key)
+    }
+
     /// Every certificate's current state.
     pub fn states(&self) -> &BTreeMap<CertificateCode, CertificateState> {
         &self.states
@@ -326,9 +395,18 @@ impl LogReplay {
     /// Certificate states are looked up by the caller and handed in with
     /// [`LogReplay::seed_state`] before the records that need them.
     pub fn resume(origin: &str, from: ReplayResume) -> Self {
+        let mut keys = from.key_history;
+        if keys.last().map(|epoch| epoch.key) != Some(from.agency_key) {
+            keys.push(KeyEpoch {
+                key: from.agency_key,
+                from_size: 0,
+                since: None,
+            });
+        }
         LogReplay {
             origin: origin.to_owned(),
             agency_key: from.agency_key,
+            keys: Arc::new(keys),
             last_hash: from.last_hash,
             last_time: if from.frontier.size() == 0 {
                 i64::MIN
@@ -547,8 +625,20 @@ impl LogReplay {
             Body::KeyRotation(rotation) => {
                 validate_registrable_key(&rotation.new_key)
                     .map_err(|e| registry(format!("new agency key: {e}")))?;
+                if self.keys.iter().any(|epoch| epoch.key == rotation.new_key) {
+                    return Err(registry(format!(
+                        "{} was a key of this log already; a rotation names a fresh key",
+                        rotation.new_key
+                    )));
+                }
+                let epoch = KeyEpoch {
+                    key: rotation.new_key,
+                    from_size: index + 1,
+                    since: Some(record.header.time),
+                };
+                Arc::make_mut(&mut self.keys).push(epoch);
                 self.agency_key = rotation.new_key;
-                RegistryChange::AgencyKey(rotation.new_key)
+                RegistryChange::AgencyKey(epoch)
             }
             _ => return Ok(None),
         };
@@ -771,5 +861,135 @@ mod tests {
         assert!(replay.submitters().is_empty());
         assert_eq!(staged.submitters().len(), 1);
         assert_eq!(replay.calendars().years().count(), 2);
+    }
+
+    #[test]
+    fn a_rotation_puts_the_new_key_in_force_from_the_next_record() {
+        let new_key = crate::keys::SigningKey::from_seed(&[42; 32]);
+        let mut l = ledger();
+        let rotation = l.rotate("2026-11-24", new_key.clone());
+        l.evidence(at("2026-11-24", 11), crate::sha256(b"after"));
+        l.apply(
+            "2026-11-25",
+            Body::SubmitterRemoved(crate::record::SubmitterRemoved {
+                key: testing::submitter_key().public_key(),
+            }),
+        )
+        .unwrap();
+        let replay = replay_all(&l.log.records).unwrap();
+        assert_eq!(replay.agency_key(), new_key.public_key());
+        let genesis = testing::agency_key().public_key();
+        let epoch = KeyEpoch {
+            key: new_key.public_key(),
+            from_size: rotation + 1,
+            since: Some(at("2026-11-24", 10)),
+        };
+        assert_eq!(
+            replay.key_history(),
+            &[
+                KeyEpoch {
+                    key: genesis,
+                    from_size: 0,
+                    since: None
+                },
+                epoch
+            ]
+        );
+        // The tree that holds the rotation record is signed by the new key.
+        assert_eq!(replay.key_at(rotation), genesis);
+        assert_eq!(replay.key_at(rotation + 1), new_key.public_key());
+        assert_eq!(
+            key_windows(replay.key_history()),
+            vec![
+                KeyWindow {
+                    key: genesis,
+                    not_before: None,
+                    not_after: epoch.since
+                },
+                KeyWindow {
+                    key: epoch.key,
+                    not_before: epoch.since,
+                    not_after: None
+                },
+            ]
+        );
+        // A resumed replay keeps the history.
+        let resumed = LogReplay::resume(
+            testing::ORIGIN,
+            ReplayResume {
+                frontier: replay.frontier().clone(),
+                last_hash: replay.last_hash(),
+                last_time: replay.last_time(),
+                agency_key: replay.agency_key(),
+                key_history: replay.key_history().to_vec(),
+                calendars: replay.calendars().clone(),
+                submitters: replay.submitters().clone(),
+            },
+        );
+        assert_eq!(resumed.key_history(), replay.key_history());
+    }
+
+    #[test]
+    fn the_old_key_signs_nothing_after_its_rotation() {
+        let new_key = crate::keys::SigningKey::from_seed(&[42; 32]);
+        let mut l = ledger();
+        l.rotate("2026-11-24", new_key);
+        let mut records = l.log.records.clone();
+        // A record after the rotation signed by the old key (a stolen key).
+        let mut old = testing::LogBuilder::new(testing::ORIGIN, testing::agency_key());
+        old.records = records.clone();
+        let forged = old.agency(
+            at("2026-11-25", 10),
+            Body::SubmitterRemoved(crate::record::SubmitterRemoved {
+                key: testing::submitter_key().public_key(),
+            }),
+        );
+        records.push(forged);
+        assert!(matches!(
+            replay_all(&records).unwrap_err(),
+            ReplayError::Author { index, .. } if index == records.len() as u64 - 1
+        ));
+    }
+
+    #[test]
+    fn a_rotation_not_signed_by_the_key_in_force_is_refused() {
+        let stranger = crate::keys::SigningKey::from_seed(&[43; 32]);
+        let l = ledger();
+        let mut forged = testing::LogBuilder::new(testing::ORIGIN, stranger.clone());
+        forged.records = l.log.records.clone();
+        forged.agency(
+            at("2026-11-24", 10),
+            Body::KeyRotation(crate::record::KeyRotation {
+                new_key: stranger.public_key(),
+            }),
+        );
+        assert!(matches!(
+            replay_all(&forged.records).unwrap_err(),
+            ReplayError::Author { index: 5, .. }
+        ));
+    }
+
+    #[test]
+    fn a_rotation_names_a_fresh_key() {
+        let new_key = crate::keys::SigningKey::from_seed(&[42; 32]);
+        let mut l = ledger();
+        l.rotate("2026-11-24", new_key.clone());
+        for former in [testing::agency_key(), new_key] {
+            let mut again = testing::LogBuilder::new(
+                testing::ORIGIN,
+                crate::keys::SigningKey::from_seed(&[42; 32]),
+            );
+            again.records = l.log.records.clone();
+            again.agency(
+                at("2026-11-25", 10),
+                Body::KeyRotation(crate::record::KeyRotation {
+                    new_key: former.public_key(),
+                }),
+            );
+            assert!(matches!(
+                replay_all(&again.records).unwrap_err(),
+                ReplayError::Registry { index: 6, .. }
+            ));
+        }
     }
 }

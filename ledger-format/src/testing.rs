@@ -218,6 +218,7 @@ impl Ledger {
                 last_hash: Hash::ZERO,
                 last_time: 0,
                 agency_key: agency.public_key(),
+                key_history: Vec::new(),
                 calendars: plain_calendars(2026..=2040),
                 submitters,
             },
@@ -275,6 +276,22 @@ impl Ledger {
             }
             Err(other) => panic!("fixture record refused: {other}"),
         }
+    }
+
+    /// Rotates the agency key at 10:00 CST on `date`: a `KeyRotation` record signed by the key in
+    /// force names `new_key`, which signs every later record and checkpoint. Returns its index.
+    ///
+    /// # Panics
+    /// When the engine refuses the rotation (a weak or former key).
+    #[allow(clippy::expect_used, reason = "fixture")]
+    pub fn rotate(&mut self, date: &str, new_key: SigningKey) -> u64 {
+        let body = Body::KeyRotation(crate::record::KeyRotation {
+            new_key: new_key.public_key(),
+        });
+        let index = self.apply(date, body).expect("fixture rotation refused");
+        self.log.rotate_to(new_key.clone());
+        self.agency = new_key;
+        index
     }
 
     /// Appends an evidence record for `hash` by the fixture service at `time`.

@@ -176,6 +176,11 @@ fn compare_states<S: Store + ?Sized>(store: &S, replay: &LogReplay) -> Result<()
             what: "calendars".into(),
         });
     }
+    if store.key_history()? != replay.key_history() || store.agency_key()? != replay.agency_key() {
+        return Err(Finding::Derived {
+            what: "key history".into(),
+        });
+    }
     Ok(())
 }
 

@@ -14,8 +14,12 @@ use ledger_node::clock::{Clock, SystemClock};
 use ledger_node::config::{CONFIG_FILE, Config};
 use ledger_node::metrics::Metrics;
 use ledger_node::sequencer::Sequencer;
-use ledger_node::store::{RocksStore, Store};
+use ledger_node::store::{RocksStore, Store, StoreError};
 use ledger_node::{audit, export, init};
+
+/// Longest wait for the running node's answer to an admin call (a rotation waits for one group
+/// commit and two checkpoints: well under a second on a healthy node).
+const ADMIN_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The origin a node gets when `run` finds no configuration (a local development log).
 const DEV_ORIGIN: &str = "ledger.dev.local/1";
@@ -98,6 +102,12 @@ pub enum Command {
     /// Manages the evidence services allowed to submit (each change is a record of the log).
     #[command(subcommand)]
     Submitters(SubmittersCommand),
+    /// Rotates the log key (docs/operations.md#rotating-a-log-key): writes the next key beside
+    /// the current one (mode 0600), then has the node append a KeyRotation record signed by the
+    /// old key and naming the new one. A running node is asked over HTTP with the agency token
+    /// (it loads the new key from its own key directory); a stopped node's store is written
+    /// directly.
+    RotateKey,
 }
 
 /// Submitter registry commands (the node must be stopped: they write through their own sequencer).
@@ -207,6 +217,7 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             println!("backup written to {}", target.display());
         }
         Command::Submitters(command) => submitters(&dir, command).await?,
+        Command::RotateKey => rotate_key(&dir).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -340,10 +351,13 @@ fn export_bundle(
     let code = CertificateCode::parse(code)
         .map_err(|e| anyhow::anyhow!("certificate code {code:?}: {e}"))?;
     let (config, store) = open(dir)?;
-    let key = init::read_key(&config.path(&config.key_file))?;
-    // The log's key, then every member's witness key: the bundle keeps the freshest cosignatures
-    // the node holds, as the bundles it serves do.
-    let mut keys = vec![init::log_verifier_key(&config.origin, &key)?];
+    // Every key the log was signed with, then every member's witness key: the bundle keeps the
+    // freshest cosignatures the node holds, as the bundles it serves do.
+    let mut keys: Vec<_> = store
+        .key_history()?
+        .into_iter()
+        .filter_map(|epoch| ledger_node::logs::verifier_key(&config.origin, epoch.key))
+        .collect();
     if let Some(membership) = ledger_node::load_membership(&config)? {
         keys.extend(membership.witness_keys());
     }
@@ -353,6 +367,99 @@ fn export_bundle(
     std::fs::write(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
     println!("wrote {} ({} bytes)", path.display(), bytes.len());
     Ok(())
+}
+
+async fn rotate_key(dir: &Path) -> anyhow::Result<()> {
+    let config = load_config(dir)?;
+    let key_file = config.path(&config.key_file);
+    let next = init::prepare_next_key(&config.origin, &key_file)
+        .with_context(|| format!("preparing the next key beside {}", key_file.display()))?;
+    let new_key = next.public_key();
+    println!(
+        "next key {} written to {} (mode 0600)",
+        new_key,
+        init::next_key_path(&key_file).display()
+    );
+    let verifier_key = init::log_verifier_key(&config.origin, &next)?;
+    let db = config.path(&config.db_dir);
+    let appended = match RocksStore::open(&db, &config.origin) {
+        Ok(store) => rotate_offline(&config, store, next).await?,
+        Err(StoreError::Io(reason)) => {
+            tracing::info!(%reason, "the store is in use: asking the running node");
+            rotate_online(&config, new_key).await?
+        }
+        Err(e) => return Err(e).with_context(|| format!("opening the store at {}", db.display())),
+    };
+    println!("log key rotated by record {appended}; later checkpoints are signed by the new key");
+    println!("  new verifier key  {verifier_key} (add it to verifiers' policies)");
+    Ok(())
+}
+
+async fn rotate_offline(
+    config: &Config,
+    store: RocksStore,
+    next: ledger_format::keys::SigningKey,
+) -> anyhow::Result<u64> {
+    let key_file = config.path(&config.key_file);
+    let key = init::load_log_key(&key_file, store.agency_key()?)?;
+    let sequencer = Sequencer::start(
+        Arc::new(store),
+        key,
+        Arc::new(SystemClock),
+        Arc::new(Metrics::new()),
+        config.sequencer_config(),
+    )?;
+    let result = sequencer.handle.rotate_key(next).await;
+    sequencer.shutdown().await;
+    let appended = result.map_err(|e| anyhow::anyhow!("refused: {e}"))?;
+    init::switch_to_next_key(&key_file)?;
+    Ok(appended.index)
+}
+
+async fn rotate_online(config: &Config, new_key: PublicKey) -> anyhow::Result<u64> {
+    let token = init::read_token(&config.path(&config.token_file))?;
+    let body = serde_json::json!({ "new_key": new_key.to_hex() }).to_string();
+    let addr = config.http.listen;
+    let (status, answer) = tokio::task::spawn_blocking(move || {
+        admin_post(addr, "/v1/agency/key-rotation", &token, &body)
+    })
+    .await?
+    .with_context(|| format!("asking the node at {addr}"))?;
+    anyhow::ensure!(status == 201, "the node refused ({status}): {answer}");
+    let json: serde_json::Value =
+        serde_json::from_str(&answer).context("reading the node's answer")?;
+    json["index"]
+        .as_u64()
+        .context("the node's answer has no record index")
+}
+
+/// One HTTP/1.1 POST to the node's own API on `addr` (loopback; plain HTTP as the node serves
+/// it), with the agency token: the status and the body. Blocking (a one-off CLI call).
+fn admin_post(
+    addr: std::net::SocketAddr,
+    path: &str,
+    token: &str,
+    body: &str,
+) -> anyhow::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(ADMIN_CALL_TIMEOUT))?;
+    let request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes())?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response)?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .context("the node's answer is not HTTP")?;
+    Ok((status, body.to_owned()))
 }
 
 fn parse_key(hex: &str) -> anyhow::Result<PublicKey> {
@@ -387,7 +494,7 @@ async fn submitters(dir: &Path, command: SubmittersCommand) -> anyhow::Result<()
             key: parse_key(&key)?,
         }),
     };
-    let key = init::read_key(&config.path(&config.key_file))?;
+    let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
     let sequencer = Sequencer::start(
         Arc::new(store),
         key,

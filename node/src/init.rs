@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ledger_format::checkpoint::{NoteSigningKey, SignatureType, VerifierKey};
-use ledger_format::keys::SigningKey;
+use ledger_format::keys::{PublicKey, SigningKey};
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::store::{LogIdentity, RocksStore};
@@ -90,6 +90,96 @@ pub fn read_key(path: &Path) -> Result<SigningKey, InitError> {
         reason: e.to_string(),
     })?;
     Ok(key.signing_key().clone())
+}
+
+/// Where a rotation keeps the next log key until it is in force: next to the current key file,
+/// with `.next` appended (`agency.key.next`).
+pub fn next_key_path(key_file: &Path) -> PathBuf {
+    let mut name = key_file.as_os_str().to_owned();
+    name.push(".next");
+    PathBuf::from(name)
+}
+
+/// The next log key of a rotation: the one in `agency.key.next` when a rotation was prepared and
+/// not finished, otherwise a new key written there first (mode 0600, written to a temporary file,
+/// synced, renamed and the directory synced, so a crash leaves either no file or a whole key).
+///
+/// # Errors
+/// [`InitError`] when the file cannot be read or written.
+pub fn prepare_next_key(origin: &str, key_file: &Path) -> Result<SigningKey, InitError> {
+    let next = next_key_path(key_file);
+    if next.exists() {
+        return read_key(&next);
+    }
+    let key = SigningKey::from_seed(&random_bytes()?);
+    let note_key = NoteSigningKey::new(origin, SignatureType::Ed25519, key.clone())
+        .map_err(|e| InitError::Config(e.to_string()))?;
+    let mut temporary = next.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    match std::fs::remove_file(&temporary) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(&temporary)(e)),
+    }
+    write_secret(&temporary, &(note_key.to_secret_text() + "\n"))?;
+    std::fs::rename(&temporary, &next).map_err(io(&next))?;
+    sync_parent(&next)?;
+    Ok(key)
+}
+
+/// Makes the next key (`agency.key.next`) the node's key file, replacing the old key in one
+/// atomic rename (then syncs the directory). Called once the `KeyRotation` record is durable.
+///
+/// # Errors
+/// [`InitError::Io`].
+pub fn switch_to_next_key(key_file: &Path) -> Result<(), InitError> {
+    let next = next_key_path(key_file);
+    std::fs::rename(&next, key_file).map_err(io(key_file))?;
+    sync_parent(key_file)
+}
+
+/// Loads the log key the replayed log says is in force (`in_force`, the store's agency key): the
+/// key file when it holds it; else the next key of a rotation whose record became durable before
+/// the node could switch its key file (a crash in between), which is switched now. Refuses when
+/// neither file holds the key in force: the node cannot sign its own log.
+///
+/// # Errors
+/// [`InitError::BadKey`] naming the key in force; I/O errors.
+pub fn load_log_key(key_file: &Path, in_force: PublicKey) -> Result<SigningKey, InitError> {
+    let current = read_key(key_file);
+    if let Ok(key) = &current
+        && key.public_key() == in_force
+    {
+        return Ok(key.clone());
+    }
+    let next = next_key_path(key_file);
+    if next.exists() {
+        let key = read_key(&next)?;
+        if key.public_key() == in_force {
+            tracing::warn!(file = %key_file.display(), "the log rotated to the next key before the key file was switched: switching it now");
+            switch_to_next_key(key_file)?;
+            return Ok(key);
+        }
+    }
+    current?;
+    Err(InitError::BadKey {
+        path: key_file.to_owned(),
+        reason: format!(
+            "the log's records put key {in_force} in force, and neither this file nor {} holds it",
+            next.display()
+        ),
+    })
+}
+
+fn sync_parent(path: &Path) -> Result<(), InitError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io(dir))
 }
 
 /// Reads the agency token (one line).
@@ -283,4 +373,60 @@ pub fn init(
         verifier_key,
         policy_path,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORIGIN: &str = "ledger.yuxi.example/2026";
+
+    fn write_key(path: &Path, key: &SigningKey) {
+        let note = NoteSigningKey::new(ORIGIN, SignatureType::Ed25519, key.clone()).unwrap();
+        write_secret(path, &(note.to_secret_text() + "\n")).unwrap();
+    }
+
+    #[test]
+    fn the_next_key_is_written_once_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("agency.key");
+        let next = prepare_next_key(ORIGIN, &key_file).unwrap();
+        let path = next_key_path(&key_file);
+        assert_eq!(path, dir.path().join("agency.key.next"));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // A rotation that did not finish reuses the prepared key rather than a second one.
+        let again = prepare_next_key(ORIGIN, &key_file).unwrap();
+        assert_eq!(again.public_key(), next.public_key());
+    }
+
+    #[test]
+    fn the_node_loads_the_key_the_log_has_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("agency.key");
+        let old = SigningKey::from_seed(&[1; 32]);
+        write_key(&key_file, &old);
+        let next = prepare_next_key(ORIGIN, &key_file).unwrap();
+
+        // The rotation record never became durable: the old key stays, the next one waits.
+        let loaded = load_log_key(&key_file, old.public_key()).unwrap();
+        assert_eq!(loaded.public_key(), old.public_key());
+        assert!(next_key_path(&key_file).exists());
+
+        // A crash after the record was durable and before the file switch: the log says the
+        // next key is in force, so the switch is finished now.
+        let loaded = load_log_key(&key_file, next.public_key()).unwrap();
+        assert_eq!(loaded.public_key(), next.public_key());
+        assert_eq!(read_key(&key_file).unwrap().public_key(), next.public_key());
+        assert!(!next_key_path(&key_file).exists());
+
+        // Neither file holds the key the log says is in force: the node refuses to start.
+        let other = SigningKey::from_seed(&[2; 32]).public_key();
+        let refused = load_log_key(&key_file, other).unwrap_err();
+        assert!(
+            matches!(&refused, InitError::BadKey { reason, .. } if reason.contains(&other.to_string())),
+            "{refused}"
+        );
+    }
 }

@@ -90,34 +90,27 @@ pub struct RunningNode {
 /// # Errors
 /// [`NodeError`] naming what could not be opened or bound.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode, NodeError> {
-    let key = init::read_key(&config.path(&config.key_file))?;
     let token = init::read_token(&config.path(&config.token_file))?;
     let metrics = Arc::new(Metrics::new());
     let membership = load_membership(config)?;
     let (store, rebuilding) = open_own_store(config, membership.as_ref())?;
     let mut sequencer_config = config.sequencer_config();
     sequencer_config.regions = log_regions(config, membership.as_ref());
-    let verifier_key = init::log_verifier_key(&config.origin, &key)?;
+    let genesis_key = ledger_format::checkpoint::VerifierKey::ed25519(
+        &config.origin,
+        store.identity()?.genesis_key,
+    )
+    .map_err(|e| init::InitError::Config(e.to_string()))?;
     let own = LogEntry {
         origin: config.origin.clone(),
         store: store.clone(),
-        keys: vec![verifier_key.clone()],
+        keys: vec![genesis_key],
         mirror: None,
         regions: sequencer_config.regions.clone(),
     };
     let (signed_tx, signed_rx) = tokio::sync::watch::channel(None);
-    let (logs, replication, policy_text) = match membership {
-        None => (
-            Arc::new(Logs::alone(own)),
-            None,
-            policy::own_policy_text(
-                &config.origin,
-                &verifier_key,
-                Some(&config.regions)
-                    .filter(|r| !r.is_empty())
-                    .map(Vec::as_slice),
-            ),
-        ),
+    let (logs, replication, network_policy) = match membership {
+        None => (Arc::new(Logs::alone(own)), None, None),
         Some(membership) => {
             let text = policy::network_policy_text(&membership);
             let network = Network {
@@ -133,9 +126,21 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
                 .await
                 .map_err(|e| NodeError::Network(e.to_string()))?;
             tracing::info!(peers = restored.peers, fence = ?restored.fence, records = restored.records, "checked the own log against the network");
-            (logs, Some(replication), text)
+            (logs, Some(replication), Some(text))
         }
     };
+    // After the restore: the records (perhaps fetched from the network) say which key is in force.
+    let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
+    let verifier_key = init::log_verifier_key(&config.origin, &key)?;
+    let policy_text = network_policy.unwrap_or_else(|| {
+        policy::own_policy_text(
+            &config.origin,
+            &verifier_key,
+            Some(&config.regions)
+                .filter(|r| !r.is_empty())
+                .map(Vec::as_slice),
+        )
+    });
     let owner = Sequencer::start(
         store.clone(),
         key.clone(),
@@ -150,6 +155,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         network: replication.as_ref().map(|r| r.shared().clone()),
         policy_text: Arc::new(policy_text),
         agency_token: Arc::new(token),
+        key_file: Some(config.path(&config.key_file)),
         metrics,
         limits: api::ApiLimits {
             max_body_bytes: config.http.max_body_bytes,
@@ -277,7 +283,8 @@ fn join_network(
             config.origin
         ))
     })?;
-    if me.peer_id != p2p_key.public().to_peer_id() || me.log_key != own.keys[0] {
+    let own_keys = own.log_keys()?;
+    if me.peer_id != p2p_key.public().to_peer_id() || !own_keys.contains(&me.log_key) {
         return Err(network(format!(
             "the membership entry of {} does not match this node's keys (peer id {})",
             config.origin,

@@ -4,10 +4,78 @@
 
 use std::sync::Arc;
 
-use ledger_format::checkpoint::VerifierKey;
+use ledger_format::checkpoint::{SignedCheckpoint, VerifierKey};
+use ledger_format::keys::PublicKey;
+use ledger_format::replay::{KeyEpoch, KeyWindow, key_at, key_windows};
 
 use crate::replication::mirror::Mirror;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+
+/// Which of a log's keys signed a checkpoint, judged by the key in force at its tree size
+/// (docs/format.md#key-rotation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointKey {
+    /// The key in force at its size (for a size beyond the records held: the current key).
+    InForce,
+    /// A key of the log that is not in force at its size: a retired key used after its rotation
+    /// (a stolen or misused old key), which no verifier should accept.
+    Retired(PublicKey),
+    /// No key the node knows of the log: a key the log rotated to in records not held yet, or a
+    /// forgery; it can be trusted only once the records up to its size are replayed.
+    Unknown,
+}
+
+/// The key of `origin` named as its checkpoints name it (the log's origin), or `None` when the
+/// origin is not a valid key name.
+pub fn verifier_key(origin: &str, key: PublicKey) -> Option<VerifierKey> {
+    VerifierKey::ed25519(origin, key).ok()
+}
+
+/// Which key of `history` signed `signed`, given that the log holds `held` records.
+pub fn checkpoint_key(
+    origin: &str,
+    history: &[KeyEpoch],
+    held: u64,
+    signed: &SignedCheckpoint,
+) -> CheckpointKey {
+    let size = signed.checkpoint().size;
+    let in_force = key_at(history, size.min(held));
+    let verifies = |key: PublicKey| {
+        verifier_key(origin, key).is_some_and(|vkey| signed.verify_log_signature(&vkey).is_ok())
+    };
+    if in_force.is_some_and(verifies) {
+        return CheckpointKey::InForce;
+    }
+    match history.iter().map(|e| e.key).find(|key| verifies(*key)) {
+        Some(key) => CheckpointKey::Retired(key),
+        None => CheckpointKey::Unknown,
+    }
+}
+
+/// The trust-policy lines of a log's keys with their validity windows (client/POLICY.md): one
+/// `log <vkey> [not-before <t>] [not-after <t>]` line per key, oldest first, times in Unix
+/// seconds. The served policy (`policy.rs`) writes these for every log instead of the one key of
+/// the membership.
+pub fn policy_log_lines(origin: &str, history: &[KeyEpoch]) -> Vec<String> {
+    key_windows(history)
+        .into_iter()
+        .filter_map(|window| {
+            let vkey = verifier_key(origin, window.key)?;
+            let mut line = if vkey.name() == origin {
+                format!("log {vkey}")
+            } else {
+                format!("log {vkey} origin {origin}")
+            };
+            if let Some(t) = window.not_before {
+                line.push_str(&format!(" not-before {t}"));
+            }
+            if let Some(t) = window.not_after {
+                line.push_str(&format!(" not-after {t}"));
+            }
+            Some(line)
+        })
+        .collect()
+}
 
 /// One log the node holds.
 #[derive(Debug, Clone)]
@@ -25,9 +93,63 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
-    /// The log's own key (the first of [`LogEntry::keys`]).
+    /// The log's key as the membership names it (the first of [`LogEntry::keys`]): its genesis
+    /// key. The key in force comes from the replayed log: [`LogEntry::key_history`].
     pub fn log_key(&self) -> Option<&VerifierKey> {
         self.keys.first()
+    }
+
+    /// The log's keys, oldest first, each with the tree size from which it signs, as replayed
+    /// from its records (docs/format.md#key-rotation).
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn key_history(&self) -> Result<Vec<KeyEpoch>, StoreError> {
+        self.store.key_history()
+    }
+
+    /// Every key the log has had, with the time it took effect and the time it was replaced.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn key_windows(&self) -> Result<Vec<KeyWindow>, StoreError> {
+        Ok(key_windows(&self.key_history()?))
+    }
+
+    /// Every key the log has had, as verifier keys, oldest first.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn log_keys(&self) -> Result<Vec<VerifierKey>, StoreError> {
+        Ok(self
+            .key_history()?
+            .iter()
+            .filter_map(|epoch| verifier_key(&self.origin, epoch.key))
+            .collect())
+    }
+
+    /// The keys whose signatures compact checkpoints keep: every key the log has had, then the
+    /// witnesses'. Falls back to [`LogEntry::keys`] when the store cannot be read.
+    pub fn note_keys(&self) -> Vec<VerifierKey> {
+        let Ok(mut keys) = self.log_keys() else {
+            return self.keys.clone();
+        };
+        keys.extend(self.keys.iter().skip(1).cloned());
+        keys
+    }
+
+    /// Which of the log's keys signed `signed`, judged by the key in force at its size.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn checkpoint_key(&self, signed: &SignedCheckpoint) -> Result<CheckpointKey, StoreError> {
+        let held = self.store.tip()?.size;
+        Ok(checkpoint_key(
+            &self.origin,
+            &self.key_history()?,
+            held,
+            signed,
+        ))
     }
 }
 
@@ -71,5 +193,77 @@ impl Logs {
     /// Every log: the node's own first.
     pub fn all(&self) -> impl Iterator<Item = &LogEntry> {
         std::iter::once(&self.own).chain(self.mirrors.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ledger_format::checkpoint::Checkpoint;
+    use ledger_format::keys::SigningKey;
+    use ledger_format::testing;
+
+    fn history() -> Vec<KeyEpoch> {
+        vec![
+            crate::store::genesis_epoch(testing::agency_key().public_key()),
+            KeyEpoch {
+                key: SigningKey::from_seed(&[5; 32]).public_key(),
+                from_size: 10,
+                since: Some(1_800_000_000),
+            },
+        ]
+    }
+
+    fn signed(size: u64, key: &SigningKey) -> SignedCheckpoint {
+        let checkpoint = Checkpoint {
+            origin: testing::ORIGIN.into(),
+            size,
+            root: ledger_format::sha256(b"root"),
+            map_root: ledger_format::sha256(b"map"),
+            timestamp: 1_800_000_100,
+        };
+        SignedCheckpoint::sign(checkpoint, testing::ORIGIN, key).unwrap()
+    }
+
+    #[test]
+    fn a_checkpoint_is_judged_by_the_key_in_force_at_its_size() {
+        let (old, new) = (testing::agency_key(), SigningKey::from_seed(&[5; 32]));
+        let stranger = SigningKey::from_seed(&[6; 32]);
+        let judge = |size, key: &SigningKey, held| {
+            checkpoint_key(testing::ORIGIN, &history(), held, &signed(size, key))
+        };
+        assert_eq!(judge(9, &old, 12), CheckpointKey::InForce);
+        assert_eq!(judge(10, &new, 12), CheckpointKey::InForce);
+        assert_eq!(judge(30, &new, 12), CheckpointKey::InForce);
+        assert_eq!(
+            judge(10, &old, 12),
+            CheckpointKey::Retired(old.public_key())
+        );
+        assert_eq!(
+            judge(30, &old, 12),
+            CheckpointKey::Retired(old.public_key())
+        );
+        assert_eq!(judge(9, &new, 12), CheckpointKey::Retired(new.public_key()));
+        assert_eq!(judge(30, &stranger, 12), CheckpointKey::Unknown);
+        // Held only up to before the rotation: the old key is the one in force ahead.
+        assert_eq!(judge(30, &old, 9), CheckpointKey::InForce);
+    }
+
+    #[test]
+    fn policy_lines_give_each_key_its_window() {
+        let lines = policy_log_lines(testing::ORIGIN, &history());
+        let old = verifier_key(testing::ORIGIN, testing::agency_key().public_key()).unwrap();
+        let new = verifier_key(
+            testing::ORIGIN,
+            SigningKey::from_seed(&[5; 32]).public_key(),
+        )
+        .unwrap();
+        assert_eq!(
+            lines,
+            vec![
+                format!("log {old} not-after 1800000000"),
+                format!("log {new} not-before 1800000000"),
+            ]
+        );
     }
 }

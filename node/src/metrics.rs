@@ -55,6 +55,7 @@ struct P2pMetrics {
     mirror_rejected: Family<LogReasonLabel, Counter>,
     witness_refused: Family<LogReasonLabel, Counter>,
     equivocations: Family<LogLabel, Gauge>,
+    retired_key_checkpoints: Family<LogLabel, Counter>,
     cosignatures: Counter,
     recosigned: Family<LogLabel, Counter>,
     restored: Counter,
@@ -98,6 +99,12 @@ impl P2pMetrics {
             "equivocations",
             "1 for a log proven to have signed two histories",
             self.equivocations.clone(),
+        );
+        registry.register(
+            "retired_key_checkpoints",
+            "Checkpoints refused because a retired key of the log signed them after its rotation \
+             (a stolen or misused old key), by log",
+            self.retired_key_checkpoints.clone(),
         );
         registry.register(
             "cosignatures_collected",
@@ -290,6 +297,17 @@ impl Metrics {
             .get_or_create(&LogReasonLabel {
                 origin: origin.to_owned(),
                 reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts a checkpoint of `origin` signed by one of its retired keys for a size after that
+    /// key's rotation: evidence that an old key is being used.
+    pub fn retired_key_checkpoint(&self, origin: &str) {
+        self.p2p
+            .retired_key_checkpoints
+            .get_or_create(&LogLabel {
+                origin: origin.to_owned(),
             })
             .inc();
     }

@@ -27,7 +27,7 @@ use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::keys::{PublicKey, Signature, SigningKey};
 use ledger_format::lifecycle::TransitionError;
-use ledger_format::record::{Body, Header, Record, evidence_message};
+use ledger_format::record::{Body, Header, KeyRotation, Record, evidence_message};
 use ledger_format::replay::{LogReplay, ReplayError, Replayed, VerifiedRecord};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -144,6 +144,7 @@ enum Command {
         oneshot::Sender<Vec<Result<Appended, AppendError>>>,
     ),
     Agency(Box<Body>, oneshot::Sender<Result<Appended, AppendError>>),
+    Rotate(SigningKey, oneshot::Sender<Result<Appended, AppendError>>),
     Checkpoint(Option<oneshot::Sender<Result<Option<StoredCheckpoint>, AppendError>>>),
 }
 
@@ -151,7 +152,7 @@ impl Command {
     fn entries(&self) -> usize {
         match self {
             Command::Evidence(items, _) => items.len(),
-            Command::Agency(..) | Command::Checkpoint(_) => 1,
+            Command::Agency(..) | Command::Rotate(..) | Command::Checkpoint(_) => 1,
         }
     }
 }
@@ -188,6 +189,23 @@ impl SequencerHandle {
         let (reply, answer) = oneshot::channel();
         self.tx
             .send(Command::Agency(Box::new(body), reply))
+            .await
+            .map_err(|_| AppendError::Stopped)?;
+        answer.await.map_err(|_| AppendError::Stopped)?
+    }
+
+    /// Rotates the log key to `new_key` (docs/format.md#key-rotation): signs a checkpoint of the
+    /// records not yet checkpointed with the old key, appends a `KeyRotation` record signed by the
+    /// old key and naming the new one, and once it is durable signs every later record and
+    /// checkpoint with `new_key`, starting with a checkpoint of the tree that holds the rotation.
+    ///
+    /// # Errors
+    /// [`AppendError::Invalid`] when the engine refuses the new key (weak, or a key the log had
+    /// before); store failures (then the old key stays in force).
+    pub async fn rotate_key(&self, new_key: SigningKey) -> Result<Appended, AppendError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Command::Rotate(new_key, reply))
             .await
             .map_err(|_| AppendError::Stopped)?;
         answer.await.map_err(|_| AppendError::Stopped)?
@@ -368,11 +386,21 @@ impl<S: Store + ?Sized> State<S> {
         mut rx: mpsc::Receiver<Command>,
         publish: watch::Sender<Option<Arc<CheckpointSigned>>>,
     ) {
-        while let Some(first) = rx.blocking_recv() {
+        // A rotation is never grouped with other requests: it runs alone, between checkpoints.
+        let mut held = None;
+        while let Some(first) = held.take().or_else(|| rx.blocking_recv()) {
+            if let Command::Rotate(key, reply) = first {
+                let _ = reply.send(self.rotate(key, &publish));
+                continue;
+            }
             let mut entries = first.entries();
             let mut group = vec![first];
             while entries < self.max_batch_entries {
                 match rx.try_recv() {
+                    Ok(next @ Command::Rotate(..)) => {
+                        held = Some(next);
+                        break;
+                    }
                     Ok(next) => {
                         entries += next.entries();
                         group.push(next);
@@ -421,6 +449,12 @@ impl<S: Store + ?Sized> State<S> {
                     wants_checkpoint = true;
                     checkpoint_replies.extend(reply);
                 }
+                Command::Rotate(_, reply) => {
+                    // `run` never groups a rotation; answer rather than drop it.
+                    let _ = reply.send(Err(AppendError::Invalid(
+                        "a key rotation runs alone".into(),
+                    )));
+                }
             }
         }
         let written = commit.finish(self);
@@ -461,7 +495,7 @@ impl<S: Store + ?Sized> State<S> {
                 Command::Evidence(items, reply) => {
                     let _ = reply.send(items.iter().map(|_| Err(fenced())).collect());
                 }
-                Command::Agency(_, reply) => {
+                Command::Agency(_, reply) | Command::Rotate(_, reply) => {
                     let _ = reply.send(Err(fenced()));
                 }
                 Command::Checkpoint(reply) => {
@@ -471,6 +505,37 @@ impl<S: Store + ?Sized> State<S> {
                 }
             }
         }
+    }
+
+    /// Rotates the log key: checkpoint with the old key, the `KeyRotation` record signed by the
+    /// old key (durable first), then the new key in memory and a checkpoint signed with it. A
+    /// crash after the record is durable leaves the store naming the new key, which the node
+    /// loads at start (`init::load_log_key`).
+    fn rotate(
+        &mut self,
+        new_key: SigningKey,
+        publish: &watch::Sender<Option<Arc<CheckpointSigned>>>,
+    ) -> Result<Appended, AppendError> {
+        self.checkpoint(publish)?;
+        let body = Body::KeyRotation(KeyRotation {
+            new_key: new_key.public_key(),
+        });
+        let mut commit = Commit::new(self);
+        let appended = commit.agency_record(self, body).inspect_err(|e| {
+            self.metrics.refused("key-rotation");
+            tracing::warn!(error = %e, "key rotation refused");
+        })?;
+        commit.finish(self)?;
+        self.key = new_key;
+        tracing::info!(
+            index = appended.index,
+            new_key = %self.key.public_key(),
+            "log key rotated: later records and checkpoints are signed by the new key"
+        );
+        if let Err(e) = self.checkpoint(publish) {
+            tracing::error!(error = %e, "checkpoint after the key rotation failed; retried on the next tick");
+        }
+        Ok(appended)
     }
 
     /// Brings the map up to date and signs a checkpoint, if the tree grew since the last one.
@@ -665,11 +730,22 @@ impl Commit {
             }
             Body::KeyRotation(_) => {
                 return Err(AppendError::Invalid(
-                    "key rotation needs the new signing key in the node; this version cannot rotate keys yet".into(),
+                    "a key rotation loads the new key into the node: use `ledger-node rotate-key` \
+                     (POST /v1/agency/key-rotation)"
+                        .into(),
                 ));
             }
             _ => {}
         }
+        self.agency_record(state, body)
+    }
+
+    /// Signs `body` with the agency key in force and runs it through the engine.
+    fn agency_record<S: Store + ?Sized>(
+        &mut self,
+        state: &State<S>,
+        body: Body,
+    ) -> Result<Appended, AppendError> {
         let header = Commit::header(&self.replay, state.key.public_key(), self.now);
         let record = Record::sign_agency(header, body, &state.key);
         record

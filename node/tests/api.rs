@@ -108,6 +108,7 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
             },
         )),
         network: None,
+        key_file: None,
         agency_token: Arc::new(TOKEN.into()),
         metrics,
         policy_text: Arc::new("origin ledger.yuxi.example/2026\n".into()),

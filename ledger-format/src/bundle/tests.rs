@@ -751,3 +751,86 @@ fn covers_and_replica_sets() {
         vec![testing::witness_key(2).public_key()]
     );
 }
+
+/// The ledger's log key rotated on 2027-02-02 at 10:00 CST (after the fixture's checkpoint time)
+/// to a new key; returns the rotation time and the policy listing both keys with their windows.
+fn rotated(l: &mut Ledger) -> (i64, TrustPolicy) {
+    let new_key = crate::keys::SigningKey::from_seed(&[77; 32]);
+    l.rotate("2027-02-02", new_key.clone());
+    let rotation_time = at("2027-02-02", 10);
+    let mut policy = l.policy(WITNESSES, 2);
+    let new_log = TrustedLog {
+        not_before: Some(rotation_time),
+        ..policy.logs[0].clone()
+    };
+    let old_log = TrustedLog {
+        key: VerifierKey::ed25519(testing::ORIGIN, testing::agency_key().public_key()).unwrap(),
+        not_before: None,
+        not_after: Some(rotation_time),
+        ..policy.logs[0].clone()
+    };
+    policy.logs = vec![old_log, new_log];
+    (rotation_time, policy)
+}
+
+#[test]
+fn bundles_before_and_after_a_key_rotation_verify_with_both_windows() {
+    let mut l = ledger();
+    let code = testing::code(2026, 1);
+    let old_signed = l.checkpoint(checkpoint_time(), WITNESSES);
+    let old_bundle = l.bundle(&code, &old_signed, &l.policy(WITNESSES, 2), false);
+    let (rotation_time, policy) = rotated(&mut l);
+    let new_time = rotation_time + 3_600;
+    let new_signed = l.checkpoint(new_time, WITNESSES);
+    let new_bundle = l.bundle(&code, &new_signed, &policy, false);
+
+    assert!(matches!(
+        verify_bundle(&new_bundle, &policy, new_time + 60).kind,
+        VerdictKind::Valid { .. }
+    ));
+    // A bundle from before the rotation still verifies: the old key was in force when it was
+    // witnessed.
+    assert!(matches!(
+        verify_bundle(&old_bundle, &policy, checkpoint_time() + 60).kind,
+        VerdictKind::Valid { .. }
+    ));
+    // A policy that only knows the old key does not trust the new key's checkpoint.
+    let only_old = TrustPolicy {
+        logs: vec![policy.logs[0].clone()],
+        ..policy.clone()
+    };
+    assert!(matches!(
+        verify_bundle(&new_bundle, &only_old, new_time + 60).kind,
+        VerdictKind::Untrusted(_)
+    ));
+}
+
+#[test]
+fn the_old_key_witnessed_after_its_rotation_is_untrusted() {
+    let mut l = ledger();
+    let code = testing::code(2026, 1);
+    let (rotation_time, policy) = rotated(&mut l);
+    // A stolen old key signs the current tree after the rotation; the witnesses cosign it.
+    let new_time = rotation_time + 3_600;
+    let honest = l.checkpoint(new_time, WITNESSES);
+    let mut stolen = SignedCheckpoint::sign(
+        honest.checkpoint().clone(),
+        testing::ORIGIN,
+        &testing::agency_key(),
+    )
+    .unwrap();
+    for n in 0..WITNESSES {
+        stolen
+            .add_cosignature(
+                &testing::witness_name(n),
+                &testing::witness_key(n),
+                u64::try_from(new_time + 1).unwrap(),
+            )
+            .unwrap();
+    }
+    let bundle = l.bundle(&code, &stolen, &policy, false);
+    assert!(matches!(
+        verify_bundle(&bundle, &policy, new_time + 60).kind,
+        VerdictKind::Untrusted(reason) if reason.contains("not in force")
+    ));
+}

@@ -339,3 +339,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_rotated_log_is_judged_under_each_of_its_keys() {
+    // The same size signed by the old key and, after a rotation, by the new key with another root.
+    let new_key = SigningKey::from_seed(&[55; 32]);
+    let new_vkey = VerifierKey::ed25519(testing::ORIGIN, new_key.public_key()).unwrap();
+    let by_new =
+        SignedCheckpoint::sign(signed(2, 9).checkpoint().clone(), testing::ORIGIN, &new_key)
+            .unwrap();
+    let keys = [log_key(), new_vkey.clone()];
+    let proof = Equivocation::new_with_keys(&signed(1, 9), &by_new, &keys).unwrap();
+    assert_eq!(proof.verify_with_keys(&keys).unwrap().size, 7);
+    // Under one key alone, one of the two checkpoints is not the log's.
+    assert_eq!(
+        proof.verify(&log_key()),
+        Err(EquivocationError::NotSigned(testing::ORIGIN.into()))
+    );
+    assert!(proof.verify(&new_vkey).is_err());
+    assert!(Equivocation::new(&signed(1, 9), &by_new, &log_key()).is_err());
+}

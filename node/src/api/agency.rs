@@ -3,11 +3,13 @@
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use ledger_format::keys::PublicKey;
 use ledger_format::record::Body;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, check_bearer};
 use super::{ApiError, ApiState};
+use crate::init::{next_key_path, read_key, switch_to_next_key};
 
 #[derive(Debug, Serialize)]
 pub struct AppendedJson {
@@ -67,4 +69,81 @@ pub async fn submitters(State(state): State<ApiState>) -> Result<Json<Submitters
         })
         .collect();
     Ok(Json(Submitters { submitters }))
+}
+
+/// The body of `POST /v1/agency/key-rotation`: the public key of the next key, which the node
+/// loads from its own key directory (`agency.key.next`); the private key never crosses HTTP.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateRequest {
+    /// The next key's public key, 64 hex digits: a check that the node rotates to the key the
+    /// operator prepared.
+    new_key: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RotatedJson {
+    #[serde(flatten)]
+    appended: AppendedJson,
+    /// The new key as a C2SP verifier key (what verifiers add to their policy).
+    verifier_key: String,
+}
+
+/// `POST /v1/agency/key-rotation`: rotates the log key to the next key prepared in the node's
+/// key directory (docs/operations.md#rotating-a-log-key). Agency token required.
+pub async fn rotate_key(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+    request: Request,
+) -> Result<(StatusCode, Json<RotatedJson>), ApiError> {
+    check_bearer(&headers, &state.agency_token)?;
+    let ApiJson(body) = ApiJson::<RotateRequest>::from_request(request, &()).await?;
+    let expected = ledger_format::encoding::from_hex_array(&body.new_key)
+        .map(PublicKey)
+        .map_err(|e| ApiError::bad_request("new_key", e.to_string()))?;
+    let key_file = state
+        .key_file
+        .clone()
+        .ok_or_else(|| ApiError::Unavailable("this node cannot rotate its key over HTTP".into()))?;
+    let next = next_key_path(&key_file);
+    let key = blocking(move || read_key(&next)).await?.map_err(|e| {
+        ApiError::Unprocessable(format!(
+            "no next key to rotate to ({e}): run `ledger-node rotate-key` on the node's machine"
+        ))
+    })?;
+    if key.public_key() != expected {
+        return Err(ApiError::bad_request(
+            "new_key",
+            "is not the key prepared in the node's key directory",
+        ));
+    }
+    let appended = state.sequencer.rotate_key(key).await?;
+    if let Err(e) = blocking(move || switch_to_next_key(&key_file)).await? {
+        // The rotation is durable; the node switches the file at its next start.
+        tracing::error!(error = %e, "log key rotated, but the key file could not be switched");
+    }
+    let origin = state.logs.own.origin.clone();
+    let verifier_key = crate::logs::verifier_key(&origin, expected)
+        .map(|k| k.to_string())
+        .unwrap_or_default();
+    Ok((
+        StatusCode::CREATED,
+        Json(RotatedJson {
+            appended: AppendedJson {
+                index: appended.index,
+                record_hash: appended.record_hash.to_hex(),
+                time: appended.time,
+                kind: "key-rotation",
+            },
+            verifier_key,
+        }),
+    ))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(format!("key file task failed: {e}")))
 }

@@ -73,6 +73,9 @@ pub struct ApiState {
     pub network: Option<Arc<crate::replication::Shared>>,
     /// The agency's bearer token for `POST /v1/agency/records`; empty disables agency writes.
     pub agency_token: Arc<String>,
+    /// The node's log key file, for `POST /v1/agency/key-rotation` (which loads the next key
+    /// from beside it); `None` disables rotation over HTTP.
+    pub key_file: Option<std::path::PathBuf>,
     /// The node's metrics.
     pub metrics: Arc<Metrics>,
     /// The text served at `GET /v1/policy`.
@@ -121,7 +124,7 @@ impl ApiState {
                 ApiError::NotFound(format!("this node holds no log {}", origin.unwrap_or("")))
             })?
             .clone();
-        tokio::task::spawn_blocking(move || read(&*log.store, &log.keys))
+        tokio::task::spawn_blocking(move || read(&*log.store, &log.note_keys()))
             .await
             .map_err(|e| ApiError::Internal(format!("store reader failed: {e}")))
     }
@@ -156,6 +159,7 @@ pub fn router(state: ApiState) -> Router {
         )
         .route("/v1/submitters", get(agency::submitters))
         .route("/v1/agency/records", post(agency::append))
+        .route("/v1/agency/key-rotation", post(agency::rotate_key))
         .route("/v1/certificates/{code}", get(certificates::state))
         .route(
             "/v1/certificates/{code}/history",

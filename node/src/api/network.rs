@@ -25,10 +25,42 @@ pub struct LogSummary {
     checkpoint_size: Option<u64>,
     cosignatures: usize,
     equivocated: bool,
+    /// Every key the log has had, oldest first, as its records say.
+    keys: Vec<LogKeyJson>,
+}
+
+/// One key of a log in `GET /v1/logs`: the window a trust policy's `log` line gives it.
+#[derive(Debug, Serialize)]
+pub struct LogKeyJson {
+    /// The C2SP verifier key.
+    verifier_key: String,
+    /// The first tree size it signs.
+    from_size: u64,
+    /// When it took effect (Unix seconds; absent for the genesis key).
+    not_before: Option<i64>,
+    /// When the next key replaced it (absent while in force).
+    not_after: Option<i64>,
+}
+
+fn key_history_json(log: &crate::logs::LogEntry) -> Result<Vec<LogKeyJson>, ApiError> {
+    let history = log.key_history()?;
+    let windows = ledger_format::replay::key_windows(&history);
+    Ok(history
+        .iter()
+        .zip(windows)
+        .map(|(epoch, window)| LogKeyJson {
+            verifier_key: crate::logs::verifier_key(&log.origin, epoch.key)
+                .map_or_else(|| epoch.key.to_hex(), |k| k.to_string()),
+            from_size: epoch.from_size,
+            not_before: window.not_before,
+            not_after: window.not_after,
+        })
+        .collect())
 }
 
 /// `GET /v1/logs`: every log the node holds (its own, then its mirrors) with size, latest
-/// checkpoint, the cosignatures on it and whether the log was proven to equivocate.
+/// checkpoint, the cosignatures on it, whether the log was proven to equivocate, and its key
+/// history (each key with the time it took effect and the time it was replaced).
 pub async fn logs(State(state): State<ApiState>) -> Result<Json<Vec<LogSummary>>, ApiError> {
     let logs = state.logs.clone();
     let summaries = tokio::task::spawn_blocking(move || -> Result<Vec<LogSummary>, ApiError> {
@@ -50,6 +82,7 @@ pub async fn logs(State(state): State<ApiState>) -> Result<Json<Vec<LogSummary>>
                     checkpoint_size: latest.map(|c| c.size),
                     cosignatures,
                     equivocated: log.store.equivocation()?.is_some(),
+                    keys: key_history_json(log)?,
                 })
             })
             .collect()

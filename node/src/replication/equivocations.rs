@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use ledger_format::Canonical;
-use ledger_format::checkpoint::{SignedCheckpoint, VerifierKey};
+use ledger_format::checkpoint::SignedCheckpoint;
 use ledger_format::equivocation::Equivocation;
 use ledger_format::merkle::{consistency_proof, root_at};
 
@@ -113,7 +113,9 @@ impl Equivocations {
         let Some(log) = logs.get(Some(&facts.origin)) else {
             return false;
         };
-        let verified = log.log_key().is_some_and(|key| proof.verify(key).is_ok());
+        let verified = log
+            .log_keys()
+            .is_ok_and(|keys| proof.verify_with_keys(&keys).is_ok());
         if !verified {
             metrics.gossip_rejected("equivocation proof not signed by the log");
             return false;
@@ -123,18 +125,18 @@ impl Equivocations {
     }
 }
 
-/// Compares `signed` (already checked to be signed by `log_key`) with what the node holds of
-/// `log`: the checkpoint stored at its size, the witnessed one, `also` (checkpoints seen before at
+/// Compares `signed` (already checked to be signed by the log's key in force at its size) with
+/// what the node holds of `log`: the checkpoint stored at its size, the witnessed one, `also` (checkpoints seen before at
 /// its size), and the log's tree up to the latest checkpoint the node verified.
 ///
 /// # Errors
 /// A store error; a note in the store that does not parse is skipped.
 pub(super) fn compare(
     log: &LogEntry,
-    log_key: &VerifierKey,
     signed: &SignedCheckpoint,
     also: Option<SignedCheckpoint>,
 ) -> Result<Comparison, StoreError> {
+    let log_keys = log.log_keys()?;
     let checkpoint = signed.checkpoint();
     let same_size_conflict = |other: &SignedCheckpoint| {
         let o = other.checkpoint();
@@ -152,7 +154,7 @@ pub(super) fn compare(
         .chain(also);
     for other in candidates {
         if same_size_conflict(&other)
-            && let Ok(proof) = Equivocation::new(signed, &other, log_key)
+            && let Ok(proof) = Equivocation::new_with_keys(signed, &other, &log_keys)
         {
             return Ok(Comparison::Equivocation(Box::new(proof)));
         }
@@ -183,7 +185,8 @@ pub(super) fn compare(
         return Ok(Comparison::Consistent);
     }
     let proof = consistency_proof(checkpoint.size, held, &tree).map_err(corrupted)?;
-    match Equivocation::across_sizes(signed, &latest, proof.path, prefix_root, log_key) {
+    match Equivocation::across_sizes_with_keys(signed, &latest, proof.path, prefix_root, &log_keys)
+    {
         Ok(proof) => Ok(Comparison::Equivocation(Box::new(proof))),
         Err(e) => {
             tracing::error!(origin = %log.origin, error = %e, "a checkpoint contradicts the log held, but no proof could be built");

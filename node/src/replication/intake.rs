@@ -11,7 +11,18 @@ use libp2p::PeerId;
 use super::equivocations::{Comparison, compare};
 use super::protocol::Gossip;
 use super::shared::Shared;
-use crate::logs::LogEntry;
+use crate::logs::{CheckpointKey, LogEntry};
+
+/// What the key that signed an incoming checkpoint means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum KeyVerdict {
+    /// The key in force at its size: handle it.
+    InForce,
+    /// Not signed by the log, or by a retired key: dropped (and counted).
+    Refused,
+    /// Ahead of the records held and signed by a key not known yet: only a sync target.
+    NotYetKnown,
+}
 
 /// Checkpoints remembered per log: one per size, the first seen. When full, the largest sizes are
 /// dropped first: the smallest ones are those the real log will pass soonest, so a flood of
@@ -75,11 +86,21 @@ impl Shared {
         };
         let origin = signed.checkpoint().origin.clone();
         let log = self.logs().get(Some(&origin))?;
-        let log_key = log.log_key()?.clone();
-        if signed.verify_log_signature(&log_key).is_err() {
-            self.metrics()
-                .gossip_rejected("checkpoint not signed by the log");
-            return None;
+        match self.judge_key(log, &signed) {
+            KeyVerdict::InForce => {}
+            KeyVerdict::Refused => return None,
+            KeyVerdict::NotYetKnown => {
+                // Signed by a key the log may have rotated to in records not held yet: nothing is
+                // remembered or compared, but the sync fetches the records, and the mirror checks
+                // the signature under the key the replayed log has in force at its size.
+                if let Some(mirror) = &log.mirror
+                    && signed.checkpoint().size > mirror.size()
+                    && !self.is_equivocated(&origin)
+                {
+                    self.point_sync(&origin, &signed, from);
+                }
+                return None;
+            }
         }
         if let Some(mirror) = &log.mirror
             && let Err(e) = mirror.check_not_ahead(&signed)
@@ -103,6 +124,39 @@ impl Shared {
         None
     }
 
+    /// Judges the key that signed `signed` by the key in force at its size (from the replayed log,
+    /// not the membership). A retired key's checkpoint is evidence of a misused old key: counted
+    /// in `ledger_retired_key_checkpoints` and logged.
+    pub(super) fn judge_key(&self, log: &LogEntry, signed: &SignedCheckpoint) -> KeyVerdict {
+        let size = signed.checkpoint().size;
+        match log.checkpoint_key(signed) {
+            Ok(CheckpointKey::InForce) => KeyVerdict::InForce,
+            Ok(CheckpointKey::Retired(key)) => {
+                self.metrics().retired_key_checkpoint(&log.origin);
+                self.metrics()
+                    .gossip_rejected("checkpoint signed by a retired log key");
+                tracing::warn!(origin = %log.origin, size, %key, "checkpoint signed by a retired key of the log after its rotation: refused");
+                KeyVerdict::Refused
+            }
+            Ok(CheckpointKey::Unknown) => {
+                let ahead = log
+                    .store
+                    .tip()
+                    .is_ok_and(|tip| size > tip.size && log.mirror.is_some());
+                if ahead {
+                    return KeyVerdict::NotYetKnown;
+                }
+                self.metrics()
+                    .gossip_rejected("checkpoint not signed by the log");
+                KeyVerdict::Refused
+            }
+            Err(e) => {
+                tracing::warn!(origin = %log.origin, error = %e, "cannot read the log's keys");
+                KeyVerdict::Refused
+            }
+        }
+    }
+
     /// Compares `signed` with what the node holds of `log`; on a contradiction keeps the proof and
     /// returns it as gossip (the first time).
     pub(super) fn check_consistency(
@@ -110,9 +164,8 @@ impl Shared {
         log: &LogEntry,
         signed: &SignedCheckpoint,
     ) -> Option<Gossip> {
-        let log_key = log.log_key()?;
         let seen = self.seen.at(&log.origin, signed.checkpoint().size);
-        match compare(log, log_key, signed, seen) {
+        match compare(log, signed, seen) {
             Ok(Comparison::Equivocation(proof)) => {
                 let first = self.equivocations.keep(log, &proof, self.metrics());
                 first.then(|| Gossip::Equivocation(ledger_format::Canonical::encode(&*proof)))

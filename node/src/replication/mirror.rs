@@ -45,6 +45,15 @@ pub enum MirrorError {
     /// The checkpoint is not signed by the log's key, or names another log.
     #[error("checkpoint: {0}")]
     Checkpoint(String),
+    /// The checkpoint is signed by a key of the log that is not in force at its size: a retired
+    /// key used after its rotation (docs/format.md#key-rotation).
+    #[error("checkpoint {size} is signed by the retired log key {key}, not the key in force")]
+    RetiredKey {
+        /// The checkpoint's size.
+        size: u64,
+        /// The retired key.
+        key: ledger_format::keys::PublicKey,
+    },
     /// The range does not start at the mirror's tip, or runs past the checkpoint.
     #[error("range starts at {start}, the mirror holds {size} records (checkpoint size {target})")]
     Range {
@@ -100,6 +109,7 @@ impl MirrorError {
     pub fn reason(&self) -> &'static str {
         match self {
             MirrorError::Checkpoint(_) => "checkpoint",
+            MirrorError::RetiredKey { .. } => "retired_key",
             MirrorError::Range { .. } => "range",
             MirrorError::Record(e) => match e {
                 ReplayError::Decode { .. } => "decode",
@@ -253,7 +263,8 @@ impl Mirror {
         &self.origin
     }
 
-    /// The log's key.
+    /// The log's key as the membership names it (its genesis key); the key in force at a size
+    /// comes from the replayed log: [`Mirror::key_at`].
     pub fn log_key(&self) -> &VerifierKey {
         &self.log_key
     }
@@ -268,8 +279,16 @@ impl Mirror {
         self.state.lock().map_or(0, |s| s.replay.size())
     }
 
-    /// Parses `note` as a checkpoint of this log, verifies the log's signature, and refuses it
-    /// when it is dated ahead of this node's clock.
+    /// The key that signs the checkpoint of tree size `size`, as the replayed log says
+    /// (for sizes beyond the records held: the key in force now).
+    pub fn key_at(&self, size: u64) -> Option<VerifierKey> {
+        let key = self.state.lock().ok()?.replay.key_at(size);
+        crate::logs::verifier_key(&self.origin, key)
+    }
+
+    /// Parses `note` as a checkpoint of this log, verifies the log's signature with the key in
+    /// force at its size (from the replayed log, not the membership), and refuses it when it is
+    /// dated ahead of this node's clock.
     ///
     /// # Errors
     /// [`MirrorError::Checkpoint`] or [`MirrorError::Future`].
@@ -283,8 +302,11 @@ impl Mirror {
                 self.origin
             )));
         }
+        let key = self
+            .key_at(signed.checkpoint().size)
+            .ok_or_else(|| MirrorError::Checkpoint("no key in force".into()))?;
         signed
-            .verify_log_signature(&self.log_key)
+            .verify_log_signature(&key)
             .map_err(|e| MirrorError::Checkpoint(e.to_string()))?;
         self.check_not_ahead(&signed)?;
         Ok(signed)
@@ -309,11 +331,8 @@ impl Mirror {
             .lock()
             .map_err(|_| StoreError::Io("mirror lock poisoned".into()))?;
         let checkpoint = target.checkpoint();
-        if checkpoint.origin != self.origin || target.verify_log_signature(&self.log_key).is_err() {
-            return Err(MirrorError::Checkpoint(format!(
-                "not a checkpoint of {} signed by its key",
-                self.origin
-            )));
+        if checkpoint.origin != self.origin {
+            return Err(not_signed(&self.origin));
         }
         let end = start + records.len() as u64;
         if start != state.replay.size() || end > checkpoint.size {
@@ -338,13 +357,14 @@ impl Mirror {
             batch.add_replayed(bytes.clone(), replayed);
         }
         next.replay.set_time_limit(None);
+        check_target_key(&self.origin, &next.replay, target)?;
         check_in_signed_tree(&next.replay, target, proof)?;
         let checkpointed = end == checkpoint.size;
         let mut cosignature = None;
         if checkpointed {
             self.add_checkpoint(&mut next, &mut batch, target)?;
             if let Some(cosigner) = cosigner {
-                match self.add_cosignature(&mut batch, target, cosigner, start) {
+                match self.add_cosignature(&mut batch, target, cosigner, (&next.replay, start)) {
                     Ok(line) => cosignature = Some(line),
                     Err(e) => {
                         tracing::warn!(origin = %self.origin, size = checkpoint.size, error = %e, "verified a checkpoint but did not cosign it");
@@ -372,7 +392,7 @@ impl Mirror {
         batch: &mut WriteBatch,
         target: &SignedCheckpoint,
         cosigner: Cosigner<'_>,
-        held: u64,
+        (replay, held): (&LogReplay, u64),
     ) -> Result<String, MirrorError> {
         self.check_witnessed_prefix(target.checkpoint().size, held)?;
         let size = target.checkpoint().size;
@@ -381,7 +401,7 @@ impl Mirror {
         batch.cosignatures.push((size, name, line.clone()));
         batch.witnessed = Some(StoredCheckpoint {
             size,
-            note: log_signed_note(target, &self.log_key)?,
+            note: log_signed_note(target, &self.key_in_force(replay, size)?)?,
         });
         Ok(line)
     }
@@ -476,10 +496,21 @@ impl Mirror {
         }
         self.check_not_ahead(signed)?;
         let mut batch = WriteBatch::default();
-        let line = self.add_cosignature(&mut batch, signed, cosigner, state.replay.size())?;
+        let line = self.add_cosignature(
+            &mut batch,
+            signed,
+            cosigner,
+            (&state.replay, state.replay.size()),
+        )?;
         self.store.write(batch)?;
         drop(state);
         Ok(line)
+    }
+
+    /// The verifier key of the key `replay` says signs tree size `size`.
+    fn key_in_force(&self, replay: &LogReplay, size: u64) -> Result<VerifierKey, MirrorError> {
+        crate::logs::verifier_key(&self.origin, replay.key_at(size))
+            .ok_or_else(|| not_signed(&self.origin))
     }
 
     /// Brings the map up to the checkpoint, checks its root, and adds map, states and checkpoint.
@@ -501,7 +532,7 @@ impl Mirror {
         next.dirty.clear();
         let stored = StoredCheckpoint {
             size: checkpoint.size,
-            note: log_signed_note(target, &self.log_key)?,
+            note: log_signed_note(target, &self.key_in_force(&next.replay, checkpoint.size)?)?,
         };
         batch.map = Some(update);
         batch.checkpointed_states = states;
@@ -523,6 +554,30 @@ pub fn log_signed_note(
     signed
         .note_signed_by(log_key)
         .map_err(|e| MirrorError::Checkpoint(e.to_string()))
+}
+
+fn not_signed(origin: &str) -> MirrorError {
+    MirrorError::Checkpoint(format!("not a checkpoint of {origin} signed by its key"))
+}
+
+/// Checks who signed `target`, once the range is replayed (docs/format.md#key-rotation). When
+/// the range ends at the target, it must be the key the replayed log has in force at that size.
+/// When the range stops short of it, the key in force at the range's end is accepted, and so is a
+/// key the log has not named yet (a rotation in records still to come): every record of the range
+/// was checked under the key in force at its own index, and the target's signature is checked for
+/// good by the range that reaches it. A key of the log that is not in force is refused either way.
+fn check_target_key(
+    origin: &str,
+    replay: &LogReplay,
+    target: &SignedCheckpoint,
+) -> Result<(), MirrorError> {
+    let size = target.checkpoint().size;
+    match crate::logs::checkpoint_key(origin, replay.key_history(), replay.size(), target) {
+        crate::logs::CheckpointKey::InForce => Ok(()),
+        crate::logs::CheckpointKey::Retired(key) => Err(MirrorError::RetiredKey { size, key }),
+        crate::logs::CheckpointKey::Unknown if replay.size() < size => Ok(()),
+        crate::logs::CheckpointKey::Unknown => Err(not_signed(origin)),
+    }
 }
 
 /// Checks that the replayed tree is a prefix of the signed tree of `target`.
@@ -590,3 +645,7 @@ fn load(store: &dyn Store) -> Result<MirrorState, MirrorError> {
 #[cfg(test)]
 #[path = "mirror_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "mirror_rotation_tests.rs"]
+mod rotation_tests;

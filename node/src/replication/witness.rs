@@ -251,10 +251,12 @@ impl Shared {
             .iter()
             .find(|log| log.origin == origin)
             .ok_or_else(|| WitnessError::UnknownLog(origin.clone()))?;
-        let (Some(mirror), Some(log_key)) = (&log.mirror, log.log_key()) else {
+        let Some(mirror) = &log.mirror else {
             return Err(WitnessError::UnknownLog(origin));
         };
-        if signed.verify_log_signature(log_key).is_err() {
+        // Only the key in force at the checkpoint's size (from the replayed log) may sign it; a
+        // checkpoint ahead of a rotation the node has not replayed yet is refused until it has.
+        if self.judge_key(log, &signed) != super::intake::KeyVerdict::InForce {
             return Err(WitnessError::BadSignature);
         }
         mirror.check_not_ahead(&signed)?;

@@ -13,6 +13,7 @@ use ledger_format::keys::PublicKey;
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, MapUpdate, NodeKey};
 use ledger_format::merkle::NodeId;
+use ledger_format::replay::KeyEpoch;
 
 use super::rocks::{check_record, corrupted, prepare_backup_dir, read_end};
 use super::{
@@ -29,7 +30,7 @@ pub struct MemoryStore {
 /// Everything that changes; one lock, so that a write is atomic for every reader.
 #[derive(Debug, Default, Clone)]
 struct Inner {
-    agency_key: Option<PublicKey>,
+    key_rotations: Vec<KeyEpoch>,
     tip: Tip,
     records: BTreeMap<u64, Vec<u8>>,
     tree: HashMap<NodeId, Hash>,
@@ -88,9 +89,7 @@ impl Inner {
         }
         self.calendars
             .extend(batch.calendars.into_iter().map(|c| (c.year, c)));
-        if let Some(key) = batch.agency_key {
-            self.agency_key = Some(key);
-        }
+        self.key_rotations.extend(batch.key_rotations);
         if let Some(tip) = batch.tip {
             self.tip = tip;
         }
@@ -143,7 +142,7 @@ impl Inner {
                 .map(|(key, s)| (*key, Some(s.clone())))
                 .collect(),
             calendars: self.calendars.values().cloned().collect(),
-            agency_key: self.agency_key,
+            key_rotations: self.key_rotations.clone(),
             tip: Some(self.tip),
             map: Some(MapUpdate {
                 new_root: self
@@ -182,7 +181,19 @@ impl Store for MemoryStore {
     }
 
     fn agency_key(&self) -> Result<PublicKey, StoreError> {
-        Ok(self.read()?.agency_key.unwrap_or(self.identity.genesis_key))
+        let inner = self.read()?;
+        Ok(inner
+            .key_rotations
+            .last()
+            .map_or(self.identity.genesis_key, |epoch| epoch.key))
+    }
+
+    fn key_history(&self) -> Result<Vec<KeyEpoch>, StoreError> {
+        Ok(
+            std::iter::once(super::genesis_epoch(self.identity.genesis_key))
+                .chain(self.read()?.key_rotations.iter().copied())
+                .collect(),
+        )
     }
 
     fn record(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {

@@ -18,7 +18,7 @@ use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, MapStore, MapUpdate, NodeKey};
 use ledger_format::merkle::{Frontier, HashReader, MerkleError, NodeId};
 use ledger_format::record::Body;
-use ledger_format::replay::{LogReplay, RegistryChange, ReplayResume, Replayed};
+use ledger_format::replay::{KeyEpoch, LogReplay, RegistryChange, ReplayResume, Replayed};
 
 pub use memory::MemoryStore;
 pub use rocks::RocksStore;
@@ -99,8 +99,9 @@ pub struct WriteBatch {
     pub submitters: Vec<(PublicKey, Option<Submitter>)>,
     /// Calendars published (replacing the year's earlier one).
     pub calendars: Vec<WorkCalendar>,
-    /// The agency's new log key (after a key rotation).
-    pub agency_key: Option<PublicKey>,
+    /// Key rotations, in order: each new log key with the tree size from which it signs (the
+    /// last one is the agency's key in force from then on).
+    pub key_rotations: Vec<KeyEpoch>,
     /// The new tip, when records were appended.
     pub tip: Option<Tip>,
     /// At a checkpoint: the status map's node changes, applied in the same write.
@@ -142,7 +143,7 @@ impl WriteBatch {
             }
             Some(RegistryChange::SubmitterRemoved(key)) => self.submitters.push((key, None)),
             Some(RegistryChange::Calendar(calendar)) => self.calendars.push(calendar),
-            Some(RegistryChange::AgencyKey(key)) => self.agency_key = Some(key),
+            Some(RegistryChange::AgencyKey(epoch)) => self.key_rotations.push(epoch),
             Some(_) | None => {}
         }
         if let Some(state) = state {
@@ -167,7 +168,7 @@ impl WriteBatch {
             && self.evidence.is_empty()
             && self.submitters.is_empty()
             && self.calendars.is_empty()
-            && self.agency_key.is_none()
+            && self.key_rotations.is_empty()
             && self.tip.is_none()
             && self.map.is_none()
             && self.checkpointed_states.is_empty()
@@ -203,6 +204,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// The agency's current log key (the genesis key until a rotation).
     fn agency_key(&self) -> Result<PublicKey, StoreError>;
+
+    /// The log's keys, oldest first: the genesis key (from size 0), then each rotated key with
+    /// the tree size from which it signs (docs/format.md#key-rotation).
+    fn key_history(&self) -> Result<Vec<KeyEpoch>, StoreError>;
 
     /// The canonical bytes of record `index`.
     fn record(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError>;
@@ -280,6 +285,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     fn backup(&self, dir: &std::path::Path) -> Result<(), StoreError>;
 }
 
+/// The first entry of every log's key history: its genesis key, signing from size 0.
+pub fn genesis_epoch(key: PublicKey) -> KeyEpoch {
+    KeyEpoch {
+        key,
+        from_size: 0,
+        since: None,
+    }
+}
+
 fn corrupted(key: impl Into<String>, reason: impl ToString) -> StoreError {
     StoreError::Corrupted {
         key: key.into(),
@@ -327,6 +341,7 @@ pub fn load_replay<S: Store + ?Sized>(store: &S) -> Result<LogReplay, StoreError
             last_hash: tip.last_hash,
             last_time: tip.last_time,
             agency_key: store.agency_key()?,
+            key_history: store.key_history()?,
             calendars,
             submitters: store.submitters()?.into_iter().collect(),
         },

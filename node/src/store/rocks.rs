@@ -13,6 +13,7 @@ use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, NodeKey};
 use ledger_format::merkle::NodeId;
 use ledger_format::record::{Body, Record};
+use ledger_format::replay::KeyEpoch;
 use rocksdb::{
     BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
     DataBlockIndexType, Direction, IteratorMode, Options, ReadOptions, WriteOptions,
@@ -90,6 +91,9 @@ pub(super) mod meta {
     pub const GENESIS_KEY: &[u8] = b"genesis_key";
     /// 32-byte Ed25519 key.
     pub const AGENCY_KEY: &[u8] = b"agency_key";
+    /// The key rotations, each 48 bytes: from size `u64 BE`, time `i64 BE`, 32-byte key
+    /// (absent: never rotated).
+    pub const KEY_ROTATIONS: &[u8] = b"key_rotations";
     /// 48 bytes: size `u64 BE`, last hash, last time `i64 BE`.
     pub const TIP: &[u8] = b"tip";
     /// `u64 BE` size of the latest checkpoint (its note is in `checkpoints`).
@@ -363,8 +367,13 @@ impl RocksStore {
             rocks.put_cf(calendars, calendar.year.to_be_bytes(), calendar.encode());
         }
         let meta = self.cf(cf::META)?;
-        if let Some(key) = &batch.agency_key {
-            rocks.put_cf(meta, meta::AGENCY_KEY, key.0);
+        if let Some(last) = batch.key_rotations.last() {
+            let mut rotations = self.get(cf::META, meta::KEY_ROTATIONS)?.unwrap_or_default();
+            for epoch in &batch.key_rotations {
+                rotations.extend_from_slice(&encode_rotation(epoch));
+            }
+            rocks.put_cf(meta, meta::KEY_ROTATIONS, rotations);
+            rocks.put_cf(meta, meta::AGENCY_KEY, last.key.0);
         }
         if let Some(tip) = &batch.tip {
             rocks.put_cf(meta, meta::TIP, encode_tip(tip));
@@ -560,6 +569,15 @@ impl Store for RocksStore {
             .get(cf::META, meta::AGENCY_KEY)?
             .ok_or_else(|| corrupted("meta/agency_key", "missing"))?;
         decode_key("meta/agency_key", &bytes)
+    }
+
+    fn key_history(&self) -> Result<Vec<KeyEpoch>, StoreError> {
+        let rotations = self.get(cf::META, meta::KEY_ROTATIONS)?.unwrap_or_default();
+        let mut history = vec![super::genesis_epoch(self.identity.genesis_key)];
+        for chunk in rotations.chunks(ROTATION_LEN) {
+            history.push(decode_rotation(chunk)?);
+        }
+        Ok(history)
     }
 
     fn record(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
@@ -1072,6 +1090,33 @@ fn decode_u64(bytes: &[u8]) -> Option<u64> {
 
 fn decode_hash(bytes: &[u8]) -> Option<Hash> {
     <[u8; HASH_LEN]>::try_from(bytes).ok().map(Hash)
+}
+
+/// Bytes of one key rotation in `meta/key_rotations`.
+const ROTATION_LEN: usize = 48;
+
+fn encode_rotation(epoch: &KeyEpoch) -> [u8; ROTATION_LEN] {
+    let mut bytes = [0u8; ROTATION_LEN];
+    bytes[..8].copy_from_slice(&epoch.from_size.to_be_bytes());
+    bytes[8..16].copy_from_slice(&epoch.since.unwrap_or(0).to_be_bytes());
+    bytes[16..].copy_from_slice(&epoch.key.0);
+    bytes
+}
+
+fn decode_rotation(bytes: &[u8]) -> Result<KeyEpoch, StoreError> {
+    let bad = || corrupted("meta/key_rotations", "not a list of 48-byte entries");
+    let from_size = bytes.get(..8).and_then(decode_u64).ok_or_else(bad)?;
+    let since = bytes
+        .get(8..16)
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map(i64::from_be_bytes)
+        .ok_or_else(bad)?;
+    let key = decode_key("meta/key_rotations", bytes.get(16..).ok_or_else(bad)?)?;
+    Ok(KeyEpoch {
+        key,
+        from_size,
+        since: Some(since),
+    })
 }
 
 fn decode_key(name: &str, bytes: &[u8]) -> Result<PublicKey, StoreError> {

@@ -357,7 +357,11 @@ fn submitters_calendars_and_key<S: Store>(store: &S) {
         .write(WriteBatch {
             submitters: vec![(k1, None), (k3, None)],
             calendars: vec![holiday.clone()],
-            agency_key: Some(rotated),
+            key_rotations: vec![ledger_format::replay::KeyEpoch {
+                key: rotated,
+                from_size: 7,
+                since: Some(1_800_000_000),
+            }],
             ..WriteBatch::default()
         })
         .unwrap();
@@ -367,6 +371,17 @@ fn submitters_calendars_and_key<S: Store>(store: &S) {
         vec![holiday, WorkCalendar::new(2027, vec![], vec![]).unwrap()]
     );
     assert_eq!(store.agency_key().unwrap(), rotated);
+    assert_eq!(
+        store.key_history().unwrap(),
+        vec![
+            crate::store::genesis_epoch(identity().genesis_key),
+            ledger_format::replay::KeyEpoch {
+                key: rotated,
+                from_size: 7,
+                since: Some(1_800_000_000),
+            }
+        ]
+    );
     assert_eq!(
         store.identity().unwrap(),
         identity(),
