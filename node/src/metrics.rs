@@ -44,6 +44,13 @@ pub struct ReasonLabel {
     pub reason: String,
 }
 
+/// Label of an outcome counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    /// `applied`, or `refused` (the file was invalid; nothing changed).
+    pub result: String,
+}
+
 /// Replication and witnessing metrics.
 #[derive(Debug, Default)]
 struct P2pMetrics {
@@ -56,6 +63,8 @@ struct P2pMetrics {
     witness_refused: Family<LogReasonLabel, Counter>,
     equivocations: Family<LogLabel, Gauge>,
     cosignatures: Counter,
+    reloads: Family<ResultLabel, Counter>,
+    members: Gauge,
 }
 
 impl P2pMetrics {
@@ -100,6 +109,16 @@ impl P2pMetrics {
             "cosignatures_collected",
             "Witness cosignatures stored",
             self.cosignatures.clone(),
+        );
+        registry.register(
+            "membership_reloads",
+            "Membership reloads (signal or admin call), applied or refused (invalid file)",
+            self.reloads.clone(),
+        );
+        registry.register(
+            "membership_members",
+            "Agencies in the membership in force",
+            self.members.clone(),
         );
     }
 }
@@ -299,6 +318,23 @@ impl Metrics {
     /// Counts witness cosignatures stored.
     pub fn cosignatures_collected(&self, count: usize) {
         self.p2p.cosignatures.inc_by(count as u64);
+    }
+
+    /// Counts a membership reload, `applied` or `refused`.
+    pub fn membership_reload(&self, result: &str) {
+        self.p2p
+            .reloads
+            .get_or_create(&ResultLabel {
+                result: result.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Sets the number of agencies in the membership in force.
+    pub fn membership_members(&self, count: usize) {
+        self.p2p
+            .members
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
     /// The OpenMetrics text of every metric.

@@ -30,7 +30,7 @@ pub struct LogSummary {
 /// `GET /v1/logs`: every log the node holds (its own, then its mirrors) with size, latest
 /// checkpoint, the cosignatures on it and whether the log was proven to equivocate.
 pub async fn logs(State(state): State<ApiState>) -> Result<Json<Vec<LogSummary>>, ApiError> {
-    let logs = state.logs.clone();
+    let logs = state.logs.load();
     let summaries = tokio::task::spawn_blocking(move || -> Result<Vec<LogSummary>, ApiError> {
         logs.all()
             .map(|log| {
@@ -77,7 +77,7 @@ pub struct EquivocationJson {
 pub async fn equivocations(
     State(state): State<ApiState>,
 ) -> Result<Json<Vec<EquivocationJson>>, ApiError> {
-    let logs = state.logs.clone();
+    let logs = state.logs.load();
     let proofs = tokio::task::spawn_blocking(move || -> Result<Vec<EquivocationJson>, ApiError> {
         let mut out = Vec::new();
         for log in logs.all() {

@@ -81,14 +81,17 @@ impl CosignaturePool {
     }
 }
 
-/// The witness keys whose cosignatures count for `origin`: every member's but its own node's.
+/// The witness keys whose cosignatures count for `origin`: every key, current or past, of every
+/// member but its own node. (A line dated outside its key's window is kept: verifiers leave it
+/// out, with the same trust counting as everywhere, `ledger_format::bundle`.)
 fn witnesses_of(shared: &Shared, origin: &str) -> Vec<VerifierKey> {
     shared
-        .membership()
+        .view()
+        .membership
         .members
         .iter()
         .filter(|m| m.origin != origin)
-        .map(|m| m.witness_key.clone())
+        .flat_map(|m| m.witness_keys.iter().map(|w| w.key.clone()))
         .collect()
 }
 

@@ -74,7 +74,12 @@ impl Shared {
             return None;
         };
         let origin = signed.checkpoint().origin.clone();
-        let log = self.logs().get(Some(&origin))?;
+        let logs = self.logs();
+        let Some(log) = logs.current(&origin) else {
+            // Another network's log, or a removed member's: neither followed nor witnessed.
+            self.metrics().gossip_rejected("log not in the membership");
+            return None;
+        };
         let log_key = log.log_key()?.clone();
         if signed.verify_log_signature(&log_key).is_err() {
             self.metrics()

@@ -54,7 +54,7 @@ pub(super) fn build(
     listen: &[Multiaddr],
 ) -> Result<Swarm<Behaviour>, ReplicationError> {
     let p2p = |e: &dyn std::fmt::Display| ReplicationError::P2p(e.to_string());
-    let members = shared.membership().members.len() as u32;
+    let members = shared.view().membership.members.len() as u32;
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
         .with_tcp(
@@ -67,11 +67,7 @@ pub(super) fn build(
         .map_err(|e| p2p(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_TIMEOUT))
         .build();
-    for member in &shared.membership().members {
-        if member.peer_id != shared.local_peer() {
-            swarm.behaviour_mut().allowed.allow_peer(member.peer_id);
-        }
-    }
+    allow_members(&mut swarm, shared);
     swarm
         .behaviour_mut()
         .gossipsub
@@ -146,6 +142,7 @@ pub(super) async fn run(
                     let id = swarm.behaviour_mut().sync.send_request(&peer, request);
                     pending.insert(id, reply);
                 }
+                Command::Members => allow_members(&mut swarm, &shared),
             },
             Some(event) = local_rx.recv() => match event {
                 LocalEvent::Respond(channel, response) => {
@@ -190,9 +187,37 @@ fn publish(swarm: &mut Swarm<Behaviour>, topic: &gossipsub::IdentTopic, gossip: 
     }
 }
 
+/// Allows exactly the peers of the membership in force (but this node), and closes the
+/// connections of peers no longer in it: a removed agency's node can neither connect nor gossip.
+fn allow_members(swarm: &mut Swarm<Behaviour>, shared: &Shared) {
+    let view = shared.view();
+    let members: Vec<PeerId> = view
+        .membership
+        .members
+        .iter()
+        .map(|m| m.peer_id)
+        .filter(|peer| *peer != shared.local_peer())
+        .collect();
+    let allowed = &mut swarm.behaviour_mut().allowed;
+    let removed: Vec<PeerId> = allowed
+        .allowed_peers()
+        .iter()
+        .filter(|peer| !members.contains(peer))
+        .copied()
+        .collect();
+    for peer in &members {
+        allowed.allow_peer(*peer);
+    }
+    for peer in removed {
+        allowed.disallow_peer(peer);
+        tracing::info!(%peer, "peer no longer in the membership: refused from now on");
+    }
+}
+
 /// The node's own latest checkpoint with the cosignatures collected so far.
 fn own_latest_note(shared: &Shared) -> Option<String> {
-    let store = &shared.logs().own.store;
+    let logs = shared.logs();
+    let store = &logs.own.store;
     let stored = store.latest_checkpoint().ok()??;
     export::served_note(&**store, &stored).ok()
 }
@@ -204,7 +229,7 @@ fn poll_members(
     pending: &mut Pending,
     local: &mpsc::Sender<LocalEvent>,
 ) {
-    for member in &shared.membership().members {
+    for member in &shared.view().membership.members {
         if member.peer_id == shared.local_peer() {
             continue;
         }

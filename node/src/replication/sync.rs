@@ -101,7 +101,13 @@ async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Target) -> bool
             let origin = log.origin.clone();
             tokio::task::spawn_blocking(move || {
                 let cosigner = (!shared.is_equivocated(&origin)).then(|| shared.cosigner());
-                mirror.apply(from, &records, &signed, &proof, cosigner)
+                mirror.apply(
+                    from,
+                    &records,
+                    &signed,
+                    &proof,
+                    cosigner.as_ref().map(|c| c.get()),
+                )
             })
             .await
         };
