@@ -344,7 +344,7 @@ impl Member {
         })
     }
 
-    /// The entry that [`Member::from_entry`] reads back as this member (times as Unix seconds;
+    /// The entry that [`Membership::parse`] reads back as this member (times as Unix seconds;
     /// a single unbounded witness key as `witness_key`).
     pub fn to_entry(&self) -> MemberEntry {
         let unbounded = |w: &WitnessKey| w.not_before.is_none() && w.not_after.is_none();
