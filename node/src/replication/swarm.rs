@@ -96,13 +96,9 @@ fn behaviour(
         gossipsub::MessageAuthenticity::Signed(key.clone()),
         gossip_config,
     )?;
-    let limits = connection_limits::ConnectionLimits::default()
-        .with_max_established_per_peer(Some(2))
-        .with_max_established(Some(members.saturating_mul(2) + 4))
-        .with_max_pending_incoming(Some(members + 4));
     Ok(Behaviour {
         allowed: allow_block_list::Behaviour::default(),
-        limits: connection_limits::Behaviour::new(limits),
+        limits: connection_limits::Behaviour::new(connection_limits_for(members)),
         gossipsub,
         sync: request_response::Behaviour::with_codec(
             Codec,
@@ -187,8 +183,17 @@ fn publish(swarm: &mut Swarm<Behaviour>, topic: &gossipsub::IdentTopic, gossip: 
     }
 }
 
+/// Connections allowed for a network of `members` agencies: two per peer, a few spare.
+fn connection_limits_for(members: u32) -> connection_limits::ConnectionLimits {
+    connection_limits::ConnectionLimits::default()
+        .with_max_established_per_peer(Some(2))
+        .with_max_established(Some(members.saturating_mul(2) + 4))
+        .with_max_pending_incoming(Some(members + 4))
+}
+
 /// Allows exactly the peers of the membership in force (but this node), and closes the
 /// connections of peers no longer in it: a removed agency's node can neither connect nor gossip.
+/// The connection limits follow the number of members.
 fn allow_members(swarm: &mut Swarm<Behaviour>, shared: &Shared) {
     let view = shared.view();
     let members: Vec<PeerId> = view
@@ -198,6 +203,8 @@ fn allow_members(swarm: &mut Swarm<Behaviour>, shared: &Shared) {
         .map(|m| m.peer_id)
         .filter(|peer| *peer != shared.local_peer())
         .collect();
+    let count = u32::try_from(view.membership.members.len()).unwrap_or(u32::MAX);
+    *swarm.behaviour_mut().limits.limits_mut() = connection_limits_for(count);
     let allowed = &mut swarm.behaviour_mut().allowed;
     let removed: Vec<PeerId> = allowed
         .allowed_peers()
