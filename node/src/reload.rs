@@ -222,3 +222,70 @@ fn origins_not_in(these: &[LogEntry], those: &[LogEntry]) -> Vec<String> {
         .map(|l| l.origin.clone())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::replication::MemberEntry;
+    use ledger_format::testing;
+
+    fn entry(n: u8, region: u32) -> MemberEntry {
+        let origin = format!("ledger.a{n}.example/1");
+        let key = |seed: u8| testing::witness_key(seed).public_key();
+        MemberEntry {
+            name: format!("a{n}"),
+            origin: origin.clone(),
+            regions: vec![region],
+            log_key: VerifierKey::ed25519(&origin, key(n)).unwrap().to_string(),
+            log_key_not_after: None,
+            witness_key: Some(
+                VerifierKey::cosignature_v1(&format!("{origin}/witness"), key(n + 10))
+                    .unwrap()
+                    .to_string(),
+            ),
+            witness_keys: Vec::new(),
+            peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
+                .unwrap()
+                .public()
+                .to_peer_id()
+                .to_string(),
+            addresses: Vec::new(),
+        }
+    }
+
+    fn membership(entries: &[MemberEntry]) -> Membership {
+        let text: String = entries.iter().map(|e| e.to_toml() + "\n").collect();
+        Membership::parse(&text).unwrap()
+    }
+
+    #[test]
+    fn a_kept_member_may_not_change_its_log_key_or_regions() {
+        let old = membership(&[entry(1, 530_400), entry(2, 530_100)]);
+        // Adding, removing, and bounding a key are reloads.
+        let added = membership(&[entry(1, 530_400), entry(2, 530_100), entry(3, 530_300)]);
+        assert_eq!(check_kept_members(&old, &added), Ok(()));
+        assert_eq!(
+            check_kept_members(&old, &membership(&[entry(1, 530_400)])),
+            Ok(())
+        );
+        let mut bounded = entry(2, 530_100);
+        bounded.log_key_not_after = Some(crate::replication::membership::Instant::Unix(5));
+        let bounded = membership(&[entry(1, 530_400), bounded]);
+        assert_eq!(check_kept_members(&old, &bounded), Ok(()));
+        // A new log key or new regions for a log already mirrored are not.
+        let mut moved = entry(2, 530_100);
+        moved.regions = vec![530_300];
+        let err = check_kept_members(&old, &membership(&[entry(1, 530_400), moved]));
+        assert!(
+            matches!(&err, Err(ReloadError::Invalid(m)) if m.contains("\"a2\"")),
+            "{err:?}"
+        );
+        let mut rekeyed = entry(2, 530_100);
+        rekeyed.log_key =
+            VerifierKey::ed25519("ledger.a2.example/1", testing::witness_key(99).public_key())
+                .unwrap()
+                .to_string();
+        let err = check_kept_members(&old, &membership(&[entry(1, 530_400), rekeyed]));
+        assert!(matches!(err, Err(ReloadError::Invalid(_))), "{err:?}");
+    }
+}
