@@ -3,7 +3,7 @@
 //! ```text
 //! log <vkey> [origin <origin>] [not-before <time>] [not-after <time>]
 //! regions <origin> <gb2260>...
-//! witness <name> <vkey> [node-of <origin> | consistency-only]
+//! witness <name> <vkey> [node-of <origin> | consistency-only] [not-before <time>] [not-after <time>]
 //! group <name> <k|any|all> <witness>...
 //! quorum <n|none|name>
 //! consistency-quorum <n|none|name>
@@ -19,7 +19,6 @@ use std::collections::BTreeMap;
 
 use ledger_format::bundle::{TrustPolicy, TrustedLog, TrustedWitness, WitnessRole};
 use ledger_format::checkpoint::{KeyError, SignatureType, VerifierKey};
-use time::format_description::well_known::Rfc3339;
 
 /// Why a policy file was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,7 +86,9 @@ pub enum LineError {
     #[error("witness key listed twice (first on line {0})")]
     DuplicateWitnessKey(usize),
     /// An option after a witness key that the format does not know.
-    #[error("unknown witness option {0:?} (expected node-of <origin> or consistency-only)")]
+    #[error(
+        "unknown witness option {0:?} (expected node-of <origin>, consistency-only, not-before or not-after)"
+    )]
     UnknownWitnessOption(String),
     /// A `regions` or `node-of` origin with no `log` line above.
     #[error("no log line above has origin {0:?}")]
@@ -333,9 +334,8 @@ impl Parser {
     }
 
     fn witness(&mut self, args: &[&str], line: usize) -> Result<(), LineError> {
-        let shape = "a name and a key, then node-of <origin> or consistency-only if any";
         let [name, vkey, options @ ..] = args else {
-            return Err(arguments("witness", shape));
+            return Err(arguments("witness", WITNESS_SHAPE));
         };
         let key = parse_key(
             vkey,
@@ -343,31 +343,70 @@ impl Parser {
             "witness",
             "0x04 (cosignature/v1)",
         )?;
-        let role = match options {
-            [] => WitnessRole::Replica { node_of: None },
-            ["consistency-only"] => WitnessRole::ConsistencyOnly,
-            ["node-of", origin] => {
-                self.check_log_above(origin)?;
-                WitnessRole::Replica {
-                    node_of: Some((*origin).to_owned()),
-                }
-            }
-            ["node-of"] | ["consistency-only", ..] | ["node-of", _, ..] => {
-                return Err(arguments("witness", shape));
-            }
-            [other, ..] => return Err(LineError::UnknownWitnessOption((*other).to_owned())),
-        };
+        let mut witness = TrustedWitness::replica(key);
+        self.parse_witness_options(&mut witness, options)?;
         self.check_new_name(name)?;
         if let Some((_, first)) = self
             .witnesses
             .iter()
-            .find(|(w, _)| w.key.public_key() == key.public_key())
+            .find(|(w, _)| w.key.public_key() == witness.key.public_key())
         {
             return Err(LineError::DuplicateWitnessKey(*first));
         }
         self.names
             .insert((*name).to_owned(), Named::Witness(self.witnesses.len()));
-        self.witnesses.push((TrustedWitness { key, role }, line));
+        self.witnesses.push((witness, line));
+        Ok(())
+    }
+
+    /// The options after a witness key: a role (`node-of <origin>` or `consistency-only`), then
+    /// `not-before <time>` and `not-after <time>`, each at most once.
+    fn parse_witness_options(
+        &self,
+        witness: &mut TrustedWitness,
+        options: &[&str],
+    ) -> Result<(), LineError> {
+        let mut seen: Vec<&'static str> = Vec::new();
+        let mut rest = options;
+        while let Some((&option, tail)) = rest.split_first() {
+            let name: &'static str = match option {
+                "consistency-only" | "node-of" => "role",
+                "not-before" => "not-before",
+                "not-after" => "not-after",
+                other => return Err(LineError::UnknownWitnessOption(other.to_owned())),
+            };
+            if seen.contains(&name) {
+                return Err(match name {
+                    "role" => arguments("witness", WITNESS_SHAPE),
+                    _ => LineError::RepeatedOption(name),
+                });
+            }
+            seen.push(name);
+            if option == "consistency-only" {
+                witness.role = WitnessRole::ConsistencyOnly;
+                rest = tail;
+                continue;
+            }
+            let Some((&value, tail)) = tail.split_first() else {
+                return Err(arguments("witness", WITNESS_SHAPE));
+            };
+            match option {
+                "node-of" => {
+                    self.check_log_above(value)?;
+                    witness.role = WitnessRole::Replica {
+                        node_of: Some(value.to_owned()),
+                    };
+                }
+                "not-before" => witness.not_before = Some(parse_time(value)?),
+                _ => witness.not_after = Some(parse_time(value)?),
+            }
+            rest = tail;
+        }
+        if let (Some(from), Some(until)) = (witness.not_before, witness.not_after)
+            && from > until
+        {
+            return Err(LineError::EmptyWindow);
+        }
         Ok(())
     }
 
@@ -633,21 +672,17 @@ fn parse_log_options(log: &mut TrustedLog, options: &[&str]) -> Result<(), LineE
 /// Parses a time as policy files write it: RFC 3339 with whole seconds
 /// (`2027-01-01T00:00:00+08:00`), or decimal Unix seconds. `None` when it is neither.
 pub fn parse_instant(text: &str) -> Option<i64> {
-    parse_time(text).ok()
+    ledger_format::date::parse_instant(text)
 }
 
 /// RFC 3339 with whole seconds, or decimal Unix seconds (a sign allowed, for round trips).
 fn parse_time(text: &str) -> Result<i64, LineError> {
-    let bad = || LineError::Time(text.to_owned());
-    if is_decimal(text.strip_prefix('-').unwrap_or(text)) {
-        return text.parse().map_err(|_| bad());
-    }
-    let t = time::OffsetDateTime::parse(text, &Rfc3339).map_err(|_| bad())?;
-    if t.nanosecond() != 0 {
-        return Err(bad());
-    }
-    Ok(t.unix_timestamp())
+    parse_instant(text).ok_or_else(|| LineError::Time(text.to_owned()))
 }
+
+/// The shape of a `witness` line, for errors.
+const WITNESS_SHAPE: &str = "a name and a key, then node-of <origin> or consistency-only if any, \
+     then not-before <time> and not-after <time> if any";
 
 /// Seconds per unit of `max-age`, largest first (the writer picks the largest that divides).
 const DURATION_UNITS: [(char, i64); 4] = [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
@@ -715,6 +750,12 @@ pub fn policy_text(policy: &TrustPolicy) -> String {
             } => out.push_str(&format!(" node-of {origin}")),
             WitnessRole::ConsistencyOnly => out.push_str(" consistency-only"),
         }
+        if let Some(t) = witness.not_before {
+            out.push_str(&format!(" not-before {}", time_text(t)));
+        }
+        if let Some(t) = witness.not_after {
+            out.push_str(&format!(" not-after {}", time_text(t)));
+        }
         out.push('\n');
         used.push(name);
     }
@@ -737,16 +778,7 @@ pub fn policy_text(policy: &TrustPolicy) -> String {
 
 /// RFC 3339 in China Standard Time when representable, else Unix seconds.
 fn time_text(unix: i64) -> String {
-    let cst = time::UtcOffset::from_hms(8, 0, 0);
-    cst.ok()
-        .and_then(|offset| {
-            time::OffsetDateTime::from_unix_timestamp(unix)
-                .ok()
-                .map(|t| t.to_offset(offset))
-        })
-        .filter(|t| (0..=9999).contains(&t.year()))
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| unix.to_string())
+    ledger_format::date::instant_text(unix)
 }
 
 fn duration_text(seconds: i64) -> String {

@@ -73,6 +73,18 @@ fn seeds() -> Vec<Seed> {
         seed("full", text(&full)),
         seed("200-logs", text(&format!("{many_logs}{tail}"))),
         seed("crlf", text(&minimal.replace('\n', "\r\n"))),
+        seed(
+            "witness-windows",
+            text(&format!(
+                "log {log}\nwitness old {} node-of ledger.a.example/1 not-after \
+                 2027-03-01T00:00:00+08:00\nwitness new {} not-before 1803830401 \
+                 node-of ledger.a.example/1\nwitness w12 {} not-after 1803830400 not-before 0\n\
+                 quorum 1\nmax-age 1d\n",
+                w(10),
+                VerifierKey::cosignature_v1("w10.example", key(20)).unwrap(),
+                w(12)
+            )),
+        ),
         adversarial("empty", Vec::new()),
         adversarial(
             "non-utf8",
@@ -127,5 +139,26 @@ fn seeds() -> Vec<Seed> {
             text(&format!("log {log}\nlog {log}\n{tail}")),
         ),
         adversarial("witness-as-log", text(&format!("log {}\n{tail}", w(10)))),
+        adversarial(
+            "witness-empty-window",
+            text(&format!(
+                "log {log}\nwitness a {} not-before 10 not-after 9\n{tail}",
+                w(10)
+            )),
+        ),
+        adversarial(
+            "witness-window-twice",
+            text(&format!(
+                "log {log}\nwitness a {} not-after 9 not-after 10\n{tail}",
+                w(10)
+            )),
+        ),
+        adversarial(
+            "witness-compromised-keyword",
+            text(&format!(
+                "log {log}\nwitness a {} compromised 9\n{tail}",
+                w(10)
+            )),
+        ),
     ]
 }

@@ -21,7 +21,7 @@ use ledger_format::equivocation::Equivocation;
 use libp2p::request_response::Codec as _;
 
 use crate::corpus::Check;
-use crate::membership::{MemberEntry, Membership};
+use crate::membership::Membership;
 use crate::protocol::{
     Codec, Gossip, MAX_GOSSIP_BYTES, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, Request, Response,
     SYNC_PROTOCOL,
@@ -140,7 +140,7 @@ pub fn p2p_gossip(data: &[u8]) -> bool {
 }
 
 /// `Membership::parse`; a membership that parses is written back entry by entry with
-/// `MemberEntry::to_toml` and parses again to the same membership.
+/// `Member::to_entry` and `MemberEntry::to_toml` and parses again to the same membership.
 pub fn membership(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(data) else {
         return false;
@@ -162,15 +162,7 @@ pub fn membership(data: &[u8]) -> bool {
 pub fn membership_text(membership: &Membership) -> String {
     let mut out = format!("quorum = {}\n", membership.quorum);
     for member in &membership.members {
-        let entry = MemberEntry {
-            name: member.name.clone(),
-            origin: member.origin.clone(),
-            regions: member.regions.clone(),
-            log_key: member.log_key.to_string(),
-            witness_key: member.witness_key.to_string(),
-            peer_id: member.peer_id.to_string(),
-            addresses: member.addresses.iter().map(ToString::to_string).collect(),
-        };
+        let entry = member.to_entry();
         out.push('\n');
         out.push_str(&entry.to_toml());
     }

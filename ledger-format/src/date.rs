@@ -266,6 +266,35 @@ impl<'de> serde::Deserialize<'de> for Date {
     }
 }
 
+/// Parses an instant as policy and membership files write it: RFC 3339 with whole seconds
+/// (`2027-01-01T00:00:00+08:00`), or decimal Unix seconds (a leading `-` allowed). `None` when it
+/// is neither (docs/format.md#trust-policy).
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    let format = time::format_description::well_known::Rfc3339;
+    let t = time::OffsetDateTime::parse(text, &format).ok()?;
+    (t.nanosecond() == 0).then(|| t.unix_timestamp())
+}
+
+/// Writes an instant for [`parse_instant`]: RFC 3339 in China Standard Time when the year has
+/// four digits, else Unix seconds.
+pub fn instant_text(unix_seconds: i64) -> String {
+    let format = time::format_description::well_known::Rfc3339;
+    time::UtcOffset::from_hms(8, 0, 0)
+        .ok()
+        .and_then(|cst| {
+            time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+                .ok()
+                .map(|t| t.to_offset(cst))
+        })
+        .filter(|t| (0..=9999).contains(&t.year()))
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| unix_seconds.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,5 +376,22 @@ mod tests {
             serde_json::to_string(&d("2026-11-23")).unwrap(),
             "\"2026-11-23\""
         );
+    }
+
+    #[test]
+    fn instants_read_back() {
+        assert_eq!(parse_instant("1798732800"), Some(1_798_732_800));
+        assert_eq!(parse_instant("-5"), Some(-5));
+        assert_eq!(
+            parse_instant("2027-01-01T00:00:00+08:00"),
+            Some(1_798_732_800)
+        );
+        assert_eq!(instant_text(1_798_732_800), "2027-01-01T00:00:00+08:00");
+        for bad in ["", "-", "+5", "2027-01-01", "2027-01-01T00:00:00.5Z", "1e3"] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
+        for t in [i64::MIN, -1, 0, 1_798_732_800, 400_000_000_000, i64::MAX] {
+            assert_eq!(parse_instant(&instant_text(t)), Some(t), "{t}");
+        }
     }
 }

@@ -102,13 +102,31 @@ pub enum Command {
     /// Manages the evidence services allowed to submit (each change is a record of the log).
     #[command(subcommand)]
     Submitters(SubmittersCommand),
-    /// Rotates the log key (docs/operations.md#rotating-a-log-key): writes the next key beside
-    /// the current one (mode 0600), then has the node append a KeyRotation record signed by the
-    /// old key and naming the new one. A running node is asked over HTTP with the agency token
-    /// (it loads the new key from its own key directory); a stopped node's store is written
-    /// directly.
-    RotateKey,
+    /// Has the running node read its membership file again (as SIGHUP does): the new file is
+    /// checked in full and put in force at once, or refused with the reason.
+    Reload,
+    /// Rotates one of the node's keys: the log key (docs/operations.md#rotating-a-log-key)
+    /// unless `--witness` is given. The log key: writes the next key beside the current one
+    /// (mode 0600), then has the node append a KeyRotation record signed by the old key and
+    /// naming the new one; a running node is asked over HTTP with the agency token (it loads the
+    /// new key from its own key directory), a stopped node's store is written directly.
+    RotateKey {
+        /// Rotates the witness key instead: writes the next key beside the current one (mode
+        /// 0600) and prints this node's membership entry listing both, to distribute to every
+        /// node. The node cosigns with the new key once the membership lists it and its window
+        /// has begun.
+        #[arg(long)]
+        witness: bool,
+        /// When the new witness key takes over (RFC 3339 or Unix seconds). Default: 24 hours
+        /// from now, time to distribute the membership to every node and every verifier.
+        #[arg(long, value_name = "TIME", requires = "witness")]
+        at: Option<String>,
+    },
 }
+
+/// How long after `rotate-key --witness` the new key takes over by default: a day to distribute
+/// the membership file to every node and the policy to verifiers.
+const WITNESS_ROTATION_DELAY_SECONDS: i64 = 86_400;
 
 /// Submitter registry commands (the node must be stopped: they write through their own sequencer).
 #[derive(Debug, Subcommand)]
@@ -217,7 +235,9 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             println!("backup written to {}", target.display());
         }
         Command::Submitters(command) => submitters(&dir, command).await?,
-        Command::RotateKey => rotate_key(&dir).await?,
+        Command::Reload => reload(&dir).await?,
+        Command::RotateKey { witness: false, .. } => rotate_key(&dir).await?,
+        Command::RotateKey { witness: true, at } => rotate_witness_key(&dir, at.as_deref())?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -293,7 +313,11 @@ async fn run(dir: &Path, clock_offset_days: i64) -> anyhow::Result<()> {
         "ledger-node listening on http://{} (log {})",
         node.addr, config.origin
     );
+    let reloads = node.reloader().map(|r| tokio::spawn(reload_on_hangup(r)));
     shutdown_signal().await;
+    if let Some(task) = reloads {
+        task.abort();
+    }
     tracing::info!("stopping");
     node.stop().await?;
     Ok(())
@@ -312,6 +336,107 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
     }
+}
+
+/// Reloads the membership on every SIGHUP (the outcome is logged and counted by the reloader).
+async fn reload_on_hangup(reloader: ledger_node::reload::Reloader) {
+    let kind = tokio::signal::unix::SignalKind::hangup();
+    let Ok(mut hangups) = tokio::signal::unix::signal(kind) else {
+        tracing::warn!("cannot listen for SIGHUP: reload with `ledger-node reload`");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        tracing::info!("SIGHUP: reloading the membership");
+        let reloader = reloader.clone();
+        let _ = tokio::task::spawn_blocking(move || reloader.reload()).await;
+    }
+}
+
+/// `ledger-node reload`: `POST /v1/admin/reload` to the running node with the agency token.
+async fn reload(dir: &Path) -> anyhow::Result<()> {
+    let config = load_config(dir)?;
+    let token = init::read_token(&config.path(&config.token_file))?;
+    let mut addr = config.http.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let (status, body) =
+        tokio::task::spawn_blocking(move || post_empty(addr, "/v1/admin/reload", &token))
+            .await
+            .context("reload task failed")?
+            .with_context(|| format!("calling the node at http://{addr} (is it running?)"))?;
+    if status != 200 {
+        bail!("refused ({status}): {body}");
+    }
+    println!("membership reloaded: {body}");
+    Ok(())
+}
+
+/// A bodiless `POST` with the bearer token over plain HTTP/1.1; the status and the body.
+fn post_empty(
+    addr: std::net::SocketAddr,
+    path: &str,
+    token: &str,
+) -> std::io::Result<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, HTTP_TIMEOUT)?;
+    stream.set_read_timeout(Some(HTTP_TIMEOUT))?;
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let body = answer.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    Ok((status, body.trim().to_owned()))
+}
+
+/// How long `ledger-node reload` waits for the node (a reload opens new members' stores).
+const HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// `ledger-node rotate-key --witness`: writes the next witness key and prints the membership
+/// entry that lists it (docs/operations.md#rotating-a-witness-key).
+fn rotate_witness_key(dir: &Path, at: Option<&str>) -> anyhow::Result<()> {
+    let config = load_config(dir)?;
+    let at = match at {
+        Some(text) => ledger_format::date::parse_instant(text)
+            .with_context(|| format!("--at {text:?}: neither RFC 3339 nor Unix seconds"))?,
+        None => SystemClock.now() + WITNESS_ROTATION_DELAY_SECONDS,
+    };
+    let membership = ledger_node::load_membership(&config)?;
+    let entry = match membership
+        .as_ref()
+        .and_then(|m| m.by_origin(&config.origin))
+    {
+        Some(me) => me.to_entry(),
+        None => init::member_entry(&config, None, &config.regions)?,
+    };
+    let current = init::read_witness_key(&config.path(&config.network.witness_key_file))?;
+    let next = ledger_node::witness_key::create_next(&config).with_context(
+        || "writing the next witness key (a rotation already under way? its file exists)",
+    )?;
+    let rotated = ledger_node::witness_key::rotated_entry(
+        &entry,
+        current.verifier_key(),
+        next.verifier_key(),
+        at,
+    );
+    println!(
+        "# New witness key {} written to {} (mode 0600).\n         # Replace this node's entry in the membership file with the one below, give it to every\n\
+         # node and reload them (SIGHUP or `ledger-node reload`) before {}; verifiers fetch the\n\
+         # new policy from GET /v1/policy. This node cosigns with the new key from then on.",
+        next.verifier_key(),
+        ledger_node::witness_key::next_key_path(&config).display(),
+        ledger_format::date::instant_text(at)
+    );
+    print!("{}", rotated.to_toml());
+    Ok(())
 }
 
 fn audit_store(dir: &Path) -> anyhow::Result<ExitCode> {

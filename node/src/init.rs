@@ -308,7 +308,9 @@ pub fn member_entry(
         origin: config.origin.clone(),
         regions: regions.to_vec(),
         log_key: log_verifier_key(&config.origin, &key)?.to_string(),
-        witness_key: witness.verifier_key().to_string(),
+        log_key_not_after: None,
+        witness_key: Some(witness.verifier_key().to_string()),
+        witness_keys: Vec::new(),
         peer_id: p2p.public().to_peer_id().to_string(),
         addresses: config.network.listen.clone(),
     })

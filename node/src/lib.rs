@@ -19,9 +19,12 @@ pub mod logs;
 pub mod metrics;
 pub mod parallel;
 pub mod policy;
+pub mod reload;
 pub mod replication;
 pub mod sequencer;
 pub mod store;
+pub mod swap;
+pub mod witness_key;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,8 +36,10 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::logs::{LogEntry, Logs};
 use crate::metrics::Metrics;
+use crate::reload::{Reloader, ReloaderParts};
 use crate::sequencer::{Sequencer, SequencerHandle};
 use crate::store::{RocksStore, Store};
+use crate::swap::Swap;
 
 /// How long an evidence receipt request with `wait=true` waits for the next checkpoint.
 pub const RECEIPT_WAIT: Duration = Duration::from_secs(10);
@@ -81,6 +86,7 @@ pub struct RunningNode {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     owner: Sequencer,
     replication: Option<replication::Replication>,
+    reloader: Option<Reloader>,
     relay: tokio::task::JoinHandle<()>,
 }
 
@@ -96,6 +102,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
     let (store, rebuilding) = open_own_store(config, membership.as_ref())?;
     let mut sequencer_config = config.sequencer_config();
     sequencer_config.regions = log_regions(config, membership.as_ref());
+    // The membership names a log by its genesis key; the key in force comes from its records.
     let genesis_key = ledger_format::checkpoint::VerifierKey::ed25519(
         &config.origin,
         store.identity()?.genesis_key,
@@ -104,35 +111,35 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
     let own = LogEntry {
         origin: config.origin.clone(),
         store: store.clone(),
-        keys: vec![genesis_key],
+        keys: vec![genesis_key.clone()],
         mirror: None,
         regions: sequencer_config.regions.clone(),
     };
     let (signed_tx, signed_rx) = tokio::sync::watch::channel(None);
-    let (logs, replication, network_policy) = match membership {
-        None => (Arc::new(Logs::alone(own)), None, None),
+    let network_policy = membership.as_ref().map(policy::network_policy_text);
+    let (logs, replication, peer) = match membership {
+        None => (Swap::new(Logs::alone(own)), None, None),
         Some(membership) => {
-            let text = policy::network_policy_text(&membership);
             let network = Network {
                 clock: clock.clone(),
                 metrics: metrics.clone(),
                 fence: sequencer_config.fence.clone(),
                 checkpoints: signed_rx,
             };
-            let (logs, replication) = join_network(config, membership, own, network)?;
+            let (logs, replication, peer) = join_network(config, membership, own, network)?;
             let wait = Duration::from_secs(config.network.restore_wait_secs);
             let restored = replication
                 .restore_own(wait, rebuilding)
                 .await
                 .map_err(|e| NodeError::Network(e.to_string()))?;
             tracing::info!(peers = restored.peers, fence = ?restored.fence, records = restored.records, "checked the own log against the network");
-            (logs, Some(replication), Some(text))
+            (logs, Some(replication), Some(peer))
         }
     };
     // After the restore: the records (perhaps fetched from the network) say which key is in force.
     let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
-    let policy_text = network_policy.unwrap_or_else(|| {
+    let policy_text = Swap::new(network_policy.unwrap_or_else(|| {
         policy::own_policy_text(
             &config.origin,
             &verifier_key,
@@ -140,7 +147,19 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
                 .filter(|r| !r.is_empty())
                 .map(Vec::as_slice),
         )
-    });
+    }));
+    let reloader = match (&replication, peer) {
+        (Some(replication), Some(peer)) => Some(Reloader::new(ReloaderParts {
+            config: config.clone(),
+            own_key: genesis_key,
+            peer,
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            shared: replication.shared().clone(),
+            policy_text: policy_text.clone(),
+        })),
+        _ => None,
+    };
     let owner = Sequencer::start(
         store.clone(),
         key.clone(),
@@ -153,7 +172,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         sequencer: owner.handle.clone(),
         logs,
         network: replication.as_ref().map(|r| r.shared().clone()),
-        policy_text: Arc::new(policy_text),
+        reloader: reloader.clone(),
+        policy_text,
         agency_token: Arc::new(token),
         key_file: Some(config.path(&config.key_file)),
         metrics,
@@ -189,6 +209,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         server,
         owner,
         replication,
+        reloader,
         relay,
     })
 }
@@ -260,80 +281,112 @@ pub fn load_membership(config: &Config) -> Result<Option<replication::Membership
         .transpose()
 }
 
-/// Opens a mirror for every other member and starts replication.
+/// This node's entry in `membership`, checked against its keys: listed, with its peer id and
+/// its log key.
+///
+/// # Errors
+/// [`NodeError::Network`] naming what does not match.
+pub fn check_own_entry<'m>(
+    config: &Config,
+    membership: &'m replication::Membership,
+    own_key: &ledger_format::checkpoint::VerifierKey,
+    peer: libp2p::PeerId,
+) -> Result<&'m replication::Member, NodeError> {
+    let me = membership.by_origin(&config.origin).ok_or_else(|| {
+        NodeError::Network(format!(
+            "the membership file does not list this node's log {}",
+            config.origin
+        ))
+    })?;
+    if me.peer_id != peer || me.log_key != *own_key {
+        return Err(NodeError::Network(format!(
+            "the membership entry of {} does not match this node's keys (peer id {peer})",
+            config.origin
+        )));
+    }
+    Ok(me)
+}
+
+/// Opens (or creates) the mirror of `member`'s log, verified with its log key, keeping
+/// `witnesses`' signatures on its checkpoints.
+///
+/// # Errors
+/// [`NodeError`] when its store cannot be created or opened.
+pub fn open_mirror(
+    config: &Config,
+    member: &replication::Member,
+    witnesses: &[ledger_format::checkpoint::VerifierKey],
+    clock: &Arc<dyn Clock>,
+) -> Result<LogEntry, NodeError> {
+    let network = |m: String| NodeError::Network(m);
+    let dir = config
+        .path(&config.network.mirrors_dir)
+        .join(mirror_dir_name(&member.origin));
+    let store: Arc<dyn Store> = Arc::new(if dir.exists() {
+        RocksStore::open(&dir, &member.origin)?
+    } else {
+        std::fs::create_dir_all(&dir).map_err(|e| network(format!("{}: {e}", dir.display())))?;
+        RocksStore::create(
+            &dir,
+            store::LogIdentity {
+                origin: member.origin.clone(),
+                genesis_key: *member.log_key.public_key(),
+            },
+        )?
+    });
+    let mirror =
+        replication::mirror::Mirror::open(&member.origin, member.log_key.clone(), store.clone())
+            .map_err(|e| network(format!("mirror of {}: {e}", member.origin)))?
+            .with_regions(&member.regions)
+            .with_clock(clock.clone());
+    let mut keys = vec![member.log_key.clone()];
+    keys.extend(witnesses.iter().cloned());
+    Ok(LogEntry {
+        origin: member.origin.clone(),
+        store,
+        keys,
+        mirror: Some(Arc::new(mirror)),
+        regions: member.regions.clone(),
+    })
+}
+
+/// Opens a mirror for every other member and starts replication; returns the logs as the API
+/// reads them, the replication, and the node's peer id.
 fn join_network(
     config: &Config,
     membership: replication::Membership,
     mut own: LogEntry,
-    network: Network,
-) -> Result<(Arc<Logs>, replication::Replication), NodeError> {
+    parts: Network,
+) -> Result<(Swap<Logs>, replication::Replication, libp2p::PeerId), NodeError> {
     let Network {
         clock,
         metrics,
         fence,
         checkpoints,
-    } = network;
+    } = parts;
     let network = |m: String| NodeError::Network(m);
     init::ensure_network_keys(config)?;
     let p2p_key = init::read_p2p_key(&config.path(&config.network.p2p_key_file))?;
-    let witness_key = init::read_witness_key(&config.path(&config.network.witness_key_file))?;
-    let me = membership.by_origin(&config.origin).ok_or_else(|| {
-        network(format!(
-            "the membership file does not list this node's log {}",
-            config.origin
-        ))
-    })?;
-    let own_keys = own.log_keys()?;
-    if me.peer_id != p2p_key.public().to_peer_id() || !own_keys.contains(&me.log_key) {
-        return Err(network(format!(
-            "the membership entry of {} does not match this node's keys (peer id {})",
-            config.origin,
-            p2p_key.public().to_peer_id()
-        )));
+    let peer = p2p_key.public().to_peer_id();
+    let own_key = own.keys[0].clone();
+    let me = check_own_entry(config, &membership, &own_key, peer)?;
+    let held = witness_key::held(config, me, clock.now()).map_err(network)?;
+    if held.promote {
+        witness_key::promote(config)?;
     }
     let witnesses = membership.witness_keys();
     own.keys.extend(witnesses.iter().cloned());
-    let mut mirrors = Vec::new();
-    for member in membership
+    let mirrors = membership
         .members
         .iter()
         .filter(|m| m.origin != config.origin)
-    {
-        let dir = config
-            .path(&config.network.mirrors_dir)
-            .join(mirror_dir_name(&member.origin));
-        let store: Arc<dyn Store> = Arc::new(if dir.exists() {
-            RocksStore::open(&dir, &member.origin)?
-        } else {
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| network(format!("{}: {e}", dir.display())))?;
-            RocksStore::create(
-                &dir,
-                store::LogIdentity {
-                    origin: member.origin.clone(),
-                    genesis_key: *member.log_key.public_key(),
-                },
-            )?
-        });
-        let mirror = replication::mirror::Mirror::open(
-            &member.origin,
-            member.log_key.clone(),
-            store.clone(),
-        )
-        .map_err(|e| network(format!("mirror of {}: {e}", member.origin)))?
-        .with_regions(&member.regions)
-        .with_clock(clock.clone());
-        let mut keys = vec![member.log_key.clone()];
-        keys.extend(witnesses.iter().cloned());
-        mirrors.push(LogEntry {
-            origin: member.origin.clone(),
-            store,
-            keys,
-            mirror: Some(Arc::new(mirror)),
-            regions: member.regions.clone(),
-        });
-    }
-    let logs = Arc::new(Logs { own, mirrors });
+        .map(|member| open_mirror(config, member, &witnesses, &clock))
+        .collect::<Result<Vec<_>, _>>()?;
+    let logs = Swap::new(Logs {
+        own,
+        mirrors,
+        retired: Vec::new(),
+    });
     let listen = config
         .network
         .listen
@@ -345,11 +398,9 @@ fn join_network(
             membership,
             logs: logs.clone(),
             p2p_key,
-            witness_key,
+            witness_keys: held.signers,
             listen,
-            recosign_interval: std::time::Duration::from_secs(
-                config.network.recosign_interval_secs.max(1),
-            ),
+            recosign_interval: Duration::from_secs(config.network.recosign_interval_secs.max(1)),
             fence,
         },
         checkpoints,
@@ -357,7 +408,7 @@ fn join_network(
         metrics,
     )
     .map_err(|e| network(e.to_string()))?;
-    Ok((logs, replication))
+    Ok((logs, replication, peer))
 }
 
 /// The directory name of a mirror: the origin with every character but letters, digits, `.` and
@@ -378,6 +429,23 @@ pub fn mirror_dir_name(origin: &str) -> String {
 }
 
 impl RunningNode {
+    /// Reloads the membership file (as SIGHUP and `POST /v1/admin/reload` do). Blocking: call it
+    /// from a blocking task.
+    ///
+    /// # Errors
+    /// [`reload::ReloadError`]; the membership in force is then unchanged.
+    pub fn reload(&self) -> Result<reload::Reloaded, reload::ReloadError> {
+        self.reloader
+            .as_ref()
+            .ok_or(reload::ReloadError::Alone)?
+            .reload()
+    }
+
+    /// The reloader, for a task that reloads on a signal; `None` when the node runs alone.
+    pub fn reloader(&self) -> Option<Reloader> {
+        self.reloader.clone()
+    }
+
     /// Stops accepting requests, finishes those in flight, signs a last checkpoint if the log
     /// grew, and closes the store.
     ///
@@ -392,8 +460,10 @@ impl RunningNode {
             server,
             owner,
             replication,
+            reloader,
             relay,
         } = self;
+        drop(reloader);
         if let Some(replication) = replication {
             replication.shutdown().await;
         }

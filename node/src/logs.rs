@@ -153,13 +153,16 @@ impl LogEntry {
     }
 }
 
-/// The node's own log and its mirrors.
+/// The node's own log, its mirrors, and the logs of agencies removed from the network.
 #[derive(Debug, Clone)]
 pub struct Logs {
     /// The node's own agency's log.
     pub own: LogEntry,
-    /// The other agencies' logs, in membership order.
+    /// The other agencies' logs, in membership order: mirrored and witnessed.
     pub mirrors: Vec<LogEntry>,
+    /// The mirrored logs of agencies removed from the membership since the node started: still
+    /// served (records, proofs, checkpoints up to the removal), no longer mirrored or witnessed.
+    pub retired: Vec<LogEntry>,
 }
 
 impl Logs {
@@ -168,15 +171,24 @@ impl Logs {
         Logs {
             own,
             mirrors: Vec::new(),
+            retired: Vec::new(),
         }
     }
 
-    /// The log named `origin`, or the node's own log for `None`.
+    /// The log named `origin`, or the node's own log for `None`; a removed agency's log too.
     pub fn get(&self, origin: Option<&str>) -> Option<&LogEntry> {
         match origin {
             None => Some(&self.own),
             Some(origin) => self.all().find(|log| log.origin == origin),
         }
+    }
+
+    /// The log named `origin` if it is the node's own or a member's it mirrors now; `None` for a
+    /// removed agency's log (replication neither follows nor witnesses it any more).
+    pub fn current(&self, origin: &str) -> Option<&LogEntry> {
+        std::iter::once(&self.own)
+            .chain(self.mirrors.iter())
+            .find(|log| log.origin == origin)
     }
 
     /// The log whose regions cover `code`'s region: the agency that issues it (in a network, one
@@ -190,9 +202,11 @@ impl Logs {
         })
     }
 
-    /// Every log: the node's own first.
+    /// Every log: the node's own first, then the mirrors, then the removed agencies' logs.
     pub fn all(&self) -> impl Iterator<Item = &LogEntry> {
-        std::iter::once(&self.own).chain(self.mirrors.iter())
+        std::iter::once(&self.own)
+            .chain(self.mirrors.iter())
+            .chain(self.retired.iter())
     }
 }
 

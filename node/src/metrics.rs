@@ -44,6 +44,13 @@ pub struct ReasonLabel {
     pub reason: String,
 }
 
+/// Label of an outcome counter.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    /// `applied`, or `refused` (the file was invalid; nothing changed).
+    pub result: String,
+}
+
 /// Replication and witnessing metrics.
 #[derive(Debug, Default)]
 struct P2pMetrics {
@@ -60,6 +67,8 @@ struct P2pMetrics {
     recosigned: Family<LogLabel, Counter>,
     restored: Counter,
     fence: Gauge,
+    reloads: Family<ResultLabel, Counter>,
+    members: Gauge,
 }
 
 impl P2pMetrics {
@@ -126,6 +135,16 @@ impl P2pMetrics {
             "Size of this node's own log held by a peer beyond its store while running (0: none; \
              above 0, the sequencer signs nothing: a second process signs with the log's key)",
             self.fence.clone(),
+        );
+        registry.register(
+            "membership_reloads",
+            "Membership reloads (signal or admin call), applied or refused (invalid file)",
+            self.reloads.clone(),
+        );
+        registry.register(
+            "membership_members",
+            "Agencies in the membership in force",
+            self.members.clone(),
         );
     }
 }
@@ -348,6 +367,16 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts a membership reload, `applied` or `refused`.
+    pub fn membership_reload(&self, result: &str) {
+        self.p2p
+            .reloads
+            .get_or_create(&ResultLabel {
+                result: result.to_owned(),
+            })
+            .inc();
+    }
+
     /// Counts records of the own log restored from the network.
     pub fn restored(&self, records: u64) {
         self.p2p.restored.inc_by(records);
@@ -356,6 +385,13 @@ impl Metrics {
     /// Records that a peer holds the own log up to `size`, beyond the store.
     pub fn fenced(&self, size: u64) {
         self.p2p.fence.set(i64::try_from(size).unwrap_or(i64::MAX));
+    }
+
+    /// Sets the number of agencies in the membership in force.
+    pub fn membership_members(&self, count: usize) {
+        self.p2p
+            .members
+            .set(i64::try_from(count).unwrap_or(i64::MAX));
     }
 
     /// The OpenMetrics text of every metric.

@@ -22,9 +22,10 @@ pub fn own_policy_text(origin: &str, key: &VerifierKey, regions: Option<&[u32]>)
     text
 }
 
-/// The policy of the whole network: every member's log key and regions, every member's witness
-/// key marked as the node of its own log (so that it never counts for that log), the network's
-/// quorum, checkpoints at most a day old.
+/// The policy of the whole network: every member's log key (with `not-after` when the membership
+/// bounds it) and regions, every witness key of every member, current and past, with its window,
+/// marked as the node of its own log (so that it never counts for that log), the network's quorum,
+/// checkpoints at most a day old.
 pub fn network_policy_text(membership: &crate::replication::Membership) -> String {
     let mut text = String::from(
         "# Trust policy for the registration network, served by `ledger-node`.\n\
@@ -33,19 +34,27 @@ pub fn network_policy_text(membership: &crate::replication::Membership) -> Strin
          # counts towards that log's quorum, only towards the others'.\n",
     );
     for member in &membership.members {
-        text.push_str(&log_line(&member.origin, &member.log_key));
+        let line = log_line(&member.origin, &member.log_key);
+        match member.log_key_not_after {
+            Some(t) => text.push_str(&format!("{} not-after {}\n", line.trim_end(), instant(t))),
+            None => text.push_str(&line),
+        }
     }
     for member in &membership.members {
         text.push_str(&regions_line(&member.origin, &member.regions));
     }
     let mut names: Vec<String> = Vec::new();
     for (i, member) in membership.members.iter().enumerate() {
-        let name = witness_name(&member.name, i, &names);
-        text.push_str(&format!(
-            "witness {name} {} node-of {}\n",
-            member.witness_key, member.origin
-        ));
-        names.push(name);
+        for key in &member.witness_keys {
+            let name = witness_name(&member.name, i, &names);
+            text.push_str(&format!(
+                "witness {name} {} node-of {}{}\n",
+                key.key,
+                member.origin,
+                window_text(key.not_before, key.not_after)
+            ));
+            names.push(name);
+        }
     }
     match membership.quorum {
         0 => text.push_str("quorum none\n"),
@@ -53,6 +62,22 @@ pub fn network_policy_text(membership: &crate::replication::Membership) -> Strin
     }
     text.push_str("max-age 24h\n");
     text
+}
+
+/// ` not-before <t>` and ` not-after <t>` for the bounded ends of a window.
+fn window_text(not_before: Option<i64>, not_after: Option<i64>) -> String {
+    let mut text = String::new();
+    if let Some(t) = not_before {
+        text.push_str(&format!(" not-before {}", instant(t)));
+    }
+    if let Some(t) = not_after {
+        text.push_str(&format!(" not-after {}", instant(t)));
+    }
+    text
+}
+
+fn instant(unix_seconds: i64) -> String {
+    ledger_format::date::instant_text(unix_seconds)
 }
 
 fn log_line(origin: &str, key: &VerifierKey) -> String {
@@ -102,12 +127,16 @@ mod tests {
             log_key: VerifierKey::ed25519(&origin, testing::witness_key(n).public_key())
                 .unwrap()
                 .to_string(),
-            witness_key: VerifierKey::cosignature_v1(
-                &format!("{origin}/witness"),
-                testing::witness_key(n + 10).public_key(),
-            )
-            .unwrap()
-            .to_string(),
+            log_key_not_after: None,
+            witness_key: Some(
+                VerifierKey::cosignature_v1(
+                    &format!("{origin}/witness"),
+                    testing::witness_key(n + 10).public_key(),
+                )
+                .unwrap()
+                .to_string(),
+            ),
+            witness_keys: Vec::new(),
             peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
                 .unwrap()
                 .public()
@@ -149,6 +178,52 @@ mod tests {
         let last_log = policy.rfind("\nlog ").unwrap();
         assert!(first_log < policy.find("\nregions ").unwrap());
         assert!(last_log < policy.find("\nregions ").unwrap());
+    }
+
+    #[test]
+    fn the_network_policy_lists_every_key_with_its_window() {
+        use crate::replication::membership::{Instant, WitnessKeyEntry};
+        let text = member(1, "yuxi", testing::REGION) + &member(2, "kunming", 530_100);
+        let mut membership = Membership::parse(&text).unwrap();
+        let mut yuxi = membership.members[0].to_entry();
+        let old = yuxi.witness_key.take().unwrap();
+        let new = VerifierKey::cosignature_v1(
+            "ledger.a1.example/1/witness",
+            testing::witness_key(40).public_key(),
+        )
+        .unwrap();
+        yuxi.witness_keys = vec![
+            WitnessKeyEntry {
+                key: old.clone(),
+                not_before: None,
+                not_after: Some(Instant::Unix(1_803_830_400)),
+            },
+            WitnessKeyEntry {
+                key: new.to_string(),
+                not_before: Some(Instant::Unix(1_803_830_401)),
+                not_after: None,
+            },
+        ];
+        yuxi.log_key_not_after = Some(Instant::Text("2027-06-01T00:00:00+08:00".into()));
+        membership = Membership::parse(
+            &(yuxi.to_toml() + "\n" + &membership.members[1].to_entry().to_toml()),
+        )
+        .unwrap();
+        let policy = network_policy_text(&membership);
+        for line in [
+            format!(
+                "log {} not-after 2027-06-01T00:00:00+08:00\n",
+                membership.members[0].log_key
+            ),
+            format!(
+                "witness yuxi {old} node-of ledger.a1.example/1 not-after 2027-03-01T00:00:00+08:00\n"
+            ),
+            format!(
+                "witness yuxi~ {new} node-of ledger.a1.example/1 not-before 2027-03-01T00:00:01+08:00\n"
+            ),
+        ] {
+            assert!(policy.contains(&line), "missing {line:?} in\n{policy}");
+        }
     }
 
     #[test]

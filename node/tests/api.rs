@@ -98,7 +98,7 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
     let store: Arc<dyn Store> = store;
     let state = ApiState {
         sequencer: sequencer.handle.clone(),
-        logs: Arc::new(ledger_node::logs::Logs::alone(
+        logs: ledger_node::swap::Swap::new(ledger_node::logs::Logs::alone(
             ledger_node::logs::LogEntry {
                 origin: ORIGIN.into(),
                 store,
@@ -109,9 +109,10 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
         )),
         network: None,
         key_file: None,
+        reloader: None,
         agency_token: Arc::new(TOKEN.into()),
         metrics,
-        policy_text: Arc::new("origin ledger.yuxi.example/2026\n".into()),
+        policy_text: ledger_node::swap::Swap::new("origin ledger.yuxi.example/2026\n".into()),
         limits,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -10,6 +10,7 @@ use ledger_format::equivocation::Equivocation;
 use ledger_format::merkle;
 use ledger_format::testing::{self, Ledger, at};
 use ledger_format::{Hash, sha256};
+use ledger_node::replication::membership::{Instant, WitnessKeyEntry};
 use ledger_node::replication::protocol::{
     Gossip, MAX_GOSSIP_BYTES, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES, Request, Response,
 };
@@ -241,13 +242,43 @@ fn entry(n: u8) -> MemberEntry {
         // Prefectures of Yunnan, one per agency: 530100, 530200, ...
         regions: vec![530_100 + u32::from(n) * 100],
         log_key: log.to_string(),
-        witness_key: witness.to_string(),
+        log_key_not_after: None,
+        witness_key: Some(witness.to_string()),
+        witness_keys: Vec::new(),
         peer_id: peer.public().to_peer_id().to_string(),
         addresses: vec![
             format!("/ip4/10.0.0.{n}/tcp/8181"),
             format!("/dns4/a{n}.example/tcp/8181"),
         ],
     }
+}
+
+/// Witness key `seed` of agency `n`, named as `init` names it.
+fn witness(n: u8, seed: u8) -> String {
+    let name = format!("ledger.a{n}.example/2026/witness");
+    VerifierKey::cosignature_v1(&name, testing::witness_key(seed).public_key())
+        .unwrap()
+        .to_string()
+}
+
+/// Agency 1 after a witness-key rotation (RFC 3339 and Unix times) and a log-key compromise.
+fn rotated() -> MemberEntry {
+    let mut e = entry(1);
+    e.witness_key = None;
+    e.witness_keys = vec![
+        WitnessKeyEntry {
+            key: witness(1, 101),
+            not_before: None,
+            not_after: Some(Instant::Text("2027-03-01T00:00:00+08:00".into())),
+        },
+        WitnessKeyEntry {
+            key: witness(1, 121),
+            not_before: Some(Instant::Unix(1_803_830_401)),
+            not_after: None,
+        },
+    ];
+    e.log_key_not_after = Some(Instant::Text("2027-06-01T00:00:00+08:00".into()));
+    e
 }
 
 fn membership_seeds() -> Vec<Seed> {
@@ -310,12 +341,35 @@ fn membership_seeds() -> Vec<Seed> {
         adversarial(
             T,
             "swapped-keys",
-            with(&|e| std::mem::swap(&mut e.log_key, &mut e.witness_key)),
+            with(&|e| e.witness_key = Some(std::mem::replace(&mut e.log_key, witness(1, 0)))),
         ),
         adversarial(
             T,
             "witness-key-twice",
             with(&|e| e.witness_key = entry(2).witness_key),
+        ),
+        seed(T, "rotated-witness-key", text(file(&[rotated(), entry(2)]))),
+        adversarial(
+            T,
+            "witness-key-and-keys",
+            with(&|e| e.witness_keys = rotated().witness_keys),
+        ),
+        adversarial(
+            T,
+            "witness-window-empty",
+            text(file(&[
+                {
+                    let mut e = rotated();
+                    e.witness_keys[1].not_after = Some(Instant::Unix(0));
+                    e
+                },
+                entry(2),
+            ])),
+        ),
+        adversarial(
+            T,
+            "bad-instant",
+            with(&|e| e.log_key_not_after = Some(Instant::Text("2027-02-30T00:00:00Z".into()))),
         ),
     ]
 }

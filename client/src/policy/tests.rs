@@ -79,7 +79,9 @@ fn writer_makes_witness_names_unique_and_keeps_odd_times() {
         TrustedWitness::replica(witness_key("same", 0x12)),
         TrustedWitness::replica(witness_key("42", 0x13)),
     ];
-    policy.quorum = 3;
+    // Two keys named alike are one witness's keys (a rotation): they count once.
+    assert_eq!(policy.replicas_for(&policy.logs[0].origin).len(), 2);
+    policy.quorum = 2;
     policy.max_age_seconds = 90;
     policy.logs[0].not_before = Some(-5);
     policy.logs[0].not_after = Some(400_000_000_000);
@@ -218,10 +220,7 @@ fn every_line_error_names_its_line() {
         (
             format!("log {log}\nwitness a\n{tail}"),
             2,
-            arguments(
-                "witness",
-                "a name and a key, then node-of <origin> or consistency-only if any",
-            ),
+            arguments("witness", WITNESS_SHAPE),
         ),
         (
             format!("log {log}\ngroup g 1 b\n{tail}"),
@@ -277,18 +276,12 @@ fn every_line_error_names_its_line() {
         (
             format!("log {log}\nwitness a {w} node-of\n{tail}"),
             2,
-            arguments(
-                "witness",
-                "a name and a key, then node-of <origin> or consistency-only if any",
-            ),
+            arguments("witness", WITNESS_SHAPE),
         ),
         (
             format!("log {log}\nwitness a {w} consistency-only node-of l\n{tail}"),
             2,
-            arguments(
-                "witness",
-                "a name and a key, then node-of <origin> or consistency-only if any",
-            ),
+            arguments("witness", WITNESS_SHAPE),
         ),
         (
             format!("log {log}\nwitness a {w} replica\n{tail}"),
@@ -583,6 +576,11 @@ proptest::proptest! {
     fn written_policies_read_back_or_are_refused_as_unmeetable(
         regions in proptest::collection::vec(proptest::option::of(0usize..4), 3),
         roles in proptest::collection::vec(0u8..5, 0..5),
+        names in proptest::collection::vec(0u8..3, 5),
+        windows in proptest::collection::vec(
+            (proptest::option::of(-10_000i64..5_000_000_000), proptest::option::of(-10_000i64..5_000_000_000)),
+            5,
+        ),
         quorum in 0usize..5,
         consistency_quorum in 0usize..3,
     ) {
@@ -608,15 +606,22 @@ proptest::proptest! {
             .iter()
             .enumerate()
             .map(|(i, role)| {
-                let key = witness_key(&format!("w{i}"), 0x20 + i as u8);
-                match role {
+                // Names repeat: one witness's successive keys share a name.
+                let key = witness_key(&format!("w{}", names[i]), 0x20 + i as u8);
+                let witness = match role {
                     0..=2 => TrustedWitness::node_of(key, origins[usize::from(*role)]),
                     3 => TrustedWitness::replica(key),
                     _ => TrustedWitness::consistency_only(key),
-                }
+                };
+                let (a, b) = windows[i];
+                let (not_before, not_after) = match (a, b) {
+                    (Some(a), Some(b)) => (Some(a.min(b)), Some(a.max(b))),
+                    other => other,
+                };
+                witness.with_window(not_before, not_after)
             })
             .collect();
-        let replicas = roles.iter().filter(|r| **r < 4).count();
+        let replicas = policy.witnesses.iter().filter(|w| w.role != WitnessRole::ConsistencyOnly).count();
         let consistency = roles.len() - replicas;
         policy.quorum = quorum.min(replicas);
         policy.consistency_quorum = consistency_quorum.min(consistency);
@@ -637,5 +642,65 @@ proptest::proptest! {
                 proptest::prop_assert!(unmeetable, "{e}");
             }
         }
+    }
+}
+
+#[test]
+fn witness_keys_carry_validity_windows() {
+    let log = log_key("ledger.yuxi.example/2026", 1);
+    let old = witness_key("kunming-witness", 0x11);
+    let new = witness_key("kunming-witness", 0x12);
+    let text = format!(
+        "log {log}\n\
+         witness kunming-old {old} node-of ledger.yuxi.example/2026 not-after 2027-03-01T00:00:00+08:00\n\
+         witness kunming {new} not-before 1803830401 node-of ledger.yuxi.example/2026\n\
+         witness other {} not-after 1803830400 not-before 0\n\
+         quorum 1\n\
+         max-age 1d\n",
+        witness_key("other", 0x13)
+    );
+    let policy = parse_policy(&text).unwrap();
+    assert_eq!(policy.witnesses[0].not_before, None);
+    assert_eq!(policy.witnesses[0].not_after, Some(1_803_830_400));
+    assert_eq!(policy.witnesses[1].not_before, Some(1_803_830_401));
+    assert_eq!(policy.witnesses[1].not_after, None);
+    assert_eq!(
+        policy.witnesses[1].role,
+        WitnessRole::Replica {
+            node_of: Some("ledger.yuxi.example/2026".into())
+        }
+    );
+    assert_eq!(
+        (
+            policy.witnesses[2].not_before,
+            policy.witnesses[2].not_after
+        ),
+        (Some(0), Some(1_803_830_400))
+    );
+    assert_eq!(parse_policy(&policy_text(&policy)), Ok(policy));
+    let tail = "quorum none\nmax-age 1d\n";
+    for (options, reason) in [
+        (
+            "not-after 5 not-after 6",
+            LineError::RepeatedOption("not-after"),
+        ),
+        ("not-before 6 not-after 5", LineError::EmptyWindow),
+        ("not-after yesterday", LineError::Time("yesterday".into())),
+        ("not-after", arguments("witness", WITNESS_SHAPE)),
+        (
+            "consistency-only not-after 5 node-of x",
+            arguments("witness", WITNESS_SHAPE),
+        ),
+        (
+            "compromised 5",
+            LineError::UnknownWitnessOption("compromised".into()),
+        ),
+    ] {
+        let text = format!("log {log}\nwitness a {old} {options}\n{tail}");
+        assert_eq!(
+            parse_policy(&text),
+            Err(PolicyError::Line { line: 2, reason }),
+            "{options}"
+        );
     }
 }

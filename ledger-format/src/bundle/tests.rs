@@ -834,3 +834,100 @@ fn the_old_key_witnessed_after_its_rotation_is_untrusted() {
         VerdictKind::Untrusted(reason) if reason.contains("not in force")
     ));
 }
+
+#[test]
+fn a_stolen_witness_key_cosigning_after_its_compromise_does_not_count() {
+    // Witness 1's key was declared compromised at `t`: the thief cosigns at t + 5.
+    let l = ledger();
+    let t = checkpoint_time();
+    let mut policy = l.policy(3, 2);
+    policy.witnesses[1] = policy.witnesses[1].clone().with_window(None, Some(t));
+    let stolen = cosigned(&l, t, &[(0, t + 1), (1, t + 5)]);
+    let key_id = testing::witness_verifier_key(1).key_id();
+    assert_eq!(
+        kind_of(&l, &stolen, &policy, t + 60),
+        VerdictKind::Untrusted(format!(
+            "1 of the 2 replica cosignatures required for log {} (its own node's does not \
+             count); ignored: witness key {}+{key_id} cosigned at {}, outside its window \
+             (not-after {t})",
+            testing::ORIGIN,
+            testing::witness_name(1),
+            t + 5
+        ))
+    );
+    // With the honest witness 2 as well, the quorum holds without the stolen key.
+    let honest = cosigned(&l, t, &[(0, t + 1), (1, t + 5), (2, t + 2)]);
+    assert!(matches!(
+        kind_of(&l, &honest, &policy, t + 60),
+        VerdictKind::Valid { .. }
+    ));
+}
+
+#[test]
+fn a_backdated_cosignature_by_a_stolen_witness_key_goes_stale() {
+    // The thief dates its cosignature before the compromise time: it counts, but the witnessed
+    // time is then that old date, and max-age refuses it once past T + max-age.
+    let l = ledger();
+    let t = checkpoint_time();
+    let mut policy = l.policy(3, 2);
+    policy.witnesses[1] = policy.witnesses[1].clone().with_window(None, Some(t));
+    let backdated = cosigned(&l, t - 20, &[(0, t + 1), (1, t - 10)]);
+    assert!(matches!(
+        kind_of(&l, &backdated, &policy, t + 60),
+        VerdictKind::Valid { .. }
+    ));
+    let late = t + policy.max_age_seconds + 1;
+    assert_eq!(
+        kind_of(&l, &backdated, &policy, late),
+        VerdictKind::Stale {
+            age_seconds: late - (t - 10)
+        }
+    );
+}
+
+#[test]
+fn a_rotated_witness_counts_once_under_its_old_and_new_keys() {
+    // Witness 1 rotated at t: its old key until t, its new key (same name) from t + 1.
+    let l = ledger();
+    let t = checkpoint_time();
+    let name = testing::witness_name(1);
+    let new_key = testing::witness_key(7);
+    let mut policy = l.policy(3, 2);
+    policy.witnesses[1] = policy.witnesses[1].clone().with_window(None, Some(t));
+    policy.witnesses.push(
+        TrustedWitness::replica(VerifierKey::cosignature_v1(&name, new_key.public_key()).unwrap())
+            .with_window(Some(t + 1), None),
+    );
+    assert_eq!(policy.replicas_for(testing::ORIGIN).len(), 3);
+    let mut signed = cosigned(&l, t - 20, &[(1, t - 10)]);
+    signed
+        .add_cosignature(&name, &new_key, u64::try_from(t + 5).unwrap())
+        .unwrap();
+    assert!(matches!(
+        kind_of(&l, &signed, &policy, t + 60),
+        VerdictKind::Untrusted(reason) if reason.starts_with("1 of the 2 replica")
+    ));
+    signed
+        .add_cosignature(
+            &testing::witness_name(0),
+            &testing::witness_key(0),
+            u64::try_from(t + 2).unwrap(),
+        )
+        .unwrap();
+    let bundle = l.bundle(&testing::code(2026, 1), &signed, &policy, false);
+    let verdict = verify_bundle(&bundle, &policy, t + 60);
+    assert!(matches!(verdict.kind, VerdictKind::Valid { .. }));
+    // The rotated witness voted once, at its newest time.
+    assert_eq!(verdict.as_of, Some(t + 2));
+    assert_eq!(verdict.cosigners.len(), 2);
+    // The new key dated before its window does not count either.
+    let early = cosigned(&l, t - 20, &[(0, t - 5)]);
+    let mut early = early;
+    early
+        .add_cosignature(&name, &new_key, u64::try_from(t - 1).unwrap())
+        .unwrap();
+    assert!(matches!(
+        kind_of(&l, &early, &policy, t + 60),
+        VerdictKind::Untrusted(reason) if reason.contains(&format!("not-before {}", t + 1))
+    ));
+}

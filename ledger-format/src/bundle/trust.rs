@@ -9,12 +9,18 @@
 //!
 //! Quorums are per log: a replica marked as the node of a log never counts for that log (one stolen
 //! server must not vouch for its own agency), and each distinct Ed25519 public key counts once,
-//! whatever names or policy entries it appears under.
+//! whatever names or policy entries it appears under. A witness's successive keys (after a
+//! rotation) carry the same key name, and one name counts once too.
+//!
+//! Every key has a validity window. A log key counts only if it was in force at the checkpoint's
+//! witnessed time; a witness key's cosignature counts only if its own timestamp is inside the
+//! key's window. A key declared compromised as of T gets `not_after = T`: nothing it witnessed
+//! after T counts (docs/operations.md#a-key-was-compromised).
 
 use std::collections::BTreeMap;
 
 use super::VerdictKind;
-use crate::checkpoint::{SignedCheckpoint, VerifiedCosignature, VerifierKey};
+use crate::checkpoint::{KeyId, SignedCheckpoint, VerifiedCosignature, VerifierKey};
 use crate::equivocation::{Equivocation, EquivocationError, EquivocationFacts};
 use crate::keys::PublicKey;
 
@@ -34,8 +40,13 @@ pub struct TrustedLog {
 impl TrustedLog {
     /// Whether the key was in force at `time`.
     pub fn valid_at(&self, time: i64) -> bool {
-        self.not_before.is_none_or(|t| time >= t) && self.not_after.is_none_or(|t| time <= t)
+        in_window(self.not_before, self.not_after, time)
     }
+}
+
+/// Whether `time` lies in the inclusive window `[not_before, not_after]` (an open end is unbounded).
+fn in_window(not_before: Option<i64>, not_after: Option<i64>, time: i64) -> bool {
+    not_before.is_none_or(|t| time >= t) && not_after.is_none_or(|t| time <= t)
 }
 
 /// What a witness's cosignature vouches for.
@@ -60,33 +71,59 @@ pub struct TrustedWitness {
     pub key: VerifierKey,
     /// A replica (of which log it is the node, if any) or a consistency-only witness.
     pub role: WitnessRole,
+    /// First Unix second a cosignature by this key may be dated at (inclusive), if bounded: set
+    /// when the key replaced an older one.
+    pub not_before: Option<i64>,
+    /// Last Unix second a cosignature by this key may be dated at (inclusive), if bounded: set
+    /// when the key was replaced, or to the time it was compromised.
+    pub not_after: Option<i64>,
 }
 
 impl TrustedWitness {
-    /// A replica that is no log's own node.
+    /// A replica that is no log's own node, with an unbounded window.
     pub fn replica(key: VerifierKey) -> Self {
         TrustedWitness {
             key,
             role: WitnessRole::Replica { node_of: None },
+            not_before: None,
+            not_after: None,
         }
     }
 
-    /// The replica that is the own node of the log `origin`.
+    /// The replica that is the own node of the log `origin`, with an unbounded window.
     pub fn node_of(key: VerifierKey, origin: &str) -> Self {
         TrustedWitness {
             key,
             role: WitnessRole::Replica {
                 node_of: Some(origin.to_owned()),
             },
+            not_before: None,
+            not_after: None,
         }
     }
 
-    /// A consistency-only witness.
+    /// A consistency-only witness, with an unbounded window.
     pub fn consistency_only(key: VerifierKey) -> Self {
         TrustedWitness {
             key,
             role: WitnessRole::ConsistencyOnly,
+            not_before: None,
+            not_after: None,
         }
+    }
+
+    /// The same witness with the window `[not_before, not_after]` (Unix seconds, inclusive).
+    pub fn with_window(self, not_before: Option<i64>, not_after: Option<i64>) -> Self {
+        TrustedWitness {
+            not_before,
+            not_after,
+            ..self
+        }
+    }
+
+    /// Whether a cosignature dated `time` falls inside the key's window.
+    pub fn valid_at(&self, time: i64) -> bool {
+        in_window(self.not_before, self.not_after, time)
     }
 }
 
@@ -193,15 +230,19 @@ impl TrustPolicy {
         self.distinct_keys(origin, Counts::Consistency)
     }
 
+    /// One key per distinct witness of `kind` for `origin`: a key, or a key name shared by a
+    /// witness's successive keys, counts once.
     fn distinct_keys(&self, origin: &str, kind: Counts) -> Vec<PublicKey> {
-        let mut keys: Vec<PublicKey> = Vec::new();
+        let mut counted: Vec<(PublicKey, &str)> = Vec::new();
         for w in &self.witnesses {
             let key = *w.key.public_key();
-            if !keys.contains(&key) && self.counts(&key, origin) == kind {
-                keys.push(key);
+            let name = w.key.name();
+            let seen = counted.iter().any(|(k, n)| *k == key || *n == name);
+            if !seen && self.counts(&key, origin) == kind {
+                counted.push((key, name));
             }
         }
-        keys
+        counted.into_iter().map(|(key, _)| key).collect()
     }
 
     /// How the public key `key` counts for the log `origin`. A key is judged as a whole over every
@@ -244,10 +285,10 @@ pub(super) struct Witnessed {
     pub cosigners: Vec<Cosigner>,
 }
 
-/// Checks every cosignature by a witness of the policy, counts the eligible ones per distinct key,
-/// and returns the witnessed time: the quorum-th newest replica time, and with a consistency quorum
-/// the older of that and the consistency quorum-th newest time; the log's own timestamp when both
-/// quorums are 0.
+/// Checks every cosignature by a witness of the policy, counts the eligible ones per distinct
+/// witness (a cosignature dated outside its key's window is not eligible), and returns the
+/// witnessed time: the quorum-th newest replica time, and with a consistency quorum the older of
+/// that and the consistency quorum-th newest time; the log's own timestamp when both quorums are 0.
 pub(super) fn witness(
     signed: &SignedCheckpoint,
     policy: &TrustPolicy,
@@ -258,14 +299,22 @@ pub(super) fn witness(
     if let Some(e) = check.invalid.first() {
         return Err(VerdictKind::Tampered(format!("cosignature: {e}")));
     }
-    let (mut replicas, mut consistency) = tally(&check.valid, policy, origin);
-    let replica_time = quorum_time(&mut replicas, policy.quorum, "replica", origin)?;
-    let consistency_time = quorum_time(
-        &mut consistency,
-        policy.consistency_quorum,
-        "consistency witness",
-        origin,
-    )?;
+    let Tally {
+        mut replicas,
+        mut consistency,
+        outside,
+    } = tally(&check.valid, policy, origin);
+    let short = |kind: &str, counted: usize, quorum: usize| {
+        VerdictKind::Untrusted(format!(
+            "{counted} of the {quorum} {kind} cosignatures required for log {origin} \
+             (its own node's does not count){}",
+            outside_text(&outside)
+        ))
+    };
+    let replica_time = quorum_time(&mut replicas, policy.quorum)
+        .map_err(|counted| short("replica", counted, policy.quorum))?;
+    let consistency_time = quorum_time(&mut consistency, policy.consistency_quorum)
+        .map_err(|counted| short("consistency witness", counted, policy.consistency_quorum))?;
     let as_of = match (replica_time, consistency_time) {
         (Some(r), Some(c)) => r.min(c),
         (Some(t), None) | (None, Some(t)) => t,
@@ -292,31 +341,94 @@ impl TrustPolicy {
     }
 }
 
-/// One vote per distinct witness key: the key, and the cosigner reported for it.
+/// One vote per distinct witness: the key, and the cosigner reported for it.
 type Votes = Vec<(PublicKey, Cosigner)>;
 
-/// The distinct keys behind `valid` cosignatures that count for the log `origin`, replicas and
-/// consistency witnesses apart; a key cosigning under several names votes once, at its newest time.
-fn tally(valid: &[VerifiedCosignature], policy: &TrustPolicy, origin: &str) -> (Votes, Votes) {
-    let mut replicas: Votes = Vec::new();
-    let mut consistency: Votes = Vec::new();
+/// The votes for one checkpoint, and the cosignatures left out for being dated outside their key's
+/// window.
+struct Tally {
+    replicas: Votes,
+    consistency: Votes,
+    outside: Vec<Outside>,
+}
+
+/// A valid cosignature that does not count: its timestamp is outside its key's window.
+struct Outside {
+    name: String,
+    key_id: KeyId,
+    timestamp: i64,
+    not_before: Option<i64>,
+    not_after: Option<i64>,
+}
+
+/// `; ignored: …` naming each key whose cosignature was dated outside its window, or nothing.
+fn outside_text(outside: &[Outside]) -> String {
+    let lines: Vec<String> = outside
+        .iter()
+        .map(|o| {
+            let mut window = Vec::new();
+            if let Some(t) = o.not_before {
+                window.push(format!("not-before {t}"));
+            }
+            if let Some(t) = o.not_after {
+                window.push(format!("not-after {t}"));
+            }
+            format!(
+                "witness key {}+{} cosigned at {}, outside its window ({})",
+                o.name,
+                o.key_id,
+                o.timestamp,
+                window.join(", ")
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        String::new()
+    } else {
+        format!("; ignored: {}", lines.join("; "))
+    }
+}
+
+/// The distinct witnesses behind `valid` cosignatures that count for the log `origin`, replicas
+/// and consistency witnesses apart. A cosignature counts only if its timestamp is inside the
+/// window of its key; a key cosigning under several names, or keys sharing a name (one witness
+/// across a rotation), vote once, at their newest time.
+fn tally(valid: &[VerifiedCosignature], policy: &TrustPolicy, origin: &str) -> Tally {
+    let mut tally = Tally {
+        replicas: Vec::new(),
+        consistency: Vec::new(),
+        outside: Vec::new(),
+    };
     for line in valid {
-        let Some(key) = policy
+        let mut entries = policy
             .witnesses
             .iter()
-            .map(|w| &w.key)
-            .find(|k| k.name() == line.name && k.key_id() == line.key_id)
-        else {
+            .filter(|w| w.key.name() == line.name && w.key.key_id() == line.key_id)
+            .peekable();
+        let Some(first) = entries.peek().copied() else {
             continue;
         };
-        let public = *key.public_key();
         let timestamp = i64::try_from(line.timestamp).unwrap_or(i64::MAX);
+        if !entries.any(|w| w.valid_at(timestamp)) {
+            tally.outside.push(Outside {
+                name: line.name.clone(),
+                key_id: line.key_id,
+                timestamp,
+                not_before: first.not_before,
+                not_after: first.not_after,
+            });
+            continue;
+        }
+        let public = *first.key.public_key();
         let (list, consistency_only) = match policy.counts(&public, origin) {
             Counts::OwnNode => continue,
-            Counts::Replica => (&mut replicas, false),
-            Counts::Consistency => (&mut consistency, true),
+            Counts::Replica => (&mut tally.replicas, false),
+            Counts::Consistency => (&mut tally.consistency, true),
         };
-        match list.iter_mut().find(|(k, _)| *k == public) {
+        match list
+            .iter_mut()
+            .find(|(k, seen)| *k == public || seen.name == line.name)
+        {
             Some((_, seen)) => seen.timestamp = seen.timestamp.max(timestamp),
             None => list.push((
                 public,
@@ -328,26 +440,20 @@ fn tally(valid: &[VerifiedCosignature], policy: &TrustPolicy, origin: &str) -> (
             )),
         }
     }
-    (replicas, consistency)
+    tally
 }
 
 /// Sorts `list` newest first and returns the `quorum`-th newest time (None for a quorum of 0).
-fn quorum_time(
-    list: &mut [(PublicKey, Cosigner)],
-    quorum: usize,
-    kind: &str,
-    origin: &str,
-) -> Result<Option<i64>, VerdictKind> {
+///
+/// # Errors
+/// The number of votes, when fewer than `quorum`.
+fn quorum_time(list: &mut [(PublicKey, Cosigner)], quorum: usize) -> Result<Option<i64>, usize> {
     list.sort_by_key(|(_, c)| std::cmp::Reverse(c.timestamp));
     if quorum == 0 {
         return Ok(None);
     }
     match list.get(quorum - 1) {
         Some((_, c)) => Ok(Some(c.timestamp)),
-        None => Err(VerdictKind::Untrusted(format!(
-            "{} of the {quorum} {kind} cosignatures required for log {origin} \
-             (its own node's does not count)",
-            list.len()
-        ))),
+        None => Err(list.len()),
     }
 }

@@ -122,7 +122,7 @@ pub async fn rotate_key(
         // The rotation is durable; the node switches the file at its next start.
         tracing::error!(error = %e, "log key rotated, but the key file could not be switched");
     }
-    let origin = state.logs.own.origin.clone();
+    let origin = state.logs.load().own.origin.clone();
     let verifier_key = crate::logs::verifier_key(&origin, expected)
         .map(|k| k.to_string())
         .unwrap_or_default();

@@ -37,7 +37,7 @@ async fn locate(
     if log.is_some() {
         return Ok(log);
     }
-    let logs = state.logs.clone();
+    let logs = state.logs.load();
     let code = code.clone();
     tokio::task::spawn_blocking(move || -> Result<Option<String>, ApiError> {
         if let Some(issuer) = logs.issuer_of(&code) {
@@ -46,7 +46,7 @@ async fn locate(
         if logs.own.store.state(&code)?.is_some() {
             return Ok(None);
         }
-        for log in logs.mirrors.iter() {
+        for log in logs.all().skip(1) {
             if log.store.state(&code)?.is_some() {
                 return Ok(Some(log.origin.clone()));
             }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::export::ExportError;
+use crate::reload::ReloadError;
 use crate::sequencer::AppendError;
 use crate::store::StoreError;
 
@@ -163,6 +164,20 @@ impl From<AppendError> for ApiError {
             AppendError::BatchRefused => ApiError::Unprocessable(e.to_string()),
             AppendError::Store(s) => ApiError::from(s),
             AppendError::Stopped | AppendError::Fenced(_) => ApiError::Unavailable(e.to_string()),
+        }
+    }
+}
+
+impl From<ReloadError> for ApiError {
+    fn from(e: ReloadError) -> Self {
+        match e {
+            // 409: the node is not in a state where the call applies.
+            ReloadError::Alone => ApiError::Rule {
+                message: e.to_string(),
+                rule: None,
+            },
+            ReloadError::Invalid(_) => ApiError::Unprocessable(e.to_string()),
+            ReloadError::Store(_) => ApiError::Internal(e.to_string()),
         }
     }
 }

@@ -41,7 +41,7 @@ pub async fn metrics(State(state): State<ApiState>) -> Response {
 
 /// `GET /v1/policy`: the agency's published trust policy.
 pub async fn policy(State(state): State<ApiState>) -> Response {
-    text(state.policy_text.as_str().to_owned())
+    text(state.policy_text.load().as_str().to_owned())
 }
 
 #[derive(Debug, Serialize)]

@@ -6,6 +6,7 @@
 //! anything. Every response is counted in [`Metrics`] by status and logged with its method, path,
 //! status and latency (never its headers: the agency's bearer token stays out of the logs).
 
+mod admin;
 mod agency;
 mod certificates;
 mod error;
@@ -30,8 +31,10 @@ pub use error::ApiError;
 
 use crate::logs::Logs;
 use crate::metrics::Metrics;
+use crate::reload::Reloader;
 use crate::sequencer::SequencerHandle;
 use crate::store::Store;
+use crate::swap::Swap;
 
 /// Default largest request body: a full evidence batch of 20,000 items is about 6 MiB of JSON.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
@@ -67,10 +70,13 @@ impl Default for ApiLimits {
 pub struct ApiState {
     /// The single writer.
     pub sequencer: SequencerHandle,
-    /// Every log the node holds (its own, and its mirrors), for reads.
-    pub logs: Arc<Logs>,
+    /// Every log the node holds (its own, its mirrors, removed members' logs), for reads; a
+    /// membership reload replaces them.
+    pub logs: Swap<Logs>,
     /// The replication (witness, equivocations); `None` when the node runs alone.
     pub network: Option<Arc<crate::replication::Shared>>,
+    /// Reloads the membership (`POST /v1/admin/reload`); `None` when the node runs alone.
+    pub reloader: Option<Reloader>,
     /// The agency's bearer token for `POST /v1/agency/records`; empty disables agency writes.
     pub agency_token: Arc<String>,
     /// The node's log key file, for `POST /v1/agency/key-rotation` (which loads the next key
@@ -78,8 +84,8 @@ pub struct ApiState {
     pub key_file: Option<std::path::PathBuf>,
     /// The node's metrics.
     pub metrics: Arc<Metrics>,
-    /// The text served at `GET /v1/policy`.
-    pub policy_text: Arc<String>,
+    /// The text served at `GET /v1/policy`; a membership reload replaces it.
+    pub policy_text: Swap<String>,
     /// Request limits.
     pub limits: ApiLimits,
 }
@@ -88,7 +94,7 @@ impl std::fmt::Debug for ApiState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiState")
             .field("sequencer", &self.sequencer)
-            .field("logs", &self.logs.mirrors.len())
+            .field("logs", &self.logs.load().mirrors.len())
             .field("agency_token", &"..")
             .field("limits", &self.limits)
             .finish_non_exhaustive()
@@ -119,6 +125,7 @@ impl ApiState {
     ) -> Result<T, ApiError> {
         let log = self
             .logs
+            .load()
             .get(origin)
             .ok_or_else(|| {
                 ApiError::NotFound(format!("this node holds no log {}", origin.unwrap_or("")))
@@ -169,6 +176,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/logs", get(network::logs))
         .route("/v1/equivocations", get(network::equivocations))
         .route("/add-checkpoint", post(network::add_checkpoint))
+        .route("/v1/admin/reload", post(admin::reload))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -62,7 +62,7 @@ fn key_history_json(log: &crate::logs::LogEntry) -> Result<Vec<LogKeyJson>, ApiE
 /// checkpoint, the cosignatures on it, whether the log was proven to equivocate, and its key
 /// history (each key with the time it took effect and the time it was replaced).
 pub async fn logs(State(state): State<ApiState>) -> Result<Json<Vec<LogSummary>>, ApiError> {
-    let logs = state.logs.clone();
+    let logs = state.logs.load();
     let summaries = tokio::task::spawn_blocking(move || -> Result<Vec<LogSummary>, ApiError> {
         logs.all()
             .map(|log| {
@@ -110,7 +110,7 @@ pub struct EquivocationJson {
 pub async fn equivocations(
     State(state): State<ApiState>,
 ) -> Result<Json<Vec<EquivocationJson>>, ApiError> {
-    let logs = state.logs.clone();
+    let logs = state.logs.load();
     let proofs = tokio::task::spawn_blocking(move || -> Result<Vec<EquivocationJson>, ApiError> {
         let mut out = Vec::new();
         for log in logs.all() {

@@ -83,8 +83,9 @@ impl Shared {
         if self.own_cosignature_time(log, size)? > now.saturating_sub(threshold) {
             return Ok(None);
         }
+        let cosigner = self.cosigner();
         mirror
-            .cosign_held(&witnessed, self.cosigner())
+            .cosign_held(&witnessed, cosigner.get())
             .map_err(|e| e.to_string())?;
         self.metrics().recosigned(&log.origin);
         let stored = log
@@ -96,17 +97,20 @@ impl Shared {
         Ok(Some(Gossip::Checkpoint(note)))
     }
 
-    /// When this node last cosigned the checkpoint of size `size` of `log` (0 if it never did).
+    /// When this node last cosigned the checkpoint of size `size` of `log`, with any of its
+    /// witness keys (0 if it never did).
     fn own_cosignature_time(&self, log: &LogEntry, size: u64) -> Result<i64, String> {
         let Some(stored) = log.store.checkpoint_at(size).map_err(|e| e.to_string())? else {
             return Ok(0);
         };
         let signed: SignedCheckpoint =
             export::with_cosignatures(&*log.store, &stored).map_err(|e| e.to_string())?;
-        let own = signed.verify_cosignatures(&[self.witness_verifier()]);
+        let own = signed.verify_cosignatures(&self.witness_verifiers());
         Ok(own
             .valid
-            .first()
-            .map_or(0, |c| i64::try_from(c.timestamp).unwrap_or(i64::MAX)))
+            .iter()
+            .map(|c| i64::try_from(c.timestamp).unwrap_or(i64::MAX))
+            .max()
+            .unwrap_or(0))
     }
 }

@@ -85,7 +85,12 @@ impl Shared {
             return None;
         };
         let origin = signed.checkpoint().origin.clone();
-        let log = self.logs().get(Some(&origin))?;
+        let logs = self.logs();
+        let Some(log) = logs.current(&origin) else {
+            // Another network's log, or a removed member's: neither followed nor witnessed.
+            self.metrics().gossip_rejected("log not in the membership");
+            return None;
+        };
         match self.judge_key(log, &signed) {
             KeyVerdict::InForce => {}
             KeyVerdict::Refused => return None,

@@ -13,6 +13,20 @@
 //! addresses = ["/ip4/10.1.2.3/tcp/8181"]
 //! ```
 //!
+//! A member whose witness key changed lists every key with its validity window instead of
+//! `witness_key` (times are RFC 3339 strings or Unix seconds; both ends inclusive, either optional):
+//!
+//! ```toml
+//! witness_keys = [
+//!   { key = "ledger.yuxi.example/2026/witness+5e6f7a8b+BA…", not_after = "2027-03-01T00:00:00+08:00" },
+//!   { key = "ledger.yuxi.example/2026/witness+9a0b1c2d+BB…", not_before = "2027-03-01T00:00:01+08:00" },
+//! ]
+//! log_key_not_after = "2027-06-01T00:00:00+08:00"  # the log key was compromised (or retired) then
+//! ```
+//!
+//! A cosignature counts only if its timestamp is inside its key's window; a log key counts only up
+//! to `log_key_not_after`, judged at the witnessed time (docs/operations.md#a-key-was-compromised).
+//!
 //! Only the peers listed here are accepted; each member's log is mirrored and witnessed by all the
 //! others. A log's own node never counts towards its quorum, so the quorum is at most the number
 //! of members less one; no two members' regions overlap, so every certificate code has one log.
@@ -73,12 +87,80 @@ pub struct MemberEntry {
     pub regions: Vec<u32>,
     /// The log's verifier key (C2SP text, Ed25519).
     pub log_key: String,
-    /// The node's witness verifier key (C2SP text, `cosignature/v1`).
-    pub witness_key: String,
+    /// The last instant the log key may sign at, if it was compromised or retired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_key_not_after: Option<Instant>,
+    /// The node's witness verifier key (C2SP text, `cosignature/v1`), in force at all times; or
+    /// none, when `witness_keys` lists the keys with their windows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness_key: Option<String>,
+    /// The node's witness keys over time, each with its window (instead of `witness_key`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witness_keys: Vec<WitnessKeyEntry>,
     /// The node's libp2p peer id.
     pub peer_id: String,
     /// Where the node listens (libp2p multiaddresses).
     pub addresses: Vec<String>,
+}
+
+/// An instant in a membership file: Unix seconds, or an RFC 3339 string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Instant {
+    /// Unix seconds.
+    Unix(i64),
+    /// RFC 3339 with whole seconds, e.g. `2027-03-01T00:00:00+08:00`.
+    Text(String),
+}
+
+impl Instant {
+    /// The instant in Unix seconds.
+    ///
+    /// # Errors
+    /// A message when the text is not RFC 3339 with whole seconds.
+    pub fn unix(&self) -> Result<i64, String> {
+        match self {
+            Instant::Unix(t) => Ok(*t),
+            Instant::Text(text) => ledger_format::date::parse_instant(text).ok_or_else(|| {
+                format!(
+                    "{text:?} is neither RFC 3339 (e.g. 2027-03-01T00:00:00+08:00) nor Unix seconds"
+                )
+            }),
+        }
+    }
+}
+
+/// One witness key of a member, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessKeyEntry {
+    /// The verifier key (C2SP text, `cosignature/v1`).
+    pub key: String,
+    /// The first instant its cosignatures may be dated at, if bounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<Instant>,
+    /// The last instant its cosignatures may be dated at (its replacement or compromise), if
+    /// bounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<Instant>,
+}
+
+/// A member's witness key, checked, with its window in Unix seconds (inclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WitnessKey {
+    /// The `cosignature/v1` verifier key.
+    pub key: VerifierKey,
+    /// First second its cosignatures may be dated at, if bounded.
+    pub not_before: Option<i64>,
+    /// Last second its cosignatures may be dated at, if bounded.
+    pub not_after: Option<i64>,
+}
+
+impl WitnessKey {
+    /// Whether a cosignature dated `time` falls in the key's window.
+    pub fn valid_at(&self, time: i64) -> bool {
+        self.not_before.is_none_or(|t| time >= t) && self.not_after.is_none_or(|t| time <= t)
+    }
 }
 
 /// One agency of the network, checked.
@@ -92,8 +174,10 @@ pub struct Member {
     pub regions: Vec<u32>,
     /// Its log key.
     pub log_key: VerifierKey,
-    /// Its witness key.
-    pub witness_key: VerifierKey,
+    /// The last second its log key may sign at (its compromise or retirement), if bounded.
+    pub log_key_not_after: Option<i64>,
+    /// Its witness keys, current and past, in file order; at least one, none listed twice.
+    pub witness_keys: Vec<WitnessKey>,
     /// Its node's peer id.
     pub peer_id: PeerId,
     /// Its node's addresses.
@@ -140,8 +224,12 @@ impl Membership {
             .collect::<Result<Vec<_>, _>>()?;
         for (i, a) in members.iter().enumerate() {
             for b in &members[..i] {
-                if a.origin == b.origin || a.peer_id == b.peer_id || a.witness_key == b.witness_key
-                {
+                let shared_witness_key = a.witness_keys.iter().any(|x| {
+                    b.witness_keys
+                        .iter()
+                        .any(|y| x.key.public_key() == y.key.public_key())
+                });
+                if a.origin == b.origin || a.peer_id == b.peer_id || shared_witness_key {
                     return Err(format!(
                         "agencies {:?} and {:?} share an origin, peer id or witness key",
                         b.name, a.name
@@ -176,9 +264,12 @@ impl Membership {
         self.members.iter().find(|m| &m.peer_id == peer)
     }
 
-    /// Every member's witness key.
+    /// Every witness key of every member, current and past.
     pub fn witness_keys(&self) -> Vec<VerifierKey> {
-        self.members.iter().map(|m| m.witness_key.clone()).collect()
+        self.members
+            .iter()
+            .flat_map(|m| m.witness_keys.iter().map(|w| w.key.clone()))
+            .collect()
     }
 
     /// The regions of the member whose log is `origin`.
@@ -222,14 +313,13 @@ impl Member {
         if log_key.signature_type() != SignatureType::Ed25519 {
             return Err("log_key: not an Ed25519 note key".into());
         }
-        let witness_key =
-            VerifierKey::parse(&entry.witness_key).map_err(|e| format!("witness_key: {e}"))?;
-        if witness_key.signature_type() != SignatureType::CosignatureV1 {
-            return Err("witness_key: not a cosignature/v1 key".into());
-        }
-        if witness_key.public_key() == log_key.public_key() {
-            return Err("witness_key: the log's own key: a log cannot witness itself".into());
-        }
+        let log_key_not_after = entry
+            .log_key_not_after
+            .as_ref()
+            .map(Instant::unix)
+            .transpose()
+            .map_err(|e| format!("log_key_not_after: {e}"))?;
+        let witness_keys = witness_keys(entry, &log_key)?;
         let peer_id = entry
             .peer_id
             .parse::<PeerId>()
@@ -247,11 +337,115 @@ impl Member {
             origin: entry.origin.clone(),
             regions: entry.regions.clone(),
             log_key,
-            witness_key,
+            log_key_not_after,
+            witness_keys,
             peer_id,
             addresses,
         })
     }
+
+    /// The entry that [`Membership::parse`] reads back as this member (times as Unix seconds;
+    /// a single unbounded witness key as `witness_key`).
+    pub fn to_entry(&self) -> MemberEntry {
+        let unbounded = |w: &WitnessKey| w.not_before.is_none() && w.not_after.is_none();
+        let (witness_key, witness_keys) = match self.witness_keys.as_slice() {
+            [only] if unbounded(only) => (Some(only.key.to_string()), Vec::new()),
+            keys => (
+                None,
+                keys.iter()
+                    .map(|w| WitnessKeyEntry {
+                        key: w.key.to_string(),
+                        not_before: w.not_before.map(Instant::Unix),
+                        not_after: w.not_after.map(Instant::Unix),
+                    })
+                    .collect(),
+            ),
+        };
+        MemberEntry {
+            name: self.name.clone(),
+            origin: self.origin.clone(),
+            regions: self.regions.clone(),
+            log_key: self.log_key.to_string(),
+            log_key_not_after: self.log_key_not_after.map(Instant::Unix),
+            witness_key,
+            witness_keys,
+            peer_id: self.peer_id.to_string(),
+            addresses: self.addresses.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    /// The log key's window as a verifier judges it: unbounded before, up to `log_key_not_after`.
+    pub fn log_key_valid_at(&self, time: i64) -> bool {
+        self.log_key_not_after.is_none_or(|t| time <= t)
+    }
+
+    /// The witness key in force at `time`: the last listed whose window holds it.
+    pub fn witness_key_at(&self, time: i64) -> Option<&VerifierKey> {
+        self.witness_keys
+            .iter()
+            .rev()
+            .find(|w| w.valid_at(time))
+            .map(|w| &w.key)
+    }
+}
+
+/// A member's witness keys: `witness_key` (one unbounded key) or `witness_keys` (each with a
+/// window), not both; each a `cosignature/v1` key other than the log's, none listed twice.
+fn witness_keys(entry: &MemberEntry, log_key: &VerifierKey) -> Result<Vec<WitnessKey>, String> {
+    let listed: Vec<WitnessKeyEntry> = match (&entry.witness_key, entry.witness_keys.as_slice()) {
+        (Some(key), []) => vec![WitnessKeyEntry {
+            key: key.clone(),
+            not_before: None,
+            not_after: None,
+        }],
+        (None, []) => return Err("witness_key: required (or witness_keys)".into()),
+        (None, listed) => listed.to_vec(),
+        (Some(_), _) => return Err("witness_key and witness_keys: give one or the other".into()),
+    };
+    let mut keys: Vec<WitnessKey> = Vec::new();
+    for (i, listed) in listed.iter().enumerate() {
+        let field = match entry.witness_key {
+            Some(_) => "witness_key".to_owned(),
+            None => format!("witness_keys[{i}]"),
+        };
+        let key = witness_key(listed, log_key).map_err(|e| format!("{field}: {e}"))?;
+        if keys
+            .iter()
+            .any(|k| k.key.public_key() == key.key.public_key())
+        {
+            return Err(format!("{field}: listed twice"));
+        }
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
+fn witness_key(entry: &WitnessKeyEntry, log_key: &VerifierKey) -> Result<WitnessKey, String> {
+    let key = VerifierKey::parse(&entry.key).map_err(|e| e.to_string())?;
+    if key.signature_type() != SignatureType::CosignatureV1 {
+        return Err("not a cosignature/v1 key".into());
+    }
+    if key.public_key() == log_key.public_key() {
+        return Err("the log's own key: a log cannot witness itself".into());
+    }
+    let time = |t: &Option<Instant>, field: &str| {
+        t.as_ref()
+            .map(Instant::unix)
+            .transpose()
+            .map_err(|e| format!("{field}: {e}"))
+    };
+    let not_before = time(&entry.not_before, "not_before")?;
+    let not_after = time(&entry.not_after, "not_after")?;
+    if let (Some(from), Some(until)) = (not_before, not_after)
+        && from > until
+    {
+        return Err("not_before is after not_after: the key is never in force".into());
+    }
+    Ok(WitnessKey {
+        key,
+        not_before,
+        not_after,
+    })
 }
 
 /// A member's regions: at least one, each a GB/T 2260 code, none listed twice.
@@ -310,7 +504,9 @@ mod tests {
             origin,
             regions: vec![region(n)],
             log_key: log.to_string(),
-            witness_key: witness.to_string(),
+            log_key_not_after: None,
+            witness_key: Some(witness.to_string()),
+            witness_keys: Vec::new(),
             peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
                 .unwrap()
                 .public()
@@ -407,7 +603,7 @@ mod tests {
     #[test]
     fn errors_name_the_entry_and_field() {
         let mut bad = entry(1);
-        bad.witness_key = bad.log_key.clone();
+        bad.witness_key = Some(bad.log_key.clone());
         let err = Membership::parse(&bad.to_toml()).unwrap_err();
         assert!(
             err.contains("\"a1\"") && err.contains("witness_key"),
@@ -422,9 +618,11 @@ mod tests {
         );
         let mut bad = entry(1);
         let log_key = VerifierKey::parse(&bad.log_key).unwrap();
-        bad.witness_key = VerifierKey::cosignature_v1("a1-witness", *log_key.public_key())
-            .unwrap()
-            .to_string();
+        bad.witness_key = Some(
+            VerifierKey::cosignature_v1("a1-witness", *log_key.public_key())
+                .unwrap()
+                .to_string(),
+        );
         let err = Membership::parse(&bad.to_toml()).unwrap_err();
         assert!(err.contains("cannot witness itself"), "{err}");
         let twice = entry(1).to_toml() + &entry(1).to_toml();
@@ -434,5 +632,81 @@ mod tests {
                 .unwrap_err()
                 .contains("quorum")
         );
+    }
+
+    fn witness(n: u8, seed: u8) -> VerifierKey {
+        VerifierKey::cosignature_v1(
+            &format!("ledger.a{n}.example/1/witness"),
+            testing::witness_key(seed).public_key(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn witness_keys_with_windows_and_a_compromised_log_key() {
+        let mut rotated = entry(1);
+        rotated.witness_key = None;
+        rotated.witness_keys = vec![
+            WitnessKeyEntry {
+                key: witness(1, 11).to_string(),
+                not_before: None,
+                not_after: Some(Instant::Text("2027-03-01T00:00:00+08:00".into())),
+            },
+            WitnessKeyEntry {
+                key: witness(1, 31).to_string(),
+                not_before: Some(Instant::Unix(1_803_830_401)),
+                not_after: None,
+            },
+        ];
+        rotated.log_key_not_after = Some(Instant::Unix(1_810_000_000));
+        let text = toml(&[rotated.clone(), entry(2)]);
+        assert!(
+            text.contains("not_after = \"2027-03-01T00:00:00+08:00\""),
+            "{text}"
+        );
+        let membership = Membership::parse(&text).unwrap();
+        let a1 = &membership.members[0];
+        assert_eq!(a1.witness_keys.len(), 2);
+        assert_eq!(a1.witness_keys[0].not_after, Some(1_803_830_400));
+        assert_eq!(a1.witness_key_at(1_803_830_400), Some(&witness(1, 11)));
+        assert_eq!(a1.witness_key_at(1_803_830_401), Some(&witness(1, 31)));
+        assert_eq!(a1.log_key_not_after, Some(1_810_000_000));
+        assert!(a1.log_key_valid_at(1_810_000_000) && !a1.log_key_valid_at(1_810_000_001));
+        // Every key of every member verifies cosignatures; the old form is one unbounded key.
+        assert_eq!(membership.witness_keys().len(), 3);
+        let a2 = &membership.members[1];
+        assert_eq!(
+            (a2.witness_keys[0].not_before, a2.witness_keys[0].not_after),
+            (None, None)
+        );
+
+        let bad = |change: &dyn Fn(&mut MemberEntry)| {
+            let mut e = rotated.clone();
+            change(&mut e);
+            Membership::parse(&toml(&[e, entry(2)])).unwrap_err()
+        };
+        let err = bad(&|e| e.witness_key = Some(witness(1, 11).to_string()));
+        assert!(err.contains("one or the other"), "{err}");
+        let err = bad(&|e| e.witness_keys.clear());
+        assert!(err.contains("witness_key: required"), "{err}");
+        let err = bad(&|e| e.witness_keys[1].key = witness(1, 11).to_string());
+        assert!(err.contains("witness_keys[1]: listed twice"), "{err}");
+        let err = bad(&|e| e.witness_keys[1].not_after = Some(Instant::Unix(5)));
+        assert!(
+            err.contains("witness_keys[1]: not_before is after not_after"),
+            "{err}"
+        );
+        let err = bad(&|e| e.witness_keys[0].not_after = Some(Instant::Text("soon".into())));
+        assert!(
+            err.contains("witness_keys[0]: not_after: \"soon\""),
+            "{err}"
+        );
+        let err = bad(&|e| e.log_key_not_after = Some(Instant::Text("2027-13-01".into())));
+        assert!(err.contains("log_key_not_after"), "{err}");
+        // A past key of one member may not be another member's key.
+        let mut other = entry(2);
+        other.witness_key = Some(witness(1, 11).to_string());
+        let err = Membership::parse(&toml(&[rotated, other])).unwrap_err();
+        assert!(err.contains("share"), "{err}");
     }
 }

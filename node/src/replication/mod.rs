@@ -2,8 +2,9 @@
 //! other agency's log, re-verifies every record, and cosigns the checkpoints it verified.
 //!
 //! [`Replication::start`] spawns one actor that owns the libp2p swarm (`swarm.rs`), and one sync
-//! task per mirrored log (`sync.rs`). They share [`Shared`] (`shared.rs`): the logs, the
-//! membership, the witness key, and one module per job: checkpoints that arrive (`intake.rs`),
+//! task per mirrored log (`sync.rs`). They share [`Shared`] (`shared.rs`): a [`View`] of the
+//! membership, the logs and the witness keys (replaced whole by a membership reload,
+//! [`Shared::apply_view`]), and one module per job: checkpoints that arrive (`intake.rs`),
 //! equivocation proofs (`equivocations.rs`), other witnesses' cosignatures (`cosignatures.rs`),
 //! answering peers (`serve.rs`), and the C2SP witness endpoint (`witness.rs`); each mirrored log is
 //! a [`mirror::Mirror`]. [`Replication::shutdown`] stops them all and waits for them.
@@ -22,10 +23,8 @@ mod swarm;
 mod sync;
 pub mod witness;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use ledger_format::checkpoint::NoteSigningKey;
 use libp2p::identity::Keypair;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -34,10 +33,11 @@ use crate::clock::Clock;
 use crate::logs::Logs;
 use crate::metrics::Metrics;
 use crate::sequencer::{CheckpointSigned, Fence};
+use crate::swap::Swap;
 
 pub use freshness::RECOSIGN_INTERVAL_SECS;
-pub use membership::{Member, MemberEntry, Membership, MembershipError};
-pub use shared::Shared;
+pub use membership::{Member, MemberEntry, Membership, MembershipError, WitnessKey};
+pub use shared::{Shared, View, WitnessSigner, WitnessSigners};
 pub use witness::WitnessError;
 
 /// Why replication could not start.
@@ -52,12 +52,13 @@ pub enum ReplicationError {
 /// Depth of the command queue of the swarm actor.
 const COMMAND_QUEUE: usize = 1_024;
 
-/// The running replication: the swarm actor and the sync tasks.
+/// The running replication: the swarm actor and the sync tasks (kept in [`Shared`], since a
+/// reload adds some).
 #[derive(Debug)]
 pub struct Replication {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    swarm_task: JoinHandle<()>,
 }
 
 /// What [`Replication::start`] needs.
@@ -65,12 +66,13 @@ pub struct Replication {
 pub struct ReplicationConfig {
     /// The network.
     pub membership: Membership,
-    /// The node's logs (its own and one mirror per other member).
-    pub logs: Arc<Logs>,
+    /// The node's logs (its own and one mirror per other member), as the HTTP API reads them:
+    /// a reload replaces them there too.
+    pub logs: Swap<Logs>,
     /// The node's libp2p identity; its peer id must be listed in the membership.
     pub p2p_key: Keypair,
-    /// The node's witness key.
-    pub witness_key: NoteSigningKey,
+    /// The node's witness keys.
+    pub witness_keys: WitnessSigners,
     /// Addresses to listen on.
     pub listen: Vec<libp2p::Multiaddr>,
     /// How old this node's cosignature on a quiet log's latest checkpoint may get before it
@@ -93,52 +95,45 @@ impl Replication {
     ) -> Result<Replication, ReplicationError> {
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (stop, stopped) = watch::channel(false);
-        let mut sync = BTreeMap::new();
-        let mut target_rx = Vec::new();
-        for log in &config.logs.mirrors {
-            let (target, rx) = watch::channel(None);
-            let size = watch::Sender::new(log.mirror.as_ref().map_or(0, |m| m.size()));
-            sync.insert(log.origin.clone(), shared::SyncChannels { target, size });
-            target_rx.push((log.clone(), rx));
-        }
         let local_peer = config.p2p_key.public().to_peer_id();
+        let view = View {
+            membership: config.membership,
+            logs: config.logs.load(),
+            witness: config.witness_keys,
+        };
         let shared = Arc::new(Shared::new(
-            config.membership,
-            config.logs,
-            config.witness_key,
-            clock,
-            metrics,
-            sync,
-            commands,
-            local_peer,
-            config.fence,
+            view,
+            shared::SharedParts {
+                api_logs: config.logs,
+                clock,
+                metrics,
+                commands,
+                local_peer,
+                stopped: stopped.clone(),
+                fence: config.fence,
+            },
         ));
         let swarm = swarm::build(&shared, config.p2p_key, &config.listen)?;
-        let recosign = tokio::spawn(freshness::run(
-            shared.clone(),
-            config.recosign_interval,
-            stopped.clone(),
-        ));
-        let mut tasks = vec![tokio::spawn(swarm::run(
+        let swarm_task = tokio::spawn(swarm::run(
             swarm,
             shared.clone(),
             command_rx,
             checkpoints,
             stopped.clone(),
-        ))];
-        tasks.push(recosign);
-        for (log, rx) in target_rx {
-            tasks.push(tokio::spawn(sync::run(
-                shared.clone(),
-                log,
-                rx,
-                stopped.clone(),
-            )));
+        ));
+        let recosign = tokio::spawn(freshness::run(
+            shared.clone(),
+            config.recosign_interval,
+            stopped,
+        ));
+        if let Ok(mut tasks) = shared.tasks.lock() {
+            tasks.push(recosign);
         }
+        shared.start_sync_tasks();
         Ok(Replication {
             shared,
             stop,
-            tasks,
+            swarm_task,
         })
     }
 
@@ -167,8 +162,58 @@ impl Replication {
     /// Stops the swarm and the sync tasks and waits for them.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
-        for task in self.tasks {
+        let _ = self.swarm_task.await;
+        let tasks = self
+            .shared
+            .tasks
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
+        for task in tasks {
             let _ = task.await;
+        }
+    }
+}
+
+impl Shared {
+    /// Puts `view` in force (a membership reload): starts following the logs of members added,
+    /// stops following those of members removed (their logs stay readable in
+    /// [`Logs::retired`]), leaves the sync of every other log running, and has the swarm
+    /// allow and refuse peers accordingly.
+    pub fn apply_view(self: &Arc<Self>, view: View) {
+        self.replace_view(view);
+        self.start_sync_tasks();
+        let logs = self.logs();
+        let followed: Vec<String> = logs.mirrors.iter().map(|l| l.origin.clone()).collect();
+        for retired in &logs.retired {
+            if !followed.contains(&retired.origin) {
+                self.remove_sync(&retired.origin);
+            }
+        }
+        self.members_changed();
+    }
+
+    /// Starts a sync task for every mirror that has none.
+    fn start_sync_tasks(self: &Arc<Self>) {
+        if *self.stopped.borrow() {
+            return;
+        }
+        for log in &self.logs().mirrors {
+            if self.has_sync(&log.origin) {
+                continue;
+            }
+            let (target, rx) = watch::channel(None);
+            let size = watch::Sender::new(log.mirror.as_ref().map_or(0, |m| m.size()));
+            self.add_sync(&log.origin, shared::SyncChannels { target, size });
+            let task = tokio::spawn(sync::run(
+                self.clone(),
+                log.clone(),
+                rx,
+                self.stopped.clone(),
+            ));
+            if let Ok(mut tasks) = self.tasks.lock() {
+                tasks.push(task);
+            }
         }
     }
 }

@@ -164,7 +164,9 @@ fn highest_witnessed(
     own: &LogEntry,
     answers: Vec<(PeerId, Vec<String>)>,
 ) -> Option<(SignedCheckpoint, PeerId)> {
-    let log_key = own.log_key()?;
+    // Every key the store knows the log by; a checkpoint signed by a key the log rotated to
+    // after the store's last record cannot be checked, and is not taken.
+    let log_keys = own.log_keys().ok()?;
     let witnesses = shared.witnesses_of(&own.origin);
     let mut best: Option<(SignedCheckpoint, PeerId)> = None;
     for (peer, notes) in answers {
@@ -173,7 +175,9 @@ fn highest_witnessed(
                 continue;
             };
             if signed.checkpoint().origin != own.origin
-                || signed.verify_log_signature(log_key).is_err()
+                || !log_keys
+                    .iter()
+                    .any(|k| signed.verify_log_signature(k).is_ok())
                 || signed.verify_cosignatures(&witnesses).valid.is_empty()
             {
                 continue;

@@ -21,7 +21,8 @@ impl Shared {
         match request {
             Request::Checkpoints => {
                 let mut notes = Vec::new();
-                for log in self.logs().all().take(MAX_LOGS) {
+                let logs = self.logs();
+                for log in logs.all().take(MAX_LOGS) {
                     if let Some(stored) =
                         log.store.latest_checkpoint().map_err(|e| e.to_string())?
                     {
@@ -38,8 +39,8 @@ impl Shared {
                 end,
                 proof_to,
             } => {
-                let log = self
-                    .logs()
+                let logs = self.logs();
+                let log = logs
                     .get(Some(&origin))
                     .ok_or_else(|| format!("unknown log {origin}"))?;
                 serve_range(&*log.store, start, end, proof_to)

@@ -54,7 +54,7 @@ pub(super) fn build(
     listen: &[Multiaddr],
 ) -> Result<Swarm<Behaviour>, ReplicationError> {
     let p2p = |e: &dyn std::fmt::Display| ReplicationError::P2p(e.to_string());
-    let members = shared.membership().members.len() as u32;
+    let members = shared.view().membership.members.len() as u32;
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(key)
         .with_tokio()
         .with_tcp(
@@ -67,11 +67,7 @@ pub(super) fn build(
         .map_err(|e| p2p(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE_TIMEOUT))
         .build();
-    for member in &shared.membership().members {
-        if member.peer_id != shared.local_peer() {
-            swarm.behaviour_mut().allowed.allow_peer(member.peer_id);
-        }
-    }
+    allow_members(&mut swarm, shared);
     swarm
         .behaviour_mut()
         .gossipsub
@@ -100,13 +96,9 @@ fn behaviour(
         gossipsub::MessageAuthenticity::Signed(key.clone()),
         gossip_config,
     )?;
-    let limits = connection_limits::ConnectionLimits::default()
-        .with_max_established_per_peer(Some(2))
-        .with_max_established(Some(members.saturating_mul(2) + 4))
-        .with_max_pending_incoming(Some(members + 4));
     Ok(Behaviour {
         allowed: allow_block_list::Behaviour::default(),
-        limits: connection_limits::Behaviour::new(limits),
+        limits: connection_limits::Behaviour::new(connection_limits_for(members)),
         gossipsub,
         sync: request_response::Behaviour::with_codec(
             Codec,
@@ -146,6 +138,7 @@ pub(super) async fn run(
                     let id = swarm.behaviour_mut().sync.send_request(&peer, request);
                     pending.insert(id, reply);
                 }
+                Command::Members => allow_members(&mut swarm, &shared),
             },
             Some(event) = local_rx.recv() => match event {
                 LocalEvent::Respond(channel, response) => {
@@ -190,9 +183,48 @@ fn publish(swarm: &mut Swarm<Behaviour>, topic: &gossipsub::IdentTopic, gossip: 
     }
 }
 
+/// Connections allowed for a network of `members` agencies: two per peer, a few spare.
+fn connection_limits_for(members: u32) -> connection_limits::ConnectionLimits {
+    connection_limits::ConnectionLimits::default()
+        .with_max_established_per_peer(Some(2))
+        .with_max_established(Some(members.saturating_mul(2) + 4))
+        .with_max_pending_incoming(Some(members + 4))
+}
+
+/// Allows exactly the peers of the membership in force (but this node), and closes the
+/// connections of peers no longer in it: a removed agency's node can neither connect nor gossip.
+/// The connection limits follow the number of members.
+fn allow_members(swarm: &mut Swarm<Behaviour>, shared: &Shared) {
+    let view = shared.view();
+    let members: Vec<PeerId> = view
+        .membership
+        .members
+        .iter()
+        .map(|m| m.peer_id)
+        .filter(|peer| *peer != shared.local_peer())
+        .collect();
+    let count = u32::try_from(view.membership.members.len()).unwrap_or(u32::MAX);
+    *swarm.behaviour_mut().limits.limits_mut() = connection_limits_for(count);
+    let allowed = &mut swarm.behaviour_mut().allowed;
+    let removed: Vec<PeerId> = allowed
+        .allowed_peers()
+        .iter()
+        .filter(|peer| !members.contains(peer))
+        .copied()
+        .collect();
+    for peer in &members {
+        allowed.allow_peer(*peer);
+    }
+    for peer in removed {
+        allowed.disallow_peer(peer);
+        tracing::info!(%peer, "peer no longer in the membership: refused from now on");
+    }
+}
+
 /// The node's own latest checkpoint with the cosignatures collected so far.
 fn own_latest_note(shared: &Shared) -> Option<String> {
-    let store = &shared.logs().own.store;
+    let logs = shared.logs();
+    let store = &logs.own.store;
     let stored = store.latest_checkpoint().ok()??;
     export::served_note(&**store, &stored).ok()
 }
@@ -204,7 +236,7 @@ fn poll_members(
     pending: &mut Pending,
     local: &mpsc::Sender<LocalEvent>,
 ) {
-    for member in &shared.membership().members {
+    for member in &shared.view().membership.members {
         if member.peer_id == shared.local_peer() {
             continue;
         }

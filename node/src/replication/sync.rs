@@ -103,7 +103,13 @@ pub(super) async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Targ
             tokio::task::spawn_blocking(move || {
                 let own = origin == shared.logs().own.origin;
                 let cosigner = (!own && !shared.is_equivocated(&origin)).then(|| shared.cosigner());
-                mirror.apply(from, &records, &signed, &proof, cosigner)
+                mirror.apply(
+                    from,
+                    &records,
+                    &signed,
+                    &proof,
+                    cosigner.as_ref().map(|c| c.get()),
+                )
             })
             .await
         };

@@ -245,8 +245,8 @@ impl Shared {
         signed: SignedCheckpoint,
     ) -> Result<Next, WitnessError> {
         let origin = signed.checkpoint().origin.clone();
-        let log = self
-            .logs()
+        let logs = self.logs();
+        let log = logs
             .mirrors
             .iter()
             .find(|log| log.origin == origin)
@@ -312,9 +312,9 @@ impl Shared {
     /// cosignature the node holds.
     fn cosign_verified(&self, signed: &SignedCheckpoint) -> Result<String, WitnessError> {
         let origin = &signed.checkpoint().origin;
-        let log = self
-            .logs()
-            .get(Some(origin))
+        let logs = self.logs();
+        let log = logs
+            .current(origin)
             .ok_or_else(|| WitnessError::UnknownLog(origin.clone()))?;
         let mirror = log
             .mirror
@@ -324,7 +324,7 @@ impl Shared {
             return Err(WitnessError::Equivocated(origin.clone()));
         }
         let line = mirror
-            .cosign_held(signed, self.cosigner())
+            .cosign_held(signed, self.cosigner().get())
             .map_err(|e| match e {
                 MirrorError::NotCosigned(_) if mirror.size() < signed.checkpoint().size => {
                     WitnessError::NotYet(signed.checkpoint().size)

@@ -224,6 +224,43 @@ impl Agency {
         assert!(status.success(), "kill -{signal} {}", self.name);
     }
 
+    /// Sends SIGHUP to the node process: it reloads its membership file.
+    pub fn hangup(&self) {
+        let pid = self.child.as_ref().expect("the node runs").id();
+        let status = Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -HUP {pid}");
+    }
+
+    /// Runs `ledger-node reload` against the node; its exit status and output (stdout, stderr).
+    pub fn reload_cli(&self) -> (bool, String) {
+        let out = Command::new(node_binary())
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .arg("reload")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.success(), text)
+    }
+
+    /// POSTs an empty body to `path` with `token` (none when `None`), whatever the answer.
+    pub fn post_with_token(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut request = ureq::post(&self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let answer = request
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send_empty();
+        Reply::read(answer, &format!("POST {path} on {}", self.name))
+    }
+
     /// SIGKILLs the node process.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

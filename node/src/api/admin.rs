@@ -1,0 +1,24 @@
+//! The agency's administration calls (bearer-token protected).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+
+use super::extract::check_bearer;
+use super::{ApiError, ApiState};
+use crate::reload::{ReloadError, Reloaded};
+
+/// `POST /v1/admin/reload`: reads the membership file again and puts it in force, as SIGHUP does
+/// (docs/operations.md#adding-or-removing-an-agency). An invalid file changes nothing: 422 with
+/// the reason.
+pub async fn reload(
+    State(state): State<ApiState>,
+    headers: HeaderMap,
+) -> Result<Json<Reloaded>, ApiError> {
+    check_bearer(&headers, &state.agency_token)?;
+    let reloader = state.reloader.clone().ok_or(ReloadError::Alone)?;
+    let reloaded = tokio::task::spawn_blocking(move || reloader.reload())
+        .await
+        .map_err(|e| ApiError::Internal(format!("reload task failed: {e}")))??;
+    Ok(Json(reloaded))
+}
