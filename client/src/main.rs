@@ -204,8 +204,8 @@ enum EvidenceCommand {
         /// GET /v1/checkpoint); needs --consistency.
         #[arg(long, requires = "consistency")]
         checkpoint: Option<PathBuf>,
-        /// The consistency proof from the receipt's tree size to the newer checkpoint's (the JSON of
-        /// GET /v1/proofs/consistency?from=A&to=B).
+        /// The consistency proof from the receipt's tree size to the newer checkpoint's (the JSON
+        /// of GET /v1/proofs/consistency?from=A&to=B).
         #[arg(long, requires = "checkpoint")]
         consistency: Option<PathBuf>,
         #[command(flatten)]

@@ -23,7 +23,10 @@ const TLOG_PROOF_PREFIX: &[u8] = b"c2sp.org/tlog-proof";
 /// # Errors
 /// [`ReceiptError::Malformed`] when the bytes are none of the forms;
 /// [`ReceiptError::Untrusted`] when a tlog-proof's checkpoint has no line by a key of `policy`.
-pub fn read_receipt_for(bytes: &[u8], policy: &TrustPolicy) -> Result<EvidenceReceipt, ReceiptError> {
+pub fn read_receipt_for(
+    bytes: &[u8],
+    policy: &TrustPolicy,
+) -> Result<EvidenceReceipt, ReceiptError> {
     if bytes.starts_with(TLOG_PROOF_PREFIX) {
         let proof = TlogProof::from_bytes(bytes)
             .map_err(|e| ReceiptError::Malformed(format!("tlog-proof: {e}")))?;

@@ -486,7 +486,11 @@ fn anchored_lines(info: &ReceiptInfo, zh: bool) -> Vec<(&'static str, &'static s
     ];
     if let Some(newer) = &info.consistent_with {
         let value = if zh {
-            format!("日志大小 {} 的检查点，见证于 {}", newer.size, cst(newer.as_of))
+            format!(
+                "日志大小 {} 的检查点，见证于 {}",
+                newer.size,
+                cst(newer.as_of)
+            )
         } else {
             format!(
                 "checkpoint of size {}, witnessed as of {}",

@@ -419,7 +419,12 @@ fn receipt_verifies_a_year_later_in_every_form() {
     // Tampered tlog-proofs: another header, a truncated text, another index.
     let cases = [
         ("header", tlog.replacen("@v1", "@v2", 1), 23, "first line"),
-        ("truncated", tlog[..tlog.len() - 10].to_owned(), 23, "tlog-proof"),
+        (
+            "truncated",
+            tlog[..tlog.len() - 10].to_owned(),
+            23,
+            "tlog-proof",
+        ),
         (
             "index",
             tlog.replacen("\nindex 1\n", "\nindex 2\n", 1),
@@ -491,7 +496,10 @@ fn receipt_checked_against_a_newer_checkpoint() {
     let stripped = files.write("stripped.txt", stripped);
     let (code, out) = with(&stripped, &consistency);
     assert_eq!(code, 21, "{out}");
-    assert!(out.contains("newer checkpoint: 0 of the 2 replica"), "{out}");
+    assert!(
+        out.contains("newer checkpoint: 0 of the 2 replica"),
+        "{out}"
+    );
     // A forged consistency proof.
     let mut forged = proof.clone();
     forged.path[0].0[0] ^= 1;

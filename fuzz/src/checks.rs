@@ -26,8 +26,8 @@ use ledger_format::map::{self, MapProof, Node, NodeKey, ProofTerminal};
 use ledger_format::merkle::{self, ConsistencyProof, InclusionProof};
 use ledger_format::receipt::{self, EvidenceReceipt};
 use ledger_format::record::{self, Body, Record};
-use ledger_format::tlog_proof::TlogProof;
 use ledger_format::testing::Ledger;
+use ledger_format::tlog_proof::TlogProof;
 
 /// A target's check: panics on a bug, otherwise returns whether the input was accepted (decoded,
 /// or verified), which the seed test uses to prove that seeds reach past the first error.

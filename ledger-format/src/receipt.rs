@@ -1,20 +1,20 @@
-//! Evidence receipts (docs/format.md#receipt): proof that an evidence service anchored a SHA-256 hash
-//! in an agency's log, checkable offline, for ever.
+//! Evidence receipts (docs/format.md#receipt): proof that an evidence service anchored a SHA-256
+//! hash in an agency's log, checkable offline, for ever.
 //!
 //! A receipt is the evidence record, its RFC 6962 inclusion proof, and a compact cosigned
 //! checkpoint of the log. It is a proof of existence: the hash was in a witnessed log at the
 //! witnessed time. [`verify_receipt`] checks, in this order: the checkpoint against the trust
 //! policy (log signature, witness quorum, witnessed time not in the future, log key in force at the
 //! witnessed time: the bundle's steps without the age, [`verify_witnessed_checkpoint`]), that the
-//! record is evidence of exactly the hash asked about, that it belongs to the checkpoint's log, that
-//! the submitter's signature verifies, and that the inclusion proof places the record at its own
-//! index in the checkpoint's tree. No `max-age` applies: the result reports the witnessed time
+//! record is evidence of exactly the hash asked about, that it belongs to the checkpoint's log,
+//! that the submitter's signature verifies, and that the inclusion proof places the record at its
+//! own index in the checkpoint's tree. No `max-age` applies: the result reports the witnessed time
 //! (`as_of`) and the caller judges how old a proof it accepts.
 //!
 //! [`verify_receipt_extended`] also checks a newer cosigned checkpoint of the same log and the
 //! consistency proof that leads to it, and reports that checkpoint's witnessed time too. A receipt
-//! travels as BCS bytes, as JSON, or as the C2SP tlog-proof text ([`EvidenceReceipt::to_tlog_proof`],
-//! [`EvidenceReceipt::from_tlog_proof`]).
+//! travels as BCS bytes, as JSON, or as the C2SP tlog-proof text
+//! ([`EvidenceReceipt::to_tlog_proof`], [`EvidenceReceipt::from_tlog_proof`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -203,9 +203,7 @@ pub fn verify_receipt_extended(
         )));
     }
     let trusted = compact_for(&newer.checkpoint, policy)
-        .and_then(|compact| {
-            verify_witnessed_checkpoint(&compact, policy, at).map_err(from_verdict)
-        })
+        .and_then(|compact| verify_witnessed_checkpoint(&compact, policy, at).map_err(from_verdict))
         .map_err(about_newer)?;
     let proof = &newer.consistency;
     if proof.size1 != old.size || proof.size2 != new.size {

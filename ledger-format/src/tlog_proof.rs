@@ -30,7 +30,8 @@
 //!     map_root: Hash([8; 32]),
 //!     timestamp: 1_767_225_600,
 //! };
-//! let signed = SignedCheckpoint::sign(checkpoint, "ledger.example/log", &SigningKey::from_seed(&[1; 32]))?;
+//! let key = SigningKey::from_seed(&[1; 32]);
+//! let signed = SignedCheckpoint::sign(checkpoint, "ledger.example/log", &key)?;
 //! let proof = TlogProof::new(b"leaf data".to_vec(), 1, vec![Hash([3; 32])], signed)?;
 //! let text = proof.to_text();
 //! assert!(text.starts_with("c2sp.org/tlog-proof@v1\nextra bGVhZiBkYXRh\nindex 1\n"));
@@ -209,7 +210,8 @@ impl TlogProof {
         text
     }
 
-    /// Parses a proof file's bytes: at most [`MAX_TLOG_PROOF_LEN`], UTF-8, then [`TlogProof::parse`].
+    /// Parses a proof file's bytes: at most [`MAX_TLOG_PROOF_LEN`], UTF-8, then
+    /// [`TlogProof::parse`].
     ///
     /// # Errors
     /// [`TlogProofError::TooLarge`], [`TlogProofError::NotUtf8`], or any error of `parse`.

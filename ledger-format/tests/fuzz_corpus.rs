@@ -12,12 +12,12 @@ use ledger_format::encoding::to_base64;
 use ledger_format::equivocation::Equivocation;
 use ledger_format::merkle;
 use ledger_format::receipt::{EvidenceReceipt, RECEIPT_VERSION};
-use ledger_format::tlog_proof::TlogProof;
 use ledger_format::record::{
     Body, CancellationReason, Cancelled, Issued, Notice, ObjectionFiled, ObjectionResolved,
     RegistrationType, RevocationReason, Revoked,
 };
 use ledger_format::testing::{self, Ledger, at, parse_date as d};
+use ledger_format::tlog_proof::TlogProof;
 use ledger_format::{Hash, map, sha256};
 
 #[path = "../../fuzz/src/checks.rs"]
@@ -412,9 +412,22 @@ fn tlog_proof_seeds(l: &Ledger, add: &mut Add<'_>) {
     };
     let proof = receipt.to_tlog_proof(keys).unwrap();
     let text = proof.to_text();
-    add("tlog_proof", "evidence-receipt".into(), text.clone().into_bytes());
-    let bare = TlogProof::new(Vec::new(), 0, Vec::new(), l.checkpoint(at("2027-02-01", 9), 1));
-    add("tlog_proof", "no-extra".into(), bare.unwrap().to_text().into_bytes());
+    add(
+        "tlog_proof",
+        "evidence-receipt".into(),
+        text.clone().into_bytes(),
+    );
+    let bare = TlogProof::new(
+        Vec::new(),
+        0,
+        Vec::new(),
+        l.checkpoint(at("2027-02-01", 9), 1),
+    );
+    add(
+        "tlog_proof",
+        "no-extra".into(),
+        bare.unwrap().to_text().into_bytes(),
+    );
     let hash = to_base64(&[7; 32]);
     let many: String = (0..65).map(|_| format!("{hash}\n")).collect();
     let note = signed.to_note_text();
@@ -423,13 +436,29 @@ fn tlog_proof_seeds(l: &Ledger, add: &mut Add<'_>) {
         ("trailing", format!("{text}x\n")),
         ("truncated", text[..text.len() / 2].to_owned()),
         ("extra-not-base64", text.replacen("extra ", "extra *", 1)),
-        ("empty-extra", format!("c2sp.org/tlog-proof@v1\nextra \nindex 0\n\n{note}")),
-        ("leading-zero", format!("c2sp.org/tlog-proof@v1\nindex 01\n\n{note}")),
-        ("65-hashes", format!("c2sp.org/tlog-proof@v1\nindex 0\n{many}\n{note}")),
+        (
+            "empty-extra",
+            format!("c2sp.org/tlog-proof@v1\nextra \nindex 0\n\n{note}"),
+        ),
+        (
+            "leading-zero",
+            format!("c2sp.org/tlog-proof@v1\nindex 01\n\n{note}"),
+        ),
+        (
+            "65-hashes",
+            format!("c2sp.org/tlog-proof@v1\nindex 0\n{many}\n{note}"),
+        ),
         ("crlf", text.replace('\n', "\r\n")),
-        ("index-past-size", format!("c2sp.org/tlog-proof@v1\nindex {}\n\n{note}", l.tree.size())),
+        (
+            "index-past-size",
+            format!("c2sp.org/tlog-proof@v1\nindex {}\n\n{note}", l.tree.size()),
+        ),
     ];
     for (name, body) in adversarial {
-        add("tlog_proof", format!("adversarial-{name}"), body.into_bytes());
+        add(
+            "tlog_proof",
+            format!("adversarial-{name}"),
+            body.into_bytes(),
+        );
     }
 }

@@ -186,7 +186,10 @@ async fn evidence_service_submits_and_proves_its_hash_offline() {
             .unwrap();
     assert_eq!(bcs.0, 200);
     let receipt = ledger_client::receipt::read_receipt(&bcs.2).unwrap();
-    assert_eq!(receipt.proof.tree_size, 2, "the consistency proof above starts there");
+    assert_eq!(
+        receipt.proof.tree_size, 2,
+        "the consistency proof above starts there"
+    );
     // A year later the receipt still proves the hash, as of the day it was witnessed.
     let year_later = at("2027-11-23", 11);
     let info =

@@ -1,8 +1,8 @@
 use super::*;
 use crate::checkpoint::{SignedCheckpoint, VerifierKey};
 use crate::merkle::ConsistencyProof;
-use crate::tlog_proof::TlogProof;
 use crate::testing::{self, Ledger, at};
+use crate::tlog_proof::TlogProof;
 use crate::{merkle, sha256};
 
 const WITNESSES: u8 = 3;
@@ -200,11 +200,13 @@ fn future_witnessed_time_is_refused() {
 fn equivocated_log_is_untrusted() {
     let (l, a, _) = ledger();
     let mut policy = l.policy(WITNESSES, 3);
-    policy.equivocated.push(crate::equivocation::EquivocationFacts {
-        origin: testing::ORIGIN.into(),
-        size: 2,
-        larger_size: None,
-    });
+    policy
+        .equivocated
+        .push(crate::equivocation::EquivocationFacts {
+            origin: testing::ORIGIN.into(),
+            size: 2,
+            larger_size: None,
+        });
     assert!(matches!(
         verify_receipt(&a, &receipt(&l, 1, WITNESSES), &policy, checkpoint_time() + 60),
         Err(ReceiptError::Untrusted(reason)) if reason.contains("equivocated")
@@ -281,7 +283,8 @@ fn newer_checkpoint_must_be_trusted_on_its_own() {
     assert!(matches!(
         verify_receipt_extended(&a, &old, &newer, &policy, newer_time() - 3600),
         Err(ReceiptError::Untrusted(reason))
-            if reason.starts_with("newer checkpoint: witnessed time") && reason.contains("in the future")
+            if reason.starts_with("newer checkpoint: witnessed time")
+                && reason.contains("in the future")
     ));
     // Signed by no key the policy names.
     let stranger = Ledger::new(testing::ORIGIN, testing::witness_key(9));
@@ -351,18 +354,25 @@ fn tlog_proof_form_round_trips_and_verifies() {
     // The leaf is the RFC 6962 hash of the extra bytes, as a third-party checker computes it.
     let leaf = crate::record::leaf_hash_of(parsed.extra());
     let checkpoint = parsed.checkpoint().checkpoint();
-    assert_eq!(parsed.inclusion_proof().verify(&leaf, &checkpoint.root), Ok(()));
+    assert_eq!(
+        parsed.inclusion_proof().verify(&leaf, &checkpoint.root),
+        Ok(())
+    );
 }
 
 /// The tlog-proof text of record `index`'s receipt, edited by `edit`, read back and verified.
-fn edited_tlog_proof(index: u64, edit: impl Fn(String) -> String) -> Result<ReceiptInfo, ReceiptError> {
+fn edited_tlog_proof(
+    index: u64,
+    edit: impl Fn(String) -> String,
+) -> Result<ReceiptInfo, ReceiptError> {
     let (l, a, _) = ledger();
     let policy = l.policy(WITNESSES, 3);
     let text = receipt(&l, index, WITNESSES)
         .to_tlog_proof(&keys(&l))
         .unwrap()
         .to_text();
-    let proof = TlogProof::parse(&edit(text)).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+    let proof =
+        TlogProof::parse(&edit(text)).map_err(|e| ReceiptError::Malformed(e.to_string()))?;
     let receipt = EvidenceReceipt::from_tlog_proof(&proof, &policy)?;
     verify_receipt(&a, &receipt, &policy, checkpoint_time() + 60)
 }
@@ -434,7 +444,8 @@ fn tlog_proof_signed_by_unknown_keys_is_untrusted() {
     let stranger = Ledger::new("ledger.other.example/2026", testing::witness_key(9));
     assert!(matches!(
         EvidenceReceipt::from_tlog_proof(&proof, &stranger.policy(0, 0)),
-        Err(ReceiptError::Untrusted(reason)) if reason.contains("no signature by a key the policy names")
+        Err(ReceiptError::Untrusted(reason))
+            if reason.contains("no signature by a key the policy names")
     ));
 }
 

@@ -12,9 +12,12 @@ fn signed(size: u64, cosignatures: u8) -> SignedCheckpoint {
         map_root: Hash([8; 32]),
         timestamp: 1_767_225_600,
     };
-    let mut signed =
-        SignedCheckpoint::sign(checkpoint, "ledger.example/log", &SigningKey::from_seed(&[1; 32]))
-            .unwrap();
+    let mut signed = SignedCheckpoint::sign(
+        checkpoint,
+        "ledger.example/log",
+        &SigningKey::from_seed(&[1; 32]),
+    )
+    .unwrap();
     for n in 0..cosignatures {
         let key = SigningKey::from_seed(&[n + 2; 32]);
         signed
@@ -138,7 +141,11 @@ fn trailing_and_truncated_text_is_refused() {
         TlogProof::parse(&format!("{text}\n")),
         Err(TlogProofError::Checkpoint(_))
     ));
-    for cut in [text.len() - 1, text.len() - 30, text.find("\n\n").unwrap() + 1] {
+    for cut in [
+        text.len() - 1,
+        text.len() - 30,
+        text.find("\n\n").unwrap() + 1,
+    ] {
         assert!(TlogProof::parse(&text[..cut]).is_err(), "cut at {cut}");
     }
     // A proof with its checkpoint's signature lines stripped is no note at all.
@@ -159,7 +166,10 @@ fn oversize_input_is_refused() {
             max: MAX_INCLUSION_PROOF_LEN
         })
     );
-    let lines: String = hashes.iter().map(|h| format!("{}\n", h.to_base64())).collect();
+    let lines: String = hashes
+        .iter()
+        .map(|h| format!("{}\n", h.to_base64()))
+        .collect();
     let text = format!(
         "{TLOG_PROOF_HEADER}\nindex 0\n{lines}\n{}",
         signed(1, 0).to_note_text()
@@ -174,7 +184,10 @@ fn oversize_input_is_refused() {
         TlogProof::new(vec![1; MAX_EXTRA_LEN + 1], 0, Vec::new(), signed(1, 0)),
         Err(TlogProofError::BadExtra("too long"))
     );
-    assert_eq!(MAX_TLOG_PROOF_LEN, 106_706, "docs/format.md#tlog-proof states it");
+    assert_eq!(
+        MAX_TLOG_PROOF_LEN, 106_706,
+        "docs/format.md#tlog-proof states it"
+    );
     let big = vec![b'A'; MAX_TLOG_PROOF_LEN + 1];
     assert_eq!(
         TlogProof::from_bytes(&big),

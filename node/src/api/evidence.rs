@@ -162,9 +162,9 @@ pub struct Pending {
     checkpoint_size: Option<u64>,
 }
 
-/// `GET /v1/evidence/{submitter}/{hash}/receipt[?wait=true][&format=tlog-proof]`: the receipt once a
-/// checkpoint covers the record; 202 `pending` before (or after waiting up to `receipt_wait`); 404
-/// if never anchored.
+/// `GET /v1/evidence/{submitter}/{hash}/receipt[?wait=true][&format=tlog-proof]`: the receipt once
+/// a checkpoint covers the record; 202 `pending` before (or after waiting up to `receipt_wait`);
+/// 404 if never anchored.
 pub async fn receipt(
     State(state): State<ApiState>,
     ApiPath((submitter, hash)): ApiPath<(String, String)>,
