@@ -188,7 +188,8 @@ enum EvidenceCommand {
         #[arg(required = true)]
         hashes: Vec<String>,
     },
-    /// Verify an evidence receipt (BCS or JSON) for a hash.
+    /// Verify an evidence receipt (BCS, JSON or C2SP tlog-proof) for a hash. A receipt does not
+    /// expire: the report says as of when the hash was proven in the log.
     Verify {
         /// The hash the receipt must prove.
         #[arg(long)]
@@ -199,6 +200,14 @@ enum EvidenceCommand {
         /// The trust policy file.
         #[arg(long)]
         policy: PathBuf,
+        /// A newer cosigned checkpoint of the log to check the receipt against (the note text of
+        /// GET /v1/checkpoint); needs --consistency.
+        #[arg(long, requires = "consistency")]
+        checkpoint: Option<PathBuf>,
+        /// The consistency proof from the receipt's tree size to the newer checkpoint's (the JSON
+        /// of GET /v1/proofs/consistency?from=A&to=B).
+        #[arg(long, requires = "checkpoint")]
+        consistency: Option<PathBuf>,
         #[command(flatten)]
         report: ReportArgs,
     },
@@ -502,13 +511,18 @@ fn run_evidence(command: EvidenceCommand) -> Result<u8> {
             hash,
             receipt,
             policy,
+            checkpoint,
+            consistency,
             report,
         } => {
             let hash = evidence::parse_hash(&hash)?;
             let policy = load_policy(&policy)?;
             let at = verification_time(report.at.as_deref())?;
-            let outcome = receipt::read_receipt(&read(&receipt)?)
-                .and_then(|r| receipt::verify_receipt(&hash, &r, &policy, at));
+            let newer = match (checkpoint, consistency) {
+                (Some(note), Some(proof)) => Some((read(&note)?, read(&proof)?)),
+                _ => None,
+            };
+            let outcome = verify_receipt_file(&hash, &read(&receipt)?, newer, &policy, at);
             if report.json {
                 let json = report::receipt_json(&hash, &outcome);
                 println!("{}", serde_json::to_string_pretty(&json)?);
@@ -519,6 +533,25 @@ fn run_evidence(command: EvidenceCommand) -> Result<u8> {
                 );
             }
             Ok(report::receipt_exit_code(&outcome))
+        }
+    }
+}
+
+/// Reads a receipt in any form and verifies it, against the newer checkpoint (note text and
+/// consistency-proof JSON) when given.
+fn verify_receipt_file(
+    hash: &ledger_client::ledger_format::Hash,
+    bytes: &[u8],
+    newer: Option<(Vec<u8>, Vec<u8>)>,
+    policy: &ledger_client::TrustPolicy,
+    at: i64,
+) -> Result<receipt::ReceiptInfo, receipt::ReceiptError> {
+    let parsed = receipt::read_receipt_for(bytes, policy)?;
+    match newer {
+        None => receipt::verify_receipt(hash, &parsed, policy, at),
+        Some((note, proof)) => {
+            let newer = receipt::read_newer_checkpoint(&note, &proof)?;
+            receipt::verify_receipt_extended(hash, &parsed, &newer, policy, at)
         }
     }
 }

@@ -1,14 +1,66 @@
 //! Evidence receipts (docs/format.md#receipt): the format and its verifier live in
 //! `ledger_format::receipt`, shared with the node that issues receipts; this module adds the file
-//! forms a receipt travels in (canonical BCS bytes, or JSON with hex strings).
+//! forms a receipt travels in (canonical BCS bytes, JSON with hex strings, or the C2SP tlog-proof
+//! text), and the files of a newer checkpoint to check a receipt against.
 
 use ledger_format::Canonical;
+use ledger_format::bundle::TrustPolicy;
+use ledger_format::checkpoint::SignedCheckpoint;
+use ledger_format::merkle::ConsistencyProof;
 pub use ledger_format::receipt::{
-    EvidenceReceipt, MAX_RECEIPT_LEN, RECEIPT_VERSION, ReceiptError, ReceiptInfo, verify_receipt,
+    ConsistentCheckpoint, EvidenceReceipt, MAX_RECEIPT_LEN, NewerCheckpoint, RECEIPT_VERSION,
+    ReceiptError, ReceiptInfo, verify_receipt, verify_receipt_extended,
 };
+pub use ledger_format::tlog_proof::{TLOG_PROOF_HEADER, TlogProof};
 
-/// Reads a receipt file: JSON when it starts with `{` (after white space), otherwise the canonical
-/// BCS bytes.
+/// What every tlog-proof's first line starts with, whatever its version.
+const TLOG_PROOF_PREFIX: &[u8] = b"c2sp.org/tlog-proof";
+
+/// Reads a receipt file in any of its forms: the C2SP tlog-proof text when its first line starts
+/// with `c2sp.org/tlog-proof`, else as [`read_receipt`]. The tlog-proof's checkpoint note keeps the
+/// signature lines by keys of `policy` (which names them).
+///
+/// # Errors
+/// [`ReceiptError::Malformed`] when the bytes are none of the forms;
+/// [`ReceiptError::Untrusted`] when a tlog-proof's checkpoint has no line by a key of `policy`.
+pub fn read_receipt_for(
+    bytes: &[u8],
+    policy: &TrustPolicy,
+) -> Result<EvidenceReceipt, ReceiptError> {
+    if bytes.starts_with(TLOG_PROOF_PREFIX) {
+        let proof = TlogProof::from_bytes(bytes)
+            .map_err(|e| ReceiptError::Malformed(format!("tlog-proof: {e}")))?;
+        return EvidenceReceipt::from_tlog_proof(&proof, policy);
+    }
+    read_receipt(bytes)
+}
+
+/// Reads a newer checkpoint and its consistency proof: the note text `GET /v1/checkpoint` (or
+/// `/v1/checkpoints/{size}`) serves, and the JSON of `GET /v1/proofs/consistency`.
+///
+/// # Errors
+/// [`ReceiptError::Malformed`] naming the file that does not parse.
+pub fn read_newer_checkpoint(
+    note: &[u8],
+    consistency: &[u8],
+) -> Result<NewerCheckpoint, ReceiptError> {
+    let text = std::str::from_utf8(note)
+        .map_err(|_| ReceiptError::Malformed("newer checkpoint: not utf-8".into()))?;
+    let checkpoint = SignedCheckpoint::parse(text)
+        .map_err(|e| ReceiptError::Malformed(format!("newer checkpoint: {e}")))?;
+    let consistency: ConsistencyProof = serde_json::from_slice(consistency)
+        .map_err(|e| ReceiptError::Malformed(format!("consistency proof: {e}")))?;
+    consistency
+        .validate()
+        .map_err(|e| ReceiptError::Malformed(format!("consistency proof: {e}")))?;
+    Ok(NewerCheckpoint {
+        checkpoint,
+        consistency,
+    })
+}
+
+/// Reads a receipt file in a form that needs no policy: JSON when it starts with `{` (after white
+/// space), otherwise the canonical BCS bytes.
 ///
 /// # Errors
 /// [`ReceiptError::Malformed`] when the bytes are neither.

@@ -409,11 +409,11 @@ fn state_lines(lines: &mut Vec<(&str, String)>, l: &Labels, state: &CertificateS
 }
 
 /// The process exit code of a receipt check: 0 when it proves the hash, else as for bundles
-/// (20 stale, 21 untrusted, 22 tampered, 23 malformed), and 24 for a receipt of another hash.
+/// (21 untrusted, 22 tampered, 23 malformed), and 24 for a receipt of another hash. A receipt
+/// does not expire, so it is never stale (20).
 pub fn receipt_exit_code(outcome: &Result<ReceiptInfo, ReceiptError>) -> u8 {
     match outcome {
         Ok(_) => 0,
-        Err(ReceiptError::Stale { .. }) => 20,
         Err(ReceiptError::Untrusted(_)) => 21,
         Err(ReceiptError::Malformed(_)) => 23,
         Err(ReceiptError::WrongHash { .. }) => 24,
@@ -425,8 +425,8 @@ pub fn receipt_exit_code(outcome: &Result<ReceiptInfo, ReceiptError>) -> u8 {
 /// The JSON form of a receipt check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReceiptJson {
-    /// `anchored` when the receipt proves the hash, else `stale`, `untrusted`, `tampered`,
-    /// `malformed` or `wrong-hash`.
+    /// `anchored` when the receipt proves the hash, else `untrusted`, `tampered`, `malformed` or
+    /// `wrong-hash`.
     pub verdict: &'static str,
     /// The process exit code.
     pub exit_code: u8,
@@ -443,7 +443,6 @@ pub struct ReceiptJson {
 fn receipt_verdict(outcome: &Result<ReceiptInfo, ReceiptError>) -> &'static str {
     match receipt_exit_code(outcome) {
         0 => "anchored",
-        20 => "stale",
         21 => "untrusted",
         22 => "tampered",
         23 => "malformed",
@@ -464,6 +463,46 @@ pub fn receipt_json(hash: &Hash, outcome: &Result<ReceiptInfo, ReceiptError>) ->
     }
 }
 
+/// The lines of a receipt that proves its hash: (Chinese label, English label, value).
+fn anchored_lines(info: &ReceiptInfo, zh: bool) -> Vec<(&'static str, &'static str, String)> {
+    let cst = |time: i64| {
+        format!(
+            "{} {}",
+            format_cst(time),
+            if zh { "北京时间" } else { "CST (UTC+8)" }
+        )
+    };
+    let verdict = if zh {
+        "已存证：该哈希已记入登记机构日志"
+    } else {
+        "ANCHORED: the hash is in the agency's log"
+    };
+    let mut lines = vec![
+        ("结论", "Verdict", verdict.to_owned()),
+        ("日志", "Log", format!("{} #{}", info.origin, info.index)),
+        ("存证时间", "Anchored at", cst(info.time)),
+        ("提交方公钥", "Submitter key", info.submitter.to_hex()),
+        ("证明截至", "Proven as of", cst(info.as_of)),
+    ];
+    if let Some(newer) = &info.consistent_with {
+        let value = if zh {
+            format!(
+                "日志大小 {} 的检查点，见证于 {}",
+                newer.size,
+                cst(newer.as_of)
+            )
+        } else {
+            format!(
+                "checkpoint of size {}, witnessed as of {}",
+                newer.size,
+                cst(newer.as_of)
+            )
+        };
+        lines.push(("一致性已验证至", "Consistent with", value));
+    }
+    lines
+}
+
 /// The text report of a receipt check for `hash`, in `lang`.
 pub fn receipt_text(
     hash: &Hash,
@@ -474,38 +513,7 @@ pub fn receipt_text(
     let mut out = format!("{}: {hash}\n", if zh { "哈希" } else { "Hash" });
     match outcome {
         Ok(info) => {
-            let lines: [(&str, &str, String); 5] = [
-                (
-                    "结论",
-                    "Verdict",
-                    if zh {
-                        "已存证：该哈希已记入登记机构日志".into()
-                    } else {
-                        "ANCHORED: the hash is in the agency's log".into()
-                    },
-                ),
-                ("日志", "Log", format!("{} #{}", info.origin, info.index)),
-                (
-                    "存证时间",
-                    "Anchored at",
-                    format!(
-                        "{} {}",
-                        format_cst(info.time),
-                        if zh { "北京时间" } else { "CST (UTC+8)" }
-                    ),
-                ),
-                ("提交方公钥", "Submitter key", info.submitter.to_hex()),
-                (
-                    "证明截至",
-                    "Proven as of",
-                    format!(
-                        "{} {}",
-                        format_cst(info.as_of),
-                        if zh { "北京时间" } else { "CST (UTC+8)" }
-                    ),
-                ),
-            ];
-            for (label_zh, label_en, value) in lines {
+            for (label_zh, label_en, value) in anchored_lines(info, zh) {
                 out.push_str(&format!(
                     "{}: {value}\n",
                     if zh { label_zh } else { label_en }
@@ -515,12 +523,10 @@ pub fn receipt_text(
         Err(e) => {
             let verdict = match (receipt_verdict(outcome), zh) {
                 ("wrong-hash", true) => "不符：回执对应的是另一个哈希",
-                ("stale", true) => "证明过旧",
                 ("untrusted", true) => "不可信",
                 ("malformed", true) => "格式错误",
                 (_, true) => "被篡改",
                 ("wrong-hash", false) => "MISMATCH: the receipt is for another hash",
-                ("stale", false) => "STALE",
                 ("untrusted", false) => "UNTRUSTED",
                 ("malformed", false) => "MALFORMED",
                 (_, false) => "TAMPERED",

@@ -357,3 +357,160 @@ fn check_field_against_a_bundle_with_records_or_a_commitment() {
     ]);
     assert_eq!(code_of(&out), 2);
 }
+
+/// Runs `evidence verify` for `hash` and `receipt` under `policy` at `at`, with `extra` arguments.
+fn verify_receipt_cli(
+    hash: &str,
+    receipt: &std::path::Path,
+    policy: &std::path::Path,
+    at: &str,
+    extra: &[&str],
+) -> (i32, String) {
+    let mut args = vec![
+        "evidence",
+        "verify",
+        "--hash",
+        hash,
+        "--receipt",
+        receipt.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--at",
+        at,
+        "--lang",
+        "en",
+    ];
+    args.extend_from_slice(extra);
+    let out = run(&args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (code_of(&out), text)
+}
+
+#[test]
+fn receipt_verifies_a_year_later_in_every_form() {
+    let l = ledger();
+    let files = Files::new();
+    let hash = ledger_format::sha256(&[1]).to_hex();
+    let policy = files.policy("p", &policy(&l, 2));
+    let receipt = receipt(&l, 1);
+    let tlog = receipt.to_tlog_proof(&keys(&l)).unwrap().to_text();
+    assert!(tlog.starts_with("c2sp.org/tlog-proof@v1\nextra "), "{tlog}");
+    let as_of = ledger_client::format_cst(checkpoint_time() + 1);
+    for (name, bytes) in [
+        ("r.bin", receipt.encode()),
+        ("r.tlog-proof", tlog.clone().into_bytes()),
+    ] {
+        let path = files.write(name, bytes);
+        let (code, text) = verify_receipt_cli(&hash, &path, &policy, "2028-02-01", &[]);
+        assert_eq!(code, 0, "{name}: {text}");
+        assert!(
+            text.contains(&format!("Proven as of: {as_of} CST")),
+            "{name}: {text}"
+        );
+        let (code, json) = verify_receipt_cli(&hash, &path, &policy, "2028-02-01", &["--json"]);
+        assert_eq!(code, 0);
+        let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(report["receipt"]["as_of"], checkpoint_time() + 1);
+    }
+    // Tampered tlog-proofs: another header, a truncated text, another index.
+    let cases = [
+        ("header", tlog.replacen("@v1", "@v2", 1), 23, "first line"),
+        (
+            "truncated",
+            tlog[..tlog.len() - 10].to_owned(),
+            23,
+            "tlog-proof",
+        ),
+        (
+            "index",
+            tlog.replacen("\nindex 1\n", "\nindex 2\n", 1),
+            22,
+            "another position",
+        ),
+    ];
+    for (name, text, expected, reason) in cases {
+        let path = files.write(name, text);
+        let (code, out) = verify_receipt_cli(&hash, &path, &policy, TODAY, &[]);
+        assert_eq!(code, expected, "{name}: {out}");
+        assert!(out.contains(reason), "{name}: {out}");
+    }
+    // Checked before it was witnessed: in the future.
+    let path = files.write("r2.bin", receipt.encode());
+    let (code, out) = verify_receipt_cli(&hash, &path, &policy, "2027-01-01", &[]);
+    assert_eq!(code, 21, "{out}");
+    assert!(out.contains("in the future"), "{out}");
+}
+
+/// The log key and every fixture witness key.
+fn keys(l: &Ledger) -> Vec<VerifierKey> {
+    let p = policy(l, 0);
+    p.logs
+        .iter()
+        .map(|l| l.key.clone())
+        .chain(p.witness_keys())
+        .collect()
+}
+
+#[test]
+fn receipt_checked_against_a_newer_checkpoint() {
+    let l = ledger();
+    let files = Files::new();
+    let hash = ledger_format::sha256(&[1]).to_hex();
+    let policy = files.policy("p", &policy(&l, 2));
+    let receipt = files.write("r.bin", receipt(&l, 1).encode());
+    // The log grows by two records and is checkpointed and witnessed again a month later.
+    let mut grown = ledger();
+    let later = testing::at("2027-03-01", 9);
+    grown.evidence(later - 3600, ledger_format::sha256(b"later a"));
+    grown.evidence(later - 1800, ledger_format::sha256(b"later b"));
+    let (old_size, new_size) = (l.tree.size(), grown.tree.size());
+    let proof = merkle::consistency_proof(old_size, new_size, &grown.tree).unwrap();
+    let consistency = files.write("c.json", serde_json::to_vec(&proof).unwrap());
+    let newer = grown.checkpoint(later, WITNESSES);
+    let note = files.write("newer.txt", newer.to_note_text());
+    let with = |note: &std::path::Path, consistency: &std::path::Path| {
+        let (note, consistency) = (note.to_str().unwrap(), consistency.to_str().unwrap());
+        verify_receipt_cli(
+            &hash,
+            &receipt,
+            &policy,
+            "2028-03-01",
+            &["--checkpoint", note, "--consistency", consistency],
+        )
+    };
+    let (code, out) = with(&note, &consistency);
+    assert_eq!(code, 0, "{out}");
+    let as_of = ledger_client::format_cst(later + 1);
+    assert!(
+        out.contains(&format!(
+            "Consistent with: checkpoint of size {new_size}, witnessed as of {as_of} CST"
+        )),
+        "{out}"
+    );
+    // The newer checkpoint with its cosignatures stripped: quorum unmet.
+    let stripped = newer.note_signed_by(&keys(&l)[0]).unwrap();
+    let stripped = files.write("stripped.txt", stripped);
+    let (code, out) = with(&stripped, &consistency);
+    assert_eq!(code, 21, "{out}");
+    assert!(
+        out.contains("newer checkpoint: 0 of the 2 replica"),
+        "{out}"
+    );
+    // A forged consistency proof.
+    let mut forged = proof.clone();
+    forged.path[0].0[0] ^= 1;
+    let forged = files.write("forged.json", serde_json::to_vec(&forged).unwrap());
+    let (code, out) = with(&note, &forged);
+    assert_eq!(code, 22, "{out}");
+    assert!(out.contains("consistency proof"), "{out}");
+    // Not a checkpoint; and --checkpoint without --consistency is a usage error.
+    let (code, out) = with(&consistency, &consistency);
+    assert_eq!(code, 23, "{out}");
+    let note = note.to_str().unwrap();
+    let (code, _) = verify_receipt_cli(&hash, &receipt, &policy, TODAY, &["--checkpoint", note]);
+    assert_eq!(code, 2);
+}

@@ -24,8 +24,10 @@ use ledger_format::hash::{HASH_LEN, Hash};
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, MapProof, Node, NodeKey, ProofTerminal};
 use ledger_format::merkle::{self, ConsistencyProof, InclusionProof};
-use ledger_format::record::{self, Record};
+use ledger_format::receipt::{self, EvidenceReceipt};
+use ledger_format::record::{self, Body, Record};
 use ledger_format::testing::Ledger;
+use ledger_format::tlog_proof::TlogProof;
 
 /// A target's check: panics on a bug, otherwise returns whether the input was accepted (decoded,
 /// or verified), which the seed test uses to prove that seeds reach past the first error.
@@ -56,6 +58,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("certificate_state", certificate_state),
     ("add_checkpoint", add_checkpoint),
     ("equivocation", equivocation),
+    ("tlog_proof", tlog_proof),
 ];
 
 /// The trust the verifier targets check against: the fixture ledger's policy (3 witnesses,
@@ -481,6 +484,29 @@ pub fn add_checkpoint(data: &[u8]) -> bool {
     assert_eq!(AddCheckpointRequest::parse(&body).as_ref(), Ok(&request));
     if let Ok(signed) = SignedCheckpoint::parse(request.checkpoint) {
         let _ = signed.verify_log_signature(&fixtures().keys[0]);
+    }
+    true
+}
+
+/// `TlogProof::from_bytes` (c2sp.org/tlog-proof, docs/format.md#tlog-proof): the text round-trips;
+/// the evidence receipt it carries is read under the fixture policy and verified for its own hash,
+/// and written back as a tlog-proof it reads to the same receipt.
+pub fn tlog_proof(data: &[u8]) -> bool {
+    let Ok(proof) = TlogProof::from_bytes(data) else {
+        return false;
+    };
+    assert_eq!(proof.to_text().as_bytes(), data);
+    let fixtures = fixtures();
+    if let Ok(receipt) = EvidenceReceipt::from_tlog_proof(&proof, &fixtures.policy) {
+        if let Body::Evidence(evidence) = &receipt.record.body {
+            let at = receipt.checkpoint.timestamp;
+            let _ = receipt::verify_receipt(&evidence.hash, &receipt, &fixtures.policy, at);
+        }
+        let again = receipt
+            .to_tlog_proof(&fixtures.keys)
+            .expect("a receipt read from a tlog-proof writes one");
+        let reread = EvidenceReceipt::from_tlog_proof(&again, &fixtures.policy);
+        assert_eq!(reread.as_ref(), Ok(&receipt));
     }
     true
 }

@@ -240,6 +240,25 @@ pub fn verify_checkpoint(
     policy: &TrustPolicy,
     at: i64,
 ) -> Result<TrustedCheckpoint, VerdictKind> {
+    let trusted = verify_witnessed_checkpoint(compact, policy, at)?;
+    let age = at.saturating_sub(trusted.as_of);
+    if age > policy.max_age_seconds {
+        return Err(VerdictKind::Stale { age_seconds: age });
+    }
+    Ok(trusted)
+}
+
+/// Every step of [`verify_checkpoint`] but the age (docs/format.md#verification, steps 2–6): what
+/// a checkpoint proves about the past holds however old it is, so an evidence receipt is judged
+/// this way (docs/format.md#receipt).
+///
+/// # Errors
+/// [`VerdictKind::Untrusted`] or [`VerdictKind::Tampered`].
+pub fn verify_witnessed_checkpoint(
+    compact: &CompactCheckpoint,
+    policy: &TrustPolicy,
+    at: i64,
+) -> Result<TrustedCheckpoint, VerdictKind> {
     let (signed, signers) = signed_by_log(compact, policy)?;
     let witnessed = trust::witness(&signed, policy)?;
     let as_of = witnessed.as_of;
@@ -251,10 +270,6 @@ pub fn verify_checkpoint(
             "log key {} was not in force at the witnessed time {as_of}",
             names.join(", ")
         )));
-    }
-    let age = at.saturating_sub(as_of);
-    if age > policy.max_age_seconds {
-        return Err(VerdictKind::Stale { age_seconds: age });
     }
     Ok(TrustedCheckpoint {
         signed,

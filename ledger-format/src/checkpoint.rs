@@ -277,7 +277,7 @@ fn bad(line: usize, reason: &'static str) -> NoteError {
 }
 
 /// ASCII decimal, no sign, no leading zero (except `0` itself).
-fn parse_decimal(text: &str) -> Result<u64, &'static str> {
+pub(crate) fn parse_decimal(text: &str) -> Result<u64, &'static str> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err("not a decimal number");
     }
@@ -288,7 +288,7 @@ fn parse_decimal(text: &str) -> Result<u64, &'static str> {
 }
 
 /// Strict standard base64 of exactly 32 bytes.
-fn parse_hash(text: &str) -> Option<Hash> {
+pub(crate) fn parse_hash(text: &str) -> Option<Hash> {
     let bytes: [u8; HASH_LEN] = from_base64(text).ok()?.try_into().ok()?;
     Some(Hash(bytes))
 }

@@ -1,5 +1,6 @@
 //! The registration ledger's format: canonical records, RFC 6962 Merkle proofs, C2SP checkpoints,
-//! the certificate status map, certificate and credit codes, lifecycle rules, and the offline bundle.
+//! the certificate status map, certificate and credit codes, lifecycle rules, the offline bundle,
+//! and evidence receipts (also in the C2SP tlog-proof text form).
 //!
 //! This crate is pure: it performs no I/O, reads no clock, and starts no threads. Storage reaches it
 //! through small traits ([`merkle::HashReader`]); time is always an argument. The node (`ledger-node`)
@@ -65,3 +66,4 @@ pub mod record;
 pub mod replay;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod tlog_proof;

@@ -1,22 +1,31 @@
-//! Evidence receipts (docs/format.md#receipt): proof that an evidence service anchored a SHA-256 hash
-//! in an agency's log, checkable offline.
+//! Evidence receipts (docs/format.md#receipt): proof that an evidence service anchored a SHA-256
+//! hash in an agency's log, checkable offline, for ever.
 //!
 //! A receipt is the evidence record, its RFC 6962 inclusion proof, and a compact cosigned
-//! checkpoint of the log. [`verify_receipt`] checks, in this order: the checkpoint against the
-//! trust policy (log signature and key window, witness quorum, age: exactly the bundle's steps,
-//! [`crate::bundle::verify_checkpoint`]), that the record is evidence of exactly the hash
-//! asked about, that it belongs to the checkpoint's log, that the submitter's signature verifies,
-//! and that the inclusion proof places the record at its own index in the checkpoint's tree.
+//! checkpoint of the log. It is a proof of existence: the hash was in a witnessed log at the
+//! witnessed time. [`verify_receipt`] checks, in this order: the checkpoint against the trust
+//! policy (log signature, witness quorum, witnessed time not in the future, log key in force at the
+//! witnessed time: the bundle's steps without the age, [`verify_witnessed_checkpoint`]), that the
+//! record is evidence of exactly the hash asked about, that it belongs to the checkpoint's log,
+//! that the submitter's signature verifies, and that the inclusion proof places the record at its
+//! own index in the checkpoint's tree. No `max-age` applies: the result reports the witnessed time
+//! (`as_of`) and the caller judges how old a proof it accepts.
+//!
+//! [`verify_receipt_extended`] also checks a newer cosigned checkpoint of the same log and the
+//! consistency proof that leads to it, and reports that checkpoint's witnessed time too. A receipt
+//! travels as BCS bytes, as JSON, or as the C2SP tlog-proof text
+//! ([`EvidenceReceipt::to_tlog_proof`], [`EvidenceReceipt::from_tlog_proof`]).
 
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{TrustPolicy, VerdictKind, verify_checkpoint};
-use crate::checkpoint::CompactCheckpoint;
+use crate::bundle::{TrustPolicy, VerdictKind, verify_witnessed_checkpoint};
+use crate::checkpoint::{CompactCheckpoint, NoteError, SignedCheckpoint, VerifierKey};
 use crate::encoding::{Canonical, DecodeError};
 use crate::hash::Hash;
 use crate::keys::PublicKey;
-use crate::merkle::InclusionProof;
+use crate::merkle::{ConsistencyProof, InclusionProof};
 use crate::record::{Body, Record};
+use crate::tlog_proof::{TlogProof, TlogProofError};
 
 /// The receipt format version this library writes and reads.
 pub const RECEIPT_VERSION: u8 = 1;
@@ -63,8 +72,31 @@ pub struct ReceiptInfo {
     /// which it does only for submitters it has admitted; the verifier decides whether it knows
     /// this service.
     pub submitter: PublicKey,
-    /// The witnessed time of the checkpoint that proves the inclusion.
+    /// The witnessed time of the checkpoint that proves the inclusion: the hash was in the log
+    /// then. A receipt does not expire; this says how old the proof is.
     pub as_of: i64,
+    /// The newer checkpoint the receipt was checked against, if any
+    /// ([`verify_receipt_extended`]).
+    pub consistent_with: Option<ConsistentCheckpoint>,
+}
+
+/// A newer checkpoint of the receipt's log, proven to extend the receipt's checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsistentCheckpoint {
+    /// Its tree size.
+    pub size: u64,
+    /// Its witnessed time.
+    pub as_of: i64,
+}
+
+/// A newer cosigned checkpoint of a receipt's log, with the consistency proof from the receipt's
+/// checkpoint to it: what `GET /v1/checkpoint` and `GET /v1/proofs/consistency` serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewerCheckpoint {
+    /// The newer checkpoint, in note form with its cosignatures.
+    pub checkpoint: SignedCheckpoint,
+    /// The consistency proof from the receipt's tree size to the newer one.
+    pub consistency: ConsistencyProof,
 }
 
 /// Why a receipt does not prove its hash.
@@ -74,15 +106,10 @@ pub enum ReceiptError {
     /// The bytes are not a receipt.
     #[error("malformed receipt: {0}")]
     Malformed(String),
-    /// The checkpoint is not signed by a trusted log key in force, or the witness quorum is not met.
+    /// The checkpoint is not signed by a trusted log key in force, the witness quorum is not met,
+    /// its witnessed time is in the future, or its log equivocated.
     #[error("untrusted checkpoint: {0}")]
     Untrusted(String),
-    /// The checkpoint is older than the policy accepts.
-    #[error("stale checkpoint: witnessed {age_seconds} s before the verification time")]
-    Stale {
-        /// Age of the witnessed checkpoint, in seconds.
-        age_seconds: i64,
-    },
     /// The record is not an evidence record.
     #[error("the record is a {0} record, not evidence")]
     NotEvidence(&'static str),
@@ -99,7 +126,8 @@ pub enum ReceiptError {
     Tampered(String),
 }
 
-/// Checks that `receipt` proves that `hash` was anchored in a log `policy` trusts, at Unix time `at`.
+/// Checks that `receipt` proves that `hash` was anchored in a log `policy` trusts, verifying at
+/// Unix time `at` (which only bounds the witnessed time from above: a receipt does not expire).
 ///
 /// # Errors
 /// The first check that fails, as a [`ReceiptError`].
@@ -109,7 +137,8 @@ pub fn verify_receipt(
     policy: &TrustPolicy,
     at: i64,
 ) -> Result<ReceiptInfo, ReceiptError> {
-    let trusted = verify_checkpoint(&receipt.checkpoint, policy, at).map_err(from_verdict)?;
+    let trusted =
+        verify_witnessed_checkpoint(&receipt.checkpoint, policy, at).map_err(from_verdict)?;
     let checkpoint = trusted.signed.checkpoint();
     let record = &receipt.record;
     let found = match &record.body {
@@ -147,15 +176,140 @@ pub fn verify_receipt(
         time: header.time,
         submitter: header.author,
         as_of: trusted.as_of,
+        consistent_with: None,
+    })
+}
+
+/// [`verify_receipt`], then checks that `newer` is a checkpoint of the same log that `policy`
+/// trusts on its own (log key, quorum, witnessed time not in the future), and that its
+/// consistency proof leads from the receipt's checkpoint to it. Reports both witnessed times.
+///
+/// # Errors
+/// The first check that fails; those about `newer` say "newer checkpoint".
+pub fn verify_receipt_extended(
+    hash: &Hash,
+    receipt: &EvidenceReceipt,
+    newer: &NewerCheckpoint,
+    policy: &TrustPolicy,
+    at: i64,
+) -> Result<ReceiptInfo, ReceiptError> {
+    let mut info = verify_receipt(hash, receipt, policy, at)?;
+    let old = &receipt.checkpoint;
+    let new = newer.checkpoint.checkpoint();
+    if new.origin != old.origin {
+        return Err(ReceiptError::Tampered(format!(
+            "the newer checkpoint is of log {}, the receipt of {}",
+            new.origin, old.origin
+        )));
+    }
+    let trusted = compact_for(&newer.checkpoint, policy)
+        .and_then(|compact| verify_witnessed_checkpoint(&compact, policy, at).map_err(from_verdict))
+        .map_err(about_newer)?;
+    let proof = &newer.consistency;
+    if proof.size1 != old.size || proof.size2 != new.size {
+        return Err(ReceiptError::Tampered(format!(
+            "the consistency proof leads from size {} to {}, not from {} to {}",
+            proof.size1, proof.size2, old.size, new.size
+        )));
+    }
+    proof
+        .verify(&old.root, &new.root)
+        .map_err(|e| ReceiptError::Tampered(format!("consistency proof: {e}")))?;
+    info.consistent_with = Some(ConsistentCheckpoint {
+        size: new.size,
+        as_of: trusted.as_of,
+    });
+    Ok(info)
+}
+
+impl EvidenceReceipt {
+    /// The receipt in the C2SP tlog-proof text form (docs/format.md#tlog-proof): `extra` is the
+    /// record's canonical bytes (the leaf), then the index, the audit path, and the checkpoint note
+    /// rebuilt with the names of `keys` (the log key and the witnesses of the compact checkpoint).
+    ///
+    /// # Errors
+    /// [`TlogProofError::Checkpoint`] when `keys` do not name the checkpoint's signatures;
+    /// [`TlogProofError::IndexOutOfRange`] for a proof outside the checkpoint's tree.
+    pub fn to_tlog_proof(&self, keys: &[VerifierKey]) -> Result<TlogProof, TlogProofError> {
+        let signed = self.checkpoint.to_signed(keys)?;
+        TlogProof::new(
+            self.record.encode(),
+            self.proof.leaf_index,
+            self.proof.path.clone(),
+            signed,
+        )
+    }
+
+    /// The receipt a tlog-proof carries: the record is its `extra`, the proof its index and path
+    /// under its checkpoint's size, and the checkpoint keeps the signature lines by keys of
+    /// `policy` (others cannot count). Nothing is verified yet: call [`verify_receipt`].
+    ///
+    /// # Errors
+    /// [`ReceiptError::Malformed`] when `extra` is not one canonical record, or the result is not a
+    /// valid receipt; [`ReceiptError::Untrusted`] when no signature line is by a key of `policy`.
+    pub fn from_tlog_proof(proof: &TlogProof, policy: &TrustPolicy) -> Result<Self, ReceiptError> {
+        if proof.extra().is_empty() {
+            return Err(ReceiptError::Malformed(
+                "the tlog-proof has no extra line: it must carry the evidence record".into(),
+            ));
+        }
+        let record = Record::decode_exact(proof.extra())
+            .map_err(|e| ReceiptError::Malformed(format!("extra: not a record: {e}")))?;
+        let receipt = EvidenceReceipt {
+            version: RECEIPT_VERSION,
+            record,
+            proof: proof.inclusion_proof(),
+            checkpoint: compact_for(proof.checkpoint(), policy)?,
+        };
+        receipt
+            .validate()
+            .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+        Ok(receipt)
+    }
+}
+
+/// The compact form of `signed` with the lines by the policy's keys for its log and witnesses.
+fn compact_for(
+    signed: &SignedCheckpoint,
+    policy: &TrustPolicy,
+) -> Result<CompactCheckpoint, ReceiptError> {
+    let origin = &signed.checkpoint().origin;
+    let keys: Vec<VerifierKey> = policy
+        .logs
+        .iter()
+        .filter(|l| &l.origin == origin)
+        .map(|l| l.key.clone())
+        .chain(policy.witness_keys())
+        .collect();
+    CompactCheckpoint::from_signed(signed, &keys).map_err(|e| match e {
+        NoteError::MissingSignatures => ReceiptError::Untrusted(format!(
+            "checkpoint of {origin} carries no signature by a key the policy names"
+        )),
+        other => ReceiptError::Malformed(format!("checkpoint: {other}")),
     })
 }
 
 fn from_verdict(kind: VerdictKind) -> ReceiptError {
     match kind {
-        VerdictKind::Stale { age_seconds } => ReceiptError::Stale { age_seconds },
         VerdictKind::Untrusted(reason) => ReceiptError::Untrusted(reason),
         VerdictKind::Tampered(reason) => ReceiptError::Tampered(reason),
         other => ReceiptError::Tampered(format!("checkpoint: {}", other.name())),
+    }
+}
+
+/// Says that a failure is about the newer checkpoint.
+fn about_newer(e: ReceiptError) -> ReceiptError {
+    match e {
+        ReceiptError::Untrusted(reason) => {
+            ReceiptError::Untrusted(format!("newer checkpoint: {reason}"))
+        }
+        ReceiptError::Tampered(reason) => {
+            ReceiptError::Tampered(format!("newer checkpoint: {reason}"))
+        }
+        ReceiptError::Malformed(reason) => {
+            ReceiptError::Malformed(format!("newer checkpoint: {reason}"))
+        }
+        other => other,
     }
 }
 

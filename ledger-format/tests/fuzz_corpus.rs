@@ -11,11 +11,13 @@ use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::encoding::to_base64;
 use ledger_format::equivocation::Equivocation;
 use ledger_format::merkle;
+use ledger_format::receipt::{EvidenceReceipt, RECEIPT_VERSION};
 use ledger_format::record::{
     Body, CancellationReason, Cancelled, Issued, Notice, ObjectionFiled, ObjectionResolved,
     RegistrationType, RevocationReason, Revoked,
 };
 use ledger_format::testing::{self, Ledger, at, parse_date as d};
+use ledger_format::tlog_proof::TlogProof;
 use ledger_format::{Hash, map, sha256};
 
 #[path = "../../fuzz/src/checks.rs"]
@@ -67,6 +69,7 @@ fn seeds() -> Vec<Seed> {
     text_seeds(&mut add);
     add_checkpoint_seeds(&l, &mut add);
     equivocation_adversarial_seeds(&l, &mut add);
+    tlog_proof_seeds(&l, &mut add);
     out
 }
 
@@ -394,4 +397,68 @@ fn equivocation_adversarial_seeds(l: &Ledger, add: &mut Add<'_>) {
     // A string length (ULEB128) claiming 2^31 - 1 bytes after the version byte.
     let huge = vec![1, 0xff, 0xff, 0xff, 0xff, 0x07, b'a'];
     add("equivocation", "adversarial-huge-length".into(), huge);
+}
+
+/// The evidence receipt of record 1 (an evidence record) as a tlog-proof, one without `extra`, and
+/// adversarial edits of it.
+fn tlog_proof_seeds(l: &Ledger, add: &mut Add<'_>) {
+    let keys = &checks::fixtures().keys;
+    let signed = l.checkpoint(at("2027-02-01", 9), 3);
+    let receipt = EvidenceReceipt {
+        version: RECEIPT_VERSION,
+        record: l.log.records[1].clone(),
+        proof: merkle::inclusion_proof(1, l.tree.size(), &l.tree).unwrap(),
+        checkpoint: CompactCheckpoint::from_signed(&signed, keys).unwrap(),
+    };
+    let proof = receipt.to_tlog_proof(keys).unwrap();
+    let text = proof.to_text();
+    add(
+        "tlog_proof",
+        "evidence-receipt".into(),
+        text.clone().into_bytes(),
+    );
+    let bare = TlogProof::new(
+        Vec::new(),
+        0,
+        Vec::new(),
+        l.checkpoint(at("2027-02-01", 9), 1),
+    );
+    add(
+        "tlog_proof",
+        "no-extra".into(),
+        bare.unwrap().to_text().into_bytes(),
+    );
+    let hash = to_base64(&[7; 32]);
+    let many: String = (0..65).map(|_| format!("{hash}\n")).collect();
+    let note = signed.to_note_text();
+    let adversarial = [
+        ("header-v2", text.replacen("@v1", "@v2", 1)),
+        ("trailing", format!("{text}x\n")),
+        ("truncated", text[..text.len() / 2].to_owned()),
+        ("extra-not-base64", text.replacen("extra ", "extra *", 1)),
+        (
+            "empty-extra",
+            format!("c2sp.org/tlog-proof@v1\nextra \nindex 0\n\n{note}"),
+        ),
+        (
+            "leading-zero",
+            format!("c2sp.org/tlog-proof@v1\nindex 01\n\n{note}"),
+        ),
+        (
+            "65-hashes",
+            format!("c2sp.org/tlog-proof@v1\nindex 0\n{many}\n{note}"),
+        ),
+        ("crlf", text.replace('\n', "\r\n")),
+        (
+            "index-past-size",
+            format!("c2sp.org/tlog-proof@v1\nindex {}\n\n{note}", l.tree.size()),
+        ),
+    ];
+    for (name, body) in adversarial {
+        add(
+            "tlog_proof",
+            format!("adversarial-{name}"),
+            body.into_bytes(),
+        );
+    }
 }

@@ -221,6 +221,21 @@ pub fn read_record<S: Store + ?Sized>(store: &S, index: u64) -> Result<Record, E
     Record::decode_exact(&bytes).map_err(|e| corrupted(&key, e))
 }
 
+/// `receipt` in the C2SP tlog-proof text form (docs/format.md#tlog-proof), its checkpoint note
+/// naming the signatures after `keys`, the keys its compact checkpoint was made with.
+///
+/// # Errors
+/// A store error when the receipt's checkpoint cannot be named by `keys`.
+pub fn tlog_proof_text(
+    receipt: &EvidenceReceipt,
+    keys: &[VerifierKey],
+) -> Result<String, ExportError> {
+    receipt
+        .to_tlog_proof(keys)
+        .map(|proof| proof.to_text())
+        .map_err(|e| corrupted("receipt", e))
+}
+
 /// The receipt of `hash` anchored by `submitter`, against the latest checkpoint.
 ///
 /// # Errors

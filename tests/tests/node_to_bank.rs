@@ -90,6 +90,27 @@ async fn bundle_from_a_running_node_verifies_with_the_init_policy() {
     ));
 }
 
+/// GETs `path` from `base`, with an `accept` header when given: (status, content type, body).
+fn get(base: &str, path: &str, accept: Option<&str>) -> (u16, String, Vec<u8>) {
+    let mut request = ureq::get(&format!("{base}{path}"));
+    if let Some(accept) = accept {
+        request = request.header("accept", accept);
+    }
+    let mut response = request
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.body_mut().read_to_vec().unwrap();
+    (response.status().as_u16(), content_type, body)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evidence_service_submits_and_proves_its_hash_offline() {
     let dir = tempfile::tempdir().unwrap();
@@ -101,7 +122,9 @@ async fn evidence_service_submits_and_proves_its_hash_offline() {
     .unwrap();
     let config = Config::load(&dir.path().join(CONFIG_FILE)).unwrap();
     let clock = ManualClock::new(at("2026-11-23", 10));
-    let node = ledger_node::start(&config, Arc::new(clock)).await.unwrap();
+    let node = ledger_node::start(&config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
     let service = testing::submitter_key();
     node.sequencer
         .append(Body::SubmitterAdded(
@@ -115,35 +138,81 @@ async fn evidence_service_submits_and_proves_its_hash_offline() {
         .unwrap();
     let hash = ledger_format::sha256(b"a data snapshot");
     let base = format!("http://{}", node.addr);
-    let submission =
-        ledger_client::evidence::sign_submission(&service, "ledger.e2e.example/2026", &[hash])
-            .unwrap();
-    let (answer, receipt) = tokio::task::spawn_blocking(move || {
-        let answer = ledger_client::fetch::submit_evidence(&base, &submission).unwrap();
-        let url = format!(
-            "{base}/v1/evidence/{}/{hash}/receipt?wait=true",
-            service.public_key()
-        );
-        let receipt = ureq::get(&url)
-            .header("accept", "application/octet-stream")
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_vec()
-            .unwrap();
-        (answer, receipt)
+    let submit = |hashes: Vec<ledger_format::Hash>| {
+        let submission = ledger_client::evidence::sign_submission(
+            &testing::submitter_key(),
+            "ledger.e2e.example/2026",
+            &hashes,
+        )
+        .unwrap();
+        let base = base.clone();
+        tokio::task::spawn_blocking(move || {
+            ledger_client::fetch::submit_evidence(&base, &submission).unwrap()
+        })
+    };
+    let answer = submit(vec![hash]).await.unwrap();
+    assert_eq!(answer["receipts"][0]["index"], 1);
+    node.sequencer.checkpoint_now().await.unwrap();
+    let receipt_path = format!("/v1/evidence/{}/{hash}/receipt", service.public_key());
+    let (b, path) = (base.clone(), receipt_path.clone());
+    let (bcs, tlog, bad) = tokio::task::spawn_blocking(move || {
+        (
+            get(&b, &path, Some("application/octet-stream")),
+            get(&b, &format!("{path}?format=tlog-proof"), None),
+            get(&b, &format!("{path}?format=pdf"), None),
+        )
+    })
+    .await
+    .unwrap();
+    // The log grows a month later and signs a newer checkpoint.
+    clock.set(at("2026-12-23", 10));
+    submit(vec![ledger_format::sha256(b"next month")])
+        .await
+        .unwrap();
+    node.sequencer.checkpoint_now().await.unwrap();
+    let b = base.clone();
+    let (note, consistency) = tokio::task::spawn_blocking(move || {
+        (
+            get(&b, "/v1/checkpoint", None),
+            get(&b, "/v1/proofs/consistency?from=2&to=3", None),
+        )
     })
     .await
     .unwrap();
     node.stop().await.unwrap();
-    assert_eq!(answer["receipts"][0]["index"], 1);
+
     let policy =
         ledger_client::policy::parse_policy(&std::fs::read_to_string(&made.policy_path).unwrap())
             .unwrap();
-    let receipt = ledger_client::receipt::read_receipt(&receipt).unwrap();
+    assert_eq!(bcs.0, 200);
+    let receipt = ledger_client::receipt::read_receipt(&bcs.2).unwrap();
+    assert_eq!(
+        receipt.proof.tree_size, 2,
+        "the consistency proof above starts there"
+    );
+    // A year later the receipt still proves the hash, as of the day it was witnessed.
+    let year_later = at("2027-11-23", 11);
     let info =
-        ledger_client::receipt::verify_receipt(&hash, &receipt, &policy, at("2026-11-23", 11))
-            .unwrap();
+        ledger_client::receipt::verify_receipt(&hash, &receipt, &policy, year_later).unwrap();
     assert_eq!(info.index, 1);
     assert_eq!(info.submitter, testing::submitter_key().public_key());
+    assert_eq!(info.as_of, receipt.checkpoint.timestamp);
+    assert!(info.as_of < at("2026-11-24", 0));
+    // The same receipt in the C2SP tlog-proof form.
+    assert_eq!(
+        (tlog.0, tlog.1.as_str()),
+        (200, "text/plain; charset=utf-8")
+    );
+    assert!(tlog.2.starts_with(b"c2sp.org/tlog-proof@v1\nextra "));
+    let from_tlog = ledger_client::receipt::read_receipt_for(&tlog.2, &policy).unwrap();
+    assert_eq!(from_tlog, receipt);
+    assert_eq!(bad.0, 400, "{}", String::from_utf8_lossy(&bad.2));
+    // Against the newer checkpoint, with the consistency proof the node serves.
+    assert_eq!((note.0, consistency.0), (200, 200));
+    let newer = ledger_client::receipt::read_newer_checkpoint(&note.2, &consistency.2).unwrap();
+    let info = ledger_client::receipt::verify_receipt_extended(
+        &hash, &receipt, &newer, &policy, year_later,
+    )
+    .unwrap();
+    assert_eq!(info.consistent_with.map(|c| c.size), Some(3));
 }

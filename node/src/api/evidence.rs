@@ -12,6 +12,7 @@ use ledger_format::receipt::EvidenceReceipt;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, hex_param};
+use super::info::TEXT_PLAIN;
 use super::{ApiError, ApiState};
 use crate::export::{self, ExportError};
 use crate::sequencer::{AppendError, Appended, EvidenceSubmission};
@@ -132,6 +133,18 @@ fn refusal(item: usize, e: AppendError, refused: usize) -> ApiError {
 pub struct ReceiptQuery {
     #[serde(default)]
     wait: bool,
+    #[serde(default)]
+    format: ReceiptFormat,
+}
+
+/// The form of a served receipt: `?format=receipt` (the default; BCS, or JSON with its hex) or
+/// `?format=tlog-proof` (the C2SP text, docs/format.md#tlog-proof).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReceiptFormat {
+    #[default]
+    Receipt,
+    TlogProof,
 }
 
 #[derive(Debug, Serialize)]
@@ -149,8 +162,9 @@ pub struct Pending {
     checkpoint_size: Option<u64>,
 }
 
-/// `GET /v1/evidence/{submitter}/{hash}/receipt[?wait=true]`: the receipt once a checkpoint covers
-/// the record; 202 `pending` before (or after waiting up to `receipt_wait`); 404 if never anchored.
+/// `GET /v1/evidence/{submitter}/{hash}/receipt[?wait=true][&format=tlog-proof]`: the receipt once
+/// a checkpoint covers the record; 202 `pending` before (or after waiting up to `receipt_wait`);
+/// 404 if never anchored.
 pub async fn receipt(
     State(state): State<ApiState>,
     ApiPath((submitter, hash)): ApiPath<(String, String)>,
@@ -159,16 +173,25 @@ pub async fn receipt(
 ) -> Result<Response, ApiError> {
     let submitter = PublicKey(hex_param::<32>("submitter", &submitter)?);
     let hash = Hash(hex_param::<32>("hash", &hash)?);
+    let format = query.format;
+    let binary = accepts_binary(&headers);
     let mut checkpoints = state.sequencer.checkpoints();
     let deadline = tokio::time::Instant::now() + state.limits.receipt_wait;
     loop {
         // Mark the current checkpoint seen before reading, so one landing meanwhile wakes us.
         checkpoints.borrow_and_update();
         let attempt = state
-            .read(move |store, keys| export::receipt(store, keys, &submitter, &hash))
+            .read(move |store, keys| {
+                let receipt = export::receipt(store, keys, &submitter, &hash)?;
+                match format {
+                    ReceiptFormat::Receipt => Ok(render(&receipt, binary)),
+                    ReceiptFormat::TlogProof => export::tlog_proof_text(&receipt, keys)
+                        .map(|text| ([(CONTENT_TYPE, TEXT_PLAIN)], text).into_response()),
+                }
+            })
             .await?;
         let pending = match attempt {
-            Ok(receipt) => return Ok(render(&receipt, &headers)),
+            Ok(response) => return Ok(response),
             Err(ExportError::NotYetCovered { index, size }) => Pending {
                 status: "pending",
                 index: Some(index),
@@ -191,13 +214,18 @@ pub async fn receipt(
     }
 }
 
-fn render(receipt: &EvidenceReceipt, headers: &HeaderMap) -> Response {
-    let bytes = receipt.encode();
-    let binary = headers
+/// Whether the request accepts `application/octet-stream`.
+fn accepts_binary(headers: &HeaderMap) -> bool {
+    headers
         .get_all(ACCEPT)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains(OCTET_STREAM));
+        .any(|v| v.contains(OCTET_STREAM))
+}
+
+/// The receipt as BCS when `binary`, else as JSON.
+fn render(receipt: &EvidenceReceipt, binary: bool) -> Response {
+    let bytes = receipt.encode();
     if binary {
         return ([(CONTENT_TYPE, OCTET_STREAM)], bytes).into_response();
     }
