@@ -116,7 +116,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         regions: sequencer_config.regions.clone(),
     };
     let (signed_tx, signed_rx) = tokio::sync::watch::channel(None);
-    let network_policy = membership.as_ref().map(policy::network_policy_text);
+    let network_policy = membership
+        .as_ref()
+        .map(|m| policy::network_policy_text(m, None));
     let (logs, replication, peer) = match membership {
         None => (Swap::new(Logs::alone(own)), None, None),
         Some(membership) => {

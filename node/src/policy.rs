@@ -22,11 +22,20 @@ pub fn own_policy_text(origin: &str, key: &VerifierKey, regions: Option<&[u32]>)
     text
 }
 
-/// The policy of the whole network: every member's log key (with `not-after` when the membership
-/// bounds it) and regions, every witness key of every member, current and past, with its window,
-/// marked as the node of its own log (so that it never counts for that log), the network's quorum,
-/// checkpoints at most a day old.
-pub fn network_policy_text(membership: &crate::replication::Membership) -> String {
+/// The `max-age` the served network policy gives banks (docs/operations.md#freshness): twelve
+/// re-cosign intervals of the default five minutes, so a short outage does not make verdicts
+/// `STALE`, while a revocation cannot stay hidden behind an old bundle for longer than an hour.
+pub const NETWORK_MAX_AGE: &str = "1h";
+
+/// The policy of the whole network: every member's log keys (from the records the node holds of
+/// the log when it holds them: each key with its validity window across rotations; the
+/// membership's `not-after` narrows the window of a key declared compromised) and regions, every
+/// witness key of every member, current and past, with its window, marked as the node of its own
+/// log (so that it never counts for that log), the network's quorum, and [`NETWORK_MAX_AGE`].
+pub fn network_policy_text(
+    membership: &crate::replication::Membership,
+    logs: Option<&crate::logs::Logs>,
+) -> String {
     let mut text = String::from(
         "# Trust policy for the registration network, served by `ledger-node`.\n\
          # Check every key ID with its agency out of band before trusting it.\n\
@@ -34,11 +43,7 @@ pub fn network_policy_text(membership: &crate::replication::Membership) -> Strin
          # counts towards that log's quorum, only towards the others'.\n",
     );
     for member in &membership.members {
-        let line = log_line(&member.origin, &member.log_key);
-        match member.log_key_not_after {
-            Some(t) => text.push_str(&format!("{} not-after {}\n", line.trim_end(), instant(t))),
-            None => text.push_str(&line),
-        }
+        text.push_str(&member_log_lines(member, logs));
     }
     for member in &membership.members {
         text.push_str(&regions_line(&member.origin, &member.regions));
@@ -60,7 +65,50 @@ pub fn network_policy_text(membership: &crate::replication::Membership) -> Strin
         0 => text.push_str("quorum none\n"),
         n => text.push_str(&format!("quorum {n}\n")),
     }
-    text.push_str("max-age 24h\n");
+    text.push_str(&format!("max-age {NETWORK_MAX_AGE}\n"));
+    text
+}
+
+/// The `log` lines of a member: one per key of the log's history as the node holds it, each with
+/// its window, or the membership's key alone when the node holds none of the log.
+fn member_log_lines(
+    member: &crate::replication::Member,
+    logs: Option<&crate::logs::Logs>,
+) -> String {
+    let history = logs
+        .and_then(|logs| logs.all().find(|l| l.origin == member.origin))
+        .and_then(|log| log.key_history().ok())
+        .unwrap_or_default();
+    let compromised = |key: &ledger_format::keys::PublicKey| {
+        (key == member.log_key.public_key())
+            .then_some(member.log_key_not_after)
+            .flatten()
+    };
+    let windows = ledger_format::replay::key_windows(&history);
+    if windows.is_empty() {
+        let line = log_line(&member.origin, &member.log_key);
+        return format!(
+            "{}{}\n",
+            line.trim_end(),
+            window_text(None, compromised(member.log_key.public_key()))
+        );
+    }
+    let mut text = String::new();
+    for window in windows {
+        let Some(key) = crate::logs::verifier_key(&member.origin, window.key) else {
+            continue;
+        };
+        let not_after = match (window.not_after, compromised(&window.key)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let line = log_line(&member.origin, &key);
+        text.push_str(&format!(
+            "{}{}\n",
+            line.trim_end(),
+            window_text(window.not_before, not_after)
+        ));
+    }
     text
 }
 
@@ -154,7 +202,7 @@ mod tests {
             + &member(2, "all", 530_100)
             + &member(3, "w1", 530_300);
         let membership = Membership::parse(&text).unwrap();
-        let policy = network_policy_text(&membership);
+        let policy = network_policy_text(&membership, None);
         let witness = |n: u8| {
             VerifierKey::cosignature_v1(
                 &format!("ledger.a{n}.example/1/witness"),
@@ -169,7 +217,7 @@ mod tests {
             // "all" is reserved; its fallback w1 is taken by the third member's name later.
             format!("witness w1 {} node-of ledger.a2.example/1\n", witness(2)),
             format!("witness w1~ {} node-of ledger.a3.example/1\n", witness(3)),
-            "quorum 2\nmax-age 24h\n".to_owned(),
+            "quorum 2\nmax-age 1h\n".to_owned(),
         ] {
             assert!(policy.contains(&line), "missing {line:?} in\n{policy}");
         }
@@ -209,7 +257,7 @@ mod tests {
             &(yuxi.to_toml() + "\n" + &membership.members[1].to_entry().to_toml()),
         )
         .unwrap();
-        let policy = network_policy_text(&membership);
+        let policy = network_policy_text(&membership, None);
         for line in [
             format!(
                 "log {} not-after 2027-06-01T00:00:00+08:00\n",

@@ -148,7 +148,10 @@ impl Reloader {
             witness_key: held.signers.at(self.clock.now()).verifier_key().to_string(),
         };
         self.policy_text
-            .store(Arc::new(crate::policy::network_policy_text(&membership)));
+            .store(Arc::new(crate::policy::network_policy_text(
+                &membership,
+                Some(&logs),
+            )));
         self.shared.apply_view(View {
             membership,
             logs: Arc::new(logs),

@@ -39,9 +39,22 @@ pub async fn metrics(State(state): State<ApiState>) -> Response {
     ([(CONTENT_TYPE, OPENMETRICS)], state.metrics.encode()).into_response()
 }
 
-/// `GET /v1/policy`: the agency's published trust policy.
+/// `GET /v1/policy`: the agency's published trust policy. In a network it is written afresh from
+/// the membership and the logs held, so that a log key rotated since the start is listed with its
+/// window.
 pub async fn policy(State(state): State<ApiState>) -> Response {
-    text(state.policy_text.load().as_str().to_owned())
+    let Some(network) = state.network.clone() else {
+        return text(state.policy_text.load().as_str().to_owned());
+    };
+    let written = tokio::task::spawn_blocking(move || {
+        let view = network.view();
+        crate::policy::network_policy_text(&view.membership, Some(&view.logs))
+    })
+    .await;
+    match written {
+        Ok(policy) => text(policy),
+        Err(_) => text(state.policy_text.load().as_str().to_owned()),
+    }
 }
 
 #[derive(Debug, Serialize)]
