@@ -188,6 +188,16 @@ enum EvidenceCommand {
         #[arg(required = true)]
         hashes: Vec<String>,
     },
+    /// Print a receipt (BCS, JSON or tlog-proof) as c2sp.org/tlog-proof text, which third-party
+    /// tlog-proof tools check.
+    TlogProof {
+        /// The receipt file.
+        #[arg(long)]
+        receipt: PathBuf,
+        /// The trust policy file: it names the checkpoint's signature lines.
+        #[arg(long)]
+        policy: PathBuf,
+    },
     /// Verify an evidence receipt (BCS, JSON or C2SP tlog-proof) for a hash. A receipt does not
     /// expire: the report says as of when the hash was proven in the log.
     Verify {
@@ -505,6 +515,12 @@ fn run_evidence(command: EvidenceCommand) -> Result<u8> {
             let submission = signed_submission(&key, &origin, &hashes)?;
             let answer = ledger_client::fetch::submit_evidence(&node, &submission)?;
             println!("{}", serde_json::to_string_pretty(&answer)?);
+            Ok(0)
+        }
+        EvidenceCommand::TlogProof { receipt, policy } => {
+            let policy = load_policy(&policy)?;
+            let parsed = receipt::read_receipt_for(&read(&receipt)?, &policy)?;
+            print!("{}", receipt::tlog_proof_text(&parsed, &policy)?);
             Ok(0)
         }
         EvidenceCommand::Verify {

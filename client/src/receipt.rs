@@ -9,7 +9,7 @@ use ledger_format::checkpoint::SignedCheckpoint;
 use ledger_format::merkle::ConsistencyProof;
 pub use ledger_format::receipt::{
     ConsistentCheckpoint, EvidenceReceipt, MAX_RECEIPT_LEN, NewerCheckpoint, RECEIPT_VERSION,
-    ReceiptError, ReceiptInfo, verify_receipt, verify_receipt_extended,
+    ReceiptError, ReceiptInfo, note_keys, verify_receipt, verify_receipt_extended,
 };
 pub use ledger_format::tlog_proof::{TLOG_PROOF_HEADER, TlogProof};
 
@@ -33,6 +33,25 @@ pub fn read_receipt_for(
         return EvidenceReceipt::from_tlog_proof(&proof, policy);
     }
     read_receipt(bytes)
+}
+
+/// The receipt as c2sp.org/tlog-proof text (docs/format.md#tlog-proof), its checkpoint's
+/// signature lines named after the keys of `policy`.
+///
+/// # Errors
+/// [`ReceiptError::Untrusted`] when `policy` does not name every signature of the receipt's
+/// compact checkpoint.
+pub fn tlog_proof_text(
+    receipt: &EvidenceReceipt,
+    policy: &TrustPolicy,
+) -> Result<String, ReceiptError> {
+    let keys = note_keys(policy, &receipt.checkpoint.origin);
+    let proof = receipt.to_tlog_proof(&keys).map_err(|e| {
+        ReceiptError::Untrusted(format!(
+            "the policy does not name the checkpoint's keys: {e}"
+        ))
+    })?;
+    Ok(proof.to_text())
 }
 
 /// Reads a newer checkpoint and its consistency proof: the note text `GET /v1/checkpoint` (or

@@ -416,6 +416,18 @@ fn receipt_verifies_a_year_later_in_every_form() {
         let report: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(report["receipt"]["as_of"], checkpoint_time() + 1);
     }
+    // The client writes the same text from the BCS receipt.
+    let bcs = files.write("r0.bin", receipt.encode());
+    let out = run(&[
+        "evidence",
+        "tlog-proof",
+        "--receipt",
+        bcs.to_str().unwrap(),
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code_of(&out), 0);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), tlog);
     // Tampered tlog-proofs: another header, a truncated text, another index.
     let cases = [
         ("header", tlog.replacen("@v1", "@v2", 1), 23, "first line"),

@@ -268,19 +268,25 @@ impl EvidenceReceipt {
     }
 }
 
+/// The keys that name a checkpoint's signature lines for `policy`: its log keys for `origin`, then
+/// every witness key. What a compact checkpoint is made with and rebuilt with.
+pub fn note_keys(policy: &TrustPolicy, origin: &str) -> Vec<VerifierKey> {
+    policy
+        .logs
+        .iter()
+        .filter(|l| l.origin == origin)
+        .map(|l| l.key.clone())
+        .chain(policy.witness_keys())
+        .collect()
+}
+
 /// The compact form of `signed` with the lines by the policy's keys for its log and witnesses.
 fn compact_for(
     signed: &SignedCheckpoint,
     policy: &TrustPolicy,
 ) -> Result<CompactCheckpoint, ReceiptError> {
     let origin = &signed.checkpoint().origin;
-    let keys: Vec<VerifierKey> = policy
-        .logs
-        .iter()
-        .filter(|l| &l.origin == origin)
-        .map(|l| l.key.clone())
-        .chain(policy.witness_keys())
-        .collect();
+    let keys = note_keys(policy, origin);
     CompactCheckpoint::from_signed(signed, &keys).map_err(|e| match e {
         NoteError::MissingSignatures => ReceiptError::Untrusted(format!(
             "checkpoint of {origin} carries no signature by a key the policy names"

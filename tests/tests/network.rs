@@ -1,6 +1,7 @@
 //! Agencies' nodes as real processes on 127.0.0.1, replicating and witnessing each other's logs
 //! over libp2p: mirroring and cosigning, surviving the loss of a log's writer, a fresh node's
-//! catch-up, forged records and unlisted peers refused, and a rogue agency's equivocation caught.
+//! catch-up, forged records and unlisted peers refused, a rogue agency's equivocation caught, and
+//! an evidence receipt that stays provable as the log grows.
 
 mod common;
 
@@ -16,6 +17,9 @@ use ledger_format::equivocation::Equivocation;
 use ledger_format::hash::Hash;
 use ledger_format::keys::SigningKey;
 use ledger_format::lifecycle::notice_end;
+use ledger_format::receipt::{
+    EvidenceReceipt, ReceiptError, verify_receipt, verify_receipt_extended,
+};
 use ledger_format::record::{Body, Issued, Notice, RegistrationType};
 use ledger_format::testing;
 use serde_json::json;
@@ -383,4 +387,93 @@ fn an_equivocating_agency_is_caught_and_no_longer_cosigned() {
         matches!(&verdict.kind, VerdictKind::Untrusted(reason) if reason.contains("equivocated")),
         "{verdict:?}"
     );
+}
+
+/// The tlog-proof receipt of `hash` that `a` serves, once `policy` accepts it at `at`.
+fn witnessed_receipt(
+    a: &Agency,
+    hash: &Hash,
+    policy: &ledger_format::bundle::TrustPolicy,
+    at: i64,
+) -> EvidenceReceipt {
+    let path = format!(
+        "/v1/evidence/{}/{hash}/receipt?format=tlog-proof",
+        service().public_key()
+    );
+    let mut receipt = None;
+    wait_for(
+        "a receipt whose checkpoint a quorum of replicas cosigned",
+        || {
+            let bytes = a.get_bytes(&path);
+            // Before a checkpoint covers the record, the node answers 202 with a JSON `pending`.
+            let Ok(read) = ledger_client::receipt::read_receipt_for(&bytes, policy) else {
+                return false;
+            };
+            let proven = verify_receipt(hash, &read, policy, at).is_ok();
+            receipt = Some(read);
+            proven
+        },
+    );
+    receipt.unwrap()
+}
+
+#[test]
+fn a_witnessed_receipt_stays_provable_as_the_log_grows() {
+    let mut net = Network::create(&["a", "b", "c"], None);
+    for name in ["a", "b", "c"] {
+        net.agency(name).start(0);
+    }
+    let a = net.agency("a");
+    a.set_up(&service());
+    a.submit_evidence(&service(), 0, 1);
+    let hash = ledger_format::sha256(&0u64.to_be_bytes());
+    let policy = network_policy(a);
+    assert_eq!(policy.quorum, 2);
+    let receipt = witnessed_receipt(a, &hash, &policy, now());
+    let old_size = receipt.proof.tree_size;
+    // A year later it still proves the hash, as of the time the replicas witnessed it.
+    let year_later = now() + 365 * DAY;
+    let info = verify_receipt(&hash, &receipt, &policy, year_later).unwrap();
+    assert!(info.as_of <= now());
+
+    // The log grows; the replicas witness its newer checkpoint, which the receipt extends to.
+    a.submit_evidence(&service(), 1, 5);
+    let size = old_size + 5;
+    let mut extended = None;
+    wait_for("A's newer checkpoint with a quorum of cosignatures", || {
+        let note = a.get_bytes("/v1/checkpoint");
+        if !note.starts_with(format!("{}\n{size}\n", a.origin).as_bytes()) {
+            return false;
+        }
+        let proof = a.get_bytes(&format!("/v1/proofs/consistency?from={old_size}&to={size}"));
+        let newer = ledger_client::receipt::read_newer_checkpoint(&note, &proof).unwrap();
+        let outcome = verify_receipt_extended(&hash, &receipt, &newer, &policy, year_later);
+        let done = outcome.is_ok();
+        extended = Some((outcome, newer));
+        done
+    });
+    let (outcome, newer) = extended.unwrap();
+    let consistent = outcome.unwrap().consistent_with.unwrap();
+    assert_eq!(consistent.size, size);
+    assert!(consistent.as_of >= info.as_of);
+    // The same checkpoint with its cosignatures stripped is refused: the quorum is unmet.
+    let own = newer
+        .checkpoint
+        .note_signed_by(
+            &policy
+                .logs
+                .iter()
+                .find(|l| l.origin == a.origin)
+                .unwrap()
+                .key,
+        )
+        .unwrap();
+    let stripped = ledger_client::receipt::NewerCheckpoint {
+        checkpoint: SignedCheckpoint::parse(&own).unwrap(),
+        consistency: newer.consistency.clone(),
+    };
+    assert!(matches!(
+        verify_receipt_extended(&hash, &receipt, &stripped, &policy, year_later),
+        Err(ReceiptError::Untrusted(reason)) if reason.starts_with("newer checkpoint: 0 of the 2")
+    ));
 }
