@@ -84,7 +84,8 @@ pub struct LogEntry {
     pub origin: String,
     /// Its store.
     pub store: Arc<dyn Store>,
-    /// The keys whose signatures compact checkpoints keep: the log's key, then the witnesses'.
+    /// The log's genesis key as the membership names it, then the witnesses' keys (compact
+    /// checkpoints keep the signatures of [`LogEntry::note_keys`], which adds every rotated key).
     pub keys: Vec<VerifierKey>,
     /// The verifying mirror writer, for another agency's log; `None` for the node's own log.
     pub mirror: Option<Arc<Mirror>>,
