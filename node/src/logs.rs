@@ -195,6 +195,20 @@ impl Logs {
     pub fn all(&self) -> impl Iterator<Item = &LogEntry> {
         std::iter::once(&self.own).chain(self.mirrors.iter())
     }
+
+    /// The trust-policy `log` lines of every log the node holds, each key with its window
+    /// ([`policy_log_lines`]): what a served policy lists instead of the membership's one key
+    /// per log.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn policy_log_lines(&self) -> Result<Vec<String>, StoreError> {
+        let mut lines = Vec::new();
+        for log in self.all() {
+            lines.extend(policy_log_lines(&log.origin, &log.key_history()?));
+        }
+        Ok(lines)
+    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,12 @@ fn a_stopped_node_rotates_offline_and_audits_clean() {
         "{}",
         String::from_utf8_lossy(&audit.stdout)
     );
+    // The membership entry keeps naming the genesis key: replicas replay the log from its first
+    // record and learn the rotation from the records.
+    let member = node(dir.path(), &["member", "--region", "530400"]);
+    let entry = String::from_utf8_lossy(&member.stdout);
+    assert!(member.status.success(), "{entry}");
+    assert!(entry.contains(&vkey(&old).to_string()), "{entry}");
     // A second rotation works the same way from the new key.
     assert!(node(dir.path(), &["rotate-key"]).status.success());
     let third = init::read_key(&key_file).unwrap();
