@@ -6,12 +6,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ledger_format::Canonical;
-use ledger_format::calendar::WorkCalendar;
 use ledger_format::checkpoint::{NoteSigningKey, SignatureType, VerifierKey};
-use ledger_format::code::CreditCode;
 use ledger_format::hash::Hash;
 use ledger_format::keys::SigningKey;
-use ledger_format::record::{Body, SubmitterAdded};
 use ledger_format::testing::{self, Ledger, at};
 
 use super::*;
@@ -115,26 +112,11 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
     (shared, mirror, metrics)
 }
 
-/// The fixture log: 3 records, a rotation at index 3, 2 more records; the checkpoint of size 6.
+/// The fixture log (a rotation at index 3) and its checkpoint of size 6, by the new key.
 fn rotated_log() -> (Ledger, SignedCheckpoint) {
-    let mut l = Ledger::empty(testing::ORIGIN, testing::agency_key());
-    let calendar = WorkCalendar::new(2026, vec![], vec![]).unwrap();
-    l.apply("2026-11-20", Body::Calendar(calendar)).unwrap();
-    l.apply(
-        "2026-11-20",
-        Body::SubmitterAdded(SubmitterAdded {
-            key: testing::submitter_key().public_key(),
-            name: "存证".into(),
-            credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
-        }),
-    )
-    .unwrap();
-    l.evidence(at("2026-11-20", 11), ledger_format::sha256(b"0"));
-    l.rotate("2026-11-21", SigningKey::from_seed(&[93; 32]));
-    l.evidence(at("2026-11-22", 11), ledger_format::sha256(b"1"));
-    l.evidence(at("2026-11-22", 11), ledger_format::sha256(b"2"));
-    let checkpoint = l.checkpoint(at("2026-11-22", 12), 0);
-    (l, checkpoint)
+    let (ledger, mut checkpoints) = testing::rotated_log(SigningKey::from_seed(&[93; 32]));
+    let last = checkpoints.pop().unwrap();
+    (ledger, last)
 }
 
 fn retired_count(metrics: &Metrics) -> usize {
