@@ -397,3 +397,80 @@ fn an_equivocation_proof_makes_the_log_untrusted() {
     ]);
     assert_ne!(code_of(&out), 0);
 }
+
+#[test]
+fn a_rotated_log_verifies_under_a_policy_with_both_key_windows() {
+    use ledger_format::bundle::TrustedLog;
+    use ledger_format::checkpoint::{SignedCheckpoint, VerifierKey};
+    use ledger_format::testing::{self, at};
+    let mut l = ledger();
+    // Signed by the genesis key, witnessed on 2027-02-01 at 09:00:01 CST.
+    let old = bundle(&l, 1, WITNESSES, false);
+    l.rotate(
+        "2027-02-02",
+        ledger_format::SigningKey::from_seed(&[77; 32]),
+    );
+    let rotation = at("2027-02-02", 10);
+    let mut both = policy(&l, 2);
+    let new_log = TrustedLog {
+        not_before: Some(rotation),
+        ..both.logs[0].clone()
+    };
+    let old_log = TrustedLog {
+        key: VerifierKey::ed25519(testing::ORIGIN, testing::agency_key().public_key()).unwrap(),
+        not_before: None,
+        not_after: Some(rotation),
+        ..both.logs[0].clone()
+    };
+    both.logs = vec![old_log, new_log];
+    let new_signed = l.checkpoint(at("2027-02-02", 11), WITNESSES);
+    let new = l.bundle(&code(1), &new_signed, &both, false).encode();
+    // The old key, stolen, signs the same tree after the rotation and gets it cosigned.
+    let mut stolen = SignedCheckpoint::sign(
+        new_signed.checkpoint().clone(),
+        testing::ORIGIN,
+        &testing::agency_key(),
+    )
+    .unwrap();
+    for n in 0..WITNESSES {
+        let cosigned_at = u64::try_from(at("2027-02-02", 11) + 1).unwrap();
+        stolen
+            .add_cosignature(
+                &testing::witness_name(n),
+                &testing::witness_key(n),
+                cosigned_at,
+            )
+            .unwrap();
+    }
+    let stolen = l.bundle(&code(1), &stolen, &both, false).encode();
+
+    let files = Files::new();
+    let policy_path = files.policy("both", &both);
+    let text = std::fs::read_to_string(&policy_path).unwrap();
+    assert!(
+        text.contains("not-after") && text.contains("not-before"),
+        "{text}"
+    );
+    let (exit, en) = verify(
+        &files.write("old", old),
+        &policy_path,
+        TODAY,
+        &["--lang", "en"],
+    );
+    assert_eq!(exit, 0, "a bundle from before the rotation: {en}");
+    let (exit, en) = verify(
+        &files.write("new", new),
+        &policy_path,
+        "2027-02-02",
+        &["--lang", "en"],
+    );
+    assert_eq!(exit, 0, "a bundle signed by the new key: {en}");
+    let (exit, en) = verify(
+        &files.write("stolen", stolen),
+        &policy_path,
+        "2027-02-02",
+        &["--lang", "en"],
+    );
+    assert_eq!(exit, 21, "{en}");
+    assert!(en.contains("not in force"), "{en}");
+}

@@ -438,6 +438,37 @@ impl Ledger {
     }
 }
 
+/// A log whose agency key rotates to `new_key`: a calendar, the fixture evidence service and one
+/// evidence record (indexes 0–2), the rotation at index 3, two more evidence records; with
+/// checkpoints (no cosignatures) at sizes 3 (old key), 4 and 6 (new key).
+///
+/// # Panics
+/// Never for fixture input.
+#[allow(clippy::expect_used, reason = "fixture")]
+pub fn rotated_log(new_key: SigningKey) -> (Ledger, Vec<crate::checkpoint::SignedCheckpoint>) {
+    let mut l = Ledger::empty(ORIGIN, agency_key());
+    let calendar = crate::calendar::WorkCalendar::new(2026, vec![], vec![]).expect("calendar");
+    l.apply("2026-11-20", Body::Calendar(calendar))
+        .expect("calendar");
+    l.apply(
+        "2026-11-20",
+        Body::SubmitterAdded(crate::record::SubmitterAdded {
+            key: submitter_key().public_key(),
+            name: "存证".into(),
+            credit_code: CreditCode::parse(CREDIT_CODE).expect("credit code"),
+        }),
+    )
+    .expect("submitter");
+    l.evidence(at("2026-11-20", 11), sha256(b"0"));
+    let mut checkpoints = vec![l.checkpoint(at("2026-11-20", 12), 0)];
+    l.rotate("2026-11-21", new_key);
+    checkpoints.push(l.checkpoint(at("2026-11-21", 12), 0));
+    l.evidence(at("2026-11-22", 11), sha256(b"1"));
+    l.evidence(at("2026-11-22", 11), sha256(b"2"));
+    checkpoints.push(l.checkpoint(at("2026-11-22", 12), 0));
+    (l, checkpoints)
+}
+
 /// The name of fixture witness `n`.
 pub fn witness_name(n: u8) -> String {
     format!("witness-{n}.example")

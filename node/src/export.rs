@@ -66,9 +66,11 @@ pub fn latest_checkpoint<S: Store + ?Sized>(store: &S) -> Result<SignedCheckpoin
 const COSIGNED_LOOKBACK: usize = 16;
 
 /// The checkpoint to export with: among the latest checkpoint and the few before it that satisfy
-/// `usable`, the one carrying the most cosignatures (the newest of those). Witnesses cosign a
-/// checkpoint a moment after it is signed, so under steady writes the latest one often has none
-/// yet while its predecessor has a quorum.
+/// `usable` and are signed by the same log key, the one carrying the most cosignatures (the newest
+/// of those). Witnesses cosign a checkpoint a moment after it is signed, so under steady writes the
+/// latest one often has none yet while its predecessor has a quorum. A predecessor signed by the
+/// key before a rotation is never taken: its cosignatures date from after the rotation, when
+/// verifiers no longer trust that key (docs/format.md#key-rotation).
 ///
 /// # Errors
 /// [`ExportError::NoCheckpoint`] or a store error.
@@ -77,17 +79,29 @@ pub fn best_checkpoint<S: Store + ?Sized>(
     usable: impl Fn(&SignedCheckpoint) -> bool,
 ) -> Result<SignedCheckpoint, ExportError> {
     let latest = latest_checkpoint(store)?;
+    let log_key = log_key_id(&latest);
     let mut best = latest.clone();
     let mut best_count = best.note().signatures().len();
     for stored in store.checkpoints_before(latest.checkpoint().size, COSIGNED_LOOKBACK)? {
         let candidate = with_cosignatures(store, &stored)?;
         let count = candidate.note().signatures().len();
-        if count > best_count && usable(&candidate) {
+        if count > best_count && usable(&candidate) && log_key_id(&candidate) == log_key {
             best_count = count;
             best = candidate;
         }
     }
     Ok(best)
+}
+
+/// The key ID of the log's own signature on `signed` (the line named by its origin).
+fn log_key_id(signed: &SignedCheckpoint) -> Option<ledger_format::checkpoint::KeyId> {
+    let origin = &signed.checkpoint().origin;
+    signed
+        .note()
+        .signatures()
+        .iter()
+        .find(|line| line.name() == origin)
+        .map(|line| line.key_id())
 }
 
 /// A stored checkpoint with the cosignatures collected for it, parsed.
@@ -264,4 +278,68 @@ pub fn receipt<S: Store + ?Sized>(
         proof,
         checkpoint: compact(&signed, keys)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{LogIdentity, MemoryStore, WriteBatch};
+    use ledger_format::checkpoint::Checkpoint;
+    use ledger_format::keys::SigningKey;
+    use ledger_format::testing;
+
+    fn stored(size: u64, key: &SigningKey) -> StoredCheckpoint {
+        let checkpoint = Checkpoint {
+            origin: testing::ORIGIN.into(),
+            size,
+            root: ledger_format::sha256(&size.to_be_bytes()),
+            map_root: ledger_format::sha256(b"map"),
+            timestamp: 1_800_000_000,
+        };
+        let signed = SignedCheckpoint::sign(checkpoint, testing::ORIGIN, key).unwrap();
+        StoredCheckpoint {
+            size,
+            note: signed.to_note_text(),
+        }
+    }
+
+    fn cosignature(stored: &StoredCheckpoint, n: u8) -> (u64, String, String) {
+        let mut signed = SignedCheckpoint::parse(&stored.note).unwrap();
+        let name = testing::witness_name(n);
+        signed
+            .add_cosignature(&name, &testing::witness_key(n), 1_800_000_001)
+            .unwrap();
+        let line = signed
+            .note()
+            .signatures()
+            .iter()
+            .find(|l| l.name() == name)
+            .unwrap()
+            .to_line();
+        (stored.size, name, line)
+    }
+
+    #[test]
+    fn a_checkpoint_of_the_key_before_a_rotation_is_not_exported() {
+        let store = MemoryStore::new(LogIdentity {
+            origin: testing::ORIGIN.into(),
+            genesis_key: testing::agency_key().public_key(),
+        });
+        let new_key = SigningKey::from_seed(&[71; 32]);
+        let cosigned_old = stored(5, &testing::agency_key());
+        let cosigned_new = stored(6, &new_key);
+        let latest = stored(7, &new_key);
+        for (checkpoint, witnesses) in [(&cosigned_old, 3), (&cosigned_new, 1), (&latest, 0)] {
+            store
+                .write(WriteBatch {
+                    checkpoint: Some(checkpoint.clone()),
+                    cosignatures: (0..witnesses).map(|n| cosignature(checkpoint, n)).collect(),
+                    ..WriteBatch::default()
+                })
+                .unwrap();
+        }
+        // The old key's checkpoint carries the most cosignatures, but the new key's is taken.
+        let best = best_checkpoint(&store, |_| true).unwrap();
+        assert_eq!(best.checkpoint().size, 6);
+    }
 }

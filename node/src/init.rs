@@ -299,7 +299,7 @@ pub fn member_entry(
     regions: &[u32],
 ) -> Result<crate::replication::MemberEntry, InitError> {
     ensure_network_keys(config)?;
-    let key = read_key(&config.path(&config.key_file))?;
+    let log_key = genesis_log_key(config)?;
     let witness = read_witness_key(&config.path(&config.network.witness_key_file))?;
     let p2p = read_p2p_key(&config.path(&config.network.p2p_key_file))?;
     let default_name = config.origin.split(['.', '/']).next().unwrap_or("agency");
@@ -307,13 +307,42 @@ pub fn member_entry(
         name: name.unwrap_or(default_name).to_owned(),
         origin: config.origin.clone(),
         regions: regions.to_vec(),
-        log_key: log_verifier_key(&config.origin, &key)?.to_string(),
+        log_key: log_key.to_string(),
         log_key_not_after: None,
         witness_key: Some(witness.verifier_key().to_string()),
         witness_keys: Vec::new(),
         peer_id: p2p.public().to_peer_id().to_string(),
         addresses: config.network.listen.clone(),
     })
+}
+
+/// The log's genesis key, which the membership names (a replica replays the log from its first
+/// record, signed by that key, and learns every rotation from the records): from the store, or,
+/// while a running node holds the store, from the key file when the log never rotated.
+///
+/// # Errors
+/// [`InitError`] when neither can be read, or the store is busy and the key file holds a rotated
+/// key (stop the node, or take the entry printed before the rotation).
+fn genesis_log_key(config: &Config) -> Result<VerifierKey, InitError> {
+    let key =
+        |k| VerifierKey::ed25519(&config.origin, k).map_err(|e| InitError::Config(e.to_string()));
+    match RocksStore::open(config.path(&config.db_dir), &config.origin) {
+        Ok(store) => {
+            use crate::store::Store;
+            key(store.identity()?.genesis_key)
+        }
+        Err(busy) => {
+            let path = config.path(&config.key_file);
+            let current = read_key(&path)?;
+            if next_key_path(&path).exists() {
+                return Err(InitError::Config(format!(
+                    "the store cannot be read ({busy}) and a key rotation is under way: stop the node"
+                )));
+            }
+            tracing::warn!(error = %busy, "the store cannot be read: the key file's key is taken as the genesis key");
+            key(current.public_key())
+        }
+    }
 }
 
 /// What `init` created.

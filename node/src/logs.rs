@@ -84,7 +84,8 @@ pub struct LogEntry {
     pub origin: String,
     /// Its store.
     pub store: Arc<dyn Store>,
-    /// The keys whose signatures compact checkpoints keep: the log's key, then the witnesses'.
+    /// The log's genesis key as the membership names it, then the witnesses' keys (compact
+    /// checkpoints keep the signatures of [`LogEntry::note_keys`], which adds every rotated key).
     pub keys: Vec<VerifierKey>,
     /// The verifying mirror writer, for another agency's log; `None` for the node's own log.
     pub mirror: Option<Arc<Mirror>>,
@@ -207,6 +208,20 @@ impl Logs {
         std::iter::once(&self.own)
             .chain(self.mirrors.iter())
             .chain(self.retired.iter())
+    }
+
+    /// The trust-policy `log` lines of every log the node holds, each key with its window
+    /// ([`policy_log_lines`]): what a served policy lists instead of the membership's one key
+    /// per log.
+    ///
+    /// # Errors
+    /// A store error.
+    pub fn policy_log_lines(&self) -> Result<Vec<String>, StoreError> {
+        let mut lines = Vec::new();
+        for log in self.all() {
+            lines.extend(policy_log_lines(&log.origin, &log.key_history()?));
+        }
+        Ok(lines)
     }
 }
 

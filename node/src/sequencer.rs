@@ -13,6 +13,11 @@
 //! certificates changed since the previous checkpoint, and map, states and signed checkpoint are
 //! written in one batch. A tree size is signed at most once, so the node never signs two roots for
 //! one size, across restarts included.
+//!
+//! A key rotation ([`SequencerHandle::rotate_key`]) runs alone, between two checkpoints: the records
+//! not yet checkpointed are signed with the old key, the `KeyRotation` record (signed by the old
+//! key) is made durable, and only then does the new key sign, first the tree that holds the
+//! rotation (docs/format.md#key-rotation).
 
 mod fence;
 pub use fence::Fence;

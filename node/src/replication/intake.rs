@@ -169,7 +169,16 @@ impl Shared {
         log: &LogEntry,
         signed: &SignedCheckpoint,
     ) -> Option<Gossip> {
-        let seen = self.seen.at(&log.origin, signed.checkpoint().size);
+        // Only checkpoints signed by the key in force at their size are compared: one remembered
+        // while the node lagged behind a rotation is judged again now (a retired key's signature
+        // is evidence of a misused key, not of the log signing two histories).
+        if self.judge_key(log, signed) != KeyVerdict::InForce {
+            return None;
+        }
+        let seen = self
+            .seen
+            .at(&log.origin, signed.checkpoint().size)
+            .filter(|seen| self.judge_key(log, seen) == KeyVerdict::InForce);
         match compare(log, signed, seen) {
             Ok(Comparison::Equivocation(proof)) => {
                 let first = self.equivocations.keep(log, &proof, self.metrics());
@@ -237,3 +246,7 @@ mod tests {
         assert!(seen.take_up_to("another.example/1", 20).is_empty());
     }
 }
+
+#[cfg(test)]
+#[path = "intake_rotation_tests.rs"]
+mod rotation_tests;

@@ -5,9 +5,13 @@
 //! signature, lifecycle rules), and the range is accepted only if the tree it builds is a prefix of
 //! the tree the log **signed**: its root equals the signed checkpoint's root when the range ends at
 //! the checkpoint, or a consistency proof leads from it to that root otherwise. At the checkpoint,
-//! the status map rebuilt from the records must have the checkpoint's status-map root. Then
-//! records, tree, states, indexes (and, at the checkpoint, map and checkpoint) go into the mirror's
-//! store in one durable write; a crash between ranges resumes from the mirror's tip.
+//! the status map rebuilt from the records must have the checkpoint's status-map root. The
+//! checkpoint must be signed by the key the replayed records put in force at its size
+//! (docs/format.md#key-rotation), never by the membership's fixed key: a retired key is refused
+//! at once, and a key named by a rotation in records still to come is checked by the range that
+//! reaches the checkpoint. Then records, tree, states, indexes (and, at the checkpoint, map and
+//! checkpoint) go into the mirror's store in one durable write; a crash between ranges resumes
+//! from the mirror's tip.
 //!
 //! Every check is the ledger's one replay engine ([`LogReplay`], the same code the writer's
 //! sequencer ran), with two limits only a replica can apply: no record may be dated after the
@@ -32,6 +36,7 @@ use ledger_format::merkle::verify_consistency;
 use ledger_format::replay::{LogReplay, ReplayError, VerifiedRecord};
 
 use crate::clock::{Clock, SystemClock};
+use crate::logs::{CheckpointKey, checkpoint_key};
 use crate::parallel::on_every_core;
 use crate::store::{
     Store, StoreError, StoredCheckpoint, TreeReader, WriteBatch, checkpoint_map, codes_in,
@@ -334,6 +339,15 @@ impl Mirror {
         if checkpoint.origin != self.origin {
             return Err(not_signed(&self.origin));
         }
+        // A retired key is refused before any record is checked; the key in force is checked
+        // once the records are replayed (`check_target_key`).
+        let held = (state.replay.key_history(), state.replay.size());
+        if let CheckpointKey::Retired(key) = checkpoint_key(&self.origin, held.0, held.1, target) {
+            return Err(MirrorError::RetiredKey {
+                size: checkpoint.size,
+                key,
+            });
+        }
         let end = start + records.len() as u64;
         if start != state.replay.size() || end > checkpoint.size {
             return Err(MirrorError::Range {
@@ -572,11 +586,11 @@ fn check_target_key(
     target: &SignedCheckpoint,
 ) -> Result<(), MirrorError> {
     let size = target.checkpoint().size;
-    match crate::logs::checkpoint_key(origin, replay.key_history(), replay.size(), target) {
-        crate::logs::CheckpointKey::InForce => Ok(()),
-        crate::logs::CheckpointKey::Retired(key) => Err(MirrorError::RetiredKey { size, key }),
-        crate::logs::CheckpointKey::Unknown if replay.size() < size => Ok(()),
-        crate::logs::CheckpointKey::Unknown => Err(not_signed(origin)),
+    match checkpoint_key(origin, replay.key_history(), replay.size(), target) {
+        CheckpointKey::InForce => Ok(()),
+        CheckpointKey::Retired(key) => Err(MirrorError::RetiredKey { size, key }),
+        CheckpointKey::Unknown if replay.size() < size => Ok(()),
+        CheckpointKey::Unknown => Err(not_signed(origin)),
     }
 }
 

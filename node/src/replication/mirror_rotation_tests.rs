@@ -5,10 +5,8 @@
 use std::sync::Arc;
 
 use ledger_format::Canonical;
-use ledger_format::calendar::WorkCalendar;
-use ledger_format::code::CreditCode;
 use ledger_format::keys::SigningKey;
-use ledger_format::record::{Body, KeyRotation, SubmitterAdded};
+use ledger_format::record::{Body, KeyRotation};
 use ledger_format::testing::{self, Ledger, at};
 
 use super::*;
@@ -31,27 +29,9 @@ fn vkey(key: &SigningKey) -> VerifierKey {
 
 impl Rotated {
     fn new() -> Self {
-        let mut l = Ledger::empty(testing::ORIGIN, testing::agency_key());
-        let calendar = WorkCalendar::new(2026, vec![], vec![]).unwrap();
-        l.apply("2026-11-20", Body::Calendar(calendar)).unwrap();
-        l.apply(
-            "2026-11-20",
-            Body::SubmitterAdded(SubmitterAdded {
-                key: testing::submitter_key().public_key(),
-                name: "存证".into(),
-                credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
-            }),
-        )
-        .unwrap();
-        l.evidence(at("2026-11-20", 11), ledger_format::sha256(b"0"));
-        let mut checkpoints = vec![l.checkpoint(at("2026-11-20", 12), 0)];
-        assert_eq!(l.rotate("2026-11-21", new_key()), 3);
-        checkpoints.push(l.checkpoint(at("2026-11-21", 12), 0));
-        l.evidence(at("2026-11-22", 11), ledger_format::sha256(b"1"));
-        l.evidence(at("2026-11-22", 11), ledger_format::sha256(b"2"));
-        checkpoints.push(l.checkpoint(at("2026-11-22", 12), 0));
+        let (ledger, checkpoints) = testing::rotated_log(new_key());
         Rotated {
-            ledger: l,
+            ledger,
             checkpoints,
         }
     }

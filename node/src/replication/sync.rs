@@ -129,6 +129,10 @@ pub(super) async fn catch_up(shared: &Arc<Shared>, log: &LogEntry, target: &Targ
             }
             Ok(Err(e)) => {
                 shared.metrics().mirror_rejected(&log.origin, e.reason());
+                if let super::mirror::MirrorError::RetiredKey { size, key } = &e {
+                    shared.metrics().retired_key_checkpoint(&log.origin);
+                    tracing::warn!(origin = %log.origin, size, %key, "checkpoint signed by a retired key of the log after its rotation: refused");
+                }
                 tracing::warn!(origin = %log.origin, %peer, error = %e, "refused records from a peer; nothing stored");
                 peers.remove(0);
             }

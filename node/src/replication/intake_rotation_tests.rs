@@ -1,0 +1,159 @@
+//! Intake across a key rotation: a checkpoint signed by the stolen old key for a size after the
+//! rotation is refused and counted, including one remembered while the node still lagged behind
+//! the rotation (judged again once the mirror passes it), and never becomes an equivocation proof.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ledger_format::Canonical;
+use ledger_format::checkpoint::{NoteSigningKey, SignatureType, VerifierKey};
+use ledger_format::hash::Hash;
+use ledger_format::keys::SigningKey;
+use ledger_format::testing::{self, Ledger, at};
+
+use super::*;
+use crate::logs::Logs;
+use crate::metrics::Metrics;
+use crate::replication::membership::{MemberEntry, Membership};
+use crate::replication::mirror::Mirror;
+use crate::store::{LogIdentity, MemoryStore, Store};
+
+const OWN: &str = "ledger.own.example/1";
+
+fn entry(n: u8, origin: &str, log: &SigningKey, region: u32) -> MemberEntry {
+    MemberEntry {
+        name: format!("a{n}"),
+        origin: origin.into(),
+        regions: vec![region],
+        log_key: VerifierKey::ed25519(origin, log.public_key())
+            .unwrap()
+            .to_string(),
+        witness_key: VerifierKey::cosignature_v1(
+            &format!("{origin}/witness"),
+            testing::witness_key(n + 10).public_key(),
+        )
+        .unwrap()
+        .to_string(),
+        peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
+            .unwrap()
+            .public()
+            .to_peer_id()
+            .to_string(),
+        addresses: vec![format!("/ip4/127.0.0.1/tcp/{}", 9000 + u16::from(n))],
+    }
+}
+
+/// A node that holds its own log and mirrors the fixture log, which has not been synced yet.
+fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
+    let own_key = SigningKey::from_seed(&[31; 32]);
+    let text: String = [
+        entry(1, OWN, &own_key, 530_100),
+        entry(2, testing::ORIGIN, &testing::agency_key(), testing::REGION),
+    ]
+    .iter()
+    .map(|e| e.to_toml() + "\n")
+    .collect();
+    let membership = Membership::parse(&text).unwrap();
+    let own_store: Arc<dyn Store> = Arc::new(MemoryStore::new(LogIdentity {
+        origin: OWN.into(),
+        genesis_key: own_key.public_key(),
+    }));
+    let mirror_store: Arc<dyn Store> = Arc::new(MemoryStore::new(LogIdentity {
+        origin: testing::ORIGIN.into(),
+        genesis_key: testing::agency_key().public_key(),
+    }));
+    let genesis =
+        VerifierKey::ed25519(testing::ORIGIN, testing::agency_key().public_key()).unwrap();
+    let mirror = Arc::new(
+        Mirror::open(testing::ORIGIN, genesis.clone(), mirror_store.clone())
+            .unwrap()
+            .with_clock(Arc::new(crate::clock::ManualClock::new(at(
+                "2030-01-01",
+                0,
+            )))),
+    );
+    let logs = Arc::new(Logs {
+        own: LogEntry {
+            origin: OWN.into(),
+            store: own_store,
+            keys: vec![VerifierKey::ed25519(OWN, own_key.public_key()).unwrap()],
+            mirror: None,
+            regions: vec![530_100],
+        },
+        mirrors: vec![LogEntry {
+            origin: testing::ORIGIN.into(),
+            store: mirror_store,
+            keys: vec![genesis],
+            mirror: Some(mirror.clone()),
+            regions: vec![testing::REGION],
+        }],
+    });
+    let witness = NoteSigningKey::new(
+        &format!("{OWN}/witness"),
+        SignatureType::CosignatureV1,
+        testing::witness_key(11),
+    )
+    .unwrap();
+    let metrics = Arc::new(Metrics::new());
+    let (commands, _) = tokio::sync::mpsc::channel(8);
+    let shared = Shared::new(
+        membership,
+        logs,
+        witness,
+        Arc::new(crate::clock::ManualClock::new(at("2030-01-01", 0))),
+        metrics.clone(),
+        BTreeMap::new(),
+        commands,
+        libp2p::identity::Keypair::ed25519_from_bytes([1; 32])
+            .unwrap()
+            .public()
+            .to_peer_id(),
+    );
+    (shared, mirror, metrics)
+}
+
+/// The fixture log (a rotation at index 3) and its checkpoint of size 6, by the new key.
+fn rotated_log() -> (Ledger, SignedCheckpoint) {
+    let (ledger, mut checkpoints) = testing::rotated_log(SigningKey::from_seed(&[93; 32]));
+    let last = checkpoints.pop().unwrap();
+    (ledger, last)
+}
+
+fn retired_count(metrics: &Metrics) -> usize {
+    metrics
+        .encode()
+        .lines()
+        .filter(|l| l.starts_with("ledger_retired_key_checkpoints_total") && l.ends_with(" 1"))
+        .count()
+}
+
+#[test]
+fn a_stolen_old_keys_checkpoint_after_the_rotation_is_refused_not_an_equivocation() {
+    let (shared, mirror, metrics) = node();
+    let (log, real) = rotated_log();
+    // The old key, stolen, signs another tree of size 6.
+    let forged = ledger_format::checkpoint::Checkpoint {
+        root: Hash([9; 32]),
+        ..real.checkpoint().clone()
+    };
+    let stolen = SignedCheckpoint::sign(forged, testing::ORIGIN, &testing::agency_key()).unwrap();
+
+    // The node has not replayed the rotation: the old key is the one it knows in force, so the
+    // checkpoint is remembered, to be compared once the mirror passes its size.
+    assert_eq!(shared.on_checkpoint(&stolen.to_note_text(), None), None);
+    assert_eq!(retired_count(&metrics), 0);
+
+    let records: Vec<Vec<u8>> = log.log.records.iter().map(Canonical::encode).collect();
+    mirror.apply(0, &records, &real, &[], None).unwrap();
+    let entry = shared.logs().get(Some(testing::ORIGIN)).unwrap().clone();
+    assert_eq!(shared.check_seen_ahead(&entry, 6), None);
+    assert_eq!(retired_count(&metrics), 1, "{}", metrics.encode());
+
+    // Gossiped again now: refused at once.
+    assert_eq!(shared.on_checkpoint(&stolen.to_note_text(), None), None);
+    assert!(!shared.is_equivocated(testing::ORIGIN));
+    assert_eq!(entry.store.equivocation().unwrap(), None);
+    // The real checkpoint of the new key is consistent with what the node holds.
+    assert_eq!(shared.on_checkpoint(&real.to_note_text(), None), None);
+    assert!(!shared.is_equivocated(testing::ORIGIN));
+}
