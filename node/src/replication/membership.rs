@@ -159,7 +159,7 @@ pub struct WitnessKey {
 impl WitnessKey {
     /// Whether a cosignature dated `time` falls in the key's window.
     pub fn valid_at(&self, time: i64) -> bool {
-        self.not_before.is_none_or(|t| time >= t) && self.not_after.is_none_or(|t| time <= t)
+        ledger_format::date::in_window(self.not_before, self.not_after, time)
     }
 }
 
@@ -376,7 +376,7 @@ impl Member {
 
     /// The log key's window as a verifier judges it: unbounded before, up to `log_key_not_after`.
     pub fn log_key_valid_at(&self, time: i64) -> bool {
-        self.log_key_not_after.is_none_or(|t| time <= t)
+        ledger_format::date::in_window(None, self.log_key_not_after, time)
     }
 
     /// The witness key in force at `time`: the last listed whose window holds it.
