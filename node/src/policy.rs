@@ -25,7 +25,8 @@ pub fn own_policy_text(origin: &str, key: &VerifierKey, regions: Option<&[u32]>)
 /// The policy of the whole network: every member's log key (with `not-after` when the membership
 /// bounds it) and regions, every witness key of every member, current and past, with its window,
 /// marked as the node of its own log (so that it never counts for that log), the network's quorum,
-/// checkpoints at most a day old.
+/// checkpoints at most a day old. Removed agencies stay listed, their keys' windows ending at the
+/// removal: what they issued and witnessed before stays verifiable.
 pub fn network_policy_text(membership: &crate::replication::Membership) -> String {
     let mut text = String::from(
         "# Trust policy for the registration network, served by `ledger-node`.\n\
@@ -33,25 +34,30 @@ pub fn network_policy_text(membership: &crate::replication::Membership) -> Strin
          # Format: client/POLICY.md. Each node is the node-of its own agency's log: it never\n\
          # counts towards that log's quorum, only towards the others'.\n",
     );
-    for member in &membership.members {
+    let everyone: Vec<&crate::replication::Member> = membership
+        .members
+        .iter()
+        .chain(&membership.removed)
+        .collect();
+    for member in &everyone {
         let line = log_line(&member.origin, &member.log_key);
-        match member.log_key_not_after {
+        match member.log_key_until() {
             Some(t) => text.push_str(&format!("{} not-after {}\n", line.trim_end(), instant(t))),
             None => text.push_str(&line),
         }
     }
-    for member in &membership.members {
+    for member in &everyone {
         text.push_str(&regions_line(&member.origin, &member.regions));
     }
     let mut names: Vec<String> = Vec::new();
-    for (i, member) in membership.members.iter().enumerate() {
+    for (i, member) in everyone.iter().enumerate() {
         for key in &member.witness_keys {
             let name = witness_name(&member.name, i, &names);
             text.push_str(&format!(
                 "witness {name} {} node-of {}{}\n",
                 key.key,
                 member.origin,
-                window_text(key.not_before, key.not_after)
+                window_text(key.not_before, member.witness_key_until(key))
             ));
             names.push(name);
         }
@@ -143,6 +149,7 @@ mod tests {
                 .to_peer_id()
                 .to_string(),
             addresses: vec![],
+            removed: None,
         }
         .to_toml()
             + "\n"

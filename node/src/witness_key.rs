@@ -190,6 +190,7 @@ mod tests {
                 .collect(),
             peer_id: libp2p::PeerId::random(),
             addresses: Vec::new(),
+            removed: None,
         }
     }
 
