@@ -158,10 +158,11 @@ pub fn membership(data: &[u8]) -> bool {
     true
 }
 
-/// A membership file for `membership`: its quorum, then one `[[agency]]` table per member.
+/// A membership file for `membership`: its quorum, then one `[[agency]]` table per member, the
+/// removed ones last.
 pub fn membership_text(membership: &Membership) -> String {
     let mut out = format!("quorum = {}\n", membership.quorum);
-    for member in &membership.members {
+    for member in membership.members.iter().chain(&membership.removed) {
         let entry = member.to_entry();
         out.push('\n');
         out.push_str(&entry.to_toml());

@@ -266,6 +266,12 @@ impl<'de> serde::Deserialize<'de> for Date {
     }
 }
 
+/// Whether `time` lies in the inclusive window `[not_before, not_after]` (an open end is
+/// unbounded): the one rule for every key window, log or witness, in policies and memberships.
+pub fn in_window(not_before: Option<i64>, not_after: Option<i64>, time: i64) -> bool {
+    not_before.is_none_or(|t| time >= t) && not_after.is_none_or(|t| time <= t)
+}
+
 /// Parses an instant as policy and membership files write it: RFC 3339 with whole seconds
 /// (`2027-01-01T00:00:00+08:00`), or decimal Unix seconds (a leading `-` allowed). `None` when it
 /// is neither (docs/format.md#trust-policy).

@@ -313,6 +313,7 @@ pub fn member_entry(
         witness_keys: Vec::new(),
         peer_id: p2p.public().to_peer_id().to_string(),
         addresses: config.network.listen.clone(),
+        removed: None,
     })
 }
 

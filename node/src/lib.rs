@@ -309,6 +309,14 @@ pub fn check_own_entry<'m>(
     Ok(me)
 }
 
+/// Whether the node keeps a mirror of the log `origin` on disk.
+pub fn has_mirror(config: &Config, origin: &str) -> bool {
+    config
+        .path(&config.network.mirrors_dir)
+        .join(mirror_dir_name(origin))
+        .exists()
+}
+
 /// Opens (or creates) the mirror of `member`'s log, verified with its log key, keeping
 /// `witnesses`' signatures on its checkpoints.
 ///
@@ -352,8 +360,9 @@ pub fn open_mirror(
     })
 }
 
-/// Opens a mirror for every other member and starts replication; returns the logs as the API
-/// reads them, the replication, and the node's peer id.
+/// Opens a mirror for every other member (and the mirrors kept of removed agencies' logs) and
+/// starts replication; returns the logs as the API reads them, the replication, and the node's
+/// peer id.
 fn join_network(
     config: &Config,
     membership: replication::Membership,
@@ -384,10 +393,16 @@ fn join_network(
         .filter(|m| m.origin != config.origin)
         .map(|member| open_mirror(config, member, &witnesses, &clock))
         .collect::<Result<Vec<_>, _>>()?;
+    let retired = membership
+        .removed
+        .iter()
+        .filter(|m| has_mirror(config, &m.origin))
+        .map(|member| open_mirror(config, member, &witnesses, &clock))
+        .collect::<Result<Vec<_>, _>>()?;
     let logs = Swap::new(Logs {
         own,
         mirrors,
-        retired: Vec::new(),
+        retired,
     });
     let listen = config
         .network

@@ -52,31 +52,6 @@ pub fn checkpoint_key(
     }
 }
 
-/// The trust-policy lines of a log's keys with their validity windows (client/POLICY.md): one
-/// `log <vkey> [not-before <t>] [not-after <t>]` line per key, oldest first, times in Unix
-/// seconds. The served policy (`policy.rs`) writes these for every log instead of the one key of
-/// the membership.
-pub fn policy_log_lines(origin: &str, history: &[KeyEpoch]) -> Vec<String> {
-    key_windows(history)
-        .into_iter()
-        .filter_map(|window| {
-            let vkey = verifier_key(origin, window.key)?;
-            let mut line = if vkey.name() == origin {
-                format!("log {vkey}")
-            } else {
-                format!("log {vkey} origin {origin}")
-            };
-            if let Some(t) = window.not_before {
-                line.push_str(&format!(" not-before {t}"));
-            }
-            if let Some(t) = window.not_after {
-                line.push_str(&format!(" not-after {t}"));
-            }
-            Some(line)
-        })
-        .collect()
-}
-
 /// One log the node holds.
 #[derive(Debug, Clone)]
 pub struct LogEntry {
@@ -209,20 +184,6 @@ impl Logs {
             .chain(self.mirrors.iter())
             .chain(self.retired.iter())
     }
-
-    /// The trust-policy `log` lines of every log the node holds, each key with its window
-    /// ([`policy_log_lines`]): what a served policy lists instead of the membership's one key
-    /// per log.
-    ///
-    /// # Errors
-    /// A store error.
-    pub fn policy_log_lines(&self) -> Result<Vec<String>, StoreError> {
-        let mut lines = Vec::new();
-        for log in self.all() {
-            lines.extend(policy_log_lines(&log.origin, &log.key_history()?));
-        }
-        Ok(lines)
-    }
 }
 
 #[cfg(test)]
@@ -276,23 +237,5 @@ mod tests {
         assert_eq!(judge(30, &stranger, 12), CheckpointKey::Unknown);
         // Held only up to before the rotation: the old key is the one in force ahead.
         assert_eq!(judge(30, &old, 9), CheckpointKey::InForce);
-    }
-
-    #[test]
-    fn policy_lines_give_each_key_its_window() {
-        let lines = policy_log_lines(testing::ORIGIN, &history());
-        let old = verifier_key(testing::ORIGIN, testing::agency_key().public_key()).unwrap();
-        let new = verifier_key(
-            testing::ORIGIN,
-            SigningKey::from_seed(&[5; 32]).public_key(),
-        )
-        .unwrap();
-        assert_eq!(
-            lines,
-            vec![
-                format!("log {old} not-after 1800000000"),
-                format!("log {new} not-before 1800000000"),
-            ]
-        );
     }
 }

@@ -2,6 +2,7 @@
 //! `ledger-client` reads (client/POLICY.md).
 
 use ledger_format::checkpoint::VerifierKey;
+use ledger_format::replay::KeyEpoch;
 
 /// The policy that trusts this node's log key alone, for codes of `regions` when given: no
 /// witnesses yet (a node started without peers), checkpoints at most a day old. Banks extend it
@@ -32,6 +33,8 @@ pub const NETWORK_MAX_AGE: &str = "1h";
 /// membership's `not-after` narrows the window of a key declared compromised) and regions, every
 /// witness key of every member, current and past, with its window, marked as the node of its own
 /// log (so that it never counts for that log), the network's quorum, and [`NETWORK_MAX_AGE`].
+/// Removed agencies stay listed, their keys' windows ending at the removal: what they issued and
+/// witnessed before stays verifiable.
 pub fn network_policy_text(
     membership: &crate::replication::Membership,
     logs: Option<&crate::logs::Logs>,
@@ -42,21 +45,26 @@ pub fn network_policy_text(
          # Format: client/POLICY.md. Each node is the node-of its own agency's log: it never\n\
          # counts towards that log's quorum, only towards the others'.\n",
     );
-    for member in &membership.members {
+    let everyone: Vec<&crate::replication::Member> = membership
+        .members
+        .iter()
+        .chain(&membership.removed)
+        .collect();
+    for member in &everyone {
         text.push_str(&member_log_lines(member, logs));
     }
-    for member in &membership.members {
+    for member in &everyone {
         text.push_str(&regions_line(&member.origin, &member.regions));
     }
     let mut names: Vec<String> = Vec::new();
-    for (i, member) in membership.members.iter().enumerate() {
+    for (i, member) in everyone.iter().enumerate() {
         for key in &member.witness_keys {
             let name = witness_name(&member.name, i, &names);
             text.push_str(&format!(
                 "witness {name} {} node-of {}{}\n",
                 key.key,
                 member.origin,
-                window_text(key.not_before, key.not_after)
+                window_text(key.not_before, member.witness_key_until(key))
             ));
             names.push(name);
         }
@@ -69,8 +77,9 @@ pub fn network_policy_text(
     text
 }
 
-/// The `log` lines of a member: one per key of the log's history as the node holds it, each with
-/// its window, or the membership's key alone when the node holds none of the log.
+/// The `log` lines of a member: one per key of the log's history as the node holds it (read from
+/// the log's store), each with its window, or the membership's key alone when the node holds none
+/// of the log.
 fn member_log_lines(
     member: &crate::replication::Member,
     logs: Option<&crate::logs::Logs>,
@@ -79,34 +88,42 @@ fn member_log_lines(
         .and_then(|logs| logs.all().find(|l| l.origin == member.origin))
         .and_then(|log| log.key_history().ok())
         .unwrap_or_default();
-    let compromised = |key: &ledger_format::keys::PublicKey| {
-        (key == member.log_key.public_key())
+    log_lines(member, &history)
+}
+
+/// The `log` lines of `member` whose log has the key history `history`: each key with the window
+/// the rotations give it, narrowed by the membership (a key declared compromised ends at its
+/// `not-after`; every key of a removed agency ends at the removal).
+fn log_lines(member: &crate::replication::Member, history: &[KeyEpoch]) -> String {
+    let narrowed = |key: &ledger_format::keys::PublicKey, end: Option<i64>| {
+        let declared = (key == member.log_key.public_key())
             .then_some(member.log_key_not_after)
-            .flatten()
+            .flatten();
+        [end, declared, member.removed].into_iter().flatten().min()
     };
-    let windows = ledger_format::replay::key_windows(&history);
+    let windows = ledger_format::replay::key_windows(history);
     if windows.is_empty() {
         let line = log_line(&member.origin, &member.log_key);
-        return format!(
-            "{}{}\n",
-            line.trim_end(),
-            window_text(None, compromised(member.log_key.public_key()))
-        );
+        let end = narrowed(member.log_key.public_key(), None);
+        return format!("{}{}\n", line.trim_end(), window_text(None, end));
     }
     let mut text = String::new();
     for window in windows {
         let Some(key) = crate::logs::verifier_key(&member.origin, window.key) else {
             continue;
         };
-        let not_after = match (window.not_after, compromised(&window.key)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let end = narrowed(&window.key, window.not_after);
+        if let (Some(begin), Some(end)) = (window.not_before, end)
+            && end < begin
+        {
+            // Rotated to after the agency's removal: never in force for a verifier.
+            continue;
+        }
         let line = log_line(&member.origin, &key);
         text.push_str(&format!(
             "{}{}\n",
             line.trim_end(),
-            window_text(window.not_before, not_after)
+            window_text(window.not_before, end)
         ));
     }
     text
@@ -191,6 +208,7 @@ mod tests {
                 .to_peer_id()
                 .to_string(),
             addresses: vec![],
+            removed: None,
         }
         .to_toml()
             + "\n"
@@ -291,6 +309,73 @@ mod tests {
         assert!(
             without.contains(&format!("log {key}\nquorum 0\n")),
             "{without}"
+        );
+    }
+
+    #[test]
+    fn each_log_key_is_listed_with_its_window() {
+        let text = format!(
+            "quorum = 1\n\n{}\n{}",
+            member(1, "yuxi", 530400),
+            member(2, "km", 530100)
+        );
+        let membership = Membership::parse(&text).unwrap();
+        let mut yuxi = membership.members[0].clone();
+        let genesis = *yuxi.log_key.public_key();
+        let rotated = ledger_format::keys::SigningKey::from_seed(&[5; 32]).public_key();
+        let history = [
+            crate::store::genesis_epoch(genesis),
+            KeyEpoch {
+                key: rotated,
+                from_size: 10,
+                since: Some(1_800_000_000),
+            },
+        ];
+        let origin = yuxi.origin.clone();
+        let vkey = |key| crate::logs::verifier_key(&origin, key).unwrap();
+        let at = |t| ledger_format::date::instant_text(t);
+        assert_eq!(
+            log_lines(&yuxi, &history),
+            format!(
+                "log {} not-after {}\nlog {} not-before {}\n",
+                vkey(genesis),
+                at(1_800_000_000),
+                vkey(rotated),
+                at(1_800_000_000)
+            )
+        );
+        // The genesis key declared compromised before its rotation ends there; the new key is
+        // untouched.
+        yuxi.log_key_not_after = Some(1_700_000_000);
+        assert_eq!(
+            log_lines(&yuxi, &history),
+            format!(
+                "log {} not-after {}\nlog {} not-before {}\n",
+                vkey(genesis),
+                at(1_700_000_000),
+                vkey(rotated),
+                at(1_800_000_000)
+            )
+        );
+        // A removed agency: every key ends at the removal; a key it rotated to after the removal
+        // is never in force.
+        yuxi.removed = Some(1_850_000_000);
+        assert!(log_lines(&yuxi, &history).ends_with(&format!(
+            "log {} not-before {} not-after {}\n",
+            vkey(rotated),
+            at(1_800_000_000),
+            at(1_850_000_000)
+        )));
+        yuxi.removed = Some(1_750_000_000);
+        assert_eq!(
+            log_lines(&yuxi, &history),
+            format!("log {} not-after {}\n", vkey(genesis), at(1_700_000_000))
+        );
+        yuxi.removed = None;
+        // A log the node holds nothing of: the membership's key alone.
+        assert_eq!(
+            log_lines(&yuxi, &[]),
+            format!("log {} not-after {}\n", vkey(genesis), at(1_700_000_000))
         );
     }
 }

@@ -161,7 +161,8 @@ impl Reloader {
     }
 
     /// The logs for `membership`: the own log and kept mirrors as they are (with the new witness
-    /// keys), new members' mirrors opened, removed members' mirrors retired.
+    /// keys), new members' mirrors opened, removed members' mirrors retired (those marked
+    /// `removed` and those whose entry is gone alike).
     fn logs_for(&self, old: &Logs, membership: &Membership) -> Result<Logs, ReloadError> {
         let witnesses = membership.witness_keys();
         let with_keys = |log: &LogEntry| LogEntry {
@@ -185,13 +186,34 @@ impl Reloader {
                     .map_err(|e| ReloadError::Store(e.to_string()))?,
             });
         }
-        let retired = old
-            .mirrors
-            .iter()
-            .chain(&old.retired)
-            .filter(|l| membership.by_origin(&l.origin).is_none())
-            .map(with_keys)
-            .collect();
+        let held = |origin: &str| {
+            old.mirrors
+                .iter()
+                .chain(&old.retired)
+                .find(|l| l.origin == origin)
+        };
+        let mut retired = Vec::new();
+        for member in &membership.removed {
+            match held(&member.origin) {
+                Some(log) => retired.push(with_keys(log)),
+                None if crate::has_mirror(&self.config, &member.origin) => retired.push(
+                    crate::open_mirror(&self.config, member, &witnesses, &self.clock)
+                        .map_err(|e| ReloadError::Store(e.to_string()))?,
+                ),
+                None => {}
+            }
+        }
+        let listed = |origin: &str| {
+            membership.by_origin(origin).is_some()
+                || membership.removed.iter().any(|m| m.origin == origin)
+        };
+        retired.extend(
+            old.mirrors
+                .iter()
+                .chain(&old.retired)
+                .filter(|l| !listed(&l.origin))
+                .map(with_keys),
+        );
         Ok(Logs {
             own: with_keys(&old.own),
             mirrors,
@@ -253,6 +275,7 @@ mod tests {
                 .to_peer_id()
                 .to_string(),
             addresses: Vec::new(),
+            removed: None,
         }
     }
 

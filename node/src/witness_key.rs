@@ -72,8 +72,8 @@ pub fn held(config: &Config, me: &Member, now: i64) -> Result<Held, String> {
         .map(|key| signer(me, key))
         .and_then(|(s, listed)| listed.then_some(s));
     let (current, current_listed) = current;
-    let next_in_force = next.as_ref().is_some_and(|n| in_window(n, now));
-    let current_in_force = current_listed && in_window(&current, now);
+    let next_in_force = next.as_ref().is_some_and(|n| n.valid_at(now));
+    let current_in_force = current_listed && current.valid_at(now);
     if !current_in_force && !next_in_force {
         return Err(format!(
             "the membership lists no witness key of this node ({}) in force now",
@@ -116,10 +116,6 @@ fn signer(me: &Member, key: NoteSigningKey) -> (WitnessSigner, bool) {
         },
         listed.is_some(),
     )
-}
-
-fn in_window(signer: &WitnessSigner, now: i64) -> bool {
-    signer.not_before.is_none_or(|t| now >= t) && signer.not_after.is_none_or(|t| now <= t)
 }
 
 /// The `witness_keys` of this node's membership entry after a rotation to `next` at `at`: every
@@ -194,6 +190,7 @@ mod tests {
                 .collect(),
             peer_id: libp2p::PeerId::random(),
             addresses: Vec::new(),
+            removed: None,
         }
     }
 

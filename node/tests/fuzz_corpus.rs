@@ -250,6 +250,7 @@ fn entry(n: u8) -> MemberEntry {
             format!("/ip4/10.0.0.{n}/tcp/8181"),
             format!("/dns4/a{n}.example/tcp/8181"),
         ],
+        removed: None,
     }
 }
 
@@ -349,6 +350,15 @@ fn membership_seeds() -> Vec<Seed> {
             with(&|e| e.witness_key = entry(2).witness_key),
         ),
         seed(T, "rotated-witness-key", text(file(&[rotated(), entry(2)]))),
+        seed(
+            T,
+            "removed-agency",
+            text(file(&[entry(1), entry(2), {
+                let mut gone = entry(3);
+                gone.removed = Some(Instant::Text("2027-03-01T00:00:00+08:00".into()));
+                gone
+            }])),
+        ),
         adversarial(
             T,
             "witness-key-and-keys",

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use super::VerdictKind;
 use crate::checkpoint::{KeyId, SignedCheckpoint, VerifiedCosignature, VerifierKey};
+use crate::date::in_window;
 use crate::equivocation::{Equivocation, EquivocationError, EquivocationFacts};
 use crate::keys::PublicKey;
 
@@ -42,11 +43,6 @@ impl TrustedLog {
     pub fn valid_at(&self, time: i64) -> bool {
         in_window(self.not_before, self.not_after, time)
     }
-}
-
-/// Whether `time` lies in the inclusive window `[not_before, not_after]` (an open end is unbounded).
-fn in_window(not_before: Option<i64>, not_after: Option<i64>, time: i64) -> bool {
-    not_before.is_none_or(|t| time >= t) && not_after.is_none_or(|t| time <= t)
 }
 
 /// What a witness's cosignature vouches for.

@@ -2,7 +2,6 @@
 //! rotation is refused and counted, including one remembered while the node still lagged behind
 //! the rotation (judged again once the mirror passes it), and never becomes an equivocation proof.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ledger_format::Canonical;
@@ -28,12 +27,17 @@ fn entry(n: u8, origin: &str, log: &SigningKey, region: u32) -> MemberEntry {
         log_key: VerifierKey::ed25519(origin, log.public_key())
             .unwrap()
             .to_string(),
-        witness_key: VerifierKey::cosignature_v1(
-            &format!("{origin}/witness"),
-            testing::witness_key(n + 10).public_key(),
-        )
-        .unwrap()
-        .to_string(),
+        log_key_not_after: None,
+        removed: None,
+        witness_key: Some(
+            VerifierKey::cosignature_v1(
+                &format!("{origin}/witness"),
+                testing::witness_key(n + 10).public_key(),
+            )
+            .unwrap()
+            .to_string(),
+        ),
+        witness_keys: Vec::new(),
         peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
             .unwrap()
             .public()
@@ -87,6 +91,7 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
             mirror: Some(mirror.clone()),
             regions: vec![testing::REGION],
         }],
+        retired: Vec::new(),
     });
     let witness = NoteSigningKey::new(
         &format!("{OWN}/witness"),
@@ -96,18 +101,32 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
     .unwrap();
     let metrics = Arc::new(Metrics::new());
     let (commands, _) = tokio::sync::mpsc::channel(8);
+    let (_, stopped) = tokio::sync::watch::channel(false);
     let shared = Shared::new(
-        membership,
-        logs,
-        witness,
-        Arc::new(crate::clock::ManualClock::new(at("2030-01-01", 0))),
-        metrics.clone(),
-        BTreeMap::new(),
-        commands,
-        libp2p::identity::Keypair::ed25519_from_bytes([1; 32])
-            .unwrap()
-            .public()
-            .to_peer_id(),
+        crate::replication::shared::View {
+            membership,
+            logs: logs.clone(),
+            witness: crate::replication::shared::WitnessSigners {
+                current: crate::replication::shared::WitnessSigner {
+                    key: witness,
+                    not_before: None,
+                    not_after: None,
+                },
+                next: None,
+            },
+        },
+        crate::replication::shared::SharedParts {
+            api_logs: crate::swap::Swap::new(Logs::clone(&logs)),
+            clock: Arc::new(crate::clock::ManualClock::new(at("2030-01-01", 0))),
+            metrics: metrics.clone(),
+            commands,
+            local_peer: libp2p::identity::Keypair::ed25519_from_bytes([1; 32])
+                .unwrap()
+                .public()
+                .to_peer_id(),
+            stopped,
+            fence: Arc::new(crate::sequencer::Fence::default()),
+        },
     );
     (shared, mirror, metrics)
 }

@@ -27,6 +27,12 @@
 //! A cosignature counts only if its timestamp is inside its key's window; a log key counts only up
 //! to `log_key_not_after`, judged at the witnessed time (docs/operations.md#a-key-was-compromised).
 //!
+//! An agency that left the network keeps its entry with `removed = <time>`: its log is no longer
+//! followed or witnessed and its node is refused, but its mirrored log stays readable, and the
+//! served policy keeps its keys with windows ending then, so that its history stays verifiable up
+//! to the removal (docs/operations.md#adding-or-removing-an-agency). Removed entries take no part
+//! in the quorum or the region checks.
+//!
 //! Only the peers listed here are accepted; each member's log is mirrored and witnessed by all the
 //! others. A log's own node never counts towards its quorum, so the quorum is at most the number
 //! of members less one; no two members' regions overlap, so every certificate code has one log.
@@ -101,6 +107,9 @@ pub struct MemberEntry {
     pub peer_id: String,
     /// Where the node listens (libp2p multiaddresses).
     pub addresses: Vec<String>,
+    /// When the agency left the network, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Instant>,
 }
 
 /// An instant in a membership file: Unix seconds, or an RFC 3339 string.
@@ -159,7 +168,7 @@ pub struct WitnessKey {
 impl WitnessKey {
     /// Whether a cosignature dated `time` falls in the key's window.
     pub fn valid_at(&self, time: i64) -> bool {
-        self.not_before.is_none_or(|t| time >= t) && self.not_after.is_none_or(|t| time <= t)
+        ledger_format::date::in_window(self.not_before, self.not_after, time)
     }
 }
 
@@ -182,6 +191,8 @@ pub struct Member {
     pub peer_id: PeerId,
     /// Its node's addresses.
     pub addresses: Vec<Multiaddr>,
+    /// When it left the network (Unix seconds), if it did.
+    pub removed: Option<i64>,
 }
 
 /// The whole network.
@@ -189,6 +200,9 @@ pub struct Member {
 pub struct Membership {
     /// The members, in file order.
     pub members: Vec<Member>,
+    /// The agencies that left the network (`removed = <time>`), in file order: their logs are
+    /// served, not followed.
+    pub removed: Vec<Member>,
     /// Cosignatures a verifier should demand for a log, from nodes other than the log's own.
     pub quorum: usize,
 }
@@ -215,26 +229,18 @@ impl Membership {
     /// A message naming the entry and the field.
     pub fn parse(text: &str) -> Result<Self, String> {
         let file: MembershipFile = toml::from_str(text).map_err(|e| e.to_string())?;
-        let members = file
+        let all = file
             .agency
             .iter()
             .map(|entry| {
                 Member::from_entry(entry).map_err(|e| format!("agency {:?}: {e}", entry.name))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        check_distinct(&all)?;
+        let (removed, members): (Vec<Member>, Vec<Member>) =
+            all.into_iter().partition(|m| m.removed.is_some());
         for (i, a) in members.iter().enumerate() {
             for b in &members[..i] {
-                let shared_witness_key = a.witness_keys.iter().any(|x| {
-                    b.witness_keys
-                        .iter()
-                        .any(|y| x.key.public_key() == y.key.public_key())
-                });
-                if a.origin == b.origin || a.peer_id == b.peer_id || shared_witness_key {
-                    return Err(format!(
-                        "agencies {:?} and {:?} share an origin, peer id or witness key",
-                        b.name, a.name
-                    ));
-                }
                 if let Some((x, y)) = overlap(&b.regions, &a.regions) {
                     return Err(format!(
                         "agencies {:?} and {:?} both issue codes of region {y}: {x} covers it",
@@ -251,7 +257,11 @@ impl Membership {
                  has {others} other members to cosign it"
             ));
         }
-        Ok(Membership { members, quorum })
+        Ok(Membership {
+            members,
+            removed,
+            quorum,
+        })
     }
 
     /// The member whose log is `origin`.
@@ -264,10 +274,12 @@ impl Membership {
         self.members.iter().find(|m| &m.peer_id == peer)
     }
 
-    /// Every witness key of every member, current and past.
+    /// Every witness key of every member, current and past, removed members' included: the
+    /// signatures checkpoints keep.
     pub fn witness_keys(&self) -> Vec<VerifierKey> {
         self.members
             .iter()
+            .chain(&self.removed)
             .flat_map(|m| m.witness_keys.iter().map(|w| w.key.clone()))
             .collect()
     }
@@ -282,6 +294,26 @@ impl Membership {
     pub fn log_for_region(&self, region: u32) -> Option<&Member> {
         self.members.iter().find(|m| m.covers(region))
     }
+}
+
+/// Refuses two entries, removed or not, with one origin, peer id or witness key.
+fn check_distinct(all: &[Member]) -> Result<(), String> {
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[..i] {
+            let shared_witness_key = a.witness_keys.iter().any(|x| {
+                b.witness_keys
+                    .iter()
+                    .any(|y| x.key.public_key() == y.key.public_key())
+            });
+            if a.origin == b.origin || a.peer_id == b.peer_id || shared_witness_key {
+                return Err(format!(
+                    "agencies {:?} and {:?} share an origin, peer id or witness key",
+                    b.name, a.name
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A region of `a` and one of `b` where one covers the other, if any.
@@ -332,6 +364,12 @@ impl Member {
                     .map_err(|e| format!("address {a}: {e}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let removed = entry
+            .removed
+            .as_ref()
+            .map(Instant::unix)
+            .transpose()
+            .map_err(|e| format!("removed: {e}"))?;
         Ok(Member {
             name: entry.name.clone(),
             origin: entry.origin.clone(),
@@ -341,6 +379,7 @@ impl Member {
             witness_keys,
             peer_id,
             addresses,
+            removed,
         })
     }
 
@@ -371,12 +410,25 @@ impl Member {
             witness_keys,
             peer_id: self.peer_id.to_string(),
             addresses: self.addresses.iter().map(ToString::to_string).collect(),
+            removed: self.removed.map(Instant::Unix),
         }
+    }
+
+    /// The end of the log key's window as a verifier should see it: its `log_key_not_after`,
+    /// or the removal, whichever comes first.
+    pub fn log_key_until(&self) -> Option<i64> {
+        earliest(self.log_key_not_after, self.removed)
+    }
+
+    /// The end of a witness key's window as a verifier should see it: its own `not_after`, or the
+    /// removal, whichever comes first.
+    pub fn witness_key_until(&self, key: &WitnessKey) -> Option<i64> {
+        earliest(key.not_after, self.removed)
     }
 
     /// The log key's window as a verifier judges it: unbounded before, up to `log_key_not_after`.
     pub fn log_key_valid_at(&self, time: i64) -> bool {
-        self.log_key_not_after.is_none_or(|t| time <= t)
+        ledger_format::date::in_window(None, self.log_key_not_after, time)
     }
 
     /// The witness key in force at `time`: the last listed whose window holds it.
@@ -386,6 +438,14 @@ impl Member {
             .rev()
             .find(|w| w.valid_at(time))
             .map(|w| &w.key)
+    }
+}
+
+/// The earlier of two optional instants (`None` is unbounded).
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -513,6 +573,7 @@ mod tests {
                 .to_peer_id()
                 .to_string(),
             addresses: vec![format!("/ip4/127.0.0.1/tcp/{}", 9000 + u16::from(n))],
+            removed: None,
         }
     }
 
@@ -708,5 +769,37 @@ mod tests {
         other.witness_key = Some(witness(1, 11).to_string());
         let err = Membership::parse(&toml(&[rotated, other])).unwrap_err();
         assert!(err.contains("share"), "{err}");
+    }
+
+    #[test]
+    fn a_removed_agency_is_kept_apart_and_out_of_the_quorum_and_region_checks() {
+        let mut gone = entry(2);
+        gone.removed = Some(Instant::Text("2027-03-01T00:00:00+08:00".into()));
+        // Its region goes to a newcomer; with two members left, the quorum is 1.
+        let mut heir = entry(3);
+        heir.regions = gone.regions.clone();
+        let text = toml(&[entry(1), gone.clone(), heir]);
+        let membership = Membership::parse(&text).unwrap();
+        assert_eq!(membership.members.len(), 2);
+        assert_eq!(membership.quorum, 1);
+        assert_eq!(membership.removed.len(), 1);
+        let removed = &membership.removed[0];
+        assert_eq!(removed.removed, Some(1_803_830_400));
+        assert!(membership.by_origin(&removed.origin).is_none());
+        assert_eq!(removed.log_key_until(), Some(1_803_830_400));
+        assert_eq!(
+            removed.witness_key_until(&removed.witness_keys[0]),
+            Some(1_803_830_400)
+        );
+        assert_eq!(membership.witness_keys().len(), 3);
+        assert!(Membership::parse(&format!("quorum = 2\n{text}")).is_err());
+        // Its identity stays its own: nobody may take its origin, peer id or witness key.
+        let mut twin = entry(3);
+        twin.peer_id = gone.peer_id.clone();
+        let err = Membership::parse(&toml(&[entry(1), gone.clone(), twin])).unwrap_err();
+        assert!(err.contains("share"), "{err}");
+        gone.removed = Some(Instant::Text("yesterday".into()));
+        let err = Membership::parse(&toml(&[entry(1), gone])).unwrap_err();
+        assert!(err.contains("removed: \"yesterday\""), "{err}");
     }
 }

@@ -63,8 +63,9 @@ pub struct WitnessSigner {
 }
 
 impl WitnessSigner {
-    fn valid_at(&self, time: i64) -> bool {
-        self.not_before.is_none_or(|t| time >= t) && self.not_after.is_none_or(|t| time <= t)
+    /// Whether a cosignature dated `time` falls in the key's window.
+    pub fn valid_at(&self, time: i64) -> bool {
+        ledger_format::date::in_window(self.not_before, self.not_after, time)
     }
 }
 
@@ -80,18 +81,6 @@ pub struct WitnessSigners {
 }
 
 impl WitnessSigners {
-    /// One key, in force at all times.
-    pub fn single(key: NoteSigningKey) -> Self {
-        WitnessSigners {
-            current: WitnessSigner {
-                key,
-                not_before: None,
-                not_after: None,
-            },
-            next: None,
-        }
-    }
-
     /// The key to cosign with at `time`.
     pub fn at(&self, time: i64) -> &NoteSigningKey {
         match &self.next {
