@@ -203,6 +203,26 @@ fn bundles_of_a_network_quiet_for_three_days_verify_as_valid() {
         );
     }
     assert_eq!(net.node("a").size_of(&origin), 5, "nothing was written");
+
+    // `ledger-node export-bundle` on the stopped writer keeps the cosignatures it holds: its bundle
+    // meets the quorum too.
+    net.agency("a").kill();
+    let file = net.node("a").dir.join("exported.bundle");
+    let status = std::process::Command::new(common::node_binary())
+        .arg("--data-dir")
+        .arg(&net.node("a").dir)
+        .args(["export-bundle", &code().to_string(), "-o"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exported = Bundle::decode_exact(&std::fs::read(&file).unwrap()).unwrap();
+    let verdict = verify_bundle(&exported, &policy, at);
+    assert!(
+        matches!(verdict.kind, VerdictKind::Valid { .. }),
+        "{verdict:?}"
+    );
 }
 
 fn restart_all(net: &mut Network, offset_days: i64) {

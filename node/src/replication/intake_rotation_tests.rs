@@ -1,6 +1,8 @@
-//! Intake across a key rotation: a checkpoint signed by the stolen old key for a size after the
-//! rotation is refused and counted, including one remembered while the node still lagged behind
-//! the rotation (judged again once the mirror passes it), and never becomes an equivocation proof.
+//! Intake of checkpoints no honest writer produced. Across a key rotation: a checkpoint signed by
+//! the stolen old key for a size after the rotation is refused and counted, including one
+//! remembered while the node still lagged behind the rotation (judged again once the mirror passes
+//! it), and never becomes an equivocation proof. Of the node's own log: one beyond its store,
+//! cosigned by another member, fences the sequencer.
 
 use std::sync::Arc;
 
@@ -175,4 +177,41 @@ fn a_stolen_old_keys_checkpoint_after_the_rotation_is_refused_not_an_equivocatio
     // The real checkpoint of the new key is consistent with what the node holds.
     assert_eq!(shared.on_checkpoint(&real.to_note_text(), None), None);
     assert!(!shared.is_equivocated(testing::ORIGIN));
+}
+
+/// A checkpoint of the node's own log beyond its store, signed by its key and cosigned by
+/// another member: a second process signs with the log's key (or the store was swapped). The
+/// fence rises, so the sequencer signs nothing more; it shows in the metrics. Without another
+/// member's cosignature (a forgery anyone holding the key could gossip) nothing changes.
+#[test]
+fn a_cosigned_checkpoint_of_the_own_log_beyond_the_store_fences_the_sequencer() {
+    let (shared, _, metrics) = node();
+    shared.restored();
+    let own_key = SigningKey::from_seed(&[31; 32]);
+    let checkpoint = ledger_format::checkpoint::Checkpoint {
+        origin: OWN.into(),
+        size: 5,
+        root: Hash([7; 32]),
+        map_root: Hash([8; 32]),
+        timestamp: at("2030-01-01", 0) - 60,
+    };
+    let alone = SignedCheckpoint::sign(checkpoint, OWN, &own_key).unwrap();
+    assert_eq!(shared.on_checkpoint(&alone.to_note_text(), None), None);
+    assert_eq!(shared.fence().size(), 0, "uncosigned: no fence");
+
+    let mut cosigned = alone.clone();
+    cosigned
+        .add_cosignature(
+            &format!("{}/witness", testing::ORIGIN),
+            &testing::witness_key(12),
+            u64::try_from(at("2030-01-01", 0) - 30).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(shared.on_checkpoint(&cosigned.to_note_text(), None), None);
+    assert_eq!(shared.fence().size(), 5);
+    assert!(
+        metrics.encode().contains("ledger_own_log_fence 5"),
+        "{}",
+        metrics.encode()
+    );
 }

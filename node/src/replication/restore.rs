@@ -99,7 +99,8 @@ pub(super) async fn restore_own(
         });
     }
     let peers = answers.len();
-    let Some((witnessed, from)) = highest_witnessed(shared, &own, answers) else {
+    let held = own.store.tip()?.size;
+    let Some((witnessed, from)) = highest_witnessed(shared, &own, held, answers) else {
         return Ok(Restored {
             peers,
             fence: None,
@@ -108,7 +109,6 @@ pub(super) async fn restore_own(
     };
     let size = witnessed.checkpoint().size;
     shared.fence().raise(size);
-    let held = own.store.tip()?.size;
     if size <= held {
         check_same_root(&own, &witnessed)?;
         return Ok(Restored {
@@ -157,15 +157,20 @@ async fn ask_peers(shared: &Arc<Shared>, wait: Duration) -> Vec<(PeerId, Vec<Str
     answers
 }
 
-/// Among the answers, the largest checkpoint of the own log that verifies under its key and
-/// carries a valid cosignature of another member, with the peer that holds it.
+/// Among the answers, the largest checkpoint of the own log that carries a valid cosignature of
+/// another member and verifies under one of the log's keys the store knows (or, beyond the
+/// `held` records, may be signed by a key rotated to later), with the peer that holds it.
 fn highest_witnessed(
     shared: &Shared,
     own: &LogEntry,
+    held: u64,
     answers: Vec<(PeerId, Vec<String>)>,
 ) -> Option<(SignedCheckpoint, PeerId)> {
-    // Every key the store knows the log by; a checkpoint signed by a key the log rotated to
-    // after the store's last record cannot be checked, and is not taken.
+    // Every key the store knows the log by. A checkpoint signed by none of them may be signed by a
+    // key the log rotated to after the store's last record: it is taken when another member
+    // cosigned it (a member replayed the log to it), since the mirror that restores the records
+    // checks its signature under the key the replayed records put in force before anything is
+    // kept; one that is neither verifiable nor cosigned is ignored.
     let log_keys = own.log_keys().ok()?;
     let witnesses = shared.witnesses_of(&own.origin);
     let mut best: Option<(SignedCheckpoint, PeerId)> = None;
@@ -175,12 +180,19 @@ fn highest_witnessed(
                 continue;
             };
             if signed.checkpoint().origin != own.origin
-                || !log_keys
-                    .iter()
-                    .any(|k| signed.verify_log_signature(k).is_ok())
                 || signed.verify_cosignatures(&witnesses).valid.is_empty()
             {
                 continue;
+            }
+            let signed_by_known_key = log_keys
+                .iter()
+                .any(|k| signed.verify_log_signature(k).is_ok());
+            if !signed_by_known_key && signed.checkpoint().size <= held {
+                // Every key of the log up to `held` is in the store: this is no checkpoint of it.
+                continue;
+            }
+            if !signed_by_known_key {
+                tracing::info!(%peer, size = signed.checkpoint().size, "a cosigned checkpoint of this log by a key the store does not know yet (a rotation after its last record): its signature is checked once the records are replayed");
             }
             let size = signed.checkpoint().size;
             if best
