@@ -727,8 +727,9 @@ fn a_witnessed_time_in_the_future_is_refused_by_the_verifier() {
 
     // A week of max-age, so that verifying at noon tomorrow is never stale.
     let text = network_policy_text(c);
-    assert!(text.contains("max-age 1h\n"), "{text}");
-    let text = text.replace("max-age 1h\n", "max-age 7d\n");
+    let served = format!("max-age {}\n", ledger_node::policy::NETWORK_MAX_AGE);
+    assert!(text.contains(&served), "{text}");
+    let text = text.replace(&served, "max-age 7d\n");
     let files = tempfile::tempdir().unwrap();
     let policy = files.path().join("policy.txt");
     std::fs::write(&policy, text).unwrap();

@@ -50,15 +50,16 @@ fn agencies_join_and_leave_a_running_network_by_reload() {
     wait_mirrored(net.node("a"), &b_origin, 1);
     let two_agency_policy = network_policy(net.node("a"));
 
-    // C joins: the file lists it, C starts, A reloads by the CLI and B by SIGHUP.
+    // C joins: the file lists it, A reloads by the CLI and B by SIGHUP, then C starts (and finds
+    // peers that accept it).
     write_membership(&net, 1, &["a", "b", "c"]);
-    net.agency("c").start(0);
     let (ok, out) = net.node("a").reload_cli();
     assert!(ok && out.contains(&c_origin), "reload on A: {out}");
     net.node("b").hangup();
     wait_for("B to reload on SIGHUP", || {
         reloads(net.node("b"), "applied") == 1.0
     });
+    net.agency("c").start(0);
     assert_eq!(net.node("a").metric("ledger_membership_members"), 3.0);
     calendar(net.node("c"), 2026);
     for name in ["a", "b"] {
