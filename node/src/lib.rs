@@ -135,6 +135,11 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
                 .await
                 .map_err(|e| NodeError::Network(e.to_string()))?;
             tracing::info!(peers = restored.peers, fence = ?restored.fence, records = restored.records, "checked the own log against the network");
+            if rebuilding {
+                let marker = rebuild_marker(config);
+                std::fs::remove_file(&marker)
+                    .map_err(|e| NodeError::Network(format!("{}: {e}", marker.display())))?;
+            }
             (logs, Some(replication), Some(peer))
         }
     };
@@ -217,22 +222,39 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
 }
 
 /// Opens the node's own store. In a network, a store that is absent (a lost disk) is created empty
-/// to be rebuilt from the network: the second value is then true, and start-up needs a peer.
+/// to be rebuilt from the network: the second value is then true, and start-up needs a peer. A
+/// marker beside the store ([`rebuild_marker`]) keeps it so until a restore succeeded, so that a
+/// start that failed (no peer) or crashed half-way never goes on as a new, empty log.
 fn open_own_store(
     config: &Config,
     membership: Option<&replication::Membership>,
 ) -> Result<(Arc<RocksStore>, bool), NodeError> {
     let path = config.path(&config.db_dir);
+    let marker = rebuild_marker(config);
     let me = membership.and_then(|m| m.by_origin(&config.origin));
     if let Some(me) = me.filter(|_| !path.join("CURRENT").exists()) {
         tracing::warn!(path = %path.display(), "no store: creating an empty one to rebuild the log from the network");
+        std::fs::write(&marker, "the store is being rebuilt from the network\n")
+            .map_err(|e| NodeError::Network(format!("{}: {e}", marker.display())))?;
         let identity = store::LogIdentity {
             origin: config.origin.clone(),
             genesis_key: *me.log_key.public_key(),
         };
         return Ok((Arc::new(RocksStore::create(&path, identity)?), true));
     }
-    Ok((Arc::new(RocksStore::open(&path, &config.origin)?), false))
+    let rebuilding = membership.is_some() && marker.exists();
+    Ok((
+        Arc::new(RocksStore::open(&path, &config.origin)?),
+        rebuilding,
+    ))
+}
+
+/// The file that marks the own store as created empty to be rebuilt from the network:
+/// `<db_dir>.rebuilding`, beside the store.
+fn rebuild_marker(config: &Config) -> std::path::PathBuf {
+    let mut name = config.db_dir.as_os_str().to_owned();
+    name.push(".rebuilding");
+    config.path(std::path::Path::new(&name))
 }
 
 /// Forwards the checkpoints the sequencer signs to replication, which starts before it. Ends when
