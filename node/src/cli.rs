@@ -520,20 +520,35 @@ async fn rotate_key(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A sequencer over the stopped node's store, for the commands that append offline. Refused for
+/// a node in a network: its store may be behind what the network holds of its log (a restored
+/// backup), and only a running node checks that before it signs anything
+/// (docs/operations.md#rollback-protection).
+fn offline_sequencer(config: &Config, store: RocksStore) -> anyhow::Result<Sequencer> {
+    if config.network.membership.is_some() {
+        bail!(
+            "this node is in a network: append through the running node (`ledger-node run`, then \
+             POST /v1/agency/records or `ledger-node rotate-key` against it), which checks its log \
+             against the network before it signs"
+        );
+    }
+    let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
+    Ok(Sequencer::start(
+        Arc::new(store),
+        key,
+        Arc::new(SystemClock),
+        Arc::new(Metrics::new()),
+        config.sequencer_config(),
+    )?)
+}
+
 async fn rotate_offline(
     config: &Config,
     store: RocksStore,
     next: ledger_format::keys::SigningKey,
 ) -> anyhow::Result<u64> {
     let key_file = config.path(&config.key_file);
-    let key = init::load_log_key(&key_file, store.agency_key()?)?;
-    let sequencer = Sequencer::start(
-        Arc::new(store),
-        key,
-        Arc::new(SystemClock),
-        Arc::new(Metrics::new()),
-        config.sequencer_config(),
-    )?;
+    let sequencer = offline_sequencer(config, store)?;
     let result = sequencer.handle.rotate_key(next).await;
     sequencer.shutdown().await;
     let appended = result.map_err(|e| anyhow::anyhow!("refused: {e}"))?;
@@ -619,14 +634,7 @@ async fn submitters(dir: &Path, command: SubmittersCommand) -> anyhow::Result<()
             key: parse_key(&key)?,
         }),
     };
-    let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
-    let sequencer = Sequencer::start(
-        Arc::new(store),
-        key,
-        Arc::new(SystemClock),
-        Arc::new(Metrics::new()),
-        config.sequencer_config(),
-    )?;
+    let sequencer = offline_sequencer(&config, store)?;
     let result = sequencer.handle.append(body).await;
     sequencer.shutdown().await;
     match result {

@@ -5,23 +5,11 @@
 
 mod common;
 
-use common::{Agency, Network, service, wait_long, wait_mirrored};
+use common::{Agency, Network, assert_no_equivocation, service, wait_long, wait_mirrored};
 
 fn root(node: &Agency, origin: &str) -> String {
     let note = node.get_text(&format!("/v1/checkpoint?log={origin}"));
     note.lines().nth(2).unwrap_or_default().to_owned()
-}
-
-fn assert_no_equivocation(net: &Network, names: &[&str]) {
-    for name in names {
-        let node = net.node(name);
-        assert_eq!(
-            node.get_json("/v1/equivocations"),
-            serde_json::json!([]),
-            "{name}"
-        );
-        assert_eq!(node.metric("ledger_equivocations"), 0.0, "{name}");
-    }
 }
 
 #[test]

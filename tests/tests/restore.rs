@@ -6,7 +6,10 @@
 
 mod common;
 
-use common::{Agency, DAY, Network, network_policy, now, service, wait_for, wait_mirrored};
+use common::{
+    Agency, DAY, Network, assert_no_equivocation, network_policy, now, service, wait_for,
+    wait_mirrored,
+};
 use ledger_format::Canonical;
 use ledger_format::bundle::{Bundle, VerdictKind, verify_bundle};
 use ledger_format::code::{CertificateCode, ObjectKind};
@@ -14,19 +17,6 @@ use ledger_format::date::Date;
 use ledger_format::lifecycle::notice_end;
 use ledger_format::record::{Body, Issued, Notice, RegistrationType};
 use ledger_format::testing;
-
-/// Every node reports no equivocation, in its API and its metrics.
-fn assert_no_equivocation(net: &Network, names: &[&str]) {
-    for name in names {
-        let node = net.node(name);
-        assert_eq!(
-            node.get_json("/v1/equivocations"),
-            serde_json::json!([]),
-            "{name} reports an equivocation"
-        );
-        assert_eq!(node.metric("ledger_equivocations"), 0.0, "{name}");
-    }
-}
 
 /// The root of the checkpoint of `size` of `origin` as `node` serves it.
 fn root_at(node: &Agency, origin: &str, size: u64) -> String {
@@ -245,4 +235,35 @@ fn restart_all(net: &mut Network, offset_days: i64) {
     for name in ["a", "b", "c"] {
         net.agency(name).start(offset_days);
     }
+}
+
+#[test]
+fn a_node_in_a_network_does_not_append_offline() {
+    // Offline, a node cannot learn what the network holds of its log (its store may be a restored
+    // backup): the commands that append refuse, and point to the running node.
+    let net = Network::create(&["a", "b"], None);
+    let dir = &net.node("a").dir;
+    let add = std::process::Command::new(common::node_binary())
+        .arg("--data-dir")
+        .arg(dir)
+        .args([
+            "submitters",
+            "add",
+            "--key",
+            &service().public_key().to_hex(),
+        ])
+        .args(["--name", "存证服务", "--credit-code", "91440300708461136T"])
+        .output()
+        .unwrap();
+    assert!(!add.status.success());
+    let stderr = String::from_utf8_lossy(&add.stderr);
+    assert!(stderr.contains("this node is in a network"), "{stderr}");
+    let rotate = std::process::Command::new(common::node_binary())
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("rotate-key")
+        .output()
+        .unwrap();
+    assert!(!rotate.status.success());
+    assert!(String::from_utf8_lossy(&rotate.stderr).contains("this node is in a network"));
 }

@@ -74,7 +74,10 @@ pub(super) fn build(
         .subscribe(&gossipsub::IdentTopic::new(GOSSIP_TOPIC))
         .map_err(|e| p2p(&e))?;
     for address in listen {
-        swarm.listen_on(address.clone()).map_err(|e| p2p(&e))?;
+        // libp2p's transport error prints nothing of its cause: show the cause (address in use).
+        swarm
+            .listen_on(address.clone())
+            .map_err(|e| ReplicationError::P2p(format!("listen on {address}: {e:?}")))?;
     }
     Ok(swarm)
 }

@@ -63,13 +63,32 @@ fn workspace_binary(name: &str) -> PathBuf {
     bin
 }
 
-/// A free TCP port on 127.0.0.1 (the OS picks it; the listener is dropped before the node binds).
+/// A free TCP port on 127.0.0.1 for a node to listen on later, taken below Linux's ephemeral range
+/// (32768–60999): a port the OS hands out (`bind(0)`) can be taken again as the source port of any
+/// outgoing connection (the nodes' own libp2p dials among them) before the node starts and binds
+/// it. Ports come in sequence from a start drawn once per process (from its id and the clock), so
+/// the tests of one binary never draw the same port twice.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LOW: u32 = 10_000;
+    const SPAN: u32 = 22_000;
+    static START: OnceLock<u32> = OnceLock::new();
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = *START.get_or_init(|| {
+        std::process::id()
+            ^ SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+    });
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = LOW + start.wrapping_add(n) % SPAN;
+        let port = u16::try_from(port).expect("below 32768");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// One agency's node directory, and its process while it runs.
@@ -621,5 +640,18 @@ impl Findings {
             self.failed.len(),
             self.failed.join("\n- ")
         );
+    }
+}
+
+/// Every named node reports no equivocation, in its API and its metrics.
+pub fn assert_no_equivocation(net: &Network, names: &[&str]) {
+    for name in names {
+        let node = net.node(name);
+        assert_eq!(
+            node.get_json("/v1/equivocations"),
+            json!([]),
+            "{name} reports an equivocation"
+        );
+        assert_eq!(node.metric("ledger_equivocations"), 0.0, "{name}");
     }
 }
