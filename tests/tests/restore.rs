@@ -267,3 +267,69 @@ fn a_node_in_a_network_does_not_append_offline() {
     assert!(!rotate.status.success());
     assert!(String::from_utf8_lossy(&rotate.stderr).contains("this node is in a network"));
 }
+
+#[test]
+fn a_backup_from_before_a_key_rotation_is_restored_and_continues_under_the_new_key() {
+    let mut net = start_network();
+    let origin = net.node("a").origin.clone();
+    net.node("a").set_up(&service());
+    net.node("a").submit_evidence(&service(), 0, 100);
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, 103);
+    }
+    let old_key = net.node("a").log_key().public_key();
+    let backup = net.node("a").dir.join("backup");
+    net.agency("a").kill();
+    net.node("a").backup(&backup);
+    net.agency("a").start(0);
+
+    // After the backup the log rotates its key (the key file now holds the new key) and grows.
+    let rotated = std::process::Command::new(common::node_binary())
+        .arg("--data-dir")
+        .arg(&net.node("a").dir)
+        .arg("rotate-key")
+        .output()
+        .unwrap();
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let new_key = net.node("a").log_key().public_key();
+    assert_ne!(new_key, old_key);
+    net.node("a").submit_evidence(&service(), 100, 100);
+    let size = net.node("a").size_of(&origin);
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, size);
+    }
+
+    // The backup, which knows only the old key, is restored: the network's checkpoint is signed by
+    // a key the store has not seen yet; the node replays the rotation from its peers, then loads
+    // the new key from its key file and continues.
+    net.agency("a").kill();
+    let db = net.node("a").dir.join("db");
+    std::fs::rename(&db, net.node("a").dir.join("db.broken")).unwrap();
+    std::fs::rename(&backup, &db).unwrap();
+    net.agency("a").start(0);
+    let a = net.node("a");
+    assert_eq!(
+        a.size_of(&origin),
+        size,
+        "every acknowledged record is back"
+    );
+    let log = a.node_log();
+    assert!(
+        log.contains("by a key the store does not know yet"),
+        "{log}"
+    );
+    assert!(log.contains("restored the log from the network"), "{log}");
+    assert_eq!(
+        root_at(a, &origin, size),
+        root_at(net.node("b"), &origin, size)
+    );
+    a.submit_evidence(&service(), 200, 5);
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, size + 5);
+    }
+    assert_no_equivocation(&net, &["a", "b", "c"]);
+}
