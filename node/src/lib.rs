@@ -25,6 +25,7 @@ pub mod sequencer;
 pub mod store;
 pub mod swap;
 pub mod witness_key;
+pub mod witnessed;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -88,6 +89,7 @@ pub struct RunningNode {
     replication: Option<replication::Replication>,
     reloader: Option<Reloader>,
     relay: tokio::task::JoinHandle<()>,
+    recorder: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Opens the store; in a network, starts replication and brings the own log in line with what the
@@ -129,12 +131,24 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
                 checkpoints: signed_rx,
             };
             let (logs, replication, peer) = join_network(config, membership, own, network)?;
+            // A store behind what the network was last seen to hold was rolled back: like a store
+            // rebuilt from nothing, it needs a peer before it may sign anything.
+            let recorded = witnessed::WitnessedRecord::new(config).read();
+            let behind = recorded > store.tip()?.size;
             let wait = Duration::from_secs(config.network.restore_wait_secs);
             let restored = replication
-                .restore_own(wait, rebuilding)
+                .restore_own(wait, rebuilding || behind)
                 .await
                 .map_err(|e| NodeError::Network(e.to_string()))?;
             tracing::info!(peers = restored.peers, fence = ?restored.fence, records = restored.records, "checked the own log against the network");
+            let held = store.tip()?.size;
+            if held < recorded {
+                return Err(NodeError::Network(format!(
+                    "the store holds {held} records, but the network was seen holding {recorded} \
+                     ({}) and no peer served the rest: start it while the network is up",
+                    config.path(&config.db_dir).display()
+                )));
+            }
             if rebuilding {
                 let marker = rebuild_marker(config);
                 std::fs::remove_file(&marker)
@@ -175,6 +189,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         sequencer_config.clone(),
     )?;
     let relay = relay_checkpoints(owner.handle.checkpoints(), signed_tx);
+    let recorder = replication
+        .is_some()
+        .then(|| witnessed::WitnessedRecord::new(config).spawn_updates(store.clone()));
     let state = api::ApiState {
         sequencer: owner.handle.clone(),
         logs,
@@ -218,6 +235,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         replication,
         reloader,
         relay,
+        recorder,
     })
 }
 
@@ -501,6 +519,7 @@ impl RunningNode {
             replication,
             reloader,
             relay,
+            recorder,
         } = self;
         drop(reloader);
         if let Some(replication) = replication {
@@ -511,6 +530,9 @@ impl RunningNode {
         drop(sequencer);
         owner.shutdown().await;
         relay.abort();
+        if let Some(recorder) = recorder {
+            recorder.abort();
+        }
         drop(store);
         match served {
             Ok(Ok(())) => Ok(()),

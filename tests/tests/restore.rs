@@ -24,6 +24,30 @@ fn root_at(node: &Agency, origin: &str, size: u64) -> String {
     note.lines().nth(2).unwrap_or_default().to_owned()
 }
 
+/// Runs `ledger-node run` on `dir` and returns its output, expecting it to exit by itself; a node
+/// still running after 30 s (the check under test is missing) is killed and the test fails.
+fn run_expecting_exit(dir: &std::path::Path) -> std::process::Output {
+    let mut child = std::process::Command::new(common::node_binary())
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("run")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let exited = common::poll(30, || child.try_wait().unwrap().is_some());
+    if !exited {
+        let _ = child.kill();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        exited,
+        "the node started; its log:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 fn start_network() -> Network {
     let mut net = Network::create(&["a", "b", "c"], None);
     for name in ["a", "b", "c"] {
@@ -130,12 +154,7 @@ fn a_wiped_store_does_not_start_a_new_log_when_no_peer_answers() {
     // B and C are down: A must not begin a second history of its log under the same key, not at
     // this start and not at the next (the empty store it created is marked as being rebuilt).
     for attempt in 0..2 {
-        let run = std::process::Command::new(common::node_binary())
-            .arg("--data-dir")
-            .arg(&net.node("a").dir)
-            .arg("run")
-            .output()
-            .unwrap();
+        let run = run_expecting_exit(&net.node("a").dir);
         assert!(!run.status.success(), "attempt {attempt}");
         let stderr = String::from_utf8_lossy(&run.stderr);
         assert!(stderr.contains("no peer answered"), "{stderr}");
@@ -330,6 +349,51 @@ fn a_backup_from_before_a_key_rotation_is_restored_and_continues_under_the_new_k
     a.submit_evidence(&service(), 200, 5);
     for name in ["b", "c"] {
         wait_mirrored(net.node(name), &origin, size + 5);
+    }
+    assert_no_equivocation(&net, &["a", "b", "c"]);
+}
+
+#[test]
+fn a_restored_backup_does_not_start_while_the_network_is_down() {
+    let mut net = start_network();
+    let origin = net.node("a").origin.clone();
+    net.node("a").set_up(&service());
+    wait_mirrored(net.node("b"), &origin, 3);
+    let backup = net.node("a").dir.join("backup");
+    net.agency("a").kill();
+    net.node("a").backup(&backup);
+    net.agency("a").start(0);
+    net.node("a").submit_evidence(&service(), 0, 500);
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, 503);
+    }
+    // The node records, beside its store, how far the network holds its log.
+    let record = net.node("a").dir.join("db.witnessed");
+    wait_for("A to record what the network holds", || {
+        std::fs::read_to_string(&record).is_ok_and(|t| t.trim() == "503")
+    });
+
+    // Everything goes down; A's disk is restored from the backup (3 records) and A starts alone:
+    // it must not sign sizes 4.. again.
+    for name in ["a", "b", "c"] {
+        net.agency(name).kill();
+    }
+    let db = net.node("a").dir.join("db");
+    std::fs::rename(&db, net.node("a").dir.join("db.broken")).unwrap();
+    std::fs::rename(&backup, &db).unwrap();
+    let run = run_expecting_exit(&net.node("a").dir);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("no peer answered"), "{stderr}");
+
+    // With the network back, A restores the 500 records and continues.
+    net.agency("b").start(0);
+    net.agency("c").start(0);
+    net.agency("a").start(0);
+    assert_eq!(net.node("a").size_of(&origin), 503);
+    net.node("a").submit_evidence(&service(), 500, 5);
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), &origin, 508);
     }
     assert_no_equivocation(&net, &["a", "b", "c"]);
 }
