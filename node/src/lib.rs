@@ -131,28 +131,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
                 checkpoints: signed_rx,
             };
             let (logs, replication, peer) = join_network(config, membership, own, network)?;
-            // A store behind what the network was last seen to hold was rolled back: like a store
-            // rebuilt from nothing, it needs a peer before it may sign anything.
-            let recorded = witnessed::WitnessedRecord::new(config).read();
-            let behind = recorded > store.tip()?.size;
-            let wait = Duration::from_secs(config.network.restore_wait_secs);
-            let restored = replication
-                .restore_own(wait, rebuilding || behind)
-                .await
-                .map_err(|e| NodeError::Network(e.to_string()))?;
-            tracing::info!(peers = restored.peers, fence = ?restored.fence, records = restored.records, "checked the own log against the network");
-            let held = store.tip()?.size;
-            if held < recorded {
-                return Err(NodeError::Network(format!(
-                    "the store holds {held} records, but the network was seen holding {recorded} \
-                     ({}) and no peer served the rest: start it while the network is up",
-                    config.path(&config.db_dir).display()
-                )));
-            }
-            if rebuilding {
-                let marker = rebuild_marker(config);
-                std::fs::remove_file(&marker)
-                    .map_err(|e| NodeError::Network(format!("{}: {e}", marker.display())))?;
+            if let Err(e) = check_own_log(config, &replication, &store, rebuilding).await {
+                replication.shutdown().await;
+                return Err(e);
             }
             (logs, Some(replication), Some(peer))
         }
@@ -237,6 +218,40 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         relay,
         recorder,
     })
+}
+
+/// Brings the own log in line with what the network holds of it ([`replication::restore`]), before
+/// the sequencer starts. A store behind what the network was last seen to hold (its
+/// [`witnessed::WitnessedRecord`]) was rolled back: like a store rebuilt from nothing, it needs a
+/// peer before it may sign anything.
+async fn check_own_log(
+    config: &Config,
+    replication: &replication::Replication,
+    store: &RocksStore,
+    rebuilding: bool,
+) -> Result<(), NodeError> {
+    let recorded = witnessed::WitnessedRecord::new(config).read();
+    let behind = recorded > store.tip()?.size;
+    let wait = Duration::from_secs(config.network.restore_wait_secs);
+    let restored = replication
+        .restore_own(wait, rebuilding || behind)
+        .await
+        .map_err(|e| NodeError::Network(e.to_string()))?;
+    tracing::info!(peers = restored.peers, fence = ?restored.fence, records = restored.records, "checked the own log against the network");
+    let held = store.tip()?.size;
+    if held < recorded {
+        return Err(NodeError::Network(format!(
+            "the store holds {held} records, but the network was seen holding {recorded} ({}) \
+             and no peer served the rest: start it while the network is up",
+            config.path(&config.db_dir).display()
+        )));
+    }
+    if rebuilding {
+        let marker = rebuild_marker(config);
+        std::fs::remove_file(&marker)
+            .map_err(|e| NodeError::Network(format!("{}: {e}", marker.display())))?;
+    }
+    Ok(())
 }
 
 /// Opens the node's own store. In a network, a store that is absent (a lost disk) is created empty
