@@ -257,6 +257,15 @@ impl Config {
         self.base_dir.join(relative)
     }
 
+    /// A file beside the store: `<db_dir>.<suffix>`, resolved like [`Config::path`] (a backup of
+    /// the store does not carry it).
+    pub fn beside_db(&self, suffix: &str) -> PathBuf {
+        let mut name = self.db_dir.as_os_str().to_owned();
+        name.push(".");
+        name.push(suffix);
+        self.path(Path::new(&name))
+    }
+
     /// The sequencer's runtime settings.
     pub fn sequencer_config(&self) -> SequencerConfig {
         SequencerConfig {

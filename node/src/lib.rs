@@ -118,9 +118,6 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         regions: sequencer_config.regions.clone(),
     };
     let (signed_tx, signed_rx) = tokio::sync::watch::channel(None);
-    let network_policy = membership
-        .as_ref()
-        .map(|m| policy::network_policy_text(m, None));
     let (logs, replication, peer) = match membership {
         None => (Swap::new(Logs::alone(own)), None, None),
         Some(membership) => {
@@ -141,15 +138,13 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
     // After the restore: the records (perhaps fetched from the network) say which key is in force.
     let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
-    let policy_text = Swap::new(network_policy.unwrap_or_else(|| {
-        policy::own_policy_text(
-            &config.origin,
-            &verifier_key,
-            Some(&config.regions)
-                .filter(|r| !r.is_empty())
-                .map(Vec::as_slice),
-        )
-    }));
+    let policy_text = Arc::new(policy::own_policy_text(
+        &config.origin,
+        &verifier_key,
+        Some(&config.regions)
+            .filter(|r| !r.is_empty())
+            .map(Vec::as_slice),
+    ));
     let reloader = match (&replication, peer) {
         (Some(replication), Some(peer)) => Some(Reloader::new(ReloaderParts {
             config: config.clone(),
@@ -158,7 +153,6 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
             clock: clock.clone(),
             metrics: metrics.clone(),
             shared: replication.shared().clone(),
-            policy_text: policy_text.clone(),
         })),
         _ => None,
     };
@@ -285,9 +279,7 @@ fn open_own_store(
 /// The file that marks the own store as created empty to be rebuilt from the network:
 /// `<db_dir>.rebuilding`, beside the store.
 fn rebuild_marker(config: &Config) -> std::path::PathBuf {
-    let mut name = config.db_dir.as_os_str().to_owned();
-    name.push(".rebuilding");
-    config.path(std::path::Path::new(&name))
+    config.beside_db("rebuilding")
 }
 
 /// Forwards the checkpoints the sequencer signs to replication, which starts before it. Ends when

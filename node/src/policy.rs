@@ -180,6 +180,7 @@ fn witness_name(name: &str, i: usize, taken: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::replication::membership::test_entry;
     use crate::replication::{MemberEntry, Membership};
     use ledger_format::testing;
 
@@ -187,28 +188,8 @@ mod tests {
         let origin = format!("ledger.a{n}.example/1");
         MemberEntry {
             name: name.into(),
-            origin: origin.clone(),
-            regions: vec![region],
-            log_key: VerifierKey::ed25519(&origin, testing::witness_key(n).public_key())
-                .unwrap()
-                .to_string(),
-            log_key_not_after: None,
-            witness_key: Some(
-                VerifierKey::cosignature_v1(
-                    &format!("{origin}/witness"),
-                    testing::witness_key(n + 10).public_key(),
-                )
-                .unwrap()
-                .to_string(),
-            ),
-            witness_keys: Vec::new(),
-            peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
-                .unwrap()
-                .public()
-                .to_peer_id()
-                .to_string(),
-            addresses: vec![],
-            removed: None,
+            addresses: Vec::new(),
+            ..test_entry(n, &origin, testing::witness_key(n).public_key(), region)
         }
         .to_toml()
             + "\n"

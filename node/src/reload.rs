@@ -16,7 +16,6 @@ use crate::config::Config;
 use crate::logs::{LogEntry, Logs};
 use crate::metrics::Metrics;
 use crate::replication::{Membership, Shared, View};
-use crate::swap::Swap;
 use crate::witness_key;
 
 /// Why a reload changed nothing.
@@ -56,7 +55,6 @@ pub struct Reloader {
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
     shared: Arc<Shared>,
-    policy_text: Swap<String>,
     one_at_a_time: Arc<Mutex<()>>,
 }
 
@@ -75,8 +73,6 @@ pub struct ReloaderParts {
     pub metrics: Arc<Metrics>,
     /// The replication in force.
     pub shared: Arc<Shared>,
-    /// The policy served at `GET /v1/policy`.
-    pub policy_text: Swap<String>,
 }
 
 impl Reloader {
@@ -89,7 +85,6 @@ impl Reloader {
             clock,
             metrics,
             shared,
-            policy_text,
         } = parts;
         Reloader {
             config: Arc::new(config),
@@ -98,7 +93,6 @@ impl Reloader {
             clock,
             metrics,
             shared,
-            policy_text,
             one_at_a_time: Arc::new(Mutex::new(())),
         }
     }
@@ -147,11 +141,6 @@ impl Reloader {
             removed: origins_not_in(&old.logs.mirrors, &logs.mirrors),
             witness_key: held.signers.at(self.clock.now()).verifier_key().to_string(),
         };
-        self.policy_text
-            .store(Arc::new(crate::policy::network_policy_text(
-                &membership,
-                Some(&logs),
-            )));
         self.shared.apply_view(View {
             membership,
             logs: Arc::new(logs),
@@ -252,30 +241,14 @@ fn origins_not_in(these: &[LogEntry], those: &[LogEntry]) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::replication::MemberEntry;
+    use crate::replication::membership::test_entry;
     use ledger_format::testing;
 
     fn entry(n: u8, region: u32) -> MemberEntry {
         let origin = format!("ledger.a{n}.example/1");
-        let key = |seed: u8| testing::witness_key(seed).public_key();
         MemberEntry {
-            name: format!("a{n}"),
-            origin: origin.clone(),
-            regions: vec![region],
-            log_key: VerifierKey::ed25519(&origin, key(n)).unwrap().to_string(),
-            log_key_not_after: None,
-            witness_key: Some(
-                VerifierKey::cosignature_v1(&format!("{origin}/witness"), key(n + 10))
-                    .unwrap()
-                    .to_string(),
-            ),
-            witness_keys: Vec::new(),
-            peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
-                .unwrap()
-                .public()
-                .to_peer_id()
-                .to_string(),
             addresses: Vec::new(),
-            removed: None,
+            ..test_entry(n, &origin, testing::witness_key(n).public_key(), region)
         }
     }
 

@@ -4,7 +4,7 @@
 //! so a node whose store is behind the recorded size knows it was rolled back even when no peer
 //! answers at start, and refuses to start rather than sign over what the network holds.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,10 +27,8 @@ pub struct WitnessedRecord {
 impl WitnessedRecord {
     /// The record of the node configured by `config`: `<db_dir>.witnessed`.
     pub fn new(config: &Config) -> Self {
-        let mut name = config.db_dir.as_os_str().to_owned();
-        name.push(".witnessed");
         WitnessedRecord {
-            path: config.path(Path::new(&name)),
+            path: config.beside_db("witnessed"),
         }
     }
 

@@ -112,7 +112,7 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
         reloader: None,
         agency_token: Arc::new(TOKEN.into()),
         metrics,
-        policy_text: ledger_node::swap::Swap::new("origin ledger.yuxi.example/2026\n".into()),
+        policy_text: Arc::new("origin ledger.yuxi.example/2026\n".into()),
         limits,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

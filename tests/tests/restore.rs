@@ -48,6 +48,21 @@ fn run_expecting_exit(dir: &std::path::Path) -> std::process::Output {
     output
 }
 
+/// Waits until B and C hold `origin` up to `size` records, checkpointed.
+fn wait_replicas(net: &Network, origin: &str, size: u64) {
+    for name in ["b", "c"] {
+        wait_mirrored(net.node(name), origin, size);
+    }
+}
+
+/// Replaces the stopped node's store by `backup` (the old store kept as `db.broken`), as the
+/// restore procedure does (docs/operations.md#backup).
+fn restore_backup(node: &Agency, backup: &std::path::Path) {
+    let db = node.dir.join("db");
+    std::fs::rename(&db, node.dir.join("db.broken")).unwrap();
+    std::fs::rename(backup, &db).unwrap();
+}
+
 fn start_network() -> Network {
     let mut net = Network::create(&["a", "b", "c"], None);
     for name in ["a", "b", "c"] {
@@ -63,9 +78,7 @@ fn a_backup_taken_1000_records_ago_is_restored_from_the_network() {
     net.node("a").set_up(&service());
     net.node("a").submit_evidence(&service(), 0, 500);
     let at_backup = 3 + 500;
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, at_backup);
-    }
+    wait_replicas(&net, &origin, at_backup);
     let backup = net.node("a").dir.join("backup");
     net.agency("a").kill();
     net.node("a").backup(&backup);
@@ -74,16 +87,12 @@ fn a_backup_taken_1000_records_ago_is_restored_from_the_network() {
     // 1,000 more acknowledged records, mirrored by B and C.
     net.node("a").submit_evidence(&service(), 500, 1_000);
     let acknowledged = at_backup + 1_000;
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, acknowledged);
-    }
+    wait_replicas(&net, &origin, acknowledged);
     let witnessed_root = root_at(net.node("b"), &origin, acknowledged);
 
     // The disk is restored from the backup: the log rolls back 1,000 records.
     net.agency("a").kill();
-    let db = net.node("a").dir.join("db");
-    std::fs::rename(&db, net.node("a").dir.join("db.broken")).unwrap();
-    std::fs::rename(&backup, &db).unwrap();
+    restore_backup(net.node("a"), &backup);
     net.agency("a").start(0);
 
     let a = net.node("a");
@@ -105,9 +114,7 @@ fn a_backup_taken_1000_records_ago_is_restored_from_the_network() {
 
     // The log continues from there, and the replicas follow without a conflict.
     a.submit_evidence(&service(), 1_500, 10);
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, acknowledged + 10);
-    }
+    wait_replicas(&net, &origin, acknowledged + 10);
     assert_no_equivocation(&net, &["a", "b", "c"]);
 }
 
@@ -118,9 +125,7 @@ fn a_wiped_store_is_rebuilt_from_the_network() {
     net.node("a").set_up(&service());
     net.node("a").submit_evidence(&service(), 0, 300);
     let size = 3 + 300;
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, size);
-    }
+    wait_replicas(&net, &origin, size);
     let root = root_at(net.node("c"), &origin, size);
 
     net.agency("a").kill();
@@ -133,9 +138,7 @@ fn a_wiped_store_is_rebuilt_from_the_network() {
     assert_eq!(a.metric("ledger_restored_records_total"), size as f64);
     // The registry came back with the records: the evidence service may submit again.
     a.submit_evidence(&service(), 300, 5);
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, size + 5);
-    }
+    wait_replicas(&net, &origin, size + 5);
     assert_no_equivocation(&net, &["a", "b", "c"]);
 }
 
@@ -144,9 +147,7 @@ fn a_wiped_store_does_not_start_a_new_log_when_no_peer_answers() {
     let mut net = start_network();
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, 3);
-    }
+    wait_replicas(&net, &origin, 3);
     for name in ["a", "b", "c"] {
         net.agency(name).kill();
     }
@@ -201,9 +202,7 @@ fn bundles_of_a_network_quiet_for_three_days_verify_as_valid() {
         valid_until: from.period_end_years(3).unwrap(),
     });
     net.node("a").append(serde_json::to_value(&issued).unwrap());
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, 5);
-    }
+    wait_replicas(&net, &origin, 5);
     // Three days without a single write anywhere.
     restart_all(&mut net, 17);
     let policy = network_policy(net.node("b"));
@@ -293,9 +292,7 @@ fn a_backup_from_before_a_key_rotation_is_restored_and_continues_under_the_new_k
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
     net.node("a").submit_evidence(&service(), 0, 100);
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, 103);
-    }
+    wait_replicas(&net, &origin, 103);
     let old_key = net.node("a").log_key().public_key();
     let backup = net.node("a").dir.join("backup");
     net.agency("a").kill();
@@ -318,17 +315,13 @@ fn a_backup_from_before_a_key_rotation_is_restored_and_continues_under_the_new_k
     assert_ne!(new_key, old_key);
     net.node("a").submit_evidence(&service(), 100, 100);
     let size = net.node("a").size_of(&origin);
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, size);
-    }
+    wait_replicas(&net, &origin, size);
 
     // The backup, which knows only the old key, is restored: the network's checkpoint is signed by
     // a key the store has not seen yet; the node replays the rotation from its peers, then loads
     // the new key from its key file and continues.
     net.agency("a").kill();
-    let db = net.node("a").dir.join("db");
-    std::fs::rename(&db, net.node("a").dir.join("db.broken")).unwrap();
-    std::fs::rename(&backup, &db).unwrap();
+    restore_backup(net.node("a"), &backup);
     net.agency("a").start(0);
     let a = net.node("a");
     assert_eq!(
@@ -347,9 +340,7 @@ fn a_backup_from_before_a_key_rotation_is_restored_and_continues_under_the_new_k
         root_at(net.node("b"), &origin, size)
     );
     a.submit_evidence(&service(), 200, 5);
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, size + 5);
-    }
+    wait_replicas(&net, &origin, size + 5);
     assert_no_equivocation(&net, &["a", "b", "c"]);
 }
 
@@ -364,9 +355,7 @@ fn a_restored_backup_does_not_start_while_the_network_is_down() {
     net.node("a").backup(&backup);
     net.agency("a").start(0);
     net.node("a").submit_evidence(&service(), 0, 500);
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, 503);
-    }
+    wait_replicas(&net, &origin, 503);
     // The node records, beside its store, how far the network holds its log.
     let record = net.node("a").dir.join("db.witnessed");
     wait_for("A to record what the network holds", || {
@@ -378,9 +367,7 @@ fn a_restored_backup_does_not_start_while_the_network_is_down() {
     for name in ["a", "b", "c"] {
         net.agency(name).kill();
     }
-    let db = net.node("a").dir.join("db");
-    std::fs::rename(&db, net.node("a").dir.join("db.broken")).unwrap();
-    std::fs::rename(&backup, &db).unwrap();
+    restore_backup(net.node("a"), &backup);
     let run = run_expecting_exit(&net.node("a").dir);
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -392,8 +379,6 @@ fn a_restored_backup_does_not_start_while_the_network_is_down() {
     net.agency("a").start(0);
     assert_eq!(net.node("a").size_of(&origin), 503);
     net.node("a").submit_evidence(&service(), 500, 5);
-    for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &origin, 508);
-    }
+    wait_replicas(&net, &origin, 508);
     assert_no_equivocation(&net, &["a", "b", "c"]);
 }

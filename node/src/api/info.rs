@@ -42,19 +42,20 @@ pub async fn metrics(State(state): State<ApiState>) -> Response {
 /// `GET /v1/policy`: the agency's published trust policy. In a network it is written afresh from
 /// the membership and the logs held, so that a log key rotated since the start is listed with its
 /// window.
-pub async fn policy(State(state): State<ApiState>) -> Response {
+///
+/// # Errors
+/// [`ApiError::Internal`] when the writing task fails.
+pub async fn policy(State(state): State<ApiState>) -> Result<Response, ApiError> {
     let Some(network) = state.network.clone() else {
-        return text(state.policy_text.load().as_str().to_owned());
+        return Ok(text(state.policy_text.as_str().to_owned()));
     };
     let written = tokio::task::spawn_blocking(move || {
         let view = network.view();
         crate::policy::network_policy_text(&view.membership, Some(&view.logs))
     })
-    .await;
-    match written {
-        Ok(policy) => text(policy),
-        Err(_) => text(state.policy_text.load().as_str().to_owned()),
-    }
+    .await
+    .map_err(|e| ApiError::Internal(format!("writing the policy failed: {e}")))?;
+    Ok(text(written))
 }
 
 #[derive(Debug, Serialize)]

@@ -84,8 +84,9 @@ pub struct ApiState {
     pub key_file: Option<std::path::PathBuf>,
     /// The node's metrics.
     pub metrics: Arc<Metrics>,
-    /// The text served at `GET /v1/policy`; a membership reload replaces it.
-    pub policy_text: Swap<String>,
+    /// The policy of the node's own log, served at `GET /v1/policy` by a node running alone (in a
+    /// network the policy is written from the membership and the logs in force).
+    pub policy_text: Arc<String>,
     /// Request limits.
     pub limits: ApiLimits,
 }

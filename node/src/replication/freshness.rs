@@ -56,7 +56,7 @@ impl Shared {
     /// whose cosignature by this node is at least `threshold` seconds old. Returns the notes to
     /// gossip.
     pub(super) fn recosign_quiet_logs(&self, threshold: i64) -> Vec<Gossip> {
-        let now = self.clock_now();
+        let now = self.clock().now();
         self.logs()
             .mirrors
             .iter()

@@ -22,31 +22,7 @@ use crate::store::{LogIdentity, MemoryStore, Store};
 const OWN: &str = "ledger.own.example/1";
 
 fn entry(n: u8, origin: &str, log: &SigningKey, region: u32) -> MemberEntry {
-    MemberEntry {
-        name: format!("a{n}"),
-        origin: origin.into(),
-        regions: vec![region],
-        log_key: VerifierKey::ed25519(origin, log.public_key())
-            .unwrap()
-            .to_string(),
-        log_key_not_after: None,
-        removed: None,
-        witness_key: Some(
-            VerifierKey::cosignature_v1(
-                &format!("{origin}/witness"),
-                testing::witness_key(n + 10).public_key(),
-            )
-            .unwrap()
-            .to_string(),
-        ),
-        witness_keys: Vec::new(),
-        peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
-            .unwrap()
-            .public()
-            .to_peer_id()
-            .to_string(),
-        addresses: vec![format!("/ip4/127.0.0.1/tcp/{}", 9000 + u16::from(n))],
-    }
+    crate::replication::membership::test_entry(n, origin, log.public_key(), region)
 }
 
 /// A node that holds its own log and mirrors the fixture log, which has not been synced yet.

@@ -541,6 +541,44 @@ impl MemberEntry {
     }
 }
 
+/// A test member `n` of the log `origin` signed by `log_key`, issuing for `region`: named `a<n>`,
+/// witness key `testing::witness_key(n + 10)`, peer id from the seed `[n; 32]`, listening on
+/// 127.0.0.1:9000+n. The one fixture of the node's unit tests.
+#[cfg(test)]
+pub(crate) fn test_entry(
+    n: u8,
+    origin: &str,
+    log_key: ledger_format::keys::PublicKey,
+    region: u32,
+) -> MemberEntry {
+    use ledger_format::testing;
+    MemberEntry {
+        name: format!("a{n}"),
+        origin: origin.to_owned(),
+        regions: vec![region],
+        log_key: VerifierKey::ed25519(origin, log_key)
+            .expect("a valid origin")
+            .to_string(),
+        log_key_not_after: None,
+        witness_key: Some(
+            VerifierKey::cosignature_v1(
+                &format!("{origin}/witness"),
+                testing::witness_key(n + 10).public_key(),
+            )
+            .expect("a valid origin")
+            .to_string(),
+        ),
+        witness_keys: Vec::new(),
+        peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
+            .expect("32 bytes")
+            .public()
+            .to_peer_id()
+            .to_string(),
+        addresses: vec![format!("/ip4/127.0.0.1/tcp/{}", 9000 + u16::from(n))],
+        removed: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,28 +591,7 @@ mod tests {
 
     fn entry(n: u8) -> MemberEntry {
         let origin = format!("ledger.a{n}.example/1");
-        let log = VerifierKey::ed25519(&origin, testing::witness_key(n).public_key()).unwrap();
-        let witness = VerifierKey::cosignature_v1(
-            &format!("{origin}/witness"),
-            testing::witness_key(n + 10).public_key(),
-        )
-        .unwrap();
-        MemberEntry {
-            name: format!("a{n}"),
-            origin,
-            regions: vec![region(n)],
-            log_key: log.to_string(),
-            log_key_not_after: None,
-            witness_key: Some(witness.to_string()),
-            witness_keys: Vec::new(),
-            peer_id: libp2p::identity::Keypair::ed25519_from_bytes([n; 32])
-                .unwrap()
-                .public()
-                .to_peer_id()
-                .to_string(),
-            addresses: vec![format!("/ip4/127.0.0.1/tcp/{}", 9000 + u16::from(n))],
-            removed: None,
-        }
+        test_entry(n, &origin, testing::witness_key(n).public_key(), region(n))
     }
 
     fn toml(entries: &[MemberEntry]) -> String {

@@ -204,11 +204,6 @@ impl Shared {
         self.clock.clone()
     }
 
-    /// The node's clock, in Unix seconds.
-    pub(super) fn clock_now(&self) -> i64 {
-        self.clock.now()
-    }
-
     /// This node's witness keys (the current one and, during a rotation, the next), as verifiers
     /// name them.
     pub(super) fn witness_verifiers(&self) -> Vec<VerifierKey> {
