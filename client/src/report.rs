@@ -3,7 +3,7 @@
 
 use ledger_format::bundle::{Cosigner, Verdict, VerdictKind};
 use ledger_format::lifecycle::CertificateState;
-use ledger_format::record::{CancellationReason, RevocationReason};
+use ledger_format::record::{CancellationReason, RefusalGround, RegistrantId, RevocationReason};
 use serde::Serialize;
 
 use crate::format_cst;
@@ -38,6 +38,9 @@ pub fn exit_code(kind: &VerdictKind) -> u8 {
         VerdictKind::InNotice { .. } => 15,
         VerdictKind::Terminated => 16,
         VerdictKind::UnknownCertificate => 17,
+        VerdictKind::Applied => 18,
+        VerdictKind::Refused(_) => 19,
+        VerdictKind::Withdrawn => 25,
         VerdictKind::Stale { .. } => 20,
         VerdictKind::Untrusted(_) => 21,
         VerdictKind::Tampered(_) => 22,
@@ -125,9 +128,14 @@ pub fn json_report(verdict: &Verdict) -> JsonReport {
         code: verdict.code.as_ref().map(ToString::to_string),
         log: verdict.log.clone(),
         witnesses: verdict.cosigners.iter().map(WitnessJson::new).collect(),
-        registrant: state.map(|s| s.registrant.name.clone()),
-        registrant_credit_code: state.map(|s| s.registrant.credit_code.to_string()),
-        data_name: state.map(|s| s.data_name.clone()),
+        registrant: state
+            .and_then(|s| s.registrant.as_ref())
+            .map(|r| r.name.clone()),
+        registrant_credit_code: state
+            .and_then(|s| s.registrant.as_ref())
+            .and_then(|r| r.credit_code())
+            .map(ToString::to_string),
+        data_name: state.and_then(|s| s.data_name.clone()),
         status: state.map(|s| s.status.name()),
         valid_from: validity.map(|v| v.from.to_string()),
         valid_until: validity.map(|v| v.until.to_string()),
@@ -159,6 +167,15 @@ pub fn headline(kind: &VerdictKind, lang: Lang) -> &'static str {
             "登记已终止，未发证",
             "TERMINATED: registration ended without a certificate",
         ),
+        VerdictKind::Applied => (
+            "登记申请办理中，尚未发证",
+            "APPLIED: the registration is in procedure, no certificate issued",
+        ),
+        VerdictKind::Refused(_) => ("登记未予通过，未发证", "REFUSED: no certificate issued"),
+        VerdictKind::Withdrawn => (
+            "登记申请已撤回，未发证",
+            "WITHDRAWN: the application was withdrawn, no certificate issued",
+        ),
         VerdictKind::UnknownCertificate => (
             "查无此证：登记机构的日志证明不存在该编码的证书",
             "UNKNOWN CERTIFICATE: the log proves it holds no certificate with this code",
@@ -188,9 +205,14 @@ pub fn headline(kind: &VerdictKind, lang: Lang) -> &'static str {
 pub fn reason(kind: &VerdictKind, lang: Lang) -> Option<String> {
     let zh = lang == Lang::Zh;
     let text = match kind {
-        VerdictKind::Valid { .. } | VerdictKind::Suspended | VerdictKind::UnknownCertificate => {
+        VerdictKind::Valid { .. }
+        | VerdictKind::Suspended
+        | VerdictKind::UnknownCertificate
+        | VerdictKind::Applied
+        | VerdictKind::Withdrawn => {
             return None;
         }
+        VerdictKind::Refused(ground) => refusal(ground, lang),
         VerdictKind::Expired { valid_until } if zh => format!("有效期已于 {valid_until} 届满"),
         VerdictKind::Expired { valid_until } => format!("validity ended on {valid_until}"),
         VerdictKind::NotYetValid { valid_from } if zh => format!("自 {valid_from} 起生效"),
@@ -239,6 +261,40 @@ fn cancellation(reason: &CancellationReason, lang: Lang) -> String {
         CancellationReason::Lapsed if zh => "有效期届满未续期".into(),
         CancellationReason::Lapsed => "not renewed before its validity ended".into(),
     }
+}
+
+fn refusal(ground: &RefusalGround, lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    let (z, e) = match ground {
+        RefusalGround::IncompleteMaterials => (
+            "申请材料不齐全或不符合要求（不予受理）",
+            "the materials were incomplete or not as required (not accepted)",
+        ),
+        RefusalGround::ConditionsNotMet => (
+            "不符合登记条件",
+            "the conditions for registration were not met",
+        ),
+        RefusalGround::ProtectedData => (
+            "涉及国家核心数据、国家秘密、商业秘密或个人隐私",
+            "national core data, state or trade secrets, or personal privacy",
+        ),
+        RefusalGround::PublicOrder => ("违反公序良俗", "against public order and good morals"),
+        RefusalGround::UnlawfulSource => (
+            "数据来源不合法或缺少授权",
+            "unlawfully acquired, or the source's authorisation is missing",
+        ),
+        RefusalGround::InterestedPartiesDisagree => {
+            ("其他利害关系人不同意", "other interested parties disagree")
+        }
+        RefusalGround::OwnershipDispute => ("权属存在争议", "an unresolved dispute over the rights"),
+        RefusalGround::FalseMaterials => (
+            "隐瞒事实或提供虚假材料",
+            "facts concealed or false materials supplied",
+        ),
+        RefusalGround::OtherLegalGround(text) if zh => return format!("其他法定事由：{text}"),
+        RefusalGround::OtherLegalGround(text) => return format!("another legal ground: {text}"),
+    };
+    if zh { z.into() } else { e.into() }
 }
 
 fn revocation(reason: &RevocationReason, lang: Lang) -> String {
@@ -385,20 +441,26 @@ fn witnesses_text(cosigners: &[Cosigner], l: &Labels, lang: Lang) -> String {
 }
 
 fn state_lines(lines: &mut Vec<(&str, String)>, l: &Labels, state: &CertificateState, lang: Lang) {
-    lines.push((
-        l.registrant,
-        format!(
-            "{} ({})",
-            state.registrant.name, state.registrant.credit_code
-        ),
-    ));
-    lines.push((l.data_name, state.data_name.clone()));
+    if let Some(registrant) = &state.registrant {
+        let id = match (&registrant.id, lang) {
+            (RegistrantId::Organisation(code), _) => code.to_string(),
+            (RegistrantId::Individual(_), Lang::Zh) => "自然人，身份信息未公开".into(),
+            (RegistrantId::Individual(_), Lang::En) => "individual, identity not public".into(),
+        };
+        lines.push((l.registrant, format!("{} ({id})", registrant.name)));
+    }
+    if let Some(name) = &state.data_name {
+        lines.push((l.data_name, name.clone()));
+    }
     let status = match (lang, state.status.name()) {
         (Lang::Zh, "in-notice") => "公示中",
         (Lang::Zh, "active") => "已发证",
         (Lang::Zh, "terminated") => "已终止",
         (Lang::Zh, "cancelled") => "已注销",
         (Lang::Zh, "revoked") => "已撤销",
+        (Lang::Zh, "applied") => "申请办理中",
+        (Lang::Zh, "refused") => "未予登记",
+        (Lang::Zh, "withdrawn") => "已撤回",
         (_, name) => name,
     };
     lines.push((l.status, status.to_owned()));

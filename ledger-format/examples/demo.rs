@@ -10,8 +10,8 @@
 use ledger_format::Canonical;
 use ledger_format::bundle::{VerdictKind, verify_bundle, verify_bundle_bytes};
 use ledger_format::record::{
-    Amended, Body, FieldId, Issued, Notice, ObjectionFiled, ObjectionResolved, RegistrationType,
-    Renewed, field_commitment,
+    Amended, ApplicationKind, Body, FieldId, Issued, Notice, ObjectionAct, ObjectionAnswered,
+    ObjectionFiled, ObjectionResolved, RegistrationType, Renewed, field_commitment,
 };
 use ledger_format::testing::{self, Ledger, at, parse_date as d};
 
@@ -29,6 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("anchored 1000 evidence hashes");
 
     let content = testing::content(code.kind(), None);
+    let application = ledger.apply_for("2026-11-23", &code, ApplicationKind::First)?;
+    println!("application #{application} received, accepted and reviewed on 2026-11-23");
     let notice = ledger.apply(
         "2026-11-23",
         Body::NoticePublished(Notice {
@@ -54,6 +56,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         early.unwrap_err()
     );
     ledger.apply(
+        "2026-11-26",
+        Body::ObjectionForwarded(ObjectionAct {
+            code: code.clone(),
+            objection_index: objection,
+        }),
+    )?;
+    ledger.apply(
+        "2026-12-03",
+        Body::ObjectionAnswered(ObjectionAnswered {
+            code: code.clone(),
+            objection_index: objection,
+            answer: ledger_format::sha256(b"answer"),
+        }),
+    )?;
+    ledger.apply(
         "2026-12-07",
         Body::ObjectionResolved(ObjectionResolved {
             code: code.clone(),
@@ -71,6 +88,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     println!("issued 2026-12-08, valid until 2029-12-08 (Civil Code Art. 201-202)");
 
+    ledger.apply_for("2027-02-26", &code, ApplicationKind::Change)?;
     let mut changed = content.clone();
     changed.data_name = "玉溪市公共交通客流数据（含2027年新线路）".into();
     let change_notice = ledger.apply(
@@ -90,12 +108,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             valid_until: d("2029-12-08"),
         }),
     )?;
-    let too_early = ledger.apply("2029-10-01", renewal(&code, "2029-10-01"));
+    let too_early = ledger.apply_for("2029-10-01", &code, ApplicationKind::Renewal);
     println!(
-        "renewal 68 days before expiry is refused: {}",
+        "a renewal applied for 68 days before expiry is refused: {}",
         too_early.unwrap_err()
     );
-    ledger.apply("2029-11-01", renewal(&code, "2029-11-01"))?;
+    let application = ledger.apply_for("2029-11-01", &code, ApplicationKind::Renewal)?;
+    ledger.apply("2029-11-01", renewal(&code, application))?;
     println!("changed (version 2) and renewed until 2032-12-08");
 
     let checkpoint = ledger.checkpoint(at("2029-11-02", 9), 3);
@@ -156,10 +175,10 @@ fn issue(code: &ledger_format::code::CertificateCode) -> Body {
     })
 }
 
-fn renewal(code: &ledger_format::code::CertificateCode, applied_on: &str) -> Body {
+fn renewal(code: &ledger_format::code::CertificateCode, application_index: u64) -> Body {
     Body::Renewed(Renewed {
         code: code.clone(),
-        applied_on: d(applied_on),
+        application_index,
         valid_until: d("2032-12-08"),
         operation_ends: None,
     })

@@ -23,7 +23,7 @@ mod trust;
 pub use trust::{Cosigner, TrustPolicy, TrustedLog, TrustedWitness, WitnessRole};
 
 /// The bundle format version this library writes and reads.
-pub const BUNDLE_VERSION: u8 = 1;
+pub const BUNDLE_VERSION: u8 = 2;
 /// Largest encoded bundle accepted: records make bundles larger than the QR form.
 pub const MAX_BUNDLE_LEN: usize = 1024 * 1024;
 /// Most lifecycle records one bundle carries.
@@ -134,6 +134,12 @@ pub enum VerdictKind {
     },
     /// The registration ended without a certificate (objection upheld, R22).
     Terminated,
+    /// A first registration is applied for and not yet in notice: no certificate yet.
+    Applied,
+    /// The first registration was refused (R16, R17): no certificate.
+    Refused(crate::record::RefusalGround),
+    /// The first registration was withdrawn (R16, R18): no certificate.
+    Withdrawn,
     /// The log proves that it holds no certificate with this code.
     UnknownCertificate,
     /// The checkpoint is older than the policy accepts.
@@ -161,6 +167,9 @@ impl VerdictKind {
             VerdictKind::Suspended => "suspended",
             VerdictKind::InNotice { .. } => "in-notice",
             VerdictKind::Terminated => "terminated",
+            VerdictKind::Applied => "applied",
+            VerdictKind::Refused(_) => "refused",
+            VerdictKind::Withdrawn => "withdrawn",
             VerdictKind::UnknownCertificate => "unknown-certificate",
             VerdictKind::Stale { .. } => "stale",
             VerdictKind::Untrusted(_) => "untrusted",
@@ -444,6 +453,9 @@ fn status_on(state: Option<&CertificateState>, today: Date) -> VerdictKind {
         Status::Cancelled(reason) => VerdictKind::Cancelled(reason.clone()),
         Status::Revoked(reason) => VerdictKind::Revoked(reason.clone()),
         Status::Terminated => VerdictKind::Terminated,
+        Status::Applied => VerdictKind::Applied,
+        Status::Refused(ground) => VerdictKind::Refused(ground.clone()),
+        Status::Withdrawn => VerdictKind::Withdrawn,
         Status::InNotice if state.is_suspended() => VerdictKind::Suspended,
         Status::InNotice => match &state.notice {
             Some(n) => VerdictKind::InNotice { ends_on: n.ends_on },

@@ -92,6 +92,12 @@ pub mod domain {
     pub const MAP_KEY: &[u8] = b"registration-ledger/map-key/v1\0";
     /// Prefix of the status-map value hash (the hash of an encoded certificate state).
     pub const MAP_VALUE: &[u8] = b"registration-ledger/map-value/v1\0";
+    /// Prefix of a rule profile's digest (how a membership file pins a profile of its own).
+    pub const PROFILE: &[u8] = b"registration-ledger/profile/v1\0";
+    /// Prefix of the commitment to the officer who acted for the agency on a record.
+    pub const OFFICER: &[u8] = b"registration-ledger/officer/v1\0";
+    /// Prefix of the commitment to an individual registrant's identity document.
+    pub const IDENTITY: &[u8] = b"registration-ledger/identity/v1\0";
 }
 
 #[cfg(test)]

@@ -61,6 +61,7 @@ pub mod equivocation;
 pub mod lifecycle;
 pub mod map;
 pub mod merkle;
+pub mod profile;
 pub mod receipt;
 pub mod record;
 pub mod replay;

@@ -28,7 +28,7 @@ use crate::record::{Body, Record};
 use crate::tlog_proof::{TlogProof, TlogProofError};
 
 /// The receipt format version this library writes and reads.
-pub const RECEIPT_VERSION: u8 = 1;
+pub const RECEIPT_VERSION: u8 = 2;
 
 /// Largest encoded receipt: a record (64 KiB at most), a proof (a few KiB) and a checkpoint.
 pub const MAX_RECEIPT_LEN: usize = 96 * 1024;

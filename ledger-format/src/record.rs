@@ -23,7 +23,7 @@ use crate::hash::{Hash, domain, sha256_parts};
 use crate::keys::{PublicKey, Signature, SignatureError, SigningKey};
 
 /// The record format version this library writes and reads.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 /// Largest encoded record accepted (64 KiB): far above any real record, small enough to bound work.
 pub const MAX_RECORD_LEN: usize = 64 * 1024;
 /// Longest log origin in bytes.
@@ -34,6 +34,8 @@ pub const MAX_NAME_LEN: usize = 512;
 pub const MAX_TEXT_LEN: usize = 4096;
 /// Most field commitments one registration carries.
 pub const MAX_FIELDS: usize = 32;
+/// Most joint applicants besides the registrant (R15).
+pub const MAX_CO_APPLICANTS: usize = 16;
 
 /// One entry of a log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +63,9 @@ pub struct Header {
     pub time: i64,
     /// The signing key: the agency's log key, or the evidence service's key for evidence.
     pub author: PublicKey,
+    /// The officer who acted for the agency: [`officer_commitment`] of the officer's identifier
+    /// (A31, ZW27, ZQ25: every act names who did it). `None` for evidence, which no officer signs.
+    pub officer: Option<Hash>,
 }
 
 /// The kinds of record. The variant index is the record's type tag on the wire: variants are only
@@ -95,6 +100,29 @@ pub enum Body {
     Cancelled(Cancelled),
     /// Tag 13: the agency revokes the certificate (R27).
     Revoked(Revoked),
+    /// Tag 14: the agency adopts a rule profile, in force from a date (docs/format.md#profiles).
+    ProfileAdopted(crate::profile::ProfileAdopted),
+    /// Tag 15: an application is received (R14–R16, R19–R21, R23): it starts the procedure.
+    ApplicationReceived(ApplicationReceived),
+    /// Tag 16: the application is accepted (R16 受理).
+    ApplicationAccepted(ApplicationAct),
+    /// Tag 17: the application is not accepted, or refused after review, with the ground (R16, R17).
+    ApplicationRefused(ApplicationRefused),
+    /// Tag 18: missing materials are requested, once (R16 一次性告知).
+    MaterialsRequested(MaterialsRequested),
+    /// Tag 19: the registrant supplies the missing materials (R16).
+    MaterialsSupplied(MaterialsSupplied),
+    /// Tag 20: the application is withdrawn (R18), or counts as withdrawn (R16).
+    ApplicationWithdrawn(ApplicationWithdrawn),
+    /// Tag 21: the review is complete: the registration may go to public notice (R16, R22).
+    ReviewCompleted(ApplicationAct),
+    /// Tag 22: an objection is forwarded to the registrant (R22).
+    ObjectionForwarded(ObjectionAct),
+    /// Tag 23: the registrant answers an objection (R22).
+    ObjectionAnswered(ObjectionAnswered),
+    /// Tag 24: a notice ends without approval: a refusal ground came to light (R17, R27), or a
+    /// change or correction is rejected.
+    NoticeTerminated(NoticeTerminated),
 }
 
 /// A hash anchored by an evidence service.
@@ -140,13 +168,47 @@ pub enum RegistrationType {
     Correction,
 }
 
-/// The registrant: the organisation that holds or operates the data (R12 item 2).
+/// How a registrant is identified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RegistrantId {
+    /// Tag 0: an organisation, by its unified social credit code (public, R12 item 2).
+    Organisation(CreditCode),
+    /// Tag 1: an individual, by [`identity_commitment`] of the identity document: never in clear.
+    Individual(Hash),
+}
+
+/// The part a registrant plays (R3, R5, A-measures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RegistrantRole {
+    /// Tag 0: holds or manages the public data directly (数据持有/管理单位, R3).
+    DataHolder,
+    /// Tag 1: the implementing agency of an authorized operation (实施机构).
+    ImplementingAgency,
+    /// Tag 2: the authorized operator (运营机构), registering what it operates or produces.
+    Operator,
+    /// Tag 3: a data merchant (数据商) registering products made from operated data.
+    DataMerchant,
+}
+
+/// A registrant: who holds or operates the data (R12 item 2), or a joint applicant (R15).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registrant {
-    /// Registered name.
+    /// Registered name (public in the notice, R22).
     pub name: String,
-    /// Unified social credit code.
-    pub credit_code: CreditCode,
+    /// Credit code, or a commitment to an individual's identity.
+    pub id: RegistrantId,
+    /// The part it plays.
+    pub role: RegistrantRole,
+}
+
+impl Registrant {
+    /// The credit code, for an organisation.
+    pub fn credit_code(&self) -> Option<&CreditCode> {
+        match &self.id {
+            RegistrantId::Organisation(code) => Some(code),
+            RegistrantId::Individual(_) => None,
+        }
+    }
 }
 
 /// A registration field that is not public: carried only as a salted commitment (R12, R24).
@@ -190,11 +252,15 @@ pub struct Content {
     pub object_kind: ObjectKind,
     /// Who registers.
     pub registrant: Registrant,
+    /// Joint applicants who share the rights and duties (R15), in the order the application
+    /// names them; public like the registrant.
+    pub co_applicants: Vec<Registrant>,
     /// Name of the data resource, product or service.
     pub data_name: String,
     /// Content summary shown in the notice.
     pub summary: String,
-    /// End of the authorized operation period (products and services, R23, A17), if any.
+    /// End of the authorized operation period (A17), for a product or service (where a shorter
+    /// period caps the validity, R23) or a data resource under authorized operation (R5).
     pub operation_ends: Option<Date>,
     /// Commitments to the non-public fields, strictly increasing by field.
     pub fields: Vec<FieldCommitment>,
@@ -261,9 +327,10 @@ pub struct Amended {
 pub struct Renewed {
     /// The certificate.
     pub code: CertificateCode,
-    /// The day the registrant applied: within the 60 days before expiry.
-    pub applied_on: Date,
-    /// The new last day of validity: at most 3 years after the old one.
+    /// Index of the renewal's `ApplicationReceived` record, recorded inside the renewal window
+    /// and accepted.
+    pub application_index: u64,
+    /// The new last day of validity: at most the profile's maximum after the old one.
     pub valid_until: Date,
     /// The authorized operation period's new end, for products and services, if it changed.
     pub operation_ends: Option<Date>,
@@ -291,6 +358,9 @@ pub struct Cancelled {
     pub code: CertificateCode,
     /// Why.
     pub reason: CancellationReason,
+    /// The accepted cancellation application (R21); `None` for a lapse, which the agency acts on
+    /// by itself (R23).
+    pub application_index: Option<u64>,
 }
 
 /// Why a certificate is revoked (R27).
@@ -315,6 +385,164 @@ pub struct Revoked {
     pub reason: RevocationReason,
 }
 
+/// What an application asks for (R14, R21, R23).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApplicationKind {
+    /// Tag 0: first registration (R18); reserves the code.
+    First,
+    /// Tag 1: change registration (R19).
+    Change,
+    /// Tag 2: correction registration (R20).
+    Correction,
+    /// Tag 3: cancellation on application, with its ground (R21; never `Lapsed`).
+    Cancellation(CancellationReason),
+    /// Tag 4: renewal (R23), inside the window before expiry.
+    Renewal,
+}
+
+impl ApplicationKind {
+    /// A short stable name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ApplicationKind::First => "first",
+            ApplicationKind::Change => "change",
+            ApplicationKind::Correction => "correction",
+            ApplicationKind::Cancellation(_) => "cancellation",
+            ApplicationKind::Renewal => "renewal",
+        }
+    }
+
+    /// The registration type of the notice this application leads to, if it leads to one.
+    pub fn notice_type(&self) -> Option<RegistrationType> {
+        match self {
+            ApplicationKind::First => Some(RegistrationType::First),
+            ApplicationKind::Change => Some(RegistrationType::Change),
+            ApplicationKind::Correction => Some(RegistrationType::Correction),
+            ApplicationKind::Cancellation(_) | ApplicationKind::Renewal => None,
+        }
+    }
+}
+
+/// An application received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationReceived {
+    /// The code: a new one for a first registration (its year is the year of receipt), else the
+    /// certificate concerned.
+    pub code: CertificateCode,
+    /// What is applied for.
+    pub kind: ApplicationKind,
+    /// Commitment to the application materials (not public, R24).
+    pub materials: Hash,
+}
+
+/// An act on the pending application (acceptance, end of review).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationAct {
+    /// The code.
+    pub code: CertificateCode,
+    /// Index of the pending application's `ApplicationReceived` record.
+    pub application_index: u64,
+}
+
+/// Why an application or a notice is refused (R16, R17, R27).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RefusalGround {
+    /// Tag 0: R16: the materials are incomplete or not as required (不予受理).
+    IncompleteMaterials,
+    /// Tag 1: R13: the data or the rights do not meet the conditions for registration.
+    ConditionsNotMet,
+    /// Tag 2: R17 (1): national core data, state secrets, trade secrets or personal privacy.
+    ProtectedData,
+    /// Tag 3: R17 (2): content against public order and good morals.
+    PublicOrder,
+    /// Tag 4: R17 (3): unlawfully acquired, or the data source's authorisation is missing.
+    UnlawfulSource,
+    /// Tag 5: R17 (4): other interested parties disagree.
+    InterestedPartiesDisagree,
+    /// Tag 6: R17 (5): an unresolved dispute over the rights.
+    OwnershipDispute,
+    /// Tag 7: R27: facts concealed or false materials supplied.
+    FalseMaterials,
+    /// Tag 8: another legal ground, stated.
+    OtherLegalGround(String),
+}
+
+/// An application not accepted, or refused after review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationRefused {
+    /// The code.
+    pub code: CertificateCode,
+    /// The pending application.
+    pub application_index: u64,
+    /// Why (given to the applicant with reasons, R16).
+    pub ground: RefusalGround,
+}
+
+/// Missing materials requested (once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialsRequested {
+    /// The code.
+    pub code: CertificateCode,
+    /// The pending application.
+    pub application_index: u64,
+    /// Commitment to the list of what is missing.
+    pub request: Hash,
+}
+
+/// Missing materials supplied: the clock of the stage restarts (R16).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialsSupplied {
+    /// The code.
+    pub code: CertificateCode,
+    /// The pending application.
+    pub application_index: u64,
+    /// Commitment to the resubmitted materials.
+    pub materials: Hash,
+}
+
+/// An application withdrawn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationWithdrawn {
+    /// The code.
+    pub code: CertificateCode,
+    /// The pending application.
+    pub application_index: u64,
+    /// False: the applicant withdrew before the notice (R18). True: the missing materials were
+    /// not supplied in time, so the application counts as withdrawn (R16).
+    pub deemed: bool,
+}
+
+/// An act on one objection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionAct {
+    /// The certificate code under notice.
+    pub code: CertificateCode,
+    /// Index of the [`ObjectionFiled`] record.
+    pub objection_index: u64,
+}
+
+/// The registrant's answer to an objection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectionAnswered {
+    /// The certificate code under notice.
+    pub code: CertificateCode,
+    /// Index of the [`ObjectionFiled`] record.
+    pub objection_index: u64,
+    /// Commitment to the answer and its evidence.
+    pub answer: Hash,
+}
+
+/// A notice ended without approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeTerminated {
+    /// The code.
+    pub code: CertificateCode,
+    /// Index of the pending notice.
+    pub notice_index: u64,
+    /// Why.
+    pub ground: RefusalGround,
+}
+
 impl Body {
     /// The certificate this record is about, if any.
     pub fn certificate_code(&self) -> Option<&CertificateCode> {
@@ -327,11 +555,21 @@ impl Body {
             Body::Renewed(r) => Some(&r.code),
             Body::Cancelled(c) => Some(&c.code),
             Body::Revoked(r) => Some(&r.code),
+            Body::ApplicationReceived(a) => Some(&a.code),
+            Body::ApplicationAccepted(a) | Body::ReviewCompleted(a) => Some(&a.code),
+            Body::ApplicationRefused(a) => Some(&a.code),
+            Body::MaterialsRequested(m) => Some(&m.code),
+            Body::MaterialsSupplied(m) => Some(&m.code),
+            Body::ApplicationWithdrawn(w) => Some(&w.code),
+            Body::ObjectionForwarded(o) => Some(&o.code),
+            Body::ObjectionAnswered(o) => Some(&o.code),
+            Body::NoticeTerminated(n) => Some(&n.code),
             Body::Evidence(_)
             | Body::SubmitterAdded(_)
             | Body::SubmitterRemoved(_)
             | Body::KeyRotation(_)
-            | Body::Calendar(_) => None,
+            | Body::Calendar(_)
+            | Body::ProfileAdopted(_) => None,
         }
     }
 
@@ -352,6 +590,17 @@ impl Body {
             Body::Renewed(_) => "renewed",
             Body::Cancelled(_) => "cancelled",
             Body::Revoked(_) => "revoked",
+            Body::ProfileAdopted(_) => "profile-adopted",
+            Body::ApplicationReceived(_) => "application-received",
+            Body::ApplicationAccepted(_) => "application-accepted",
+            Body::ApplicationRefused(_) => "application-refused",
+            Body::MaterialsRequested(_) => "materials-requested",
+            Body::MaterialsSupplied(_) => "materials-supplied",
+            Body::ApplicationWithdrawn(_) => "application-withdrawn",
+            Body::ReviewCompleted(_) => "review-completed",
+            Body::ObjectionForwarded(_) => "objection-forwarded",
+            Body::ObjectionAnswered(_) => "objection-answered",
+            Body::NoticeTerminated(_) => "notice-terminated",
         }
     }
 
@@ -372,6 +621,20 @@ pub fn evidence_message(origin: &str, hash: &Hash) -> Vec<u8> {
 /// The salted commitment to one field value: SHA-256(domain || BCS(field, salt, value)).
 pub fn field_commitment(field: FieldId, salt: &[u8; 32], value: &str) -> Hash {
     sha256_parts(&[domain::FIELD_COMMITMENT, &to_bcs(&(field, salt, value))])
+}
+
+/// The commitment to an individual registrant's identity document:
+/// SHA-256(IDENTITY || BCS(salt, document)), `document` being e.g. `resident-id:<number>`. The agency
+/// keeps the salt with the registration materials; the registrant opens it to whom it chooses.
+pub fn identity_commitment(salt: &[u8; 32], document: &str) -> Hash {
+    sha256_parts(&[domain::IDENTITY, &to_bcs(&(salt, document))])
+}
+
+/// The commitment to the officer who acted: SHA-256(OFFICER || BCS(origin, officer id, salt)).
+/// The agency keeps each officer's salt in its officer registry and opens a commitment to an
+/// auditor or a court; the public sees which records one officer made, not who it is.
+pub fn officer_commitment(origin: &str, officer: &str, salt: &[u8; 32]) -> Hash {
+    sha256_parts(&[domain::OFFICER, &to_bcs(&(origin, officer, salt))])
 }
 
 /// The content commitment the status map carries: SHA-256(domain || canonical bytes of `content`).
@@ -450,6 +713,12 @@ impl Canonical for Record {
                 "the first record names no predecessor",
             ));
         }
+        if self.body.is_evidence() && self.header.officer.is_some() {
+            return Err(DecodeError::invalid(
+                "officer",
+                "evidence is signed by its service, not by an officer",
+            ));
+        }
         validate_body(&self.body)
     }
 }
@@ -506,6 +775,26 @@ fn validate_text(what: &'static str, text: &str, max: usize) -> Result<(), Decod
 
 fn validate_content(content: &Content) -> Result<(), DecodeError> {
     validate_text("registrant.name", &content.registrant.name, MAX_NAME_LEN)?;
+    if content.co_applicants.len() > MAX_CO_APPLICANTS {
+        return Err(DecodeError::invalid("co_applicants", "too many"));
+    }
+    for co in &content.co_applicants {
+        validate_text("co_applicants.name", &co.name, MAX_NAME_LEN)?;
+        if co.id == content.registrant.id {
+            return Err(DecodeError::invalid(
+                "co_applicants",
+                "the registrant is not its own joint applicant",
+            ));
+        }
+    }
+    let ids: std::collections::BTreeSet<_> = content
+        .co_applicants
+        .iter()
+        .map(|c| to_bcs(&c.id))
+        .collect();
+    if ids.len() != content.co_applicants.len() {
+        return Err(DecodeError::invalid("co_applicants", "named twice"));
+    }
     validate_text("data_name", &content.data_name, MAX_NAME_LEN)?;
     validate_text("summary", &content.summary, MAX_TEXT_LEN)?;
     if content.fields.len() > MAX_FIELDS {
@@ -515,12 +804,6 @@ fn validate_content(content: &Content) -> Result<(), DecodeError> {
         return Err(DecodeError::invalid(
             "fields",
             "not strictly increasing by field",
-        ));
-    }
-    if content.operation_ends.is_some() && content.object_kind != ObjectKind::ProductOrService {
-        return Err(DecodeError::invalid(
-            "operation_ends",
-            "only products and services have an operation period",
         ));
     }
     Ok(())
@@ -543,13 +826,41 @@ fn validate_body(body: &Body) -> Result<(), DecodeError> {
             Err(DecodeError::invalid("valid_until", "before valid_from"))
         }
         Body::Cancelled(Cancelled {
+            reason: CancellationReason::Lapsed,
+            application_index: Some(_),
+            ..
+        }) => Err(DecodeError::invalid(
+            "application_index",
+            "a lapse is not applied for",
+        )),
+        Body::Cancelled(Cancelled {
             reason: CancellationReason::OtherLegalGround(text),
             ..
         })
         | Body::Revoked(Revoked {
             reason: RevocationReason::OtherLegalGround(text),
             ..
+        })
+        | Body::ApplicationReceived(ApplicationReceived {
+            kind: ApplicationKind::Cancellation(CancellationReason::OtherLegalGround(text)),
+            ..
+        })
+        | Body::ApplicationRefused(ApplicationRefused {
+            ground: RefusalGround::OtherLegalGround(text),
+            ..
+        })
+        | Body::NoticeTerminated(NoticeTerminated {
+            ground: RefusalGround::OtherLegalGround(text),
+            ..
         }) => validate_text("reason", text, MAX_TEXT_LEN),
+        Body::ApplicationReceived(ApplicationReceived {
+            kind: ApplicationKind::Cancellation(CancellationReason::Lapsed),
+            ..
+        }) => Err(DecodeError::invalid(
+            "kind",
+            "nobody applies for a lapse: the agency records it (R23)",
+        )),
+        Body::ProfileAdopted(adopted) => adopted.profile.validate(),
         _ => Ok(()),
     }
 }

@@ -23,7 +23,9 @@ use crate::code::{CertificateCode, region_covers};
 use crate::encoding::{Canonical, DecodeError};
 use crate::hash::Hash;
 use crate::keys::PublicKey;
-use crate::lifecycle::{CertificateState, TransitionError, transition};
+use crate::date::Date;
+use crate::lifecycle::{CertificateState, LateAct, TransitionError, transition_outcome};
+use crate::profile::{ProfileAdopted, ProfilePolicy, Profiles};
 use crate::map::{self, MapError, MemoryMapStore};
 use crate::merkle::{Frontier, MerkleError, NodeId};
 use crate::record::validate_registrable_key;
@@ -199,6 +201,8 @@ pub struct LogReplay {
     last_time: i64,
     frontier: Frontier,
     calendars: Arc<Calendars>,
+    profiles: Arc<Profiles>,
+    profile_policy: Arc<ProfilePolicy>,
     submitters: Arc<BTreeMap<PublicKey, Submitter>>,
     states: BTreeMap<CertificateCode, CertificateState>,
     regions: Arc<[u32]>,
@@ -218,6 +222,8 @@ pub struct Replayed {
     pub state: Option<CertificateState>,
     /// What the record changed in the log's registries, if anything.
     pub registry: Option<RegistryChange>,
+    /// Set when the record is an act of the agency after its deadline (recorded as late).
+    pub late: Option<LateAct>,
 }
 
 /// A change a record makes to the log's registries.
@@ -232,6 +238,8 @@ pub enum RegistryChange {
     Calendar(crate::calendar::WorkCalendar),
     /// The agency's log key changed: the new key, with the tree size from which it signs.
     AgencyKey(KeyEpoch),
+    /// A rule profile was adopted, in force from its date.
+    Profile(ProfileAdopted),
 }
 
 /// Where a resumed replay starts: the state after the records already replayed.
@@ -250,6 +258,8 @@ pub struct ReplayResume {
     pub key_history: Vec<KeyEpoch>,
     /// The calendars published so far.
     pub calendars: Calendars,
+    /// The rule profiles adopted so far, in log order.
+    pub profiles: Profiles,
     /// The registered evidence services.
     pub submitters: BTreeMap<PublicKey, Submitter>,
 }
@@ -316,6 +326,8 @@ impl LogReplay {
             last_time: i64::MIN,
             frontier: Frontier::new(),
             calendars: Arc::new(Calendars::default()),
+            profiles: Arc::new(Profiles::default()),
+            profile_policy: Arc::new(ProfilePolicy::default()),
             submitters: Arc::new(BTreeMap::new()),
             states: BTreeMap::new(),
             regions: Arc::from([]),
@@ -329,6 +341,14 @@ impl LogReplay {
     #[must_use]
     pub fn with_regions(mut self, regions: &[u32]) -> Self {
         self.regions = Arc::from(regions);
+        self
+    }
+
+    /// Restricts the rule profiles the log may adopt to those of `policy` (the membership
+    /// file's `profiles` for the member; the default allows any built-in profile).
+    #[must_use]
+    pub fn with_profile_policy(mut self, policy: ProfilePolicy) -> Self {
+        self.profile_policy = Arc::new(policy);
         self
     }
 
@@ -390,6 +410,11 @@ impl LogReplay {
         &self.calendars
     }
 
+    /// The rule profiles adopted so far.
+    pub fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
     /// Resumes the replay of a log whose first records were replayed before (and stored): the
     /// state after them is given, so a mirror need not replay its whole store at each start.
     /// Certificate states are looked up by the caller and handed in with
@@ -415,6 +440,8 @@ impl LogReplay {
             },
             frontier: from.frontier,
             calendars: Arc::new(from.calendars),
+            profiles: Arc::new(from.profiles),
+            profile_policy: Arc::new(ProfilePolicy::default()),
             submitters: Arc::new(from.submitters),
             states: BTreeMap::new(),
             regions: Arc::from([]),
@@ -488,16 +515,23 @@ impl LogReplay {
         hash: Hash,
         index: u64,
     ) -> Result<Replayed, ReplayError> {
-        let next_state = match record.body.certificate_code() {
+        let outcome = match record.body.certificate_code() {
             Some(code) => {
                 self.check_region(code, index)?;
                 Some(
-                    transition(self.states.get(code), &record, &self.calendars)
-                        .map_err(|error| ReplayError::Rule { index, error })?,
+                    transition_outcome(
+                        self.states.get(code),
+                        &record,
+                        &self.calendars,
+                        &self.profiles,
+                    )
+                    .map_err(|error| ReplayError::Rule { index, error })?,
                 )
             }
             None => None,
         };
+        let late = outcome.as_ref().and_then(|o| o.late);
+        let next_state = outcome.map(|o| o.state);
         let registry = self.apply_registry(&record, index)?;
         let tree_nodes = self.frontier.append(hash)?;
         if let Some(state) = &next_state {
@@ -511,6 +545,7 @@ impl LogReplay {
             tree_nodes,
             state: next_state,
             registry,
+            late,
         })
     }
 
@@ -621,6 +656,19 @@ impl LogReplay {
                     .map_err(|e| registry(e.to_string()))?;
                 self.calendars = Arc::new(calendars);
                 RegistryChange::Calendar(calendar.clone())
+            }
+            Body::ProfileAdopted(adopted) => {
+                self.profile_policy
+                    .check(&adopted.profile)
+                    .map_err(|e| registry(e.to_string()))?;
+                let today = Date::from_unix_cst(record.header.time)
+                    .map_err(|e| registry(e.to_string()))?;
+                let mut profiles = (*self.profiles).clone();
+                profiles
+                    .adopt(adopted.clone(), today)
+                    .map_err(|e| registry(e.to_string()))?;
+                self.profiles = Arc::new(profiles);
+                RegistryChange::Profile(adopted.clone())
             }
             Body::KeyRotation(rotation) => {
                 validate_registrable_key(&rotation.new_key)
@@ -923,6 +971,7 @@ mod tests {
                 agency_key: replay.agency_key(),
                 key_history: replay.key_history().to_vec(),
                 calendars: replay.calendars().clone(),
+                profiles: replay.profiles().clone(),
                 submitters: replay.submitters().clone(),
             },
         );

@@ -9,8 +9,8 @@ use crate::date::Date;
 use crate::hash::{Hash, sha256};
 use crate::keys::SigningKey;
 use crate::record::{
-    Body, Content, FieldCommitment, FieldId, Header, Record, Registrant, evidence_message,
-    field_commitment,
+    ApplicationAct, ApplicationKind, ApplicationReceived, Body, Content, FieldCommitment, FieldId,
+    Header, Record, Registrant, RegistrantId, RegistrantRole, evidence_message, field_commitment,
 };
 
 /// The origin of the fixture log.
@@ -66,8 +66,55 @@ pub fn registrant() -> Registrant {
     #[allow(clippy::expect_used, reason = "constant valid input")]
     Registrant {
         name: "玉溪市数据资源有限公司".into(),
-        credit_code: CreditCode::parse(CREDIT_CODE).expect("valid credit code"),
+        id: RegistrantId::Organisation(CreditCode::parse(CREDIT_CODE).expect("valid credit code")),
+        role: RegistrantRole::DataHolder,
     }
+}
+
+/// The profile the fixtures run under: Yuxi's measure (`yuxi-2025`).
+///
+/// # Panics
+/// Never: the profile is built in.
+pub fn profile() -> crate::profile::RuleProfile {
+    #[allow(clippy::expect_used, reason = "built-in profile")]
+    crate::profile::builtin("yuxi-2025").expect("built-in profile")
+}
+
+/// The adoption of [`profile`] from 2025-10-19, the day Yuxi's measure took effect, as the
+/// first record of a fixture log that starts empty.
+pub fn profile_adopted() -> Body {
+    Body::ProfileAdopted(crate::profile::ProfileAdopted {
+        from: parse_date("2025-10-19"),
+        profile: profile(),
+    })
+}
+
+/// The records that take an application for `code` from receipt to the end of its review on one
+/// day, after the `ApplicationReceived` record at `application_index`: acceptance, then (for a
+/// registration that goes to notice) the end of the review.
+pub fn decided_application(
+    code: &CertificateCode,
+    kind: &ApplicationKind,
+    application_index: u64,
+) -> Vec<Body> {
+    let act = ApplicationAct {
+        code: code.clone(),
+        application_index,
+    };
+    let mut bodies = vec![Body::ApplicationAccepted(act.clone())];
+    if kind.notice_type().is_some() {
+        bodies.push(Body::ReviewCompleted(act));
+    }
+    bodies
+}
+
+/// The `ApplicationReceived` record of an application of `kind` for `code`.
+pub fn application(code: &CertificateCode, kind: ApplicationKind) -> Body {
+    Body::ApplicationReceived(ApplicationReceived {
+        code: code.clone(),
+        kind,
+        materials: sha256(format!("materials of {code}").as_bytes()),
+    })
 }
 
 /// The salt the fixture uses for `field` (a real agency draws 32 random bytes per field).
@@ -84,6 +131,7 @@ pub fn content(kind: ObjectKind, operation_ends: Option<Date>) -> Content {
     Content {
         object_kind: kind,
         registrant: registrant(),
+        co_applicants: Vec::new(),
         data_name: "玉溪市公共交通客流数据".into(),
         summary: "2020年以来全市公交线路的客流统计，按线路和小时汇总。".into(),
         operation_ends,
@@ -132,6 +180,7 @@ impl LogBuilder {
             prev_hash: self.records.last().map_or(Hash::ZERO, Record::hash),
             time,
             author,
+            officer: None,
         }
     }
 
@@ -220,6 +269,10 @@ impl Ledger {
                 agency_key: agency.public_key(),
                 key_history: Vec::new(),
                 calendars: plain_calendars(2026..=2040),
+                profiles: crate::profile::Profiles::new(vec![crate::profile::ProfileAdopted {
+                    from: parse_date("2025-10-19"),
+                    profile: profile(),
+                }]),
                 submitters,
             },
         );
@@ -276,6 +329,24 @@ impl Ledger {
             }
             Err(other) => panic!("fixture record refused: {other}"),
         }
+    }
+
+    /// Takes an application of `kind` for `code` through receipt, acceptance and (for a
+    /// registration that goes to notice) review, all on `date`; returns the application's index.
+    ///
+    /// # Errors
+    /// The lifecycle rule that forbids one of the records.
+    pub fn apply_for(
+        &mut self,
+        date: &str,
+        code: &CertificateCode,
+        kind: ApplicationKind,
+    ) -> Result<u64, crate::lifecycle::TransitionError> {
+        let index = self.apply(date, application(code, kind.clone()))?;
+        for body in decided_application(code, &kind, index) {
+            self.apply(date, body)?;
+        }
+        Ok(index)
     }
 
     /// Rotates the agency key at 10:00 CST on `date`: a `KeyRotation` record signed by the key in
@@ -438,6 +509,83 @@ impl Ledger {
     }
 }
 
+/// Six certificates of 2026 in every state a bundle can show, with evidence between them:
+/// 1 issued on 2026-12-07, valid until 2029-12-07; 2 in notice (until 2026-12-04); 3 suspended by
+/// an open objection; 4 cancelled on application (2027-01-04); 5 revoked (2027-01-04); 6
+/// terminated by an upheld objection. Every first registration went through the procedure on
+/// 2026-11-23 (application, acceptance, review, then the notice).
+///
+/// # Panics
+/// Never: the fixture follows the rules.
+#[allow(clippy::expect_used, reason = "fixture")]
+pub fn six_certificates() -> Ledger {
+    use crate::record::*;
+    let mut l = Ledger::default();
+    let c = |n| code(2026, n);
+    for n in 1..=6 {
+        l.apply_for("2026-11-23", &c(n), ApplicationKind::First)
+            .expect("application");
+        let notice = Body::NoticePublished(Notice {
+            code: c(n),
+            registration_type: RegistrationType::First,
+            content: content(ObjectKind::DataResource, None),
+            ends_on: parse_date("2026-12-04"),
+        });
+        l.apply("2026-11-23", notice).expect("notice");
+        l.evidence(at("2026-11-23", 11), sha256(&[n as u8]));
+    }
+    let objection = |n| {
+        Body::ObjectionFiled(ObjectionFiled {
+            code: c(n),
+            objector: sha256(b"o"),
+        })
+    };
+    let upheld = l.apply("2026-11-30", objection(6)).expect("objection");
+    l.apply("2026-12-01", objection(3)).expect("objection");
+    let act = ObjectionAct {
+        code: c(6),
+        objection_index: upheld,
+    };
+    l.apply("2026-12-01", Body::ObjectionForwarded(act))
+        .expect("forwarded");
+    let answer = Body::ObjectionAnswered(ObjectionAnswered {
+        code: c(6),
+        objection_index: upheld,
+        answer: sha256(b"answer"),
+    });
+    l.apply("2026-12-02", answer).expect("answered");
+    let resolved = Body::ObjectionResolved(ObjectionResolved {
+        code: c(6),
+        objection_index: upheld,
+        upheld: true,
+    });
+    l.apply("2026-12-07", resolved).expect("resolved");
+    for n in [1, 4, 5] {
+        let issued = Body::Issued(Issued {
+            code: c(n),
+            valid_from: parse_date("2026-12-07"),
+            valid_until: parse_date("2029-12-07"),
+        });
+        l.apply("2026-12-07", issued).expect("issued");
+    }
+    let reason = CancellationReason::DataLost;
+    let application = l
+        .apply_for("2027-01-04", &c(4), ApplicationKind::Cancellation(reason.clone()))
+        .expect("cancellation application");
+    let cancelled = Body::Cancelled(Cancelled {
+        code: c(4),
+        reason,
+        application_index: Some(application),
+    });
+    l.apply("2027-01-04", cancelled).expect("cancelled");
+    let revoked = Body::Revoked(Revoked {
+        code: c(5),
+        reason: RevocationReason::TamperedOrForged,
+    });
+    l.apply("2027-01-04", revoked).expect("revoked");
+    l
+}
+
 /// A log whose agency key rotates to `new_key`: a calendar, the fixture evidence service and one
 /// evidence record (indexes 0–2), the rotation at index 3, two more evidence records; with
 /// checkpoints (no cosignatures) at sizes 3 (old key), 4 and 6 (new key).
@@ -536,13 +684,14 @@ pub fn one_record_of_each_kind() -> Vec<Record> {
         }),
         Body::Renewed(Renewed {
             code: code.clone(),
-            applied_on: d("2029-11-01"),
+            application_index: 14,
             valid_until: d("2032-12-07"),
             operation_ends: None,
         }),
         Body::Cancelled(Cancelled {
             code: code.clone(),
             reason: CancellationReason::OtherLegalGround("法院判决".into()),
+            application_index: Some(15),
         }),
         Body::Revoked(Revoked {
             code: code.clone(),
@@ -554,12 +703,69 @@ pub fn one_record_of_each_kind() -> Vec<Record> {
         Body::KeyRotation(KeyRotation {
             new_key: SigningKey::from_seed(&[3; 32]).public_key(),
         }),
+        profile_adopted(),
+        application(&code, ApplicationKind::Cancellation(CancellationReason::DataLost)),
+        Body::ApplicationAccepted(ApplicationAct {
+            code: code.clone(),
+            application_index: 15,
+        }),
+        Body::ApplicationRefused(ApplicationRefused {
+            code: code.clone(),
+            application_index: 15,
+            ground: RefusalGround::OwnershipDispute,
+        }),
+        Body::MaterialsRequested(MaterialsRequested {
+            code: code.clone(),
+            application_index: 15,
+            request: sha256(b"missing: proof of lawful acquisition"),
+        }),
+        Body::MaterialsSupplied(MaterialsSupplied {
+            code: code.clone(),
+            application_index: 15,
+            materials: sha256(b"resubmitted materials"),
+        }),
+        Body::ApplicationWithdrawn(ApplicationWithdrawn {
+            code: code.clone(),
+            application_index: 15,
+            deemed: true,
+        }),
+        Body::ReviewCompleted(ApplicationAct {
+            code: code.clone(),
+            application_index: 15,
+        }),
+        Body::ObjectionForwarded(ObjectionAct {
+            code: code.clone(),
+            objection_index: 4,
+        }),
+        Body::ObjectionAnswered(ObjectionAnswered {
+            code: code.clone(),
+            objection_index: 4,
+            answer: sha256(b"answer"),
+        }),
+        Body::NoticeTerminated(NoticeTerminated {
+            code: code.clone(),
+            notice_index: 3,
+            ground: RefusalGround::OtherLegalGround("申请人隐瞒有关情况".into()),
+        }),
     ];
     let mut log = LogBuilder::default();
     let base = at("2026-11-23", 9);
     let mut records = vec![log.evidence(base, sha256(b"evidence snapshot"), &submitter_key())];
     for (i, body) in bodies.into_iter().enumerate() {
-        records.push(log.agency(base + 60 * (i as i64 + 1), body));
+        let mut record = log.agency(base + 60 * (i as i64 + 1), body);
+        // Every agency act names an officer; the first records show both forms.
+        if i % 2 == 1 {
+            log.records.pop();
+            let mut header = record.header.clone();
+            header.officer = Some(crate::record::officer_commitment(
+                &log.origin,
+                "registrar-01",
+                &[7; 32],
+            ));
+            record = Record::sign_agency(header, record.body, &agency_key());
+            log.records.push(record.clone());
+        }
+        records.push(record);
     }
     records
 }

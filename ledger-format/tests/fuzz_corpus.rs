@@ -12,10 +12,6 @@ use ledger_format::encoding::to_base64;
 use ledger_format::equivocation::Equivocation;
 use ledger_format::merkle;
 use ledger_format::receipt::{EvidenceReceipt, RECEIPT_VERSION};
-use ledger_format::record::{
-    Body, CancellationReason, Cancelled, Issued, Notice, ObjectionFiled, ObjectionResolved,
-    RegistrationType, RevocationReason, Revoked,
-};
 use ledger_format::testing::{self, Ledger, at, parse_date as d};
 use ledger_format::tlog_proof::TlogProof;
 use ledger_format::{Hash, map, sha256};
@@ -73,54 +69,10 @@ fn seeds() -> Vec<Seed> {
     out
 }
 
-/// Certificates 1 issued, 2 in notice, 3 suspended, 4 cancelled, 5 revoked, 6 terminated (as in
-/// `src/bundle/tests.rs`), with evidence in between.
+/// Certificates 1 issued, 2 in notice, 3 suspended, 4 cancelled, 5 revoked, 6 terminated, with
+/// evidence in between: the fixture the bundle tests use too.
 fn ledger() -> Ledger {
-    let mut l = Ledger::default();
-    let c = |n| testing::code(2026, n);
-    for n in 1..=6 {
-        let notice = Body::NoticePublished(Notice {
-            code: c(n),
-            registration_type: RegistrationType::First,
-            content: testing::content(ObjectKind::DataResource, None),
-            ends_on: d("2026-12-04"),
-        });
-        l.apply("2026-11-23", notice).unwrap();
-        l.evidence(at("2026-11-23", 11), sha256(&[n as u8]));
-    }
-    let objection = |n| {
-        Body::ObjectionFiled(ObjectionFiled {
-            code: c(n),
-            objector: sha256(b"o"),
-        })
-    };
-    let upheld = l.apply("2026-11-30", objection(6)).unwrap();
-    l.apply("2026-12-01", objection(3)).unwrap();
-    let resolved = Body::ObjectionResolved(ObjectionResolved {
-        code: c(6),
-        objection_index: upheld,
-        upheld: true,
-    });
-    l.apply("2026-12-07", resolved).unwrap();
-    for n in [1, 4, 5] {
-        let issued = Body::Issued(Issued {
-            code: c(n),
-            valid_from: d("2026-12-07"),
-            valid_until: d("2029-12-07"),
-        });
-        l.apply("2026-12-07", issued).unwrap();
-    }
-    let cancelled = Body::Cancelled(Cancelled {
-        code: c(4),
-        reason: CancellationReason::DataLost,
-    });
-    l.apply("2027-01-04", cancelled).unwrap();
-    let revoked = Body::Revoked(Revoked {
-        code: c(5),
-        reason: RevocationReason::TamperedOrForged,
-    });
-    l.apply("2027-01-04", revoked).unwrap();
-    l
+    testing::six_certificates()
 }
 
 type Add<'a> = dyn FnMut(&'static str, String, Vec<u8>) + 'a;

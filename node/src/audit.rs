@@ -70,6 +70,9 @@ pub struct AuditReport {
     pub certificates: usize,
     /// The tree root at the tip.
     pub root: Hash,
+    /// Acts of the agency recorded after their deadline (R16, R21, R22): record index and what
+    /// was late, in log order.
+    pub late_acts: Vec<(u64, ledger_format::lifecycle::LateAct)>,
 }
 
 /// Audits `store`; `progress(done, total)` is called after every chunk of records.
@@ -79,11 +82,14 @@ pub struct AuditReport {
 pub fn audit<S: Store + ?Sized>(
     store: &S,
     regions: &[u32],
+    profiles: &[String],
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<AuditReport, Finding> {
     let identity = store.identity()?;
     let tip = store.tip()?;
-    let mut replay = LogReplay::new(&identity.origin, identity.genesis_key).with_regions(regions);
+    let mut replay = LogReplay::new(&identity.origin, identity.genesis_key)
+        .with_regions(regions)
+        .with_profile_policy(ledger_format::profile::ProfilePolicy::new(profiles.to_vec()));
     let mut checkpoints = Checkpoints::new(store)?;
     let mut map = MapShadow::default();
     let mut report = AuditReport::default();
@@ -103,6 +109,9 @@ pub fn audit<S: Store + ?Sized>(
             let replayed = replay.apply(bytes)?;
             if let Some(code) = replayed.record.body.certificate_code() {
                 map.dirty.insert(code.clone());
+            }
+            if let Some(late) = replayed.late {
+                report.late_acts.push((replayed.record.header.index, late));
             }
             compare_tree(store, &replayed.tree_nodes)?;
             while checkpoints.check_due(&replay, &mut map, store, &identity.origin)? {
@@ -174,6 +183,11 @@ fn compare_states<S: Store + ?Sized>(store: &S, replay: &LogReplay) -> Result<()
     if stored_years != replayed_years {
         return Err(Finding::Derived {
             what: "calendars".into(),
+        });
+    }
+    if store.profiles()? != replay.profiles().adopted() {
+        return Err(Finding::Derived {
+            what: "profiles".into(),
         });
     }
     if store.key_history()? != replay.key_history() || store.agency_key()? != replay.agency_key() {

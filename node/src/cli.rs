@@ -443,6 +443,7 @@ fn audit_store(dir: &Path) -> anyhow::Result<ExitCode> {
     let (config, store) = open(dir)?;
     let membership = ledger_node::load_membership(&config)?;
     let regions = ledger_node::log_regions(&config, membership.as_ref());
+    let profiles = ledger_node::log_profiles(&config, membership.as_ref());
     let bar = indicatif::ProgressBar::new(store.tip()?.size);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -450,7 +451,9 @@ fn audit_store(dir: &Path) -> anyhow::Result<ExitCode> {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let result = audit::audit(&store, &regions, &mut |done, _| bar.set_position(done));
+    let result = audit::audit(&store, &regions, &profiles, &mut |done, _| {
+        bar.set_position(done);
+    });
     bar.finish_and_clear();
     match result {
         Ok(report) => {
@@ -458,6 +461,15 @@ fn audit_store(dir: &Path) -> anyhow::Result<ExitCode> {
                 "audit passed: {} records, {} checkpoints, {} certificates, root {}",
                 report.records, report.checkpoints, report.certificates, report.root
             );
+            for (index, late) in &report.late_acts {
+                println!(
+                    "late act: record {index}: {} ({}) due {}, done {}",
+                    late.deadline.name(),
+                    late.deadline.article(),
+                    late.due,
+                    late.on
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(finding) => {

@@ -76,6 +76,9 @@ pub struct Config {
     /// Peer-to-peer replication and witnessing settings.
     #[serde(default)]
     pub network: NetworkSettings,
+    /// The lifecycle duties the node performs on its own (cancellation for lapse, R23).
+    #[serde(default)]
+    pub lifecycle: crate::lapse::LapseSettings,
     /// The GB/T 2260 divisions whose certificate codes this log may issue, when the node runs
     /// alone (in a network, its entry in the membership file says). Empty: any region.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -192,6 +195,7 @@ impl Config {
             http: HttpConfig::default(),
             sequencer: SequencerSettings::default(),
             network: NetworkSettings::default(),
+            lifecycle: crate::lapse::LapseSettings::default(),
             regions: Vec::new(),
             base_dir: base_dir.to_owned(),
         }

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod audit;
 pub mod clock;
+pub mod lapse;
 pub mod config;
 pub mod export;
 pub mod init;
@@ -90,6 +91,7 @@ pub struct RunningNode {
     reloader: Option<Reloader>,
     relay: tokio::task::JoinHandle<()>,
     recorder: Option<tokio::task::JoinHandle<()>>,
+    lapse: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
 }
 
 /// Opens the store; in a network, starts replication and brings the own log in line with what the
@@ -104,6 +106,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
     let (store, rebuilding) = open_own_store(config, membership.as_ref())?;
     let mut sequencer_config = config.sequencer_config();
     sequencer_config.regions = log_regions(config, membership.as_ref());
+    sequencer_config.profiles = log_profiles(config, membership.as_ref());
     // The membership names a log by its genesis key; the key in force comes from its records.
     let genesis_key = ledger_format::checkpoint::VerifierKey::ed25519(
         &config.origin,
@@ -116,6 +119,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         keys: vec![genesis_key.clone()],
         mirror: None,
         regions: sequencer_config.regions.clone(),
+        profiles: sequencer_config.profiles.clone(),
     };
     let (signed_tx, signed_rx) = tokio::sync::watch::channel(None);
     let (logs, replication, peer) = match membership {
@@ -176,6 +180,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         agency_token: Arc::new(token),
         key_file: Some(config.path(&config.key_file)),
         metrics,
+        clock: clock.clone(),
         limits: api::ApiLimits {
             max_body_bytes: config.http.max_body_bytes,
             max_evidence_batch: config.http.max_evidence_batch,
@@ -199,6 +204,12 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
             })
             .await
     });
+    let lapse = lapse::spawn(
+        &config.lifecycle,
+        store.clone(),
+        owner.handle.clone(),
+        clock.clone(),
+    );
     tracing::info!(%addr, origin = %config.origin, "node started");
     Ok(RunningNode {
         addr,
@@ -211,6 +222,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         reloader,
         relay,
         recorder,
+        lapse,
     })
 }
 
@@ -314,6 +326,15 @@ pub fn log_regions(config: &Config, membership: Option<&replication::Membership>
         .map_or_else(|| config.regions.clone(), |me| me.regions.clone())
 }
 
+/// The rule profiles this node's log may adopt: in a network, its entry in the membership file;
+/// alone, any built-in one.
+pub fn log_profiles(config: &Config, membership: Option<&replication::Membership>) -> Vec<String> {
+    membership
+        .and_then(|m| m.by_origin(&config.origin))
+        .map(|me| me.profiles.clone())
+        .unwrap_or_default()
+}
+
 /// Reads the membership file the configuration names, if any.
 ///
 /// # Errors
@@ -395,6 +416,7 @@ pub fn open_mirror(
         replication::mirror::Mirror::open(&member.origin, member.log_key.clone(), store.clone())
             .map_err(|e| network(format!("mirror of {}: {e}", member.origin)))?
             .with_regions(&member.regions)
+            .with_profiles(&member.profiles)
             .with_clock(clock.clone());
     let mut keys = vec![member.log_key.clone()];
     keys.extend(witnesses.iter().cloned());
@@ -404,6 +426,7 @@ pub fn open_mirror(
         keys,
         mirror: Some(Arc::new(mirror)),
         regions: member.regions.clone(),
+        profiles: member.profiles.clone(),
     })
 }
 
@@ -527,8 +550,13 @@ impl RunningNode {
             reloader,
             relay,
             recorder,
+            lapse,
         } = self;
         drop(reloader);
+        if let Some((stop_lapse, task)) = lapse {
+            let _ = stop_lapse.send(());
+            let _ = task.await;
+        }
         if let Some(replication) = replication {
             replication.shutdown().await;
         }

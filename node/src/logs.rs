@@ -66,6 +66,8 @@ pub struct LogEntry {
     pub mirror: Option<Arc<Mirror>>,
     /// The GB/T 2260 divisions the log issues certificate codes for (empty: not restricted).
     pub regions: Vec<u32>,
+    /// The rule profiles the log may adopt (empty: any built-in one).
+    pub profiles: Vec<String>,
 }
 
 impl LogEntry {

@@ -155,6 +155,7 @@ pub struct Metrics {
     registry: Registry,
     appended: Family<KindLabel, Counter>,
     refused: Family<KindLabel, Counter>,
+    late_acts: Family<KindLabel, Counter>,
     batch_entries: Histogram,
     commit_seconds: Histogram,
     tree_size: Gauge,
@@ -176,6 +177,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("ledger");
         let appended = Family::<KindLabel, Counter>::default();
         let refused = Family::<KindLabel, Counter>::default();
+        let late_acts = Family::<KindLabel, Counter>::default();
         let batch_entries = Histogram::new(exponential_buckets(1.0, 4.0, 9));
         let commit_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
         let tree_size = Gauge::default();
@@ -191,6 +193,11 @@ impl Metrics {
             "records_refused",
             "Requests refused by the rules, by kind",
             refused.clone(),
+        );
+        registry.register(
+            "late_acts",
+            "Acts of the agency recorded after their deadline (R16, R21, R22), by deadline",
+            late_acts.clone(),
         );
         registry.register(
             "commit_batch_entries",
@@ -225,6 +232,7 @@ impl Metrics {
             registry,
             appended,
             refused,
+            late_acts,
             batch_entries,
             commit_seconds,
             tree_size,
@@ -232,6 +240,15 @@ impl Metrics {
             checkpoint_timestamp,
             http_responses,
         }
+    }
+
+    /// Counts an act of the agency after its deadline (`deadline` is `lifecycle::Deadline::name`).
+    pub fn late_act(&self, deadline: &str) {
+        self.late_acts
+            .get_or_create(&KindLabel {
+                kind: deadline.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts an appended record of `kind`.

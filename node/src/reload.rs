@@ -218,10 +218,13 @@ fn check_kept_members(old: &Membership, new: &Membership) -> Result<(), ReloadEr
         let Some(before) = old.by_origin(&member.origin) else {
             continue;
         };
-        if before.log_key != member.log_key || before.regions != member.regions {
+        if before.log_key != member.log_key
+            || before.regions != member.regions
+            || before.profiles != member.profiles
+        {
             return Err(ReloadError::Invalid(format!(
-                "agency {:?}: its log key or regions changed; a reload cannot change them for a \
-                 log already mirrored (restart the node)",
+                "agency {:?}: its log key, regions or profiles changed; a reload cannot change \
+                 them for a log already mirrored (restart the node)",
                 member.name
             )));
         }

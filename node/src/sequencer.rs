@@ -64,6 +64,8 @@ pub struct SequencerConfig {
     /// The GB/T 2260 divisions whose certificate codes this log may hold (empty: any); from the
     /// network's membership, or the node's configuration when it runs alone.
     pub regions: Vec<u32>,
+    /// The rule profiles this log may adopt (membership entries; empty: any built-in one).
+    pub profiles: Vec<String>,
     /// What the network holds of this log ([`Fence`]): shared with replication, which raises it.
     pub fence: Arc<Fence>,
 }
@@ -75,6 +77,7 @@ impl Default for SequencerConfig {
             max_batch_entries: MAX_BATCH_ENTRIES,
             queue_depth: QUEUE_DEPTH,
             regions: Vec::new(),
+            profiles: Vec::new(),
             fence: Arc::new(Fence::default()),
         }
     }
@@ -148,7 +151,11 @@ enum Command {
         Vec<EvidenceSubmission>,
         oneshot::Sender<Vec<Result<Appended, AppendError>>>,
     ),
-    Agency(Box<Body>, oneshot::Sender<Result<Appended, AppendError>>),
+    Agency(
+        Box<Body>,
+        Option<Hash>,
+        oneshot::Sender<Result<Appended, AppendError>>,
+    ),
     Rotate(SigningKey, oneshot::Sender<Result<Appended, AppendError>>),
     Checkpoint(Option<oneshot::Sender<Result<Option<StoredCheckpoint>, AppendError>>>),
 }
@@ -191,9 +198,22 @@ impl SequencerHandle {
     /// # Errors
     /// The rule or failure that kept it out of the log.
     pub async fn append(&self, body: Body) -> Result<Appended, AppendError> {
+        self.append_as(body, None).await
+    }
+
+    /// Appends one agency record made by the officer whose commitment is `officer`
+    /// (`record::officer_commitment`; `None`: an act of the node itself, such as a lapse).
+    ///
+    /// # Errors
+    /// As [`SequencerHandle::append`].
+    pub async fn append_as(
+        &self,
+        body: Body,
+        officer: Option<Hash>,
+    ) -> Result<Appended, AppendError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Command::Agency(Box::new(body), reply))
+            .send(Command::Agency(Box::new(body), officer, reply))
             .await
             .map_err(|_| AppendError::Stopped)?;
         answer.await.map_err(|_| AppendError::Stopped)?
@@ -329,7 +349,11 @@ impl<S: Store + ?Sized> State<S> {
                 "the signing key is not the log's current agency key".into(),
             ));
         }
-        let replay = load_replay(&*store)?.with_regions(&config.regions);
+        let replay = load_replay(&*store)?
+            .with_regions(&config.regions)
+            .with_profile_policy(ledger_format::profile::ProfilePolicy::new(
+                config.profiles.clone(),
+            ));
         let map_root = map_root(&*store)?;
         let mut state = State {
             origin: identity.origin,
@@ -441,9 +465,9 @@ impl<S: Store + ?Sized> State<S> {
                     let results = commit.evidence(self, items);
                     evidence_replies.push((reply, results));
                 }
-                Command::Agency(body, reply) => {
+                Command::Agency(body, officer, reply) => {
                     let kind = body.kind_name();
-                    let result = commit.agency(self, *body);
+                    let result = commit.agency(self, *body, officer);
                     if let Err(e) = &result {
                         self.metrics.refused(kind);
                         tracing::info!(kind, error = %e, "agency record refused");
@@ -500,7 +524,7 @@ impl<S: Store + ?Sized> State<S> {
                 Command::Evidence(items, reply) => {
                     let _ = reply.send(items.iter().map(|_| Err(fenced())).collect());
                 }
-                Command::Agency(_, reply) | Command::Rotate(_, reply) => {
+                Command::Agency(_, _, reply) | Command::Rotate(_, reply) => {
                     let _ = reply.send(Err(fenced()));
                 }
                 Command::Checkpoint(reply) => {
@@ -526,7 +550,7 @@ impl<S: Store + ?Sized> State<S> {
             new_key: new_key.public_key(),
         });
         let mut commit = Commit::new(self);
-        let appended = commit.agency_record(self, body).inspect_err(|e| {
+        let appended = commit.agency_record(self, body, None).inspect_err(|e| {
             self.metrics.refused("key-rotation");
             tracing::warn!(error = %e, "key rotation refused");
         })?;
@@ -625,6 +649,7 @@ struct Commit {
     touched: BTreeSet<CertificateCode>,
     evidence: HashMap<(PublicKey, Hash), Appended>,
     kinds: HashMap<&'static str, u64>,
+    late: Vec<(u64, ledger_format::lifecycle::LateAct)>,
     now: i64,
 }
 
@@ -636,17 +661,24 @@ impl Commit {
             touched: BTreeSet::new(),
             evidence: HashMap::new(),
             kinds: HashMap::new(),
+            late: Vec::new(),
             now: state.clock.now().max(state.replay.last_time()),
         }
     }
 
-    fn header(replay: &LogReplay, author: PublicKey, now: i64) -> Header {
+    fn header(
+        replay: &LogReplay,
+        author: PublicKey,
+        officer: Option<Hash>,
+        now: i64,
+    ) -> Header {
         Header {
             origin: replay.origin().to_owned(),
             index: replay.size(),
             prev_hash: replay.last_hash(),
             time: now,
             author,
+            officer,
         }
     }
 
@@ -714,7 +746,7 @@ impl Commit {
         if let Some(index) = state.store.evidence_index(&item.submitter, &item.hash)? {
             return existing_receipt(&*state.store, index);
         }
-        let header = Commit::header(&staged.replay, item.submitter, self.now);
+        let header = Commit::header(&staged.replay, item.submitter, None, self.now);
         let record = Record::evidence(header, item.hash, item.signature);
         // The signature was checked above over the same message the record carries.
         let appended = staged.push(record)?;
@@ -726,6 +758,7 @@ impl Commit {
         &mut self,
         state: &State<S>,
         body: Body,
+        officer: Option<Hash>,
     ) -> Result<Appended, AppendError> {
         match &body {
             Body::Evidence(_) => {
@@ -742,7 +775,7 @@ impl Commit {
             }
             _ => {}
         }
-        self.agency_record(state, body)
+        self.agency_record(state, body, officer)
     }
 
     /// Signs `body` with the agency key in force and runs it through the engine.
@@ -750,8 +783,9 @@ impl Commit {
         &mut self,
         state: &State<S>,
         body: Body,
+        officer: Option<Hash>,
     ) -> Result<Appended, AppendError> {
-        let header = Commit::header(&self.replay, state.key.public_key(), self.now);
+        let header = Commit::header(&self.replay, state.key.public_key(), officer, self.now);
         let record = Record::sign_agency(header, body, &state.key);
         record
             .validate()
@@ -773,6 +807,9 @@ impl Commit {
             if let Some(state) = &replayed.state {
                 self.touched.insert(state.code.clone());
             }
+            if let Some(late) = replayed.late {
+                self.late.push((replayed.record.header.index, late));
+            }
             self.batch.add_replayed(bytes, replayed);
         }
         self.evidence.extend(staged.evidence);
@@ -792,6 +829,16 @@ impl Commit {
             .commit(entries, started.elapsed().as_secs_f64(), self.replay.size());
         for (kind, count) in &self.kinds {
             state.metrics.appended(kind, *count);
+        }
+        for (index, late) in &self.late {
+            state.metrics.late_act(late.deadline.name());
+            tracing::warn!(
+                index,
+                deadline = late.deadline.name(),
+                article = late.deadline.article(),
+                due = %late.due,
+                "an act of the agency was recorded after its deadline"
+            );
         }
         // The states are stored now; the replay reads them from the store when next needed.
         self.replay.clear_states();

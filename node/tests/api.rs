@@ -105,6 +105,7 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
                 keys: vec![VerifierKey::ed25519(ORIGIN, agency_key().public_key()).unwrap()],
                 mirror: None,
                 regions: Vec::new(),
+                profiles: Vec::new(),
             },
         )),
         network: None,
@@ -114,6 +115,7 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
         metrics,
         policy_text: Arc::new("origin ledger.yuxi.example/2026\n".into()),
         limits,
+        clock: Arc::new(clock.clone()),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

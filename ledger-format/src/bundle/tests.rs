@@ -3,7 +3,7 @@
 use super::*;
 use crate::checkpoint::{SignedCheckpoint, VerifierKey};
 use crate::code::CertificateCode;
-use crate::record::{Body, Cancelled, Issued, Notice, ObjectionFiled, RegistrationType, Revoked};
+use crate::record::{Body, Issued, Notice, RegistrationType};
 use crate::testing::{self, Ledger, at, parse_date as d};
 
 const WITNESSES: u8 = 3;
@@ -25,53 +25,10 @@ fn issue(code: &CertificateCode, on: &str, until: &str) -> Body {
     })
 }
 
-/// Certificate 1 issued 2026-12-07, valid until 2029-12-07; certificate 2 in notice; 3 suspended;
-/// 4 cancelled; 5 revoked; 6 terminated. Plus some evidence in between.
+/// The shared fixture: certificate 1 issued 2026-12-07, valid until 2029-12-07; 2 in notice; 3
+/// suspended; 4 cancelled; 5 revoked; 6 terminated ([`testing::six_certificates`]).
 fn ledger() -> Ledger {
-    let mut l = Ledger::default();
-    let c = |n| testing::code(2026, n);
-    for n in 1..=6 {
-        l.apply("2026-11-23", notice(&c(n), "2026-12-04")).unwrap();
-        l.evidence(at("2026-11-23", 11), crate::sha256(&[n as u8]));
-    }
-    let objection = |n| {
-        Body::ObjectionFiled(ObjectionFiled {
-            code: c(n),
-            objector: crate::sha256(b"o"),
-        })
-    };
-    let upheld = l.apply("2026-11-30", objection(6)).unwrap();
-    l.apply("2026-12-01", objection(3)).unwrap();
-    l.apply(
-        "2026-12-07",
-        Body::ObjectionResolved(crate::record::ObjectionResolved {
-            code: c(6),
-            objection_index: upheld,
-            upheld: true,
-        }),
-    )
-    .unwrap();
-    for n in [1, 4, 5] {
-        l.apply("2026-12-07", issue(&c(n), "2026-12-07", "2029-12-07"))
-            .unwrap();
-    }
-    l.apply(
-        "2027-01-04",
-        Body::Cancelled(Cancelled {
-            code: c(4),
-            reason: CancellationReason::DataLost,
-        }),
-    )
-    .unwrap();
-    l.apply(
-        "2027-01-04",
-        Body::Revoked(Revoked {
-            code: c(5),
-            reason: RevocationReason::TamperedOrForged,
-        }),
-    )
-    .unwrap();
-    l
+    testing::six_certificates()
 }
 
 /// The checkpoint is signed at 2027-02-01 09:00 CST and cosigned a second later.

@@ -211,6 +211,7 @@ proptest! {
             prev_hash: if index == 0 { Hash::ZERO } else { Hash(prev) },
             time,
             author: service.public_key(),
+            officer: None,
         };
         let signature = service.sign(&evidence_message(testing::ORIGIN, &Hash(hash)));
         let record = Record::evidence(header, Hash(hash), signature);

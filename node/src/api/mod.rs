@@ -13,6 +13,7 @@ mod error;
 mod evidence;
 mod extract;
 mod info;
+mod profiles;
 mod records;
 
 use std::sync::Arc;
@@ -89,6 +90,8 @@ pub struct ApiState {
     pub policy_text: Arc<String>,
     /// Request limits.
     pub limits: ApiLimits,
+    /// The node's clock (what "today" is for defaults such as a profile's first day).
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -168,6 +171,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/submitters", get(agency::submitters))
         .route("/v1/agency/records", post(agency::append))
         .route("/v1/agency/key-rotation", post(agency::rotate_key))
+        .route("/v1/agency/profile", post(profiles::adopt))
+        .route("/v1/profiles", get(profiles::list))
         .route("/v1/certificates/{code}", get(certificates::state))
         .route(
             "/v1/certificates/{code}/history",

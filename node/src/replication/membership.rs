@@ -7,6 +7,7 @@
 //! name = "yuxi"
 //! origin = "ledger.yuxi.example/2026"
 //! regions = [530400]                # GB/T 2260 divisions whose certificate codes it issues
+//! profiles = ["yuxi-2025"]          # rule profiles its log may adopt (default: any built-in)
 //! log_key = "ledger.yuxi.example/2026+1a2b3c4d+AQ…"            # C2SP verifier key, Ed25519
 //! witness_key = "ledger.yuxi.example/2026/witness+5e6f7a8b+BA…" # C2SP verifier key, cosignature/v1
 //! peer_id = "12D3KooW…"
@@ -91,6 +92,10 @@ pub struct MemberEntry {
     /// The GB/T 2260 divisions whose certificate codes the agency issues (required, non-empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<u32>,
+    /// The rule profiles the agency's log may adopt: built-in names, or `name@<digest hex>` for
+    /// a profile of its own (docs/format.md#profiles); empty: any built-in profile.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
     /// The log's verifier key (C2SP text, Ed25519).
     pub log_key: String,
     /// The last instant the log key may sign at, if it was compromised or retired.
@@ -181,6 +186,8 @@ pub struct Member {
     pub origin: String,
     /// The GB/T 2260 divisions whose certificate codes it issues: valid codes, none listed twice.
     pub regions: Vec<u32>,
+    /// The rule profiles its log may adopt (empty: any built-in one).
+    pub profiles: Vec<String>,
     /// Its log key.
     pub log_key: VerifierKey,
     /// The last second its log key may sign at (its compromise or retirement), if bounded.
@@ -374,6 +381,7 @@ impl Member {
             name: entry.name.clone(),
             origin: entry.origin.clone(),
             regions: entry.regions.clone(),
+            profiles: check_profiles(&entry.profiles)?,
             log_key,
             log_key_not_after,
             witness_keys,
@@ -404,6 +412,7 @@ impl Member {
             name: self.name.clone(),
             origin: self.origin.clone(),
             regions: self.regions.clone(),
+            profiles: self.profiles.clone(),
             log_key: self.log_key.to_string(),
             log_key_not_after: self.log_key_not_after.map(Instant::Unix),
             witness_key,
@@ -506,6 +515,28 @@ fn witness_key(entry: &WitnessKeyEntry, log_key: &VerifierKey) -> Result<Witness
         not_before,
         not_after,
     })
+}
+
+/// A member's profiles: each a built-in profile's name, or `name@` and 64 hex digits (the digest
+/// of a profile of the agency's own), none listed twice.
+fn check_profiles(profiles: &[String]) -> Result<Vec<String>, String> {
+    for (i, entry) in profiles.iter().enumerate() {
+        let pinned = entry.split_once('@').is_some_and(|(name, digest)| {
+            !name.is_empty()
+                && digest.len() == 64
+                && digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        });
+        if !pinned && ledger_format::profile::builtin(entry).is_none() {
+            return Err(format!(
+                "profiles: {entry} is neither a built-in profile ({}) nor name@<sha256 hex>",
+                ledger_format::profile::BUILTIN.join(", ")
+            ));
+        }
+        if profiles[..i].contains(entry) {
+            return Err(format!("profiles: {entry} listed twice"));
+        }
+    }
+    Ok(profiles.to_vec())
 }
 
 /// A member's regions: at least one, each a GB/T 2260 code, none listed twice.

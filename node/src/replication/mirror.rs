@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use ledger_format::MAX_CLOCK_SKEW_SECONDS;
 use ledger_format::checkpoint::{NoteSigningKey, SignedCheckpoint, VerifierKey};
 use ledger_format::code::CertificateCode;
+use ledger_format::profile::ProfilePolicy;
 use ledger_format::hash::Hash;
 use ledger_format::merkle::verify_consistency;
 use ledger_format::replay::{LogReplay, ReplayError, VerifiedRecord};
@@ -230,6 +231,19 @@ impl Mirror {
     pub fn with_regions(self, regions: &[u32]) -> Self {
         if let Ok(mut state) = self.state.lock() {
             state.replay = state.replay.clone().with_regions(regions);
+        }
+        self
+    }
+
+    /// Restricts the rule profiles the log may adopt to those its membership entry lists
+    /// (docs/format.md#profiles), as the writer's sequencer does.
+    #[must_use]
+    pub fn with_profiles(self, profiles: &[String]) -> Self {
+        if let Ok(mut state) = self.state.lock() {
+            state.replay = state
+                .replay
+                .clone()
+                .with_profile_policy(ProfilePolicy::new(profiles.to_vec()));
         }
         self
     }

@@ -241,6 +241,7 @@ async fn fetch(
     let mirror = Mirror::open(&own.origin, log_key, own.store.clone())
         .map_err(|e| StoreError::Io(format!("opening the own log for restore: {e}")))?
         .with_regions(&own.regions)
+        .with_profiles(&own.profiles)
         .with_clock(shared.clock());
     let held = mirror.size();
     let log = LogEntry {

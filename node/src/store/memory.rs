@@ -42,6 +42,7 @@ struct Inner {
     submissions: BTreeSet<(PublicKey, u64)>,
     submitters: BTreeMap<PublicKey, Submitter>,
     calendars: BTreeMap<u16, WorkCalendar>,
+    profiles: BTreeMap<u64, ledger_format::profile::ProfileAdopted>,
     checkpoints: BTreeMap<u64, String>,
     latest_checkpoint: Option<u64>,
     cosignatures: BTreeMap<(u64, String), String>,
@@ -89,6 +90,7 @@ impl Inner {
         }
         self.calendars
             .extend(batch.calendars.into_iter().map(|c| (c.year, c)));
+        self.profiles.extend(batch.profiles);
         self.key_rotations.extend(batch.key_rotations);
         if let Some(tip) = batch.tip {
             self.tip = tip;
@@ -142,6 +144,11 @@ impl Inner {
                 .map(|(key, s)| (*key, Some(s.clone())))
                 .collect(),
             calendars: self.calendars.values().cloned().collect(),
+            profiles: self
+                .profiles
+                .iter()
+                .map(|(index, adopted)| (*index, adopted.clone()))
+                .collect(),
             key_rotations: self.key_rotations.clone(),
             tip: Some(self.tip),
             map: Some(MapUpdate {
@@ -233,6 +240,22 @@ impl Store for MemoryStore {
         Ok(self.read()?.states.get(code).cloned())
     }
 
+    fn states_after(
+        &self,
+        after: Option<&CertificateCode>,
+        limit: usize,
+    ) -> Result<Vec<CertificateState>, StoreError> {
+        use std::ops::Bound;
+        let lower = after.map_or(Bound::Unbounded, |code| Bound::Excluded(code.clone()));
+        Ok(self
+            .read()?
+            .states
+            .range((lower, Bound::Unbounded))
+            .take(limit)
+            .map(|(_, state)| state.clone())
+            .collect())
+    }
+
     fn checkpointed_state(
         &self,
         code: &CertificateCode,
@@ -282,6 +305,10 @@ impl Store for MemoryStore {
             .iter()
             .map(|(key, s)| (*key, s.clone()))
             .collect())
+    }
+
+    fn profiles(&self) -> Result<Vec<ledger_format::profile::ProfileAdopted>, StoreError> {
+        Ok(self.read()?.profiles.values().cloned().collect())
     }
 
     fn calendars(&self) -> Result<Vec<WorkCalendar>, StoreError> {

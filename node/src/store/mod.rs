@@ -11,6 +11,7 @@ pub mod memory;
 pub mod rocks;
 
 use ledger_format::calendar::WorkCalendar;
+use ledger_format::profile::ProfileAdopted;
 use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::keys::PublicKey;
@@ -24,7 +25,7 @@ pub use memory::MemoryStore;
 pub use rocks::RocksStore;
 
 /// Version of the store's layout; written at creation and checked at every open.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Why the store failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -99,6 +100,8 @@ pub struct WriteBatch {
     pub submitters: Vec<(PublicKey, Option<Submitter>)>,
     /// Calendars published (replacing the year's earlier one).
     pub calendars: Vec<WorkCalendar>,
+    /// Rule profiles adopted, with the index of the adopting record.
+    pub profiles: Vec<(u64, ProfileAdopted)>,
     /// Key rotations, in order: each new log key with the tree size from which it signs (the
     /// last one is the agency's key in force from then on).
     pub key_rotations: Vec<KeyEpoch>,
@@ -131,6 +134,7 @@ impl WriteBatch {
             tree_nodes,
             state,
             registry,
+            late: _,
         } = replayed;
         let index = record.header.index;
         if let Body::Evidence(evidence) = &record.body {
@@ -144,6 +148,7 @@ impl WriteBatch {
             Some(RegistryChange::SubmitterRemoved(key)) => self.submitters.push((key, None)),
             Some(RegistryChange::Calendar(calendar)) => self.calendars.push(calendar),
             Some(RegistryChange::AgencyKey(epoch)) => self.key_rotations.push(epoch),
+            Some(RegistryChange::Profile(adopted)) => self.profiles.push((index, adopted)),
             Some(_) | None => {}
         }
         if let Some(state) = state {
@@ -168,6 +173,7 @@ impl WriteBatch {
             && self.evidence.is_empty()
             && self.submitters.is_empty()
             && self.calendars.is_empty()
+            && self.profiles.is_empty()
             && self.key_rotations.is_empty()
             && self.tip.is_none()
             && self.map.is_none()
@@ -224,6 +230,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The current state of `code`.
     fn state(&self, code: &CertificateCode) -> Result<Option<CertificateState>, StoreError>;
 
+    /// Up to `limit` current states in code order, after the code `after` (from the first with
+    /// `None`): a page of a scan over every certificate (the lapse task's).
+    fn states_after(
+        &self,
+        after: Option<&CertificateCode>,
+        limit: usize,
+    ) -> Result<Vec<CertificateState>, StoreError>;
+
     /// The state of `code` that the latest checkpoint's map commits to.
     fn checkpointed_state(
         &self,
@@ -250,6 +264,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Every published calendar.
     fn calendars(&self) -> Result<Vec<WorkCalendar>, StoreError>;
+
+    /// Every rule profile adopted, in log order.
+    fn profiles(&self) -> Result<Vec<ProfileAdopted>, StoreError>;
 
     /// The latest signed checkpoint.
     fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError>;
@@ -343,6 +360,7 @@ pub fn load_replay<S: Store + ?Sized>(store: &S) -> Result<LogReplay, StoreError
             agency_key: store.agency_key()?,
             key_history: store.key_history()?,
             calendars,
+            profiles: ledger_format::profile::Profiles::new(store.profiles()?),
             submitters: store.submitters()?.into_iter().collect(),
         },
     ))

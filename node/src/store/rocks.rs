@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use ledger_format::calendar::WorkCalendar;
+use ledger_format::profile::ProfileAdopted;
 use ledger_format::code::CertificateCode;
 use ledger_format::encoding::Canonical;
 use ledger_format::hash::{HASH_LEN, Hash, sha256_parts};
@@ -58,13 +59,15 @@ pub(super) mod cf {
     pub const SUBMITTERS: &str = "submitters";
     /// `u16 BE year` → canonical `WorkCalendar`.
     pub const CALENDARS: &str = "calendars";
+    /// `u64 BE index` of the adopting record → canonical `ProfileAdopted`.
+    pub const PROFILES: &str = "profiles";
     /// `u64 BE size` → signed note text.
     pub const CHECKPOINTS: &str = "checkpoints";
     /// `u64 BE size` ‖ witness key name → cosignature line.
     pub const COSIGNATURES: &str = "cosignatures";
 
-    /// Every column family of schema version 2.
-    pub const ALL: [&str; 13] = [
+    /// Every column family of schema version 3.
+    pub const ALL: [&str; 14] = [
         META,
         RECORDS,
         TREE,
@@ -76,6 +79,7 @@ pub(super) mod cf {
         SUBMISSIONS,
         SUBMITTERS,
         CALENDARS,
+        PROFILES,
         CHECKPOINTS,
         COSIGNATURES,
     ];
@@ -365,6 +369,10 @@ impl RocksStore {
         let calendars = self.cf(cf::CALENDARS)?;
         for calendar in &batch.calendars {
             rocks.put_cf(calendars, calendar.year.to_be_bytes(), calendar.encode());
+        }
+        let profiles = self.cf(cf::PROFILES)?;
+        for (index, adopted) in &batch.profiles {
+            rocks.put_cf(profiles, index.to_be_bytes(), adopted.encode());
         }
         let meta = self.cf(cf::META)?;
         if let Some(last) = batch.key_rotations.last() {
@@ -683,6 +691,26 @@ impl Store for RocksStore {
         self.decode_state(cf::CHECKPOINTED_STATES, code)
     }
 
+    fn states_after(
+        &self,
+        after: Option<&CertificateCode>,
+        limit: usize,
+    ) -> Result<Vec<CertificateState>, StoreError> {
+        // The key after `after`: its bytes followed by a zero byte.
+        let start = after.map_or_else(Vec::new, |code| [code.as_str().as_bytes(), &[0]].concat());
+        self.scan(cf::STATES, &[], &start, limit)?
+            .into_iter()
+            .map(|(key, value)| {
+                let name = format!("states/{}", String::from_utf8_lossy(&key));
+                let state = CertificateState::decode_exact(&value).map_err(|e| corrupted(&name, e))?;
+                if state.code.as_str().as_bytes() != &*key {
+                    return Err(corrupted(name, format!("holds the state of {}", state.code)));
+                }
+                Ok(state)
+            })
+            .collect()
+    }
+
     fn code_records(&self, code: &CertificateCode) -> Result<Vec<u64>, StoreError> {
         let prefix = code.as_str().as_bytes();
         self.scan(cf::CODE_RECORDS, prefix, &[], usize::MAX)?
@@ -745,6 +773,16 @@ impl Store for RocksStore {
                 let submitter = serde_json::from_slice(value)
                     .map_err(|e| corrupted(format!("submitters/{key}"), e))?;
                 Ok((key, submitter))
+            })
+            .collect()
+    }
+
+    fn profiles(&self) -> Result<Vec<ProfileAdopted>, StoreError> {
+        self.scan(cf::PROFILES, &[], &[], usize::MAX)?
+            .into_iter()
+            .map(|(key, value)| {
+                let name = format!("profiles/{}", hex::encode(&key));
+                ProfileAdopted::decode_exact(&value).map_err(|e| corrupted(&name, e))
             })
             .collect()
     }
