@@ -14,7 +14,7 @@ use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::keys::SigningKey;
 use ledger_format::map;
-use ledger_format::record::{Body, Issued, Notice, RegistrationType};
+use ledger_format::record::{ApplicationKind, Body, Issued, Notice, RegistrationType};
 use ledger_format::testing::{self, Ledger, at, parse_date};
 
 /// Witness cosignatures on the bundle's checkpoint.
@@ -40,6 +40,7 @@ pub struct BundleFixture {
 }
 
 fn certificate(ledger: &mut Ledger, code: &CertificateCode) -> Result<()> {
+    ledger.apply_for("2026-11-23", code, ApplicationKind::First)?;
     let notice = Body::NoticePublished(Notice {
         code: code.clone(),
         registration_type: RegistrationType::First,

@@ -307,6 +307,7 @@ pub fn member_entry(
         name: name.unwrap_or(default_name).to_owned(),
         origin: config.origin.clone(),
         regions: regions.to_vec(),
+        profiles: Vec::new(),
         log_key: log_key.to_string(),
         log_key_not_after: None,
         witness_key: Some(witness.verifier_key().to_string()),

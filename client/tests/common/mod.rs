@@ -1,5 +1,5 @@
 //! Real bundles for the CLI tests: real keys, proofs and checkpoints from `ledger_format::testing`,
-//! built as `ledger-format/src/bundle/tests.rs` builds them.
+//! the same fixture `ledger-format/src/bundle/tests.rs` uses.
 #![allow(dead_code, reason = "each test binary uses part of the fixture")]
 
 use std::path::{Path, PathBuf};
@@ -9,11 +9,7 @@ use ledger_client::policy::policy_text;
 use ledger_format::Canonical;
 use ledger_format::bundle::TrustPolicy;
 use ledger_format::code::CertificateCode;
-use ledger_format::record::{
-    Body, CancellationReason, Cancelled, Issued, Notice, ObjectionFiled, ObjectionResolved,
-    RegistrationType, RevocationReason, Revoked,
-};
-use ledger_format::testing::{self, Ledger, at, parse_date as d};
+use ledger_format::testing::{self, Ledger, at};
 
 /// Witnesses that cosign the fixture checkpoint.
 pub const WITNESSES: u8 = 3;
@@ -24,61 +20,10 @@ pub fn code(n: u64) -> CertificateCode {
     testing::code(2026, n)
 }
 
-fn notice(code: &CertificateCode) -> Body {
-    Body::NoticePublished(Notice {
-        code: code.clone(),
-        registration_type: RegistrationType::First,
-        content: testing::content(code.kind(), None),
-        ends_on: d("2026-12-04"),
-    })
-}
-
-fn issue(code: &CertificateCode) -> Body {
-    Body::Issued(Issued {
-        code: code.clone(),
-        valid_from: d("2026-12-07"),
-        valid_until: d("2029-12-07"),
-    })
-}
-
-/// The fixture log: six registrations in every state, with evidence in between.
+/// The fixture log: six registrations in every state, with evidence in between
+/// ([`testing::six_certificates`], which the format crate's bundle tests use too).
 pub fn ledger() -> Ledger {
-    let mut l = Ledger::default();
-    for n in 1..=6 {
-        l.apply("2026-11-23", notice(&code(n))).unwrap();
-        l.evidence(at("2026-11-23", 11), ledger_format::sha256(&[n as u8]));
-    }
-    let objection = |n| {
-        Body::ObjectionFiled(ObjectionFiled {
-            code: code(n),
-            objector: ledger_format::sha256(b"o"),
-        })
-    };
-    let upheld = l.apply("2026-11-30", objection(6)).unwrap();
-    l.apply("2026-12-01", objection(3)).unwrap();
-    l.apply(
-        "2026-12-07",
-        Body::ObjectionResolved(ObjectionResolved {
-            code: code(6),
-            objection_index: upheld,
-            upheld: true,
-        }),
-    )
-    .unwrap();
-    for n in [1, 4, 5] {
-        l.apply("2026-12-07", issue(&code(n))).unwrap();
-    }
-    let cancel = Body::Cancelled(Cancelled {
-        code: code(4),
-        reason: CancellationReason::DataLost,
-    });
-    l.apply("2027-01-04", cancel).unwrap();
-    let revoke = Body::Revoked(Revoked {
-        code: code(5),
-        reason: RevocationReason::TamperedOrForged,
-    });
-    l.apply("2027-01-04", revoke).unwrap();
-    l
+    testing::six_certificates()
 }
 
 /// The checkpoint is signed at 2027-02-01 09:00 CST and cosigned a second later.

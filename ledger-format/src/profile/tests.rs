@@ -264,6 +264,13 @@ fn in_force_picks_the_latest_adoption_not_after_the_date() {
     assert_eq!(profiles.in_force(d("2026-12-31")), Ok(&yuxi()));
     assert_eq!(profiles.in_force(d("2027-01-01")), Ok(&custom()));
     assert_eq!(profiles.in_force(d("2040-01-01")), Ok(&custom()));
+    // Two adoptions with one first day (a profile amended before it applies): the later one in
+    // log order.
+    let amended = Profiles::new(vec![
+        adoption("2027-01-01", custom()),
+        adoption("2027-01-01", national()),
+    ]);
+    assert_eq!(amended.in_force(d("2027-01-01")), Ok(&national()));
     assert_eq!(
         Profiles::default().in_force(d("2026-01-01")),
         Err(ProfileError::NoneInForce(d("2026-01-01")))
@@ -321,10 +328,7 @@ fn validate_refuses_zero_and_oversized_day_counts() {
             set(&mut profile, bad);
             let refused = DecodeError::invalid(what, format!("{bad} not in 1..=500"));
             assert_eq!(profile.validate(), Err(refused.clone()));
-            assert_eq!(
-                RuleProfile::decode_exact(&profile.encode()),
-                Err(refused)
-            );
+            assert_eq!(RuleProfile::decode_exact(&profile.encode()), Err(refused));
         }
     }
 }
@@ -364,7 +368,15 @@ fn validate_refuses_bad_names() {
         assert_eq!(profile.validate(), Ok(()), "{good}");
     }
     let too_long = "a".repeat(MAX_PROFILE_NAME_LEN + 1);
-    for bad in ["", "Yuxi-2025", "yuxi_2025", "yuxi 2025", "玉溪", "yuxi@2025", too_long.as_str()] {
+    for bad in [
+        "",
+        "Yuxi-2025",
+        "yuxi_2025",
+        "yuxi 2025",
+        "玉溪",
+        "yuxi@2025",
+        too_long.as_str(),
+    ] {
         let profile = RuleProfile {
             name: bad.into(),
             ..custom()
@@ -425,17 +437,32 @@ fn notice_end_follows_the_counting_convention() {
     let (yuxi, national) = (yuxi(), national());
     // Monday 2026-11-23, plain weekends. Counting the day: 23, 24, 25, 26, 27, 30 Nov, 1, 2, 3,
     // 4 Dec. From the next day: 24, 25, 26, 27, 30 Nov, 1, 2, 3, 4, 7 Dec.
-    assert_eq!(yuxi.notice_end(d("2026-11-23"), &plain), Ok(d("2026-12-04")));
-    assert_eq!(national.notice_end(d("2026-11-23"), &plain), Ok(d("2026-12-07")));
+    assert_eq!(
+        yuxi.notice_end(d("2026-11-23"), &plain),
+        Ok(d("2026-12-04"))
+    );
+    assert_eq!(
+        national.notice_end(d("2026-11-23"), &plain),
+        Ok(d("2026-12-07"))
+    );
     // Published on Saturday 2026-11-28, which is no working day: both count from Monday 30.
-    assert_eq!(yuxi.notice_end(d("2026-11-28"), &plain), Ok(d("2026-12-11")));
-    assert_eq!(national.notice_end(d("2026-11-28"), &plain), Ok(d("2026-12-11")));
+    assert_eq!(
+        yuxi.notice_end(d("2026-11-28"), &plain),
+        Ok(d("2026-12-11"))
+    );
+    assert_eq!(
+        national.notice_end(d("2026-11-28"), &plain),
+        Ok(d("2026-12-11"))
+    );
     // Real 2026 calendar, published Monday 28 September. Counting the day: 28, 29, 30 Sep;
     // (1–7 Oct holiday); 8, 9, 10 (make-up Saturday); (11 Sunday); 12, 13, 14, 15 → 15 Oct. From
     // the next day: 29, 30 Sep; 8, 9, 10, 12, 13, 14, 15, 16 Oct → 16 Oct (docs/format.md).
     let real = calendars_2026();
     assert_eq!(yuxi.notice_end(d("2026-09-28"), &real), Ok(d("2026-10-15")));
-    assert_eq!(national.notice_end(d("2026-09-28"), &real), Ok(d("2026-10-16")));
+    assert_eq!(
+        national.notice_end(d("2026-09-28"), &real),
+        Ok(d("2026-10-16"))
+    );
     // A notice that would run into a year without a calendar cannot be counted.
     assert_eq!(
         yuxi.notice_end(d("2026-12-24"), &plain),
@@ -447,9 +474,15 @@ fn notice_end_follows_the_counting_convention() {
 fn deadline_does_not_count_its_first_day() {
     let plain = testing::plain_calendars(2026..=2026);
     // Monday 2026-11-23 + 3 working days: 24, 25, 26.
-    assert_eq!(yuxi().deadline(d("2026-11-23"), 3, &plain), Ok(d("2026-11-26")));
+    assert_eq!(
+        yuxi().deadline(d("2026-11-23"), 3, &plain),
+        Ok(d("2026-11-26"))
+    );
     // Friday 2026-11-27 + 1 working day: Monday 30.
-    assert_eq!(yuxi().deadline(d("2026-11-27"), 1, &plain), Ok(d("2026-11-30")));
+    assert_eq!(
+        yuxi().deadline(d("2026-11-27"), 1, &plain),
+        Ok(d("2026-11-30"))
+    );
     // Across the National Day week: 30 Sep + 1 → 8 Oct.
     assert_eq!(
         yuxi().deadline(d("2026-09-30"), 1, &calendars_2026()),
@@ -461,7 +494,10 @@ fn deadline_does_not_count_its_first_day() {
 fn valid_until_is_the_profiles_years_or_a_shorter_operation_period() {
     let (yuxi, custom) = (yuxi(), custom());
     assert_eq!(yuxi.valid_until(d("2026-11-23"), None), Ok(d("2029-11-23")));
-    assert_eq!(custom.valid_until(d("2026-11-23"), None), Ok(d("2031-11-23")));
+    assert_eq!(
+        custom.valid_until(d("2026-11-23"), None),
+        Ok(d("2031-11-23"))
+    );
     // Leap day: the last day of February of the final year.
     assert_eq!(yuxi.valid_until(d("2028-02-29"), None), Ok(d("2031-02-28")));
     // The shorter of the two ends.
