@@ -738,7 +738,15 @@ mod tests {
         )
         .unwrap();
         l.evidence(at("2026-11-20", 11), crate::sha256(b"1"));
+        l.apply("2026-11-20", testing::profile_adopted("2026-11-20"))
+            .unwrap();
         let code = testing::code(2026, 1);
+        l.apply_for(
+            "2026-11-23",
+            &code,
+            crate::record::ApplicationKind::First,
+        )
+        .unwrap();
         l.apply(
             "2026-11-23",
             Body::NoticePublished(crate::record::Notice {
@@ -757,7 +765,7 @@ mod tests {
         let l = ledger();
         let replay = replay_all(&l.log.records).unwrap();
         assert_eq!(replay.root(), l.tree.root());
-        assert_eq!(replay.size(), 5);
+        assert_eq!(replay.size(), 9);
         assert_eq!(replay.map_root(None).unwrap(), l.map.root());
         assert_eq!(replay.states(), &l.states);
     }
@@ -770,8 +778,8 @@ mod tests {
         assert_eq!(replay_all(&records).unwrap_err(), ReplayError::Chain(3));
 
         let mut records = l.log.records.clone();
-        records[4].header.time -= 1;
-        assert_eq!(replay_all(&records).unwrap_err(), ReplayError::Signature(4));
+        records[8].header.time -= 1;
+        assert_eq!(replay_all(&records).unwrap_err(), ReplayError::Signature(8));
 
         let mut records = l.log.records.clone();
         records.swap(3, 4);
@@ -831,7 +839,7 @@ mod tests {
         assert_eq!(
             refused,
             Some(ReplayError::Region {
-                index: 4,
+                index: 5,
                 code: testing::code(2026, 1).to_string(),
                 region: testing::REGION,
             })
@@ -849,22 +857,22 @@ mod tests {
         let l = ledger();
         let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key());
         let records = &l.log.records;
-        for record in &records[..4] {
+        for record in &records[..8] {
             replay.apply(&record.encode()).unwrap();
         }
-        let limit = records[4].header.time - 1;
+        let limit = records[8].header.time - 1;
         replay.set_time_limit(Some(limit));
         assert_eq!(
-            replay.apply(&records[4].encode()).unwrap_err(),
+            replay.apply(&records[8].encode()).unwrap_err(),
             ReplayError::Future {
-                index: 4,
-                time: records[4].header.time,
+                index: 8,
+                time: records[8].header.time,
                 limit,
             }
         );
-        assert_eq!(replay.size(), 4, "a refused record changes nothing");
-        replay.set_time_limit(Some(records[4].header.time));
-        replay.apply(&records[4].encode()).unwrap();
+        assert_eq!(replay.size(), 8, "a refused record changes nothing");
+        replay.set_time_limit(Some(records[8].header.time));
+        replay.apply(&records[8].encode()).unwrap();
     }
 
     #[test]
@@ -1014,7 +1022,7 @@ mod tests {
         );
         assert!(matches!(
             replay_all(&forged.records).unwrap_err(),
-            ReplayError::Author { index: 5, .. }
+            ReplayError::Author { index: 9, .. }
         ));
     }
 
@@ -1037,7 +1045,7 @@ mod tests {
             );
             assert!(matches!(
                 replay_all(&again.records).unwrap_err(),
-                ReplayError::Registry { index: 6, .. }
+                ReplayError::Registry { index: 10, .. }
             ));
         }
     }

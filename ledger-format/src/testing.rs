@@ -80,11 +80,11 @@ pub fn profile() -> crate::profile::RuleProfile {
     crate::profile::builtin("yuxi-2025").expect("built-in profile")
 }
 
-/// The adoption of [`profile`] from 2025-10-19, the day Yuxi's measure took effect, as the
-/// first record of a fixture log that starts empty.
-pub fn profile_adopted() -> Body {
+/// The adoption of [`profile`] in force from `from` (`YYYY-MM-DD`): a record dated on or before
+/// `from` may carry it.
+pub fn profile_adopted(from: &str) -> Body {
     Body::ProfileAdopted(crate::profile::ProfileAdopted {
-        from: parse_date("2025-10-19"),
+        from: parse_date(from),
         profile: profile(),
     })
 }
@@ -703,7 +703,7 @@ pub fn one_record_of_each_kind() -> Vec<Record> {
         Body::KeyRotation(KeyRotation {
             new_key: SigningKey::from_seed(&[3; 32]).public_key(),
         }),
-        profile_adopted(),
+        profile_adopted("2026-11-23"),
         application(&code, ApplicationKind::Cancellation(CancellationReason::DataLost)),
         Body::ApplicationAccepted(ApplicationAct {
             code: code.clone(),

@@ -178,6 +178,7 @@ mod tests {
             name: "a".into(),
             origin: "ledger.a.example/1".into(),
             regions: vec![530_400],
+            profiles: Vec::new(),
             log_key: log,
             log_key_not_after: None,
             witness_keys: keys

@@ -15,7 +15,8 @@ use ledger_format::lifecycle::{CertificateState, Status, Validity};
 use ledger_format::merkle::{ConsistencyProof, InclusionProof};
 use ledger_format::receipt::{EvidenceReceipt, verify_receipt};
 use ledger_format::record::{
-    Amended, Body, CancellationReason, Cancelled, Issued, Notice, RegistrationType, Renewed,
+    Amended, ApplicationKind, Body, CancellationReason, Cancelled, Issued, Notice,
+    RegistrationType, Renewed,
     RevocationReason, Revoked, SubmitterAdded, evidence_message, leaf_hash_of,
 };
 use ledger_format::testing::{self, ORIGIN, agency_key, at, parse_date as d, submitter_key};
@@ -262,6 +263,31 @@ impl Node {
             credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
         }))
         .await;
+    }
+
+    /// Adopts the fixture profile (`yuxi-2025`) through `POST /v1/agency/profile`, in force from
+    /// the node's today.
+    async fn adopt_profile(&self) {
+        let reply = self
+            .post_raw(
+                "/v1/agency/profile",
+                br#"{"name":"yuxi-2025"}"#.to_vec(),
+                Some(TOKEN),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text());
+    }
+
+    /// Takes an application of `kind` for `code` through receipt, acceptance and (for a
+    /// registration that goes to notice) review, on the node's today; returns its index.
+    async fn apply_for(&self, code: &CertificateCode, kind: ApplicationKind) -> u64 {
+        let index = self
+            .agency_ok(&testing::application(code, kind.clone()))
+            .await;
+        for body in testing::decided_application(code, &kind, index) {
+            self.agency_ok(&body).await;
+        }
+        index
     }
 
     async fn stop(self) {
@@ -724,10 +750,24 @@ async fn receipt_is_pending_until_a_checkpoint_covers_it() {
 async fn a_certificate_lives_through_the_api() {
     let node = node().await;
     node.setup(2026..=2032).await;
+    node.adopt_profile().await;
     let code = testing::code(2026, 1);
     assert_eq!(code.as_str(), "5304002026R00000001T");
 
-    // Monday 2026-11-23: the notice, ending Friday 2026-12-04 (ten working days).
+    // A notice without a reviewed application is refused (R16, R22): the procedure comes first.
+    let body = node
+        .agency(&notice(&code, RegistrationType::First, "2026-12-04"))
+        .await
+        .error(409);
+    assert!(body["error"].as_str().unwrap().contains("no registration"), "{body}");
+
+    // Monday 2026-11-23: application, acceptance and review, then the notice, ending Friday
+    // 2026-12-04 (ten working days, the day of publication counted, yuxi-2025).
+    let application = node.apply_for(&code, ApplicationKind::First).await;
+    let state = node.state(&code).await;
+    assert_eq!(state.status, Status::Applied);
+    assert_eq!(state.application.as_ref().map(|a| a.index), Some(application));
+    assert_eq!(state.registrant, None, "not public before the notice (R22)");
     let notice_index = node
         .agency_ok(&notice(&code, RegistrationType::First, "2026-12-04"))
         .await;
@@ -795,6 +835,7 @@ async fn a_certificate_lives_through_the_api() {
 
     // Monday 2027-03-01: a change notice; Monday 2027-03-15: the change.
     node.clock.set(at("2027-03-01", 10));
+    node.apply_for(&code, ApplicationKind::Change).await;
     let mut change = notice(&code, RegistrationType::Change, "2027-03-12");
     if let Body::NoticePublished(n) = &mut change {
         n.content.data_name = "玉溪市公共交通客流数据（2027版）".into();
@@ -814,23 +855,33 @@ async fn a_certificate_lives_through_the_api() {
     .await;
     let state = node.state(&code).await;
     assert_eq!(state.version, 2);
-    assert_eq!(state.data_name, "玉溪市公共交通客流数据（2027版）");
+    assert_eq!(
+        state.data_name.as_deref(),
+        Some("玉溪市公共交通客流数据（2027版）")
+    );
     assert!(state.notice.is_none());
 
-    // Renewal: too early on 2029-10-07 (R23), allowed from 2029-10-08.
-    let renew = |applied_on: &str| {
+    // Renewal: an application on 2029-10-07 is too early (R23), from 2029-10-08 it is in the
+    // window; the renewal names the accepted application.
+    let renew = |application_index: u64| {
         Body::Renewed(Renewed {
             code: code.clone(),
-            applied_on: d(applied_on),
+            application_index,
             valid_until: d("2032-12-07"),
             operation_ends: None,
         })
     };
     node.clock.set(at("2029-10-07", 10));
-    let body = node.agency(&renew("2029-10-07")).await.error(409);
+    let body = node
+        .agency(&testing::application(&code, ApplicationKind::Renewal))
+        .await
+        .error(409);
     assert_eq!(body["rule"], "R23", "{body}");
     node.clock.set(at("2029-10-08", 10));
-    node.agency_ok(&renew("2029-10-08")).await;
+    let renewal = node.apply_for(&code, ApplicationKind::Renewal).await;
+    node.agency_ok(&renew(renewal)).await;
+    // One application renews once: the same renewal again is refused.
+    node.agency(&renew(renewal)).await.error(409);
     let state = node.state(&code).await;
     assert_eq!(
         state.validity,
@@ -840,10 +891,15 @@ async fn a_certificate_lives_through_the_api() {
         })
     );
 
-    // Cancellation is final: anything after it is refused.
+    // Cancellation on an accepted application is final: anything after it is refused.
+    let reason = CancellationReason::RightsEnded;
+    let cancellation = node
+        .apply_for(&code, ApplicationKind::Cancellation(reason.clone()))
+        .await;
     node.agency_ok(&Body::Cancelled(Cancelled {
         code: code.clone(),
-        reason: CancellationReason::RightsEnded,
+        reason,
+        application_index: Some(cancellation),
     }))
     .await;
     let state = node.state(&code).await;
@@ -857,8 +913,8 @@ async fn a_certificate_lives_through_the_api() {
             code: code.clone(),
             reason: RevocationReason::IllegalUse,
         }),
-        renew("2029-10-08"),
-        notice(&code, RegistrationType::Change, "2029-10-19"),
+        renew(renewal),
+        testing::application(&code, ApplicationKind::Change),
     ];
     for body in &after {
         let error = node.agency(body).await.error(409);
@@ -891,11 +947,21 @@ async fn a_certificate_lives_through_the_api() {
     assert_eq!(
         kinds,
         [
+            "ApplicationReceived",
+            "ApplicationAccepted",
+            "ReviewCompleted",
             "NoticePublished",
             "Issued",
+            "ApplicationReceived",
+            "ApplicationAccepted",
+            "ReviewCompleted",
             "NoticePublished",
             "Changed",
+            "ApplicationReceived",
+            "ApplicationAccepted",
             "Renewed",
+            "ApplicationReceived",
+            "ApplicationAccepted",
             "Cancelled"
         ]
     );

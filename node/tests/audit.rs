@@ -87,7 +87,7 @@ fn flip(db_dir: &Path, cf: &str, key: &[u8], at: impl FnOnce(usize) -> usize) {
 
 fn audit_dir(config: &Config) -> Result<ledger_node::audit::AuditReport, Finding> {
     let store = RocksStore::open(config.path(&config.db_dir), ORIGIN).unwrap();
-    audit(&store, &[], &mut |_, _| {})
+    audit(&store, &[], &[], &mut |_, _| {})
 }
 
 #[tokio::test]

@@ -241,6 +241,7 @@ fn entry(n: u8) -> MemberEntry {
         origin,
         // Prefectures of Yunnan, one per agency: 530100, 530200, ...
         regions: vec![530_100 + u32::from(n) * 100],
+        profiles: Vec::new(),
         log_key: log.to_string(),
         log_key_not_after: None,
         witness_key: Some(witness.to_string()),

@@ -44,9 +44,8 @@ use ledger_format::calendar::WorkCalendar;
 use ledger_format::checkpoint::{SignedCheckpoint, VerifierKey};
 use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::date::Date;
-use ledger_format::lifecycle::notice_end;
 use ledger_format::merkle::verify_consistency;
-use ledger_format::record::{Body, Issued, Notice, Record, RegistrationType};
+use ledger_format::record::{ApplicationKind, Body, Issued, Notice, Record, RegistrationType};
 use ledger_format::testing;
 use serde_json::{Value, json};
 
@@ -79,15 +78,16 @@ fn start(names: &[&str]) -> Network {
     net
 }
 
-/// A, B and C running; A's log holds its calendars, the evidence service and the notice of
-/// `code_of(A_REGION, 1)` (4 records), mirrored by B and C. Returns the network and A's origin.
+/// A, B and C running; A's log holds its calendars, profile and evidence service (4 records),
+/// then the application, acceptance, review and notice of `code_of(A_REGION, 1)` (8 records in
+/// all), mirrored by B and C. Returns the network and A's origin.
 fn network_with_a_notice() -> (Network, String) {
     let net = start(&["a", "b", "c"]);
     let a_origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
-    net.node("a").append(notice(&code_of(A_REGION, 1)));
+    net.node("a").publish_first_notice(&code_of(A_REGION, 1));
     for name in ["b", "c"] {
-        wait_mirrored(net.node(name), &a_origin, 4);
+        wait_mirrored(net.node(name), &a_origin, 8);
     }
     (net, a_origin)
 }
@@ -105,20 +105,6 @@ fn bundle_cosigned_by_b_and_c(net: &Network, a_origin: &str) -> Bundle {
         trusted
     });
     real.unwrap()
-}
-
-/// The first registration's notice of `code`, published today, as `POST /v1/agency/records`
-/// takes it.
-fn notice(code: &CertificateCode) -> Value {
-    let today = Date::from_unix_cst(now()).unwrap();
-    let calendars = testing::plain_calendars(2026..=2027);
-    serde_json::to_value(Body::NoticePublished(Notice {
-        code: code.clone(),
-        registration_type: RegistrationType::First,
-        content: testing::content(code.kind(), None),
-        ends_on: notice_end(today, &calendars).unwrap(),
-    }))
-    .unwrap()
 }
 
 fn calendar(year: u16) -> Value {
@@ -252,7 +238,7 @@ fn a_stolen_key_cannot_get_a_forged_status_map_cosigned() {
     let mut findings = Findings::new("forged map root");
     let (net, a_origin) = network_with_a_notice();
     let code = code_of(A_REGION, 1);
-    let n = 4;
+    let n = 8;
 
     // What the thief has: A's key file and A's public log.
     let a = net.node("a");
@@ -360,7 +346,7 @@ fn a_fork_shown_only_to_witnesses_is_refused_then_caught() {
     let net = start(&["a", "b", "c"]);
     let a_origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
-    let n = 3;
+    let n = 4;
     for name in ["b", "c"] {
         wait_mirrored(net.node(name), &a_origin, n);
         assert_eq!(net.node(name).metric("ledger_equivocations"), 0.0);
@@ -532,74 +518,89 @@ fn the_logs_own_witness_does_not_count_towards_its_quorum() {
     findings.finish();
 }
 
-/// Attack 4: a code whose region belongs to another agency. A's API refuses the notice; a rogue
-/// member's log carrying such a code is refused by the replicas on replay; and a bundle of such a
-/// code, even under a quorum of cosignatures, does not verify as valid.
+/// Attack 4: a code whose region belongs to another agency. A's API refuses the application (the
+/// first record of a registration); a rogue member's log carrying such a code is refused by the
+/// replicas on replay; and a bundle of such a code, even under a quorum of cosignatures, does not
+/// verify as valid.
 #[test]
 fn a_code_of_another_agencys_region_is_refused_everywhere() {
     let mut findings = Findings::new("foreign region");
     let mut net = Network::create_regional(&["a", "b", "c", "r"], &REGIONS);
 
-    // R, a member, writes a notice for a code of B's region into its own log before it starts:
-    // correctly chained, signed and mapped, so only the region rule can refuse it.
+    // R, a member, writes the procedure and the notice of a code of B's region into its own log
+    // before it starts: correctly chained, signed and mapped, so only the region rule can refuse
+    // it.
     let foreign = code_of(B_REGION, 2);
     let r = net.node("r");
-    let yesterday = Date::from_unix_cst(now() - DAY).unwrap();
+    let yesterday = Date::from_unix_cst(now() - DAY).unwrap().to_string();
     let mut rogue = testing::Ledger::empty(&r.origin, r.log_key());
     for year in [2026, 2027] {
         let body = Body::Calendar(WorkCalendar::new(year, vec![], vec![]).unwrap());
-        rogue.apply(&yesterday.to_string(), body).unwrap();
+        rogue.apply(&yesterday, body).unwrap();
     }
-    let ends_on = notice_end(yesterday, rogue.replay().calendars()).unwrap();
+    rogue
+        .apply(&yesterday, testing::profile_adopted(&yesterday))
+        .unwrap();
+    rogue
+        .apply_for(&yesterday, &foreign, ApplicationKind::First)
+        .unwrap();
+    let ends_on = testing::profile()
+        .notice_end(
+            testing::parse_date(&yesterday),
+            rogue.replay().calendars(),
+        )
+        .unwrap();
     let rogue_notice = Body::NoticePublished(Notice {
         code: foreign.clone(),
         registration_type: RegistrationType::First,
         content: testing::content(foreign.kind(), None),
         ends_on,
     });
-    rogue.apply(&yesterday.to_string(), rogue_notice).unwrap();
+    rogue.apply(&yesterday, rogue_notice).unwrap();
     let states: Vec<_> = rogue.states.values().cloned().collect();
     assert_eq!(forge::map_of(&states).root(), rogue.map.root());
     forge::write_log(r, &rogue.log.records, &states);
     let r_origin = r.origin.clone();
     net.start_all();
 
-    // A's API: its own region is accepted (the control), B's is refused, naming the region.
+    // A's API: its own region is accepted (the control), B's is refused at the application,
+    // the first record of a registration, naming the region.
     let a = net.node("a");
     let a_origin = a.origin.clone();
     a.set_up(&service());
-    a.append(notice(&code_of(A_REGION, 3)));
-    wait_checkpointed(a, 4);
+    a.publish_first_notice(&code_of(A_REGION, 3));
+    wait_checkpointed(a, 8);
     let refused = |a: &Agency| {
         a.metric_samples("records_refused")
             .iter()
-            .filter(|(sample, _)| sample.contains("notice-published"))
+            .filter(|(sample, _)| sample.contains("application-received"))
             .map(|(_, v)| v)
             .sum::<f64>()
     };
     let before = refused(a);
-    let reply = a.try_append(&notice(&code_of(B_REGION, 3)));
+    let application = testing::application(&code_of(B_REGION, 3), ApplicationKind::First);
+    let reply = a.try_append(&serde_json::to_value(application).unwrap());
     findings.check(
         matches!(reply.status, 409 | 422)
             && (reply.body.contains(&B_REGION.to_string()) || reply.body.contains("region")),
         format!(
-            "A's API answers {} to a notice for a code of B's region: {}",
+            "A's API answers {} to an application for a code of B's region: {}",
             reply.status,
             reply.body.trim()
         ),
     );
     findings.check(
         refused(a) > before,
-        "A's ledger_records_refused_total{kind=\"notice-published\"} did not count the refusal",
+        "A's ledger_records_refused_total{kind=\"application-received\"} did not count the refusal",
     );
 
     // The replicas: A's log arrives (the control); R's is refused on replay, counted and logged.
     for name in ["b", "c"] {
         let node = net.node(name);
-        wait_for(&format!("{name} to mirror A's first 4 records"), || {
+        wait_for(&format!("{name} to mirror A's first 8 records"), || {
             node.log(&a_origin)["checkpoint_size"]
                 .as_u64()
-                .is_some_and(|s| s >= 4)
+                .is_some_and(|s| s >= 8)
         });
         let decided = poll(60, || {
             node.size_of(&r_origin) > 0 || counted_refusal(node, &r_origin, &["region"])
@@ -655,7 +656,7 @@ fn records_dated_ahead_of_the_witnesses_clocks_are_refused() {
     let mut net = start(&["a", "b", "c"]);
     let a_origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
-    let n = 3;
+    let n = 4;
     for name in ["b", "c"] {
         wait_mirrored(net.node(name), &a_origin, n);
     }

@@ -20,7 +20,7 @@ fn a_node_cut_off_under_load_catches_up_without_a_false_equivocation() {
     }
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
-    wait_mirrored(net.node("c"), &origin, 3);
+    wait_mirrored(net.node("c"), &origin, 4);
 
     // C is cut off (SIGSTOP: its connections stay open, nothing answers) while A takes 20,000
     // acknowledged hashes; B keeps mirroring.
@@ -29,7 +29,7 @@ fn a_node_cut_off_under_load_catches_up_without_a_false_equivocation() {
         net.node("a")
             .submit_evidence(&service(), batch * 1_000, 1_000);
     }
-    let size = 3 + 20_000;
+    let size = 4 + 20_000;
     wait_mirrored(net.node("b"), &origin, size);
     net.node("c").signal("CONT");
 
@@ -53,7 +53,7 @@ fn the_writer_killed_during_a_fresh_nodes_catch_up() {
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
     net.node("a").submit_evidence(&service(), 0, RECORDS);
-    let size = RECORDS + 3;
+    let size = RECORDS + 4;
     wait_long("B to mirror A", 120, || {
         net.node("b").log(&origin)["checkpoint_size"].as_u64() == Some(size)
     });

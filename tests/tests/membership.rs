@@ -46,7 +46,7 @@ fn agencies_join_and_leave_a_running_network_by_reload() {
     net.node("a").set_up(&service());
     net.node("a").submit_evidence(&service(), 0, 20);
     calendar(net.node("b"), 2026);
-    wait_mirrored(net.node("b"), &a_origin, 23);
+    wait_mirrored(net.node("b"), &a_origin, 24);
     wait_mirrored(net.node("a"), &b_origin, 1);
     let two_agency_policy = network_policy(net.node("a"));
 
@@ -65,7 +65,7 @@ fn agencies_join_and_leave_a_running_network_by_reload() {
     for name in ["a", "b"] {
         wait_mirrored(net.node(name), &c_origin, 1);
     }
-    wait_mirrored(net.node("c"), &a_origin, 23);
+    wait_mirrored(net.node("c"), &a_origin, 24);
     wait_mirrored(net.node("c"), &b_origin, 1);
     let policy = network_policy(net.node("a"));
     assert!(policy.logs.iter().any(|l| l.origin == c_origin));
@@ -174,7 +174,7 @@ fn a_witness_key_rotates_on_a_running_network() {
     net.agency("b").start(0);
     let a_origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
-    wait_mirrored(net.node("b"), &a_origin, 3);
+    wait_mirrored(net.node("b"), &a_origin, 4);
     let stolen = net.node("b").witness_key();
 
     // B rotates its witness key, taking over a few seconds from now; the entry goes to both nodes.
@@ -215,13 +215,13 @@ fn a_witness_key_rotates_on_a_running_network() {
     // After the switch, B cosigns A's new checkpoints with the new key, and they verify.
     wait_for("the rotation time", || now() > at);
     net.node("a").submit_evidence(&service(), 0, 5);
-    wait_mirrored(net.node("b"), &a_origin, 8);
+    wait_mirrored(net.node("b"), &a_origin, 9);
     let a = net.node("a");
     let mut signed = None;
     wait_for("A to hold B's cosignature by the new key", || {
         let note = a.get_text("/v1/checkpoint");
         let parsed = SignedCheckpoint::parse(&note).unwrap();
-        let done = parsed.checkpoint().size == 8
+        let done = parsed.checkpoint().size == 9
             && !parsed
                 .verify_cosignatures(std::slice::from_ref(&new_key))
                 .valid

@@ -16,29 +16,14 @@ use ledger_format::date::Date;
 use ledger_format::equivocation::Equivocation;
 use ledger_format::hash::Hash;
 use ledger_format::keys::SigningKey;
-use ledger_format::lifecycle::notice_end;
 use ledger_format::receipt::{
     EvidenceReceipt, ReceiptError, verify_receipt, verify_receipt_extended,
 };
-use ledger_format::record::{Body, Issued, Notice, RegistrationType};
-use ledger_format::testing;
+use ledger_format::record::{Body, Issued};
 use serde_json::json;
 
 fn code() -> CertificateCode {
     CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap()
-}
-
-/// Publishes the notice of the first registration of [`code`], ending on the right day.
-fn publish_notice(a: &Agency) {
-    let today = Date::from_unix_cst(now()).unwrap();
-    let calendars = testing::plain_calendars(2026..=2027);
-    let body = Body::NoticePublished(Notice {
-        code: code(),
-        registration_type: RegistrationType::First,
-        content: testing::content(ObjectKind::DataResource, None),
-        ends_on: notice_end(today, &calendars).unwrap(),
-    });
-    a.append(serde_json::to_value(&body).unwrap());
 }
 
 /// Issues [`code`] on the node's (shifted) date `offset_days` from now.
@@ -63,9 +48,11 @@ fn agencies_mirror_cosign_and_outlive_the_writer() {
         let a = net.agency("a");
         a.set_up(&service());
         a.submit_evidence(&service(), 0, 200);
-        publish_notice(a);
+        a.publish_first_notice(&code());
     }
-    let size = 2 + 1 + 200 + 1;
+    // Set-up (calendars, profile, evidence service), the evidence, then the first registration:
+    // application, acceptance, review and notice.
+    let size = 4 + 200 + 4;
     for name in ["b", "c"] {
         wait_mirrored(net.agency(name), &a_origin, size);
     }
@@ -172,7 +159,7 @@ fn a_fresh_node_catches_up_100k_records_and_resumes_after_a_crash() {
         a.set_up(&service());
         a.submit_evidence(&service(), 0, RECORDS);
     }
-    let size = RECORDS + 3;
+    let size = RECORDS + 4;
     wait_for("A's checkpoint", || {
         net.agency("a").log(&a_origin)["checkpoint_size"].as_u64() == Some(size)
     });
@@ -226,6 +213,7 @@ fn calendar_record(
         prev_hash: prev,
         time: now(),
         author: key.public_key(),
+        officer: None,
     };
     let calendar =
         ledger_format::calendar::WorkCalendar::new(2026 + index as u16, vec![], vec![]).unwrap();
@@ -258,6 +246,7 @@ fn forged_records_and_unlisted_peers_are_refused() {
             prev_hash: first.hash(),
             time: now(),
             author: key.public_key(),
+            officer: None,
         };
         // Issued with no notice: R22 forbids it.
         let today = Date::from_unix_cst(now()).unwrap();
@@ -330,16 +319,16 @@ fn an_equivocating_agency_is_caught_and_no_longer_cosigned() {
     let a_origin = net.agency("a").origin.clone();
     net.agency("a").set_up(&service());
     for name in ["b", "c"] {
-        wait_mirrored(net.agency(name), &a_origin, 3);
+        wait_mirrored(net.agency(name), &a_origin, 4);
     }
-    // A's key signs a second checkpoint of size 3 with another root (the test plays the rogue
+    // A's key signs a second checkpoint of size 4 with another root (the test plays the rogue
     // agency) and shows it to B through the witness endpoint.
     let a = net.agency("a");
     let honest = SignedCheckpoint::parse(&a.get_text("/v1/checkpoint")).unwrap();
     let mut other = honest.checkpoint().clone();
     other.root = Hash([0xAB; 32]);
     let forged = SignedCheckpoint::sign(other, &a_origin, &a.log_key()).unwrap();
-    let body = format!("old 3\n\n{}", forged.to_note_text());
+    let body = format!("old 4\n\n{}", forged.to_note_text());
     let answer = ureq::post(&net.agency("b").url("/add-checkpoint"))
         .config()
         .http_status_as_error(false)
@@ -363,7 +352,7 @@ fn an_equivocating_agency_is_caught_and_no_longer_cosigned() {
     let a = net.agency("a");
     a.submit_evidence(&service(), 0, 5);
     wait_for("A's next checkpoint", || {
-        a.log(&a_origin)["checkpoint_size"] == 8
+        a.log(&a_origin)["checkpoint_size"] == 9
     });
     std::thread::sleep(std::time::Duration::from_secs(4));
     assert_eq!(
@@ -371,7 +360,7 @@ fn an_equivocating_agency_is_caught_and_no_longer_cosigned() {
         0,
         "a witness cosigned after the equivocation"
     );
-    assert_eq!(net.agency("b").log(&a_origin)["size"], 3);
+    assert_eq!(net.agency("b").log(&a_origin)["size"], 4);
 
     // A bank that is given the proof distrusts everything A signs.
     let c = net.agency("c");

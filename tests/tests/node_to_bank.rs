@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::{CertificateCode, ObjectKind};
-use ledger_format::record::{Body, Issued, Notice, RegistrationType};
+use ledger_format::record::{ApplicationKind, Body, Issued, Notice, RegistrationType};
 use ledger_format::testing::{self, at, parse_date as d};
 use ledger_node::clock::ManualClock;
 use ledger_node::config::{CONFIG_FILE, Config};
@@ -32,7 +32,17 @@ async fn bundle_from_a_running_node_verifies_with_the_init_policy() {
         .await
         .unwrap();
     }
+    s.append(testing::profile_adopted("2026-11-23"))
+        .await
+        .unwrap();
     let code = CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap();
+    let application = s
+        .append(testing::application(&code, ApplicationKind::First))
+        .await
+        .unwrap();
+    for body in testing::decided_application(&code, &ApplicationKind::First, application.index) {
+        s.append(body).await.unwrap();
+    }
     s.append(Body::NoticePublished(Notice {
         code: code.clone(),
         registration_type: RegistrationType::First,

@@ -14,9 +14,7 @@ use ledger_format::Canonical;
 use ledger_format::bundle::{Bundle, VerdictKind, verify_bundle};
 use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::date::Date;
-use ledger_format::lifecycle::notice_end;
-use ledger_format::record::{Body, Issued, Notice, RegistrationType};
-use ledger_format::testing;
+use ledger_format::record::{Body, Issued};
 
 /// The root of the checkpoint of `size` of `origin` as `node` serves it.
 fn root_at(node: &Agency, origin: &str, size: u64) -> String {
@@ -77,7 +75,7 @@ fn a_backup_taken_1000_records_ago_is_restored_from_the_network() {
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
     net.node("a").submit_evidence(&service(), 0, 500);
-    let at_backup = 3 + 500;
+    let at_backup = 4 + 500;
     wait_replicas(&net, &origin, at_backup);
     let backup = net.node("a").dir.join("backup");
     net.agency("a").kill();
@@ -124,7 +122,7 @@ fn a_wiped_store_is_rebuilt_from_the_network() {
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
     net.node("a").submit_evidence(&service(), 0, 300);
-    let size = 3 + 300;
+    let size = 4 + 300;
     wait_replicas(&net, &origin, size);
     let root = root_at(net.node("c"), &origin, size);
 
@@ -147,7 +145,7 @@ fn a_wiped_store_does_not_start_a_new_log_when_no_peer_answers() {
     let mut net = start_network();
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
-    wait_replicas(&net, &origin, 3);
+    wait_replicas(&net, &origin, 4);
     for name in ["a", "b", "c"] {
         net.agency(name).kill();
     }
@@ -166,7 +164,7 @@ fn a_wiped_store_does_not_start_a_new_log_when_no_peer_answers() {
     net.agency("b").start(0);
     net.agency("c").start(0);
     net.agency("a").start(0);
-    assert_eq!(net.node("a").size_of(&origin), 3);
+    assert_eq!(net.node("a").size_of(&origin), 4);
     assert!(!net.node("a").dir.join("db.rebuilding").exists());
     assert_no_equivocation(&net, &["a", "b", "c"]);
 }
@@ -184,15 +182,8 @@ fn bundles_of_a_network_quiet_for_three_days_verify_as_valid() {
         net.agency(name).start(0);
     }
     let origin = net.node("a").origin.clone();
-    let today = Date::from_unix_cst(now()).unwrap();
-    let notice = Body::NoticePublished(Notice {
-        code: code(),
-        registration_type: RegistrationType::First,
-        content: testing::content(ObjectKind::DataResource, None),
-        ends_on: notice_end(today, &testing::plain_calendars(2026..=2027)).unwrap(),
-    });
     net.node("a").set_up(&service());
-    net.node("a").append(serde_json::to_value(&notice).unwrap());
+    net.node("a").publish_first_notice(&code());
     // The notice period passes for the whole network; A issues the certificate.
     restart_all(&mut net, 14);
     let from = Date::from_unix_cst(now() + 14 * DAY).unwrap();
@@ -202,7 +193,8 @@ fn bundles_of_a_network_quiet_for_three_days_verify_as_valid() {
         valid_until: from.period_end_years(3).unwrap(),
     });
     net.node("a").append(serde_json::to_value(&issued).unwrap());
-    wait_replicas(&net, &origin, 5);
+    // Set-up (4 records), the procedure and the notice (4), the issue.
+    wait_replicas(&net, &origin, 9);
     // Three days without a single write anywhere.
     restart_all(&mut net, 17);
     let policy = network_policy(net.node("b"));
@@ -223,7 +215,7 @@ fn bundles_of_a_network_quiet_for_three_days_verify_as_valid() {
             "{name} re-cosigned the quiet logs"
         );
     }
-    assert_eq!(net.node("a").size_of(&origin), 5, "nothing was written");
+    assert_eq!(net.node("a").size_of(&origin), 9, "nothing was written");
 
     // `ledger-node export-bundle` on the stopped writer keeps the cosignatures it holds: its bundle
     // meets the quorum too.
@@ -292,7 +284,7 @@ fn a_backup_from_before_a_key_rotation_is_restored_and_continues_under_the_new_k
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
     net.node("a").submit_evidence(&service(), 0, 100);
-    wait_replicas(&net, &origin, 103);
+    wait_replicas(&net, &origin, 104);
     let old_key = net.node("a").log_key().public_key();
     let backup = net.node("a").dir.join("backup");
     net.agency("a").kill();
@@ -349,21 +341,21 @@ fn a_restored_backup_does_not_start_while_the_network_is_down() {
     let mut net = start_network();
     let origin = net.node("a").origin.clone();
     net.node("a").set_up(&service());
-    wait_mirrored(net.node("b"), &origin, 3);
+    wait_mirrored(net.node("b"), &origin, 4);
     let backup = net.node("a").dir.join("backup");
     net.agency("a").kill();
     net.node("a").backup(&backup);
     net.agency("a").start(0);
     net.node("a").submit_evidence(&service(), 0, 500);
-    wait_replicas(&net, &origin, 503);
+    wait_replicas(&net, &origin, 504);
     // The node records, beside its store, how far the network holds its log.
     let record = net.node("a").dir.join("db.witnessed");
     wait_for("A to record what the network holds", || {
-        std::fs::read_to_string(&record).is_ok_and(|t| t.trim() == "503")
+        std::fs::read_to_string(&record).is_ok_and(|t| t.trim() == "504")
     });
 
-    // Everything goes down; A's disk is restored from the backup (3 records) and A starts alone:
-    // it must not sign sizes 4.. again.
+    // Everything goes down; A's disk is restored from the backup (4 records) and A starts alone:
+    // it must not sign sizes 5.. again.
     for name in ["a", "b", "c"] {
         net.agency(name).kill();
     }
@@ -377,8 +369,8 @@ fn a_restored_backup_does_not_start_while_the_network_is_down() {
     net.agency("b").start(0);
     net.agency("c").start(0);
     net.agency("a").start(0);
-    assert_eq!(net.node("a").size_of(&origin), 503);
+    assert_eq!(net.node("a").size_of(&origin), 504);
     net.node("a").submit_evidence(&service(), 500, 5);
-    wait_replicas(&net, &origin, 508);
+    wait_replicas(&net, &origin, 509);
     assert_no_equivocation(&net, &["a", "b", "c"]);
 }

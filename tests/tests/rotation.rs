@@ -14,29 +14,18 @@ use ledger_format::Canonical;
 use ledger_format::bundle::{Bundle, TrustPolicy, TrustedLog, VerdictKind, verify_bundle};
 use ledger_format::checkpoint::{SignedCheckpoint, VerifierKey};
 use ledger_format::code::{CertificateCode, ObjectKind};
-use ledger_format::date::Date;
 use ledger_format::hash::Hash;
 use ledger_format::keys::SigningKey;
-use ledger_format::lifecycle::notice_end;
-use ledger_format::record::{Body, Notice, Record, RegistrationType};
-use ledger_format::testing;
+use ledger_format::record::{Body, Record};
 use serde_json::{Value, json};
 
 fn code(serial: u64) -> CertificateCode {
     CertificateCode::new(530_400, 2026, ObjectKind::DataResource, serial).unwrap()
 }
 
-/// Publishes the notice of the first registration of `code(serial)`.
+/// Takes the first registration of `code(serial)` through the procedure and publishes its notice.
 fn publish_notice(a: &Agency, serial: u64) {
-    let today = Date::from_unix_cst(now()).unwrap();
-    let calendars = testing::plain_calendars(2026..=2027);
-    let body = Body::NoticePublished(Notice {
-        code: code(serial),
-        registration_type: RegistrationType::First,
-        content: testing::content(ObjectKind::DataResource, None),
-        ends_on: notice_end(today, &calendars).unwrap(),
-    });
-    a.append(serde_json::to_value(&body).unwrap());
+    a.publish_first_notice(&code(serial));
 }
 
 /// Evidence submitted in batches of 20 from another thread until stopped: the acknowledged

@@ -135,10 +135,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The article a rule's message starts with (`"R22: …"` → `R22`).
+/// The article a rule's message starts with (`"R22: …"` → `R22`; `A17` for the authorized
+/// operation measure).
 fn rule_of(message: &str) -> Option<String> {
     let (head, _) = message.split_once(':')?;
-    let digits = head.strip_prefix('R')?;
+    let digits = head.strip_prefix('R').or_else(|| head.strip_prefix('A'))?;
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then(|| head.to_owned())
 }
 
@@ -274,6 +275,7 @@ mod tests {
         assert_eq!(rule_of("R23: renewal must"), Some("R23".into()));
         assert_eq!(rule_of("the registration is Cancelled"), None);
         assert_eq!(rule_of("Rx: no"), None);
+        assert_eq!(rule_of("A17: the operation period"), Some("A17".into()));
         assert_eq!(rule_of("R: no"), None);
     }
 

@@ -61,6 +61,7 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
             keys: vec![VerifierKey::ed25519(OWN, own_key.public_key()).unwrap()],
             mirror: None,
             regions: vec![530_100],
+            profiles: Vec::new(),
         },
         mirrors: vec![LogEntry {
             origin: testing::ORIGIN.into(),
@@ -68,6 +69,7 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
             keys: vec![genesis],
             mirror: Some(mirror.clone()),
             regions: vec![testing::REGION],
+            profiles: Vec::new(),
         }],
         retired: Vec::new(),
     });

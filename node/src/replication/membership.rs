@@ -587,6 +587,7 @@ pub(crate) fn test_entry(
         name: format!("a{n}"),
         origin: origin.to_owned(),
         regions: vec![region],
+        profiles: Vec::new(),
         log_key: VerifierKey::ed25519(origin, log_key)
             .expect("a valid origin")
             .to_string(),

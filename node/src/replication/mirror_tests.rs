@@ -283,6 +283,7 @@ fn header_after(prev: &Record, time: i64, author: PublicKey) -> Header {
         prev_hash: prev.hash(),
         time,
         author,
+        officer: None,
     }
 }
 
@@ -416,7 +417,7 @@ fn assert_mirrors_source(store: &dyn Store, source: &Source) {
             note: log_signed_only(source.checkpoint(SIZE)),
         })
     );
-    let report = crate::audit::audit(store, &[], &mut |_, _| {}).unwrap();
+    let report = crate::audit::audit(store, &[], &[], &mut |_, _| {}).unwrap();
     assert_eq!(
         (report.records, report.certificates, report.root),
         (SIZE, 3, source.ledger.tree.root())

@@ -494,7 +494,7 @@ async fn a_rotation_switches_the_signing_key_after_its_record_is_durable() {
         ledger_format::replay::key_at(&history, before),
         Some(old.public_key())
     );
-    let report = crate::audit::audit(&*node.store, &[], &mut |_, _| {}).unwrap();
+    let report = crate::audit::audit(&*node.store, &[], &[], &mut |_, _| {}).unwrap();
     assert_eq!(report.records, node.store.tip().unwrap().size);
 }
 

@@ -78,6 +78,7 @@ pub(crate) fn record_of(origin: &str, index: u64) -> Vec<u8> {
             },
             time: 1_795_000_000 + index as i64,
             author: submitters()[0],
+            officer: None,
         },
         body: Body::Evidence(Evidence {
             hash: evidence_hash(index),
@@ -115,14 +116,16 @@ fn state(code: &CertificateCode, status: Status, latest_index: u64) -> Certifica
     CertificateState {
         code: code.clone(),
         status,
-        registrant: testing::registrant(),
-        data_name: "玉溪市公共交通客流数据".into(),
+        registrant: Some(testing::registrant()),
+        data_name: Some("玉溪市公共交通客流数据".into()),
         content: sha256(code.as_str().as_bytes()),
         operation_ends: None,
         validity: None,
         version: 0,
         latest_index,
         notice: None,
+        application: None,
+        late_acts: 0,
     }
 }
 

@@ -77,6 +77,7 @@ pub fn next_record(key: &SigningKey, previous: &Record, time: i64, body: Body) -
         prev_hash: previous.hash(),
         time,
         author: key.public_key(),
+        officer: None,
     };
     Record::sign_agency(header, body, key)
 }
@@ -184,8 +185,8 @@ pub fn active_state(code: &CertificateCode, from: Date) -> CertificateState {
     CertificateState {
         code: code.clone(),
         status: Status::Active,
-        registrant: content.registrant.clone(),
-        data_name: content.data_name.clone(),
+        registrant: Some(content.registrant.clone()),
+        data_name: Some(content.data_name.clone()),
         content: content_commitment(&content),
         operation_ends: None,
         validity: Some(Validity {
@@ -195,6 +196,8 @@ pub fn active_state(code: &CertificateCode, from: Date) -> CertificateState {
         version: 1,
         latest_index: 0,
         notice: None,
+        application: None,
+        late_acts: 0,
     }
 }
 
@@ -291,8 +294,12 @@ pub fn write_log(agency: &Agency, records: &[Record], states: &[CertificateState
         if let Some(code) = record.body.certificate_code() {
             batch.code_records.push((code.clone(), record.header.index));
         }
-        if let Body::Calendar(calendar) = &record.body {
-            batch.calendars.push(calendar.clone());
+        match &record.body {
+            Body::Calendar(calendar) => batch.calendars.push(calendar.clone()),
+            Body::ProfileAdopted(adopted) => {
+                batch.profiles.push((record.header.index, adopted.clone()));
+            }
+            _ => {}
         }
         last = Tip {
             size: record.header.index + 1,

@@ -13,7 +13,9 @@ use ledger_format::bundle::TrustPolicy;
 use ledger_format::checkpoint::{NoteSigningKey, VerifierKey};
 use ledger_format::hash::Hash;
 use ledger_format::keys::SigningKey;
-use ledger_format::record::evidence_message;
+use ledger_format::code::CertificateCode;
+use ledger_format::date::Date;
+use ledger_format::record::{ApplicationKind, Body, Notice, RegistrationType, evidence_message};
 use serde_json::{Value, json};
 
 /// Seconds in a day.
@@ -323,16 +325,59 @@ impl Agency {
             .unwrap()
     }
 
-    /// The agency's calendars for 2026 and 2027 (plain weekends) and one evidence service.
+    /// Posts `body` to the agency route `path` with the agency token; panics unless accepted.
+    pub fn post_agency(&self, path: &str, body: Value) -> Value {
+        ureq::post(&self.url(path))
+            .header("Authorization", &format!("Bearer {}", self.token()))
+            .send_json(&body)
+            .unwrap_or_else(|e| panic!("POST {path} on {}: {e}: {body}", self.name))
+            .body_mut()
+            .read_json()
+            .unwrap()
+    }
+
+    /// The agency's calendars for 2026 and 2027 (plain weekends), the fixture rule profile
+    /// (`yuxi-2025`, in force from the node's today) and one evidence service.
     pub fn set_up(&self, service: &SigningKey) {
         for year in [2026, 2027] {
             self.append(json!({"Calendar": {"year": year, "holidays": [], "makeup_workdays": []}}));
         }
+        self.post_agency("/v1/agency/profile", json!({"name": "yuxi-2025"}));
         self.append(json!({"SubmitterAdded": {
             "key": service.public_key().to_hex(),
             "name": "数据存证服务有限公司",
             "credit_code": "91440300708461136T",
         }}));
+    }
+
+    /// Takes an application of `kind` for `code` through receipt, acceptance and (for a
+    /// registration that goes to notice) review, today; returns the application's index.
+    pub fn apply_for(
+        &self,
+        code: &CertificateCode,
+        kind: ApplicationKind,
+    ) -> u64 {
+        let application = ledger_format::testing::application(code, kind.clone());
+        let index = self.append(serde_json::to_value(application).unwrap())["index"]
+            .as_u64()
+            .unwrap();
+        for body in ledger_format::testing::decided_application(code, &kind, index) {
+            self.append(serde_json::to_value(body).unwrap());
+        }
+        index
+    }
+
+    /// The node's today (China Standard Time) by its clock, shifted as it was started.
+    pub fn today(&self) -> Date {
+        Date::from_unix_cst(now() + self.offset_days * DAY).unwrap()
+    }
+
+    /// Takes a first registration of `code` through application, acceptance and review today,
+    /// then publishes its notice (4 records); returns the notice's index.
+    pub fn publish_first_notice(&self, code: &CertificateCode) -> u64 {
+        self.apply_for(code, ApplicationKind::First);
+        let body = notice(code, RegistrationType::First, self.today());
+        self.append(body)["index"].as_u64().unwrap()
     }
 
     /// Submits `count` evidence hashes signed by `service`, in batches of up to 10,000.
@@ -442,6 +487,23 @@ pub fn network_policy_text(node: &Agency) -> String {
 /// The trust policy `node` serves for the network, parsed as a bank would.
 pub fn network_policy(node: &Agency) -> TrustPolicy {
     ledger_client::policy::parse_policy(&network_policy_text(node)).unwrap()
+}
+
+/// The notice of a registration of `registration_type` for `code` with the fixture content,
+/// published on `today` and ending when the fixture profile (`yuxi-2025`) says, as
+/// `POST /v1/agency/records` takes it.
+pub fn notice(code: &CertificateCode, registration_type: RegistrationType, today: Date) -> Value {
+    let calendars = ledger_format::testing::plain_calendars(2026..=2040);
+    let ends_on = ledger_format::testing::profile()
+        .notice_end(today, &calendars)
+        .unwrap();
+    serde_json::to_value(Body::NoticePublished(Notice {
+        code: code.clone(),
+        registration_type,
+        content: ledger_format::testing::content(code.kind(), None),
+        ends_on,
+    }))
+    .unwrap()
 }
 
 /// One evidence submission as the API takes it.
