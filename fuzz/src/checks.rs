@@ -55,6 +55,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("credit_code", credit_code),
     ("date", date),
     ("work_calendar", work_calendar),
+    ("profile_adopted", profile_adopted),
     ("certificate_state", certificate_state),
     ("add_checkpoint", add_checkpoint),
     ("equivocation", equivocation),
@@ -456,6 +457,36 @@ pub fn work_calendar(data: &[u8]) -> bool {
     assert_eq!(rebuilt.as_ref(), Ok(&calendar));
     for date in calendar.holidays.iter().chain(&calendar.makeup_workdays) {
         let _ = calendar.is_working_day(*date);
+    }
+    true
+}
+
+/// `ProfileAdopted::decode_exact`; the policy check and every computation the lifecycle makes
+/// with a profile (notice end, deadlines, validity, renewal window) answer without a panic, on
+/// plain-weekend calendars of the years around the adoption.
+pub fn profile_adopted(data: &[u8]) -> bool {
+    use ledger_format::profile::{ProfileAdopted, ProfilePolicy, Profiles};
+    let Some(adopted) = decode_round_trip::<ProfileAdopted>(data) else {
+        return false;
+    };
+    let profile = &adopted.profile;
+    let _ = ProfilePolicy::default().check(profile);
+    let _ = ProfilePolicy::new(vec![format!("{}@{}", profile.name, profile.digest().to_hex())])
+        .check(profile);
+    let _ = Profiles::default().adopt(adopted.clone(), adopted.from);
+    let year = adopted.from.year();
+    let calendars = ledger_format::calendar::Calendars::new(
+        (year.saturating_sub(1)..=year.saturating_add(3).min(9999))
+            .filter_map(|y| WorkCalendar::new(y, vec![], vec![]).ok())
+            .collect(),
+    );
+    if let Ok(calendars) = calendars {
+        let day = adopted.from;
+        let _ = profile.notice_end(day, &calendars);
+        let _ = profile.deadline(day, profile.review_working_days, &calendars);
+        let _ = profile.valid_until(day, None);
+        let _ = profile.renewal_window(day, &calendars);
+        let _ = profile.check_applies(day);
     }
     true
 }

@@ -703,7 +703,11 @@ fn receive(
             if let Some(p) = &s.application {
                 return Err(TransitionError::ApplicationPending(p.kind.name(), p.index));
             }
-            if let Some(n) = &s.notice {
+            // A pending change or correction notice does not hold a renewal back: the window
+            // would otherwise run out while the notice (or an objection to it) is decided.
+            if let Some(n) = &s.notice
+                && *kind != ApplicationKind::Renewal
+            {
                 return Err(TransitionError::NoticePending(n.registration_type));
             }
             let validity = s
@@ -1206,8 +1210,10 @@ fn issue(
     rules: &Rules<'_>,
 ) -> Result<CertificateState, TransitionError> {
     let today = rules.today;
-    if s.status != Status::InNotice {
-        return Err(TransitionError::CodeInUse(s.code.to_string()));
+    match s.status {
+        Status::InNotice => {}
+        Status::Applied => return Err(TransitionError::NoPendingNotice(RegistrationType::First)),
+        _ => return Err(TransitionError::CodeInUse(s.code.to_string())),
     }
     let p = decidable(s, RegistrationType::First, today)?;
     if i.valid_from != today {

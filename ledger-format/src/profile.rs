@@ -368,6 +368,13 @@ impl Profiles {
                 earliest,
             });
         }
+        // In force before its measure applies, the profile would refuse every record in between.
+        if adoption.from < adoption.profile.measure_from {
+            return Err(ProfileError::MeasureNotYet {
+                name: adoption.profile.name.clone(),
+                from: adoption.profile.measure_from,
+            });
+        }
         if self.adopted.len() >= MAX_ADOPTIONS {
             return Err(ProfileError::OutOfRange);
         }
@@ -378,7 +385,7 @@ impl Profiles {
 
 /// Which profiles a log may adopt: the membership file's `profiles` for the member. An entry is
 /// a built-in name ([`builtin`]) or `name@<digest hex>` for a profile of the agency's own
-/// ([`RuleProfile::digest`]). An empty list allows any built-in profile.
+/// ([`RuleProfile::digest`]). An empty list allows any built-in profile of a measure (not a draft).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProfilePolicy {
     entries: Vec<String>,
@@ -410,7 +417,8 @@ impl ProfilePolicy {
         }
         let pinned = format!("{}@{}", profile.name, profile.digest().to_hex());
         let allowed = if self.entries.is_empty() {
-            builtin.is_some()
+            // Drafts are not measures in force: a network accepts one only by naming it.
+            builtin.is_some() && !is_draft(&profile.name)
         } else {
             self.entries
                 .iter()
@@ -422,6 +430,12 @@ impl ProfilePolicy {
             Err(ProfileError::NotAllowed(profile.name.clone()))
         }
     }
+}
+
+/// True for a built-in profile of a draft measure (`…-draft`), which an empty membership list does
+/// not allow.
+pub fn is_draft(name: &str) -> bool {
+    name.ends_with("-draft")
 }
 
 /// The names of the built-in profiles.

@@ -778,7 +778,7 @@ mod tests {
         assert_eq!(replay_all(&records).unwrap_err(), ReplayError::Chain(3));
 
         let mut records = l.log.records.clone();
-        records[8].header.time -= 1;
+        records[8].header.time += 1;
         assert_eq!(replay_all(&records).unwrap_err(), ReplayError::Signature(8));
 
         let mut records = l.log.records.clone();

@@ -633,7 +633,7 @@ pub fn witness_verifier_key(n: u8) -> crate::checkpoint::VerifierKey {
 }
 
 /// One record of every kind, chained in one fixture log (the bodies need not pass the lifecycle
-/// rules): the source of the golden vectors in `tests/vectors/records-v1.json`.
+/// rules): the source of the golden vectors in `tests/vectors/records-v2.json`.
 ///
 /// # Panics
 /// Never for fixture input.

@@ -235,6 +235,13 @@ fn text_seeds(add: &mut Add<'_>) {
             calendar.encode(),
         );
     }
+    for name in ledger_format::profile::BUILTIN {
+        let adopted = ledger_format::profile::ProfileAdopted {
+            from: d("2026-12-01"),
+            profile: ledger_format::profile::builtin(name).unwrap(),
+        };
+        add("profile_adopted", name.to_string(), adopted.encode());
+    }
 }
 
 /// `add-checkpoint` bodies: a first request, one with a real consistency proof, and every way the

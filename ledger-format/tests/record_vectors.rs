@@ -1,5 +1,5 @@
 //! Golden vectors: the canonical bytes and hash of one record of every kind
-//! (`tests/vectors/records-v1.json`, documented in docs/format.md#vectors).
+//! (`tests/vectors/records-v2.json`, documented in docs/format.md#vectors).
 //!
 //! Ed25519 signatures are deterministic, so the fixture records are byte-for-byte reproducible.
 //! After a deliberate format change, regenerate with `LEDGER_BLESS=1 cargo test -p ledger-format
@@ -8,7 +8,7 @@
 use ledger_format::record::Record;
 use ledger_format::{Canonical, testing};
 
-const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/records-v1.json");
+const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/records-v2.json");
 
 fn current() -> serde_json::Value {
     let records: Vec<serde_json::Value> = testing::one_record_of_each_kind()
@@ -47,7 +47,7 @@ fn golden_vectors_decode_verify_and_chain() {
     let golden: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(PATH).unwrap()).unwrap();
     let entries = golden["records"].as_array().unwrap();
-    assert_eq!(entries.len(), 14, "one vector per record kind");
+    assert_eq!(entries.len(), 25, "one vector per record kind");
     let mut previous = None;
     for entry in entries {
         let bytes = hex::decode(entry["hex"].as_str().unwrap()).unwrap();

@@ -30,12 +30,9 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::forge;
 use common::{
-    Agency, DAY, Findings, Network, Reply, client_binary, network_policy, network_policy_text, now,
+    Agency, DAY, Findings, Network, Reply, client_verify, network_policy, network_policy_text, now,
     poll, service, wait_for, wait_mirrored,
 };
 use ledger_format::Canonical;
@@ -205,27 +202,6 @@ fn bundle_keys(net: &Network, log: &str) -> Vec<VerifierKey> {
 
 fn is_valid(verdict: &Verdict) -> bool {
     matches!(verdict.kind, VerdictKind::Valid { .. })
-}
-
-/// Runs `ledger-client verify <bundle> --policy <policy> --json [extra]` and returns its JSON
-/// report.
-fn client_verify(bundle: &Path, policy: &Path, extra: &[&str]) -> Value {
-    let out = Command::new(client_binary())
-        .arg("verify")
-        .arg(bundle)
-        .arg("--policy")
-        .arg(policy)
-        .arg("--json")
-        .args(extra)
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "ledger-client verify printed no JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 /// Attack 1: a stolen agency key signs a real extension of the agency's tree by one invented

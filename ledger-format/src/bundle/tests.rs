@@ -3,27 +3,10 @@
 use super::*;
 use crate::checkpoint::{SignedCheckpoint, VerifierKey};
 use crate::code::CertificateCode;
-use crate::record::{Body, Issued, Notice, RegistrationType};
+use crate::record::Body;
 use crate::testing::{self, Ledger, at, parse_date as d};
 
 const WITNESSES: u8 = 3;
-
-fn notice(code: &CertificateCode, ends_on: &str) -> Body {
-    Body::NoticePublished(Notice {
-        code: code.clone(),
-        registration_type: RegistrationType::First,
-        content: testing::content(code.kind(), None),
-        ends_on: d(ends_on),
-    })
-}
-
-fn issue(code: &CertificateCode, on: &str, until: &str) -> Body {
-    Body::Issued(Issued {
-        code: code.clone(),
-        valid_from: d(on),
-        valid_until: d(until),
-    })
-}
 
 /// The shared fixture: certificate 1 issued 2026-12-07, valid until 2029-12-07; 2 in notice; 3
 /// suspended; 4 cancelled; 5 revoked; 6 terminated ([`testing::six_certificates`]).
@@ -254,8 +237,9 @@ fn forged_record_is_tampered() {
     let signed = l.checkpoint(checkpoint_time(), WITNESSES);
     let policy = l.policy(WITNESSES, 2);
     let mut bundle = l.bundle(&testing::code(2026, 1), &signed, &policy, true);
-    assert_eq!(bundle.records.len(), 2);
-    if let Body::Issued(i) = &mut bundle.records[1].record.body {
+    // Application, acceptance, review, notice, issue.
+    assert_eq!(bundle.records.len(), 5);
+    if let Body::Issued(i) = &mut bundle.records[4].record.body {
         i.valid_until = d("2035-12-07");
     }
     assert!(matches!(

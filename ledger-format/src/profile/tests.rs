@@ -190,11 +190,19 @@ fn policy_accepts_a_custom_profile_pinned_by_its_digest() {
 }
 
 #[test]
-fn empty_policy_accepts_builtin_profiles_only() {
+fn empty_policy_accepts_builtin_profiles_of_measures_only() {
     let policy = ProfilePolicy::default();
     for name in BUILTIN {
-        assert_eq!(policy.check(&builtin(name).unwrap()), Ok(()), "{name}");
+        let expected = if is_draft(name) {
+            Err(ProfileError::NotAllowed(name.into()))
+        } else {
+            Ok(())
+        };
+        assert_eq!(policy.check(&builtin(name).unwrap()), expected, "{name}");
     }
+    // A draft is allowed where the membership names it.
+    let drafts = ProfilePolicy::new(vec!["zhongwei-draft".into()]);
+    assert_eq!(drafts.check(&builtin("zhongwei-draft").unwrap()), Ok(()));
     assert_eq!(
         policy.check(&custom()),
         Err(ProfileError::NotAllowed("testing-custom".into()))

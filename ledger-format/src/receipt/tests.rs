@@ -7,10 +7,21 @@ use crate::{merkle, sha256};
 
 const WITNESSES: u8 = 3;
 
-/// A log with a notice, then two pieces of evidence; returns the ledger and the evidence hashes.
+/// A log with an application (index 0), two pieces of evidence (1, 2), then the rest of the
+/// procedure and the notice; returns the ledger and the evidence hashes.
 fn ledger() -> (Ledger, Hash, Hash) {
+    use crate::record::ApplicationKind;
     let mut l = Ledger::default();
     let code = testing::code(2026, 1);
+    let application = l
+        .apply("2026-11-23", testing::application(&code, ApplicationKind::First))
+        .unwrap();
+    let (a, b) = (sha256(b"snapshot a"), sha256(b"snapshot b"));
+    l.evidence(at("2026-11-23", 11), a);
+    l.evidence(at("2026-11-23", 12), b);
+    for body in testing::decided_application(&code, &ApplicationKind::First, application) {
+        l.apply("2026-11-23", body).unwrap();
+    }
     l.apply(
         "2026-11-23",
         Body::NoticePublished(crate::record::Notice {
@@ -21,9 +32,6 @@ fn ledger() -> (Ledger, Hash, Hash) {
         }),
     )
     .unwrap();
-    let (a, b) = (sha256(b"snapshot a"), sha256(b"snapshot b"));
-    l.evidence(at("2026-11-23", 11), a);
-    l.evidence(at("2026-11-23", 12), b);
     (l, a, b)
 }
 
@@ -243,7 +251,7 @@ fn receipt_checked_against_a_newer_checkpoint() {
     assert_eq!(
         info.consistent_with,
         Some(ConsistentCheckpoint {
-            size: 5,
+            size: 8,
             as_of: newer_time() + 1
         })
     );
@@ -251,13 +259,13 @@ fn receipt_checked_against_a_newer_checkpoint() {
     let same = NewerCheckpoint {
         checkpoint: old.checkpoint.to_signed(&keys(&l)).unwrap(),
         consistency: ConsistencyProof {
-            size1: 3,
-            size2: 3,
+            size1: 6,
+            size2: 6,
             path: Vec::new(),
         },
     };
     let info = verify_receipt_extended(&a, &old, &same, &policy, year_later).unwrap();
-    assert_eq!(info.consistent_with.map(|c| c.size), Some(3));
+    assert_eq!(info.consistent_with.map(|c| c.size), Some(6));
 }
 
 #[test]
@@ -312,7 +320,7 @@ fn forged_consistency_is_tampered() {
     assert_eq!(
         verify_receipt_extended(&a, &old, &resized, &policy, when),
         Err(ReceiptError::Tampered(
-            "the consistency proof leads from size 2 to 5, not from 3 to 5".into()
+            "the consistency proof leads from size 2 to 5, not from 6 to 8".into()
         ))
     );
     // A fork: the same log key signs another history of five records.
@@ -386,10 +394,15 @@ fn tampered_tlog_proofs_are_refused() {
         edited_tlog_proof(1, |t| t.replacen("index 1\n", "index 0\n", 1)),
         Err(ReceiptError::Tampered(reason)) if reason.contains("another position")
     ));
-    assert_eq!(
+    assert!(matches!(
         edited_tlog_proof(1, |t| t.replacen("index 1\n", "index 2\n", 1)),
+        Err(ReceiptError::Tampered(reason)) if reason.contains("another position")
+    ));
+    // An index whose proof in a tree of 6 has another shape: not even a proof.
+    assert_eq!(
+        edited_tlog_proof(1, |t| t.replacen("index 1\n", "index 5\n", 1)),
         Err(ReceiptError::Malformed(
-            "invalid inclusion proof: proof has 2 hashes, expected 1".into()
+            "invalid inclusion proof: proof has 3 hashes, expected 2".into()
         ))
     );
     // The proof of another hash.

@@ -2,6 +2,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::code::ObjectKind;
+use crate::sha256;
 use crate::testing::{self, LogBuilder, at, code, content, submitter_key};
 
 fn notice_body(serial: u64) -> Body {
@@ -104,9 +105,13 @@ fn decode_rejects_broken_rules() {
         Err(DecodeError::Bcs(_))
     ));
 
-    let mut v2 = good.clone();
-    v2.version = 2;
-    assert_eq!(reencode_rejects(&v2), DecodeError::UnsupportedVersion(2));
+    // Version 1 records (before the procedure, the officer and profiles) are not read.
+    let mut v1 = good.clone();
+    v1.version = 1;
+    assert_eq!(reencode_rejects(&v1), DecodeError::UnsupportedVersion(1));
+    let mut v3 = good.clone();
+    v3.version = 3;
+    assert_eq!(reencode_rejects(&v3), DecodeError::UnsupportedVersion(3));
 
     let mut spaced = good.clone();
     spaced.header.origin = "ledger yuxi".into();
@@ -134,14 +139,75 @@ fn decode_rejects_broken_rules() {
         DecodeError::Invalid { what: "fields", .. }
     ));
 
+    // A data resource under authorized operation carries its operation period (R5).
     let mut resource_with_operation = good.clone();
     if let Body::NoticePublished(n) = &mut resource_with_operation.body {
         n.content.operation_ends = Some(testing::parse_date("2027-01-01"));
     }
+    let bytes = resource_with_operation.encode();
+    assert_eq!(Record::decode_exact(&bytes).unwrap(), resource_with_operation);
+
+    // The registrant is not its own joint applicant, and nobody is named twice (R15).
+    let mut self_joint = good.clone();
+    if let Body::NoticePublished(n) = &mut self_joint.body {
+        n.content.co_applicants.push(n.content.registrant.clone());
+    }
     assert!(matches!(
-        reencode_rejects(&resource_with_operation),
+        reencode_rejects(&self_joint),
         DecodeError::Invalid {
-            what: "operation_ends",
+            what: "co_applicants",
+            ..
+        }
+    ));
+    let mut twice = good.clone();
+    if let Body::NoticePublished(n) = &mut twice.body {
+        let other = crate::record::Registrant {
+            name: "某某公司".into(),
+            id: crate::record::RegistrantId::Individual(sha256(b"id")),
+            role: crate::record::RegistrantRole::Operator,
+        };
+        n.content.co_applicants = vec![other.clone(), other];
+    }
+    assert!(matches!(
+        reencode_rejects(&twice),
+        DecodeError::Invalid {
+            what: "co_applicants",
+            ..
+        }
+    ));
+
+    // Evidence is signed by its service: no officer acts on it.
+    let mut evidence = log.evidence(at("2026-11-23", 10), sha256(b"e"), &submitter_key());
+    evidence.header.officer = Some(sha256(b"officer"));
+    assert!(matches!(
+        reencode_rejects(&evidence),
+        DecodeError::Invalid {
+            what: "officer",
+            ..
+        }
+    ));
+
+    // Nobody applies for a lapse, and a lapse names no application (R23).
+    let mut lapse_applied = good.clone();
+    lapse_applied.body = Body::ApplicationReceived(crate::record::ApplicationReceived {
+        code: testing::code(2026, 1),
+        kind: crate::record::ApplicationKind::Cancellation(CancellationReason::Lapsed),
+        materials: sha256(b"m"),
+    });
+    assert!(matches!(
+        reencode_rejects(&lapse_applied),
+        DecodeError::Invalid { what: "kind", .. }
+    ));
+    let mut lapse_with_application = good.clone();
+    lapse_with_application.body = Body::Cancelled(crate::record::Cancelled {
+        code: testing::code(2026, 1),
+        reason: CancellationReason::Lapsed,
+        application_index: Some(3),
+    });
+    assert!(matches!(
+        reencode_rejects(&lapse_with_application),
+        DecodeError::Invalid {
+            what: "application_index",
             ..
         }
     ));

@@ -2,7 +2,11 @@ use std::sync::Arc;
 
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::CreditCode;
-use ledger_format::record::{Issued, Notice, RegistrationType, SubmitterAdded};
+use ledger_format::lifecycle::{Deadline, LateAct};
+use ledger_format::profile::{ProfileAdopted, ProfileError};
+use ledger_format::record::{
+    ApplicationAct, ApplicationKind, Issued, Notice, RegistrationType, SubmitterAdded,
+};
 use ledger_format::testing::{self, at, parse_date as d};
 
 use super::*;
@@ -13,35 +17,51 @@ use ledger_format::map;
 struct Node {
     store: Arc<MemoryStore>,
     clock: ManualClock,
+    metrics: Arc<Metrics>,
     sequencer: Sequencer,
 }
 
 fn start_on(store: Arc<MemoryStore>, clock: ManualClock) -> Node {
+    start_with(store, clock, SequencerConfig::default())
+}
+
+/// A sequencer over `store` run by `config`, except for the checkpoint timer.
+fn start_with(store: Arc<MemoryStore>, clock: ManualClock, config: SequencerConfig) -> Node {
+    let metrics = Arc::new(Metrics::new());
     let sequencer = Sequencer::start(
         store.clone(),
         testing::agency_key(),
         Arc::new(clock.clone()),
-        Arc::new(crate::metrics::Metrics::new()),
+        metrics.clone(),
         SequencerConfig {
             // Tests sign checkpoints on demand; the timer stays out of the way.
             checkpoint_interval: Duration::from_secs(3600),
-            ..SequencerConfig::default()
+            ..config
         },
     )
     .unwrap();
     Node {
         store,
         clock,
+        metrics,
         sequencer,
     }
 }
 
-fn node() -> Node {
-    let store = Arc::new(MemoryStore::new(LogIdentity {
+fn empty_store() -> Arc<MemoryStore> {
+    Arc::new(MemoryStore::new(LogIdentity {
         origin: testing::ORIGIN.into(),
         genesis_key: testing::agency_key().public_key(),
-    }));
-    start_on(store, ManualClock::new(at("2026-11-23", 10)))
+    }))
+}
+
+fn node() -> Node {
+    node_with(SequencerConfig::default())
+}
+
+/// A node on an empty log whose clock reads 2026-11-23 (a Monday) 10:00 CST.
+fn node_with(config: SequencerConfig) -> Node {
+    start_with(empty_store(), ManualClock::new(at("2026-11-23", 10)), config)
 }
 
 impl Node {
@@ -49,7 +69,18 @@ impl Node {
         &self.sequencer.handle
     }
 
+    /// The calendars, the fixture evidence service and the fixture profile (Yuxi's, in force
+    /// from the clock's day).
     async fn setup(&self) {
+        self.setup_registries().await;
+        self.handle()
+            .append(testing::profile_adopted("2026-11-23"))
+            .await
+            .unwrap();
+    }
+
+    /// The calendars and the fixture evidence service, no profile.
+    async fn setup_registries(&self) {
         let h = self.handle();
         for year in 2026..=2030 {
             h.append(Body::Calendar(
@@ -65,6 +96,31 @@ impl Node {
         }))
         .await
         .unwrap();
+    }
+
+    /// Takes a first registration of `code` through receipt, acceptance and review on the
+    /// clock's day, ready for its notice; returns the application's index.
+    async fn apply_for(&self, code: &CertificateCode) -> u64 {
+        let kind = ApplicationKind::First;
+        let received = self
+            .handle()
+            .append(testing::application(code, kind.clone()))
+            .await
+            .unwrap();
+        for body in testing::decided_application(code, &kind, received.index) {
+            self.handle().append(body).await.unwrap();
+        }
+        received.index
+    }
+
+    /// The `ledger_late_acts` counter of `deadline` (0 when never counted).
+    fn late_acts(&self, deadline: Deadline) -> u64 {
+        let prefix = format!("ledger_late_acts_total{{kind=\"{}\"}} ", deadline.name());
+        self.metrics
+            .encode()
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .map_or(0, |count| count.parse().unwrap())
     }
 }
 
@@ -154,6 +210,7 @@ async fn lifecycle_rules_are_enforced_with_the_clock() {
     let node = node();
     node.setup().await;
     let code = testing::code(2026, 1);
+    node.apply_for(&code).await;
     node.handle()
         .append(Body::NoticePublished(Notice {
             code: code.clone(),
@@ -189,7 +246,9 @@ async fn lifecycle_rules_are_enforced_with_the_clock() {
         .unwrap();
     let state = node.store.state(&code).unwrap().unwrap();
     assert_eq!(state.latest_index, issued.index);
-    assert_eq!(node.store.code_records(&code).unwrap().len(), 2);
+    // Application, acceptance, review, notice, issue.
+    assert_eq!(node.store.code_records(&code).unwrap().len(), 5);
+    assert_eq!(state.late_acts, 0);
 }
 
 #[tokio::test]
@@ -237,6 +296,7 @@ async fn restart_resumes_the_log_and_the_pending_map_work() {
     node.setup().await;
     let code = testing::code(2026, 1);
     node.handle().checkpoint_now().await.unwrap();
+    node.apply_for(&code).await;
     node.handle()
         .append(Body::NoticePublished(Notice {
             code: code.clone(),
@@ -312,28 +372,11 @@ async fn key_rotation_and_agency_evidence_are_refused_through_append() {
 
 #[tokio::test]
 async fn codes_of_another_agencys_region_are_refused() {
-    let store = Arc::new(MemoryStore::new(LogIdentity {
-        origin: testing::ORIGIN.into(),
-        genesis_key: testing::agency_key().public_key(),
-    }));
-    let sequencer = Sequencer::start(
-        store.clone(),
-        testing::agency_key(),
-        Arc::new(ManualClock::new(at("2026-11-23", 10))),
-        Arc::new(crate::metrics::Metrics::new()),
-        SequencerConfig {
-            checkpoint_interval: Duration::from_secs(3600),
-            // Zhongwei (Ningxia): the fixture's Yuxi codes are another agency's.
-            regions: vec![640500],
-            ..SequencerConfig::default()
-        },
-    )
-    .unwrap();
-    let node = Node {
-        store,
-        clock: ManualClock::new(0),
-        sequencer,
-    };
+    let node = node_with(SequencerConfig {
+        // Zhongwei (Ningxia): the fixture's Yuxi codes are another agency's.
+        regions: vec![640500],
+        ..SequencerConfig::default()
+    });
     node.setup().await;
     let size = node.store.tip().unwrap().size;
     let code = testing::code(2026, 1);
@@ -380,28 +423,12 @@ async fn a_weak_submitter_key_is_refused_by_the_engine() {
 
 #[tokio::test]
 async fn a_fence_above_the_tree_stops_appends_and_signing() {
-    let store = Arc::new(MemoryStore::new(LogIdentity {
-        origin: testing::ORIGIN.into(),
-        genesis_key: testing::agency_key().public_key(),
-    }));
     let fence = Arc::new(Fence::default());
-    let sequencer = Sequencer::start(
-        store.clone(),
-        testing::agency_key(),
-        Arc::new(ManualClock::new(at("2026-11-23", 10))),
-        Arc::new(crate::metrics::Metrics::new()),
-        SequencerConfig {
-            checkpoint_interval: Duration::from_secs(3600),
-            fence: fence.clone(),
-            ..SequencerConfig::default()
-        },
-    )
-    .unwrap();
-    let node = Node {
-        store: store.clone(),
-        clock: ManualClock::new(at("2026-11-23", 10)),
-        sequencer,
-    };
+    let node = node_with(SequencerConfig {
+        fence: fence.clone(),
+        ..SequencerConfig::default()
+    });
+    let store = node.store.clone();
     node.setup().await;
     node.handle().checkpoint_now().await.unwrap();
     let size = store.tip().unwrap().size;

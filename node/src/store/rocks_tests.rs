@@ -304,14 +304,14 @@ fn acknowledged_writes_survive_kill_9() {
     assert_eq!(store.records(0, size).unwrap(), expected);
 }
 
-/// A store holding one record of every kind, then chained evidence records up to `size`, written
-/// in batches of 37 (so that batches start anywhere in a block of leaves); the records and the tree.
+/// A store holding one record of every kind ([`fixture_len`] records), then chained evidence
+/// records up to `size` (which must be past the fixture), written in batches of 37 (so that batches
+/// start anywhere in a block of leaves); the records and the tree.
 fn chained_store(dir: &std::path::Path, size: u64) -> (RocksStore, Vec<Vec<u8>>, MemoryTree) {
     let store = RocksStore::create(dir, identity()).unwrap();
-    let mut expected: Vec<_> = one_record_of_each_kind()
-        .iter()
-        .map(Canonical::encode)
-        .collect();
+    let fixture = one_record_of_each_kind();
+    assert!(size > fixture.len() as u64, "{size} records hold no chained evidence");
+    let mut expected: Vec<_> = fixture.iter().map(Canonical::encode).collect();
     let (mut frontier, mut tree) = (Frontier::new(), MemoryTree::new());
     let mut batch = WriteBatch::default();
     for (index, bytes) in expected.iter().enumerate() {
@@ -320,6 +320,11 @@ fn chained_store(dir: &std::path::Path, size: u64) -> (RocksStore, Vec<Vec<u8>>,
         tree.push_hash(leaf).unwrap();
         batch.records.push((index as u64, bytes.clone()));
     }
+    batch.tip = fixture.last().map(|last| Tip {
+        size: fixture.len() as u64,
+        last_hash: last.hash(),
+        last_time: last.header.time,
+    });
     store.write(batch).unwrap();
     let mut prev = frontier_leaf(&expected);
     let services = [
@@ -338,6 +343,12 @@ fn chained_store(dir: &std::path::Path, size: u64) -> (RocksStore, Vec<Vec<u8>>,
         start = end;
     }
     (store, expected, tree)
+}
+
+/// The number of records [`one_record_of_each_kind`] puts first in a [`chained_store`]: indexes
+/// from here on are chained evidence of [`evidence_hash`] of their index.
+fn fixture_len() -> u64 {
+    one_record_of_each_kind().len() as u64
 }
 
 fn frontier_leaf(records: &[Vec<u8>]) -> Hash {
@@ -460,7 +471,7 @@ fn low_tree_levels_are_computed_from_the_leaves() {
 #[test]
 fn values_that_cannot_be_rebuilt_are_corrupted() {
     let dir = TempDir::new().unwrap();
-    drop(chained_store(dir.path(), 20));
+    drop(chained_store(dir.path(), 40));
     let db = raw(dir.path());
     let (records, tree) = (
         db.cf_handle(cf::RECORDS).unwrap(),
@@ -502,31 +513,33 @@ fn values_that_cannot_be_rebuilt_are_corrupted() {
 fn evidence_hits_are_confirmed() {
     let dir = TempDir::new().unwrap();
     let (store, expected, _) = chained_store(dir.path(), 40);
-    let record = Record::decode_exact(&expected[20]).unwrap();
+    // A chained evidence record, past the fixture's records.
+    let index = fixture_len() + 5;
+    let record = Record::decode_exact(&expected[index as usize]).unwrap();
     let submitter = record.header.author;
     assert_eq!(
         store
-            .evidence_index(&submitter, &evidence_hash(20))
+            .evidence_index(&submitter, &evidence_hash(index))
             .unwrap(),
-        Some(20)
+        Some(index)
     );
     let evidence = store.db.cf_handle(cf::EVIDENCE).unwrap();
     let key = |hash: &Hash| super::evidence_key(&submitter, hash);
     // Confirmed by the record: the index alone.
     let stored = store
         .db
-        .get_cf(evidence, key(&evidence_hash(20)))
+        .get_cf(evidence, key(&evidence_hash(index)))
         .unwrap()
         .unwrap();
-    assert_eq!(stored, 20u64.to_be_bytes());
+    assert_eq!(stored, index.to_be_bytes());
     // Another pair that had the same key (a collision) is not found; nor a pair of another record.
     let other = sha256(b"other");
     store
         .db
-        .put_cf(evidence, key(&other), 20u64.to_be_bytes())
+        .put_cf(evidence, key(&other), index.to_be_bytes())
         .unwrap();
     assert_eq!(store.evidence_index(&submitter, &other).unwrap(), None);
-    let verbatim = [&20u64.to_be_bytes()[..], &submitter.0, &evidence_hash(20).0].concat();
+    let verbatim = [&index.to_be_bytes()[..], &submitter.0, &evidence_hash(index).0].concat();
     store.db.put_cf(evidence, key(&other), verbatim).unwrap();
     assert_eq!(store.evidence_index(&submitter, &other).unwrap(), None);
     // An index past the log is corrupted.

@@ -516,6 +516,27 @@ pub fn evidence(service: &SigningKey, origin: &str, hash: &Hash) -> Value {
     })
 }
 
+/// Runs `ledger-client verify <bundle> --policy <policy> --json [extra]` and returns its JSON
+/// report.
+pub fn client_verify(bundle: &Path, policy: &Path, extra: &[&str]) -> Value {
+    let out = Command::new(client_binary())
+        .arg("verify")
+        .arg(bundle)
+        .arg("--policy")
+        .arg(policy)
+        .arg("--json")
+        .args(extra)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "ledger-client verify printed no JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 /// A network of agencies in one temporary directory, sharing `network.toml`.
 pub struct Network {
     pub dir: tempfile::TempDir,
