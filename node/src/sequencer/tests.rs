@@ -576,3 +576,112 @@ async fn a_restarted_sequencer_needs_the_key_in_force() {
     .unwrap();
     restarted.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_profile_the_network_does_not_list_is_refused_by_the_writer_too() {
+    // The network lets this log adopt the national measure only: its replicas refuse any other
+    // adoption, so the writer must not sign one.
+    let profiles = vec!["national-2025".to_string()];
+    let node = node_with(SequencerConfig {
+        profiles: profiles.clone(),
+        ..SequencerConfig::default()
+    });
+    node.setup_registries().await;
+    let size = node.store.tip().unwrap().size;
+    let refused = node
+        .handle()
+        .append(testing::profile_adopted("2026-11-23"))
+        .await;
+    assert_eq!(
+        refused,
+        Err(AppendError::Invalid(
+            ProfileError::NotAllowed("yuxi-2025".into()).to_string()
+        ))
+    );
+    assert_eq!(node.store.tip().unwrap().size, size, "nothing written");
+    assert_eq!(node.store.profiles().unwrap(), Vec::new());
+    // With no profile in force, no procedure starts.
+    let code = testing::code(2026, 1);
+    let application = testing::application(&code, ApplicationKind::First);
+    assert_eq!(
+        node.handle().append(application.clone()).await,
+        Err(AppendError::Rule(TransitionError::Profile(
+            ProfileError::NoneInForce(d("2026-11-23"))
+        )))
+    );
+
+    // The listed profile is adopted, and the procedure runs under it.
+    let national = ProfileAdopted {
+        from: d("2026-11-23"),
+        profile: ledger_format::profile::builtin("national-2025").unwrap(),
+    };
+    let adopted = node
+        .handle()
+        .append(Body::ProfileAdopted(national.clone()))
+        .await
+        .unwrap();
+    assert_eq!(adopted.index, size);
+    assert_eq!(node.store.profiles().unwrap(), vec![national]);
+    node.handle().append(application).await.unwrap();
+    // A replica holding the same list audits what the writer wrote without a finding.
+    let report = crate::audit::audit(&*node.store, &[], &profiles, &mut |_, _| {}).unwrap();
+    assert_eq!(report.records, size + 2);
+}
+
+#[tokio::test]
+async fn a_late_acceptance_is_accepted_recorded_and_counted() {
+    let node = node();
+    node.setup().await;
+    let accept = |code: &CertificateCode, application_index: u64| {
+        Body::ApplicationAccepted(ApplicationAct {
+            code: code.clone(),
+            application_index,
+        })
+    };
+    // Received on Monday 2026-11-23: Yuxi's profile gives 3 working days, counted from the next
+    // day (Civil Code Art. 201), so the acceptance is due by Thursday 2026-11-26.
+    let (on_time, late) = (testing::code(2026, 1), testing::code(2026, 2));
+    let mut received = Vec::new();
+    for code in [&on_time, &late] {
+        let kind = ApplicationKind::First;
+        let appended = node
+            .handle()
+            .append(testing::application(code, kind))
+            .await
+            .unwrap();
+        received.push(appended.index);
+    }
+    node.clock.set(at("2026-11-26", 16));
+    node.handle()
+        .append(accept(&on_time, received[0]))
+        .await
+        .unwrap();
+    assert_eq!(node.late_acts(Deadline::Acceptance), 0, "on the last day");
+
+    node.clock.set(at("2026-11-30", 10));
+    let accepted = node
+        .handle()
+        .append(accept(&late, received[1]))
+        .await
+        .unwrap();
+    assert_eq!(node.late_acts(Deadline::Acceptance), 1);
+    let state = node.store.state(&late).unwrap().unwrap();
+    assert_eq!(
+        (state.latest_index, state.late_acts),
+        (accepted.index, 1)
+    );
+    assert_eq!(node.store.state(&on_time).unwrap().unwrap().late_acts, 0);
+    // The audit of the log names the same late act.
+    let report = crate::audit::audit(&*node.store, &[], &[], &mut |_, _| {}).unwrap();
+    assert_eq!(
+        report.late_acts,
+        vec![(
+            accepted.index,
+            LateAct {
+                deadline: Deadline::Acceptance,
+                due: d("2026-11-26"),
+                on: d("2026-11-30"),
+            }
+        )]
+    );
+}
