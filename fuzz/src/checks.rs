@@ -471,8 +471,12 @@ pub fn profile_adopted(data: &[u8]) -> bool {
     };
     let profile = &adopted.profile;
     let _ = ProfilePolicy::default().check(profile);
-    let _ = ProfilePolicy::new(vec![format!("{}@{}", profile.name, profile.digest().to_hex())])
-        .check(profile);
+    let _ = ProfilePolicy::new(vec![format!(
+        "{}@{}",
+        profile.name,
+        profile.digest().to_hex()
+    )])
+    .check(profile);
     let _ = Profiles::default().adopt(adopted.clone(), adopted.from);
     let year = adopted.from.year();
     let calendars = ledger_format::calendar::Calendars::new(

@@ -14,12 +14,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{CalendarError, Calendars};
+use crate::calendar::Calendars;
 use crate::code::{CertificateCode, ObjectKind};
 use crate::date::Date;
 use crate::encoding::{Canonical, DecodeError};
 use crate::hash::Hash;
-use crate::profile::{ProfileError, Profiles, RuleProfile};
+use crate::profile::{Profiles, RuleProfile};
 use crate::record::{
     Amended, ApplicationKind, CancellationReason, Cancelled, Content, Issued, Notice,
     ObjectionResolved, Record, RefusalGround, Registrant, RegistrationType, Renewed,
@@ -290,228 +290,8 @@ impl Canonical for CertificateState {
     }
 }
 
-/// Why a record may not be appended: the rule it breaks.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TransitionError {
-    /// The record is not about a certificate.
-    #[error("record kind {0} does not concern a certificate")]
-    NotACertificateRecord(&'static str),
-    /// The record names a different code than the state it is applied to.
-    #[error("record names code {record} but the state is for {state}")]
-    CodeMismatch {
-        /// Code in the record.
-        record: String,
-        /// Code of the state.
-        state: String,
-    },
-    /// R23 一证一码: a first registration must reserve an unused code.
-    #[error("code {0} is already in use")]
-    CodeInUse(String),
-    /// The code names no registration in this log.
-    #[error("no registration with code {0}")]
-    UnknownCertificate(String),
-    /// A new code carries the year its first application was received.
-    #[error("code year {code_year} differs from the year of the application, {year}")]
-    CodeYear {
-        /// Year in the code.
-        code_year: u16,
-        /// Year of receipt.
-        year: u16,
-    },
-    /// No rule profile applies on the record's day.
-    #[error("profile: {0}")]
-    Profile(ProfileError),
-    /// R22: the notice lasts the profile's working days, counted by its convention.
-    #[error("R22: notice must end on {expected} ({days} working days, {count}), not {stated}")]
-    NoticeEnd {
-        /// The computed last day.
-        expected: Date,
-        /// The stated one.
-        stated: Date,
-        /// The profile's length.
-        days: u16,
-        /// The profile's counting convention.
-        count: &'static str,
-    },
-    /// The calendar needed to count working days is missing.
-    #[error("calendar: {0}")]
-    Calendar(#[from] CalendarError),
-    /// Only one notice may be pending for a code.
-    #[error("a {0:?} notice is already pending")]
-    NoticePending(RegistrationType),
-    /// Only one application may be pending for a code.
-    #[error("a {0} application (record {1}) is already pending")]
-    ApplicationPending(&'static str, u64),
-    /// The record needs a pending application (of this kind, at this stage).
-    #[error("{0}")]
-    NoApplication(String),
-    /// The record names another application than the pending one.
-    #[error("the pending application is record {pending}, not {stated}")]
-    ApplicationIndex {
-        /// Index of the pending application.
-        pending: u64,
-        /// Index stated in the record.
-        stated: u64,
-    },
-    /// R16: missing materials are requested once.
-    #[error("R16: missing materials were already requested once for this application")]
-    MaterialsRequestedTwice,
-    /// R16: the registrant supplies missing materials within the profile's working days.
-    #[error("R16: missing materials were due by {due}; the application counts as withdrawn")]
-    MaterialsLate {
-        /// The last day.
-        due: Date,
-    },
-    /// R16: an application counts as withdrawn only once the materials are overdue.
-    #[error("R16: the materials are due by {due}; the application is not withdrawn before {due} has passed")]
-    NotYetWithdrawn {
-        /// The last day.
-        due: Date,
-    },
-    /// The decision needs a pending notice of its type.
-    #[error("no pending {0:?} notice")]
-    NoPendingNotice(RegistrationType),
-    /// A decision must name the pending notice.
-    #[error("the pending notice is record {pending}, not {stated}")]
-    NoticeIndex {
-        /// Index of the pending notice.
-        pending: u64,
-        /// Index stated in the record.
-        stated: u64,
-    },
-    /// R22: no approval before the notice period is over.
-    #[error("R22: the notice runs until {ends_on}; no decision before {ends_on} has passed")]
-    NoticeNotEnded {
-        /// Last day of the notice.
-        ends_on: Date,
-    },
-    /// R22: objections are filed during the notice.
-    #[error("R22: objections are filed between {starts_on} and {ends_on}")]
-    OutsideNoticePeriod {
-        /// First day of the notice.
-        starts_on: Date,
-        /// Last day of the notice.
-        ends_on: Date,
-    },
-    /// R22: registration is suspended while an objection is open.
-    #[error("R22: {0} objection(s) still open; registration is suspended")]
-    ObjectionPending(usize),
-    /// The decision names an objection that is not open.
-    #[error("no open objection at index {0}")]
-    UnknownObjection(u64),
-    /// R22: an objection is forwarded once, and answered once after it was forwarded.
-    #[error("R22: objection {index} {reason}")]
-    ObjectionStep {
-        /// The objection.
-        index: u64,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// R22: the registrant answers within the profile's working days of the forwarding.
-    #[error("R22: the answer to objection {index} was due by {due}")]
-    AnswerLate {
-        /// The objection.
-        index: u64,
-        /// The last day.
-        due: Date,
-    },
-    /// R22: the agency decides after the registrant answered, or after its time to answer passed.
-    #[error("R22: the registrant may answer objection {index} until {due}; decide after its answer or after {due}")]
-    AnswerPending {
-        /// The objection.
-        index: u64,
-        /// The registrant's last day.
-        due: Date,
-    },
-    /// A change or correction cannot turn a resource into a product, or back.
-    #[error("the object kind of a certificate cannot change")]
-    ObjectKindChanged,
-    /// R23: validity starts on the day of issue.
-    #[error("R23: validity must start on {expected}, not {stated}")]
-    ValidFrom {
-        /// The day of issue.
-        expected: Date,
-        /// The stated first day.
-        stated: Date,
-    },
-    /// R23: validity is the profile's years, or the shorter operation period, or as the
-    /// amendment allows.
-    #[error("R23: validity must end on {expected}, not {stated}")]
-    ValidUntil {
-        /// The computed last day.
-        expected: Date,
-        /// The stated last day.
-        stated: Date,
-    },
-    /// R23, A17: the authorized operation period is already over.
-    #[error("R23: the operation period ended on {0}")]
-    OperationEnded(Date),
-    /// A17: an authorized operation period is at most the profile's years.
-    #[error("A17: the operation period may run until {max} at most, not {stated}")]
-    OperationTooLong {
-        /// The latest allowed end.
-        max: Date,
-        /// The stated end.
-        stated: Date,
-    },
-    /// The certificate is past its last valid day.
-    #[error("the certificate expired on {0}")]
-    Expired(Date),
-    /// R23: renewal is applied for within the window before expiry.
-    #[error("R23: renewal must be applied for between {opens} and {closes}, not on {applied_on}")]
-    RenewalWindow {
-        /// First day of the window.
-        opens: Date,
-        /// Last day (Civil Code Art. 203 moves it past a holiday).
-        closes: Date,
-        /// The day the application was recorded.
-        applied_on: Date,
-    },
-    /// R23: one renewal adds at most the profile's years.
-    #[error("R23: renewal may extend validity to {max} at most, not {stated}")]
-    RenewalTooLong {
-        /// The latest allowed last day.
-        max: Date,
-        /// The stated last day.
-        stated: Date,
-    },
-    /// A renewal must extend the validity.
-    #[error("renewal must extend validity beyond {0}")]
-    RenewalTooShort(Date),
-    /// R23: the agency cancels a certificate for lapse only after the renewal deadline passed.
-    #[error("R23: not lapsed before the renewal deadline {0} has passed")]
-    NotLapsed(Date),
-    /// R23: a renewal applied for in time is decided before the certificate lapses.
-    #[error("R23: the renewal application (record {0}) must be decided first")]
-    RenewalPending(u64),
-    /// The record needs an issued certificate.
-    #[error("the registration is {0}, not active")]
-    NotActive(&'static str),
-    /// Cancellation, revocation, refusal, withdrawal and an upheld objection are final.
-    #[error("the registration is {0}, which is final")]
-    Final(&'static str),
-    /// A date computation left the supported range, or the record's time is out of range.
-    #[error("date out of range: {0}")]
-    Date(String),
-}
-
-impl From<ProfileError> for TransitionError {
-    /// A missing calendar is [`TransitionError::Calendar`] whichever computation needed it (the
-    /// profile's deadlines count working days too).
-    fn from(e: ProfileError) -> Self {
-        match e {
-            ProfileError::Calendar(e) => TransitionError::Calendar(e),
-            other => TransitionError::Profile(other),
-        }
-    }
-}
-
-impl From<DecodeError> for TransitionError {
-    fn from(e: DecodeError) -> Self {
-        TransitionError::Date(e.to_string())
-    }
-}
+mod error;
+pub use error::TransitionError;
 
 /// What the rules need besides the state and the record: the calendars and the profile in force
 /// on the record's date.
@@ -599,7 +379,9 @@ pub fn transition_outcome(
         (Body::ApplicationReceived(a), s) => receive(s, a, &rules)?,
         (Body::NoticePublished(n), Some(s)) => publish(s, n, &rules)?,
         (_, None) => return Err(TransitionError::UnknownCertificate(code.to_string())),
-        (Body::ApplicationAccepted(a), Some(s)) => accept(s, a.application_index, &rules, &mut late)?,
+        (Body::ApplicationAccepted(a), Some(s)) => {
+            accept(s, a.application_index, &rules, &mut late)?
+        }
         (Body::ApplicationRefused(r), Some(s)) => {
             refuse(s, r.application_index, &r.ground, &rules, &mut late)?
         }
@@ -607,8 +389,12 @@ pub fn transition_outcome(
             request_materials(s, m.application_index, &rules, &mut late)?
         }
         (Body::MaterialsSupplied(m), Some(s)) => supply_materials(s, m.application_index, &rules)?,
-        (Body::ApplicationWithdrawn(w), Some(s)) => withdraw(s, w.application_index, w.deemed, today)?,
-        (Body::ReviewCompleted(a), Some(s)) => complete_review(s, a.application_index, today, &mut late)?,
+        (Body::ApplicationWithdrawn(w), Some(s)) => {
+            withdraw(s, w.application_index, w.deemed, today)?
+        }
+        (Body::ReviewCompleted(a), Some(s)) => {
+            complete_review(s, a.application_index, today, &mut late)?
+        }
         (Body::ObjectionFiled(_), Some(s)) => file_objection(s, &rules)?,
         (Body::ObjectionForwarded(o), Some(s)) => {
             forward_objection(s, o.objection_index, &rules, &mut late)?
@@ -662,303 +448,6 @@ fn note_late(late: &mut Option<LateAct>, deadline: Deadline, due: Date, today: D
             due,
             on: today,
         });
-    }
-}
-
-fn receive(
-    s: Option<&CertificateState>,
-    a: &crate::record::ApplicationReceived,
-    rules: &Rules<'_>,
-) -> Result<CertificateState, TransitionError> {
-    let today = rules.today;
-    let mut next = match (s, &a.kind) {
-        (None, ApplicationKind::First) => {
-            if a.code.year() != today.year() {
-                return Err(TransitionError::CodeYear {
-                    code_year: a.code.year(),
-                    year: today.year(),
-                });
-            }
-            CertificateState {
-                code: a.code.clone(),
-                status: Status::Applied,
-                registrant: None,
-                data_name: None,
-                content: Hash::ZERO,
-                operation_ends: None,
-                validity: None,
-                version: 0,
-                latest_index: rules.index,
-                notice: None,
-                application: None,
-                late_acts: 0,
-            }
-        }
-        (Some(_), ApplicationKind::First) => {
-            return Err(TransitionError::CodeInUse(a.code.to_string()));
-        }
-        (None, _) => return Err(TransitionError::UnknownCertificate(a.code.to_string())),
-        (Some(s), kind) => {
-            active(s)?;
-            if let Some(p) = &s.application {
-                return Err(TransitionError::ApplicationPending(p.kind.name(), p.index));
-            }
-            // A pending change or correction notice does not hold a renewal back: the window
-            // would otherwise run out while the notice (or an objection to it) is decided.
-            if let Some(n) = &s.notice
-                && *kind != ApplicationKind::Renewal
-            {
-                return Err(TransitionError::NoticePending(n.registration_type));
-            }
-            let validity = s
-                .validity
-                .ok_or(TransitionError::NotActive(s.status.name()))?;
-            match kind {
-                ApplicationKind::Renewal => {
-                    let (opens, closes) =
-                        rules.profile.renewal_window(validity.until, rules.calendars)?;
-                    if today < opens || today > closes {
-                        return Err(TransitionError::RenewalWindow {
-                            opens,
-                            closes,
-                            applied_on: today,
-                        });
-                    }
-                }
-                ApplicationKind::Change | ApplicationKind::Correction => {
-                    not_expired(s, today)?;
-                }
-                _ => {}
-            }
-            s.clone()
-        }
-    };
-    next.application = Some(PendingApplication {
-        index: rules.index,
-        kind: a.kind.clone(),
-        received_on: today,
-        stage: Stage::Received {
-            due: rules.deadline(rules.profile.acceptance_working_days)?,
-        },
-        materials_requested: false,
-    });
-    Ok(next)
-}
-
-/// The pending application named by `index`.
-fn application(s: &CertificateState, index: u64) -> Result<&PendingApplication, TransitionError> {
-    let p = s.application.as_ref().ok_or_else(|| {
-        TransitionError::NoApplication(format!("no application is pending for {}", s.code))
-    })?;
-    if p.index != index {
-        return Err(TransitionError::ApplicationIndex {
-            pending: p.index,
-            stated: index,
-        });
-    }
-    Ok(p)
-}
-
-fn wrong_stage(p: &PendingApplication, wanted: &str) -> TransitionError {
-    TransitionError::NoApplication(format!(
-        "the {} application (record {}) is {}, not {wanted}",
-        p.kind.name(),
-        p.index,
-        match p.stage {
-            Stage::Received { .. } => "received",
-            Stage::AwaitingMaterials { .. } => "awaiting materials",
-            Stage::Accepted { .. } => "accepted",
-            Stage::Reviewed { .. } => "reviewed",
-        }
-    ))
-}
-
-fn with_stage(s: &CertificateState, stage: Stage) -> CertificateState {
-    let mut next = s.clone();
-    if let Some(p) = next.application.as_mut() {
-        p.stage = stage;
-    }
-    next
-}
-
-/// The working days of the stage after acceptance: the review (R16), or the completion of a
-/// cancellation (R21).
-fn after_acceptance(kind: &ApplicationKind, profile: &RuleProfile) -> (u16, Deadline) {
-    match kind {
-        ApplicationKind::Cancellation(_) => {
-            (profile.cancellation_working_days, Deadline::Cancellation)
-        }
-        _ => (profile.review_working_days, Deadline::Review),
-    }
-}
-
-fn accept(
-    s: &CertificateState,
-    index: u64,
-    rules: &Rules<'_>,
-    late: &mut Option<LateAct>,
-) -> Result<CertificateState, TransitionError> {
-    let p = application(s, index)?;
-    let Stage::Received { due } = p.stage else {
-        return Err(wrong_stage(p, "awaiting acceptance"));
-    };
-    note_late(late, Deadline::Acceptance, due, rules.today);
-    let (days, _) = after_acceptance(&p.kind, rules.profile);
-    Ok(with_stage(
-        s,
-        Stage::Accepted {
-            on: rules.today,
-            due: rules.deadline(days)?,
-        },
-    ))
-}
-
-fn refuse(
-    s: &CertificateState,
-    index: u64,
-    ground: &RefusalGround,
-    rules: &Rules<'_>,
-    late: &mut Option<LateAct>,
-) -> Result<CertificateState, TransitionError> {
-    let p = application(s, index)?;
-    match p.stage {
-        Stage::Received { due } => note_late(late, Deadline::Acceptance, due, rules.today),
-        Stage::Accepted { due, .. } => {
-            let (_, deadline) = after_acceptance(&p.kind, rules.profile);
-            note_late(late, deadline, due, rules.today);
-        }
-        Stage::Reviewed { .. } => {}
-        Stage::AwaitingMaterials { .. } => {
-            return Err(wrong_stage(p, "decidable (materials are awaited)"));
-        }
-    }
-    let mut next = s.clone();
-    next.application = None;
-    if p.kind == ApplicationKind::First {
-        next.status = Status::Refused(ground.clone());
-    }
-    Ok(next)
-}
-
-fn request_materials(
-    s: &CertificateState,
-    index: u64,
-    rules: &Rules<'_>,
-    late: &mut Option<LateAct>,
-) -> Result<CertificateState, TransitionError> {
-    let p = application(s, index)?;
-    if p.materials_requested {
-        return Err(TransitionError::MaterialsRequestedTwice);
-    }
-    let accepted_on = match p.stage {
-        Stage::Received { due } => {
-            note_late(late, Deadline::Acceptance, due, rules.today);
-            None
-        }
-        Stage::Accepted { on, due } => {
-            let (_, deadline) = after_acceptance(&p.kind, rules.profile);
-            note_late(late, deadline, due, rules.today);
-            Some(on)
-        }
-        _ => return Err(wrong_stage(p, "received or accepted")),
-    };
-    let mut next = with_stage(
-        s,
-        Stage::AwaitingMaterials {
-            due: rules.deadline(rules.profile.supplement_working_days)?,
-            accepted_on,
-        },
-    );
-    if let Some(p) = next.application.as_mut() {
-        p.materials_requested = true;
-    }
-    Ok(next)
-}
-
-fn supply_materials(
-    s: &CertificateState,
-    index: u64,
-    rules: &Rules<'_>,
-) -> Result<CertificateState, TransitionError> {
-    let p = application(s, index)?;
-    let Stage::AwaitingMaterials { due, accepted_on } = p.stage else {
-        return Err(wrong_stage(p, "awaiting materials"));
-    };
-    if rules.today > due {
-        return Err(TransitionError::MaterialsLate { due });
-    }
-    // R16: the clock of the stage restarts from the resubmission.
-    let stage = match accepted_on {
-        None => Stage::Received {
-            due: rules.deadline(rules.profile.acceptance_working_days)?,
-        },
-        Some(on) => Stage::Accepted {
-            on,
-            due: rules.deadline(after_acceptance(&p.kind, rules.profile).0)?,
-        },
-    };
-    Ok(with_stage(s, stage))
-}
-
-fn withdraw(
-    s: &CertificateState,
-    index: u64,
-    deemed: bool,
-    today: Date,
-) -> Result<CertificateState, TransitionError> {
-    let p = application(s, index)?;
-    if deemed {
-        let Stage::AwaitingMaterials { due, .. } = p.stage else {
-            return Err(wrong_stage(p, "awaiting materials"));
-        };
-        if today <= due {
-            return Err(TransitionError::NotYetWithdrawn { due });
-        }
-    }
-    let mut next = s.clone();
-    next.application = None;
-    if p.kind == ApplicationKind::First {
-        next.status = Status::Withdrawn;
-    }
-    Ok(next)
-}
-
-fn complete_review(
-    s: &CertificateState,
-    index: u64,
-    today: Date,
-    late: &mut Option<LateAct>,
-) -> Result<CertificateState, TransitionError> {
-    let p = application(s, index)?;
-    if p.kind.notice_type().is_none() {
-        return Err(TransitionError::NoApplication(format!(
-            "a {} application is decided without a notice",
-            p.kind.name()
-        )));
-    }
-    let Stage::Accepted { due, .. } = p.stage else {
-        return Err(wrong_stage(p, "accepted"));
-    };
-    note_late(late, Deadline::Review, due, today);
-    Ok(with_stage(s, Stage::Reviewed { on: today }))
-}
-
-/// A notice needs the reviewed application of its type (R16, R22).
-fn reviewed_application(
-    s: &CertificateState,
-    kind: RegistrationType,
-) -> Result<(), TransitionError> {
-    let p = s.application.as_ref().ok_or_else(|| {
-        TransitionError::NoApplication(format!(
-            "a {kind:?} notice needs a reviewed {kind:?} application"
-        ))
-    })?;
-    if p.kind.notice_type() != Some(kind) {
-        return Err(TransitionError::ApplicationPending(p.kind.name(), p.index));
-    }
-    match p.stage {
-        Stage::Reviewed { .. } => Ok(()),
-        _ => Err(wrong_stage(p, "reviewed")),
     }
 }
 
@@ -1027,153 +516,6 @@ fn pending(s: &CertificateState) -> Result<&PendingNotice, TransitionError> {
     s.notice
         .as_ref()
         .ok_or(TransitionError::NoPendingNotice(RegistrationType::First))
-}
-
-fn file_objection(s: &CertificateState, rules: &Rules<'_>) -> Result<CertificateState, TransitionError> {
-    let p = pending(s)?;
-    if rules.today < p.starts_on || rules.today > p.ends_on {
-        return Err(TransitionError::OutsideNoticePeriod {
-            starts_on: p.starts_on,
-            ends_on: p.ends_on,
-        });
-    }
-    let forward_by = rules.deadline(rules.profile.objection_forward_working_days)?;
-    let mut next = s.clone();
-    if let Some(n) = next.notice.as_mut() {
-        n.open_objections.push(OpenObjection {
-            index: rules.index,
-            forward_by,
-            forwarded: None,
-            answered: false,
-        });
-    }
-    Ok(next)
-}
-
-/// The open objection `index`, mutable in a copy of the state.
-fn with_objection(
-    s: &CertificateState,
-    index: u64,
-    change: impl FnOnce(&mut OpenObjection) -> Result<(), TransitionError>,
-) -> Result<CertificateState, TransitionError> {
-    let mut next = s.clone();
-    let objection = next
-        .notice
-        .as_mut()
-        .and_then(|n| n.open_objections.iter_mut().find(|o| o.index == index))
-        .ok_or(TransitionError::UnknownObjection(index))?;
-    change(objection)?;
-    Ok(next)
-}
-
-fn forward_objection(
-    s: &CertificateState,
-    index: u64,
-    rules: &Rules<'_>,
-    late: &mut Option<LateAct>,
-) -> Result<CertificateState, TransitionError> {
-    let answer_by = rules.deadline(rules.profile.objection_answer_working_days)?;
-    let today = rules.today;
-    with_objection(s, index, |o| {
-        if o.forwarded.is_some() {
-            return Err(TransitionError::ObjectionStep {
-                index,
-                reason: "was forwarded already",
-            });
-        }
-        note_late(late, Deadline::ObjectionForward, o.forward_by, today);
-        o.forwarded = Some(Forwarded {
-            on: today,
-            answer_by,
-        });
-        Ok(())
-    })
-}
-
-fn answer_objection(
-    s: &CertificateState,
-    index: u64,
-    today: Date,
-) -> Result<CertificateState, TransitionError> {
-    with_objection(s, index, |o| {
-        let forwarded = o.forwarded.ok_or(TransitionError::ObjectionStep {
-            index,
-            reason: "was not forwarded to the registrant yet",
-        })?;
-        if o.answered {
-            return Err(TransitionError::ObjectionStep {
-                index,
-                reason: "was answered already",
-            });
-        }
-        if today > forwarded.answer_by {
-            return Err(TransitionError::AnswerLate {
-                index,
-                due: forwarded.answer_by,
-            });
-        }
-        o.answered = true;
-        Ok(())
-    })
-}
-
-fn resolve_objection(
-    s: &CertificateState,
-    r: &ObjectionResolved,
-    today: Date,
-) -> Result<CertificateState, TransitionError> {
-    let p = pending(s)?;
-    let position = p
-        .open_objections
-        .iter()
-        .position(|o| o.index == r.objection_index)
-        .ok_or(TransitionError::UnknownObjection(r.objection_index))?;
-    let objection = &p.open_objections[position];
-    let forwarded = objection.forwarded.ok_or(TransitionError::ObjectionStep {
-        index: objection.index,
-        reason: "must be forwarded to the registrant before it is decided",
-    })?;
-    if !objection.answered && today <= forwarded.answer_by {
-        return Err(TransitionError::AnswerPending {
-            index: objection.index,
-            due: forwarded.answer_by,
-        });
-    }
-    let mut next = s.clone();
-    match (r.upheld, p.registration_type) {
-        (true, RegistrationType::First) => {
-            next.status = Status::Terminated;
-            next.notice = None;
-        }
-        // An upheld objection to a change or correction ends that procedure only.
-        (true, _) => next.notice = None,
-        (false, _) => {
-            if let Some(n) = next.notice.as_mut() {
-                n.open_objections.remove(position);
-            }
-        }
-    }
-    Ok(next)
-}
-
-fn terminate_notice(
-    s: &CertificateState,
-    notice_index: u64,
-    ground: &RefusalGround,
-) -> Result<CertificateState, TransitionError> {
-    let p = pending(s)?;
-    if p.notice_index != notice_index {
-        return Err(TransitionError::NoticeIndex {
-            pending: p.notice_index,
-            stated: notice_index,
-        });
-    }
-    let mut next = s.clone();
-    if p.registration_type == RegistrationType::First {
-        next.status = Status::Refused(ground.clone());
-    }
-    next.notice = None;
-    Ok(next)
 }
 
 /// The pending notice of type `kind`, checked to be decidable on `today`.
@@ -1444,6 +786,17 @@ fn cancel(
     next.application = None;
     Ok(next)
 }
+
+mod objections;
+mod procedure;
+
+use objections::{
+    answer_objection, file_objection, forward_objection, resolve_objection, terminate_notice,
+};
+use procedure::{
+    accept, application, complete_review, receive, refuse, request_materials, reviewed_application,
+    supply_materials, withdraw, wrong_stage,
+};
 
 #[cfg(test)]
 mod tests;

@@ -184,7 +184,11 @@ impl RuleProfile {
     ///
     /// # Errors
     /// [`ProfileError::OutOfRange`] past year 9999.
-    pub fn valid_until(&self, from: Date, operation_ends: Option<Date>) -> Result<Date, ProfileError> {
+    pub fn valid_until(
+        &self,
+        from: Date,
+        operation_ends: Option<Date>,
+    ) -> Result<Date, ProfileError> {
         let full = from.period_end_years(self.validity_years)?;
         Ok(operation_ends.map_or(full, |end| end.min(full)))
     }
@@ -279,7 +283,10 @@ impl Canonical for RuleProfile {
         ];
         for (what, value) in days {
             if value == 0 || value > MAX_DAYS {
-                return Err(DecodeError::invalid(what, format!("{value} not in 1..={MAX_DAYS}")));
+                return Err(DecodeError::invalid(
+                    what,
+                    format!("{value} not in 1..={MAX_DAYS}"),
+                ));
             }
         }
         let years = [
@@ -289,7 +296,10 @@ impl Canonical for RuleProfile {
         ];
         for (what, value) in years {
             if value == 0 || value > MAX_YEARS {
-                return Err(DecodeError::invalid(what, format!("{value} not in 1..={MAX_YEARS}")));
+                return Err(DecodeError::invalid(
+                    what,
+                    format!("{value} not in 1..={MAX_YEARS}"),
+                ));
             }
         }
         Ok(())
@@ -455,7 +465,13 @@ fn date(text: &str) -> Date {
 
 /// The Yuxi measure's numbers (玉溪市公共数据资源登记管理办法（试行）, 玉发改〔2025〕2号, R16–R23,
 /// and A17 of the authorized-operation measure issued with it).
-fn yuxi_numbers(name: &str, measure: &str, from: Date, until: Option<Date>, count: DayCount) -> RuleProfile {
+fn yuxi_numbers(
+    name: &str,
+    measure: &str,
+    from: Date,
+    until: Option<Date>,
+    count: DayCount,
+) -> RuleProfile {
     RuleProfile {
         name: name.into(),
         measure: measure.into(),
@@ -489,7 +505,13 @@ fn yuxi_numbers(name: &str, measure: &str, from: Date, until: Option<Date>, coun
 ///   network that accepts a draft says so in its membership file).
 pub fn builtin(name: &str) -> Option<RuleProfile> {
     let national = |name: &str, measure: &str, from: &str, until: Option<&str>| {
-        yuxi_numbers(name, measure, date(from), until.map(date), DayCount::FromNextDay)
+        yuxi_numbers(
+            name,
+            measure,
+            date(from),
+            until.map(date),
+            DayCount::FromNextDay,
+        )
     };
     Some(match name {
         "yuxi-2025" => yuxi_numbers(

@@ -20,14 +20,14 @@ use std::sync::Arc;
 
 use crate::calendar::Calendars;
 use crate::code::{CertificateCode, region_covers};
+use crate::date::Date;
 use crate::encoding::{Canonical, DecodeError};
 use crate::hash::Hash;
 use crate::keys::PublicKey;
-use crate::date::Date;
 use crate::lifecycle::{CertificateState, LateAct, TransitionError, transition_outcome};
-use crate::profile::{ProfileAdopted, ProfilePolicy, Profiles};
 use crate::map::{self, MapError, MemoryMapStore};
 use crate::merkle::{Frontier, MerkleError, NodeId};
+use crate::profile::{ProfileAdopted, ProfilePolicy, Profiles};
 use crate::record::validate_registrable_key;
 use crate::record::{Body, Record, leaf_hash_of};
 
@@ -661,8 +661,8 @@ impl LogReplay {
                 self.profile_policy
                     .check(&adopted.profile)
                     .map_err(|e| registry(e.to_string()))?;
-                let today = Date::from_unix_cst(record.header.time)
-                    .map_err(|e| registry(e.to_string()))?;
+                let today =
+                    Date::from_unix_cst(record.header.time).map_err(|e| registry(e.to_string()))?;
                 let mut profiles = (*self.profiles).clone();
                 profiles
                     .adopt(adopted.clone(), today)
@@ -741,12 +741,8 @@ mod tests {
         l.apply("2026-11-20", testing::profile_adopted("2026-11-20"))
             .unwrap();
         let code = testing::code(2026, 1);
-        l.apply_for(
-            "2026-11-23",
-            &code,
-            crate::record::ApplicationKind::First,
-        )
-        .unwrap();
+        l.apply_for("2026-11-23", &code, crate::record::ApplicationKind::First)
+            .unwrap();
         l.apply(
             "2026-11-23",
             Body::NoticePublished(crate::record::Notice {

@@ -570,7 +570,11 @@ pub fn six_certificates() -> Ledger {
     }
     let reason = CancellationReason::DataLost;
     let application = l
-        .apply_for("2027-01-04", &c(4), ApplicationKind::Cancellation(reason.clone()))
+        .apply_for(
+            "2027-01-04",
+            &c(4),
+            ApplicationKind::Cancellation(reason.clone()),
+        )
         .expect("cancellation application");
     let cancelled = Body::Cancelled(Cancelled {
         code: c(4),
@@ -704,7 +708,10 @@ pub fn one_record_of_each_kind() -> Vec<Record> {
             new_key: SigningKey::from_seed(&[3; 32]).public_key(),
         }),
         profile_adopted("2026-11-23"),
-        application(&code, ApplicationKind::Cancellation(CancellationReason::DataLost)),
+        application(
+            &code,
+            ApplicationKind::Cancellation(CancellationReason::DataLost),
+        ),
         Body::ApplicationAccepted(ApplicationAct {
             code: code.clone(),
             application_index: 15,

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::checkpoint::{SignedCheckpoint, VerifierKey};
-use crate::code::CertificateCode;
 use crate::record::Body;
 use crate::testing::{self, Ledger, at, parse_date as d};
 

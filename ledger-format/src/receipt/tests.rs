@@ -14,7 +14,10 @@ fn ledger() -> (Ledger, Hash, Hash) {
     let mut l = Ledger::default();
     let code = testing::code(2026, 1);
     let application = l
-        .apply("2026-11-23", testing::application(&code, ApplicationKind::First))
+        .apply(
+            "2026-11-23",
+            testing::application(&code, ApplicationKind::First),
+        )
         .unwrap();
     let (a, b) = (sha256(b"snapshot a"), sha256(b"snapshot b"));
     l.evidence(at("2026-11-23", 11), a);

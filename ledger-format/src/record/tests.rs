@@ -145,7 +145,10 @@ fn decode_rejects_broken_rules() {
         n.content.operation_ends = Some(testing::parse_date("2027-01-01"));
     }
     let bytes = resource_with_operation.encode();
-    assert_eq!(Record::decode_exact(&bytes).unwrap(), resource_with_operation);
+    assert_eq!(
+        Record::decode_exact(&bytes).unwrap(),
+        resource_with_operation
+    );
 
     // The registrant is not its own joint applicant, and nobody is named twice (R15).
     let mut self_joint = good.clone();
