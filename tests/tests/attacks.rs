@@ -521,10 +521,7 @@ fn a_code_of_another_agencys_region_is_refused_everywhere() {
         .apply_for(&yesterday, &foreign, ApplicationKind::First)
         .unwrap();
     let ends_on = testing::profile()
-        .notice_end(
-            testing::parse_date(&yesterday),
-            rogue.replay().calendars(),
-        )
+        .notice_end(testing::parse_date(&yesterday), rogue.replay().calendars())
         .unwrap();
     let rogue_notice = Body::NoticePublished(Notice {
         code: foreign.clone(),

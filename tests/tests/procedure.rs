@@ -14,9 +14,8 @@ use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::date::Date;
 use ledger_format::hash::sha256;
 use ledger_format::record::{
-    ApplicationAct, ApplicationKind, ApplicationWithdrawn, Body, Issued,
-    MaterialsRequested, MaterialsSupplied, NoticeTerminated, RefusalGround, RegistrationType,
-    Renewed,
+    ApplicationAct, ApplicationKind, ApplicationWithdrawn, Body, Issued, MaterialsRequested,
+    MaterialsSupplied, NoticeTerminated, RefusalGround, RegistrationType, Renewed,
 };
 use ledger_format::testing;
 use serde_json::{Value, json};
@@ -69,7 +68,11 @@ fn state(a: &Agency, code: &CertificateCode) -> Value {
 
 /// A date the API printed (`"YYYY-MM-DD"`).
 fn date(value: &Value) -> Date {
-    testing::parse_date(value.as_str().unwrap_or_else(|| panic!("not a date: {value}")))
+    testing::parse_date(
+        value
+            .as_str()
+            .unwrap_or_else(|| panic!("not a date: {value}")),
+    )
 }
 
 /// Asserts that `reply` is a refusal with `status` whose JSON error names `article` (the `rule`
@@ -318,7 +321,9 @@ fn a_certificate_expired_long_ago_is_not_revived_and_lapses_by_itself() {
     let message = refusal(&renewal, 409, Some("R23"));
     let opens = valid_until.add_days(-60).unwrap();
     assert!(
-        message.starts_with(&format!("R23: renewal must be applied for between {opens} and ")),
+        message.starts_with(&format!(
+            "R23: renewal must be applied for between {opens} and "
+        )),
         "{message}"
     );
     assert_eq!(state(a, &code)["status"], "Active");
@@ -334,7 +339,12 @@ fn a_certificate_expired_long_ago_is_not_revived_and_lapses_by_itself() {
     });
     assert_eq!(state(a, &code)["status"], json!({"Cancelled": "Lapsed"}));
     let history = a.get_json(&format!("/v1/certificates/{code}/history"));
-    let last = history["records"].as_array().unwrap().last().unwrap().clone();
+    let last = history["records"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert!(
         last.to_string().contains("Lapsed") && last.to_string().contains("Cancelled"),
         "{last}"

@@ -15,8 +15,9 @@ use ledger_format::keys::{PublicKey, SigningKey};
 use ledger_format::lifecycle::{CertificateState, Status, TransitionError};
 use ledger_format::merkle::{self, MerkleError};
 use ledger_format::record::{
-    Body, Header, Issued, Notice, ObjectionFiled, ObjectionResolved, Record, RegistrationType,
-    RevocationReason, Revoked, SubmitterAdded, SubmitterRemoved,
+    ApplicationKind, Body, Header, Issued, Notice, ObjectionAct, ObjectionAnswered,
+    ObjectionFiled, ObjectionResolved, Record, RegistrationType, RevocationReason, Revoked,
+    SubmitterAdded, SubmitterRemoved,
 };
 use ledger_format::sha256;
 use ledger_format::testing::{self, Ledger, at, parse_date};
@@ -27,9 +28,9 @@ use crate::store::{LogIdentity, MapReader, MemoryStore, RocksStore, Submitter, T
 use ledger_format::map;
 
 /// Records in the source log.
-const SIZE: u64 = 18;
+const SIZE: u64 = 30;
 /// Sizes at which the source log signed a checkpoint.
-const CHECKPOINTS: [u64; 4] = [5, 9, 12, SIZE];
+const CHECKPOINTS: [u64; 4] = [6, 16, 21, SIZE];
 
 /// A checkpoint of the source log and the certificate states it commits to.
 struct Signed {
@@ -37,9 +38,10 @@ struct Signed {
     states: BTreeMap<CertificateCode, CertificateState>,
 }
 
-/// The log being mirrored: every kind of registry record, a certificate issued then revoked, one
-/// ended by an upheld objection, one in notice, evidence from two services (one later removed),
-/// and checkpoints cosigned by two witnesses.
+/// The log being mirrored: every kind of registry record (a rule profile among them), a
+/// certificate issued then revoked, one ended by an upheld objection, one in notice (each
+/// registration received, accepted and reviewed before its notice), evidence from two services
+/// (one later removed), and checkpoints cosigned by two witnesses.
 struct Source {
     ledger: Ledger,
     checkpoints: Vec<Signed>,
@@ -56,48 +58,65 @@ impl Source {
         s.agency("2026-11-20", Body::Calendar(calendar(2027))); // 1
         s.agency("2026-11-20", submitter_added(&first, "存证服务")); // 2
         s.agency("2026-11-20", submitter_added(&service(), "第二存证服务")); // 3
-        s.evidence(at("2026-11-20", 11), &first, "evidence 4"); // 4
-        s.sign(at("2026-11-20", 12)); // 5: no certificate yet
-        s.agency("2026-11-23", notice(code(1), "2026-12-04")); // 5
-        s.agency("2026-11-23", notice(code(2), "2026-12-04")); // 6
-        s.evidence(at("2026-11-23", 11), &first, "evidence 7"); // 7
-        s.evidence(at("2026-11-23", 11), &service(), "evidence 8"); // 8
-        s.sign(at("2026-11-23", 12)); // 9
+        s.agency("2026-11-20", profile_adopted()); // 4
+        s.evidence(at("2026-11-20", 11), &first, "evidence 5"); // 5
+        s.sign(at("2026-11-20", 12)); // 6: no certificate yet
+        s.apply_for("2026-11-23", code(1)); // 6, 7, 8
+        s.apply_for("2026-11-23", code(2)); // 9, 10, 11
+        s.agency("2026-11-23", notice(code(1), "2026-12-04")); // 12
+        s.agency("2026-11-23", notice(code(2), "2026-12-04")); // 13
+        s.evidence(at("2026-11-23", 11), &first, "evidence 14"); // 14
+        s.evidence(at("2026-11-23", 11), &service(), "evidence 15"); // 15
+        s.sign(at("2026-11-23", 12)); // 16
         s.agency(
             "2026-11-30",
             Body::ObjectionFiled(ObjectionFiled {
                 code: code(2),
                 objector: sha256(b"objector"),
             }),
-        ); // 9
-        s.agency("2026-12-07", issued(code(1), "2026-12-07", "2029-12-07")); // 10
+        ); // 16
+        let objection = ObjectionAct {
+            code: code(2),
+            objection_index: 16,
+        };
+        s.agency("2026-12-01", Body::ObjectionForwarded(objection)); // 17
+        s.agency(
+            "2026-12-02",
+            Body::ObjectionAnswered(ObjectionAnswered {
+                code: code(2),
+                objection_index: 16,
+                answer: sha256(b"answer"),
+            }),
+        ); // 18
+        s.agency("2026-12-07", issued(code(1), "2026-12-07", "2029-12-07")); // 19
         s.agency(
             "2026-12-08",
             Body::ObjectionResolved(ObjectionResolved {
                 code: code(2),
-                objection_index: 9,
+                objection_index: 16,
                 upheld: true,
             }),
-        ); // 11
-        s.sign(at("2026-12-08", 11)); // 12
+        ); // 20
+        s.sign(at("2026-12-08", 11)); // 21
         s.agency(
             "2026-12-08",
             Body::SubmitterRemoved(SubmitterRemoved {
                 key: service().public_key(),
             }),
-        ); // 12
-        s.evidence(at("2026-12-08", 11), &first, "evidence 13"); // 13
-        s.agency("2026-12-14", notice(code(3), "2026-12-25")); // 14
-        s.agency("2026-12-14", Body::Calendar(calendar(2028))); // 15
+        ); // 21
+        s.evidence(at("2026-12-08", 11), &first, "evidence 22"); // 22
+        s.apply_for("2026-12-14", code(3)); // 23, 24, 25
+        s.agency("2026-12-14", notice(code(3), "2026-12-25")); // 26
+        s.agency("2026-12-14", Body::Calendar(calendar(2028))); // 27
         s.agency(
             "2027-01-05",
             Body::Revoked(Revoked {
                 code: code(1),
                 reason: RevocationReason::FalseMaterials,
             }),
-        ); // 16
-        s.evidence(at("2027-01-05", 11), &first, "evidence 17"); // 17
-        s.sign(at("2027-01-05", 12)); // 18
+        ); // 28
+        s.evidence(at("2027-01-05", 11), &first, "evidence 29"); // 29
+        s.sign(at("2027-01-05", 12)); // 30
         assert_eq!(s.ledger.tree.size(), SIZE);
         assert_eq!(
             s.checkpoints
@@ -111,6 +130,13 @@ impl Source {
 
     fn agency(&mut self, date: &str, body: Body) {
         self.ledger.apply(date, body).unwrap();
+    }
+
+    /// A first registration of `code` received, accepted and reviewed on `date`.
+    fn apply_for(&mut self, date: &str, code: CertificateCode) {
+        self.ledger
+            .apply_for(date, &code, ApplicationKind::First)
+            .unwrap();
     }
 
     fn evidence(&mut self, time: i64, service: &SigningKey, what: &str) {
@@ -167,9 +193,14 @@ fn code(n: u64) -> CertificateCode {
     testing::code(2026, n)
 }
 
-/// The second evidence service (registered at index 3, removed at 12).
+/// The second evidence service (registered at index 3, removed at 21).
 fn service() -> SigningKey {
     SigningKey::from_seed(&[7; 32])
+}
+
+/// The source's rule profile (index 4), in force from its first day.
+fn profile_adopted() -> Body {
+    testing::profile_adopted("2026-11-20")
 }
 
 fn calendar(year: u16) -> WorkCalendar {
@@ -383,6 +414,10 @@ fn assert_mirrors_source(store: &dyn Store, source: &Source) {
         store.calendars().unwrap(),
         vec![calendar(2026), calendar(2027), calendar(2028)]
     );
+    let Body::ProfileAdopted(adopted) = profile_adopted() else {
+        unreachable!("a profile adoption")
+    };
+    assert_eq!(store.profiles().unwrap(), vec![adopted]);
     for service in [
         testing::submitter_key().public_key(),
         service().public_key(),
@@ -433,31 +468,32 @@ fn a_log_mirrored_range_by_range_equals_its_source() {
     assert_eq!(mirror.log_key(), &log_key());
     assert_eq!(mirror.size(), 0);
 
-    // A middle range: proven inside the checkpoint of size 9, which it does not reach.
-    assert_eq!(apply_range(&mirror, &source, 0, 3, 9), applied(3, false));
+    // A middle range: proven inside the checkpoint of size 16, which it does not reach.
+    assert_eq!(apply_range(&mirror, &source, 0, 3, 16), applied(3, false));
     assert_eq!(mirror.size(), 3);
     assert_eq!(store.tip().unwrap().size, 3);
     assert_eq!(store.latest_checkpoint().unwrap(), None);
-    // Ranges reaching checkpoints: 5 (an empty status map), then 9.
-    assert_eq!(apply_range(&mirror, &source, 3, 5, 5), applied(5, true));
+    // Ranges reaching checkpoints: 6 (an empty status map), then 16.
+    assert_eq!(apply_range(&mirror, &source, 3, 6, 6), applied(6, true));
     assert_eq!(stored_map_root(store), map::EMPTY_HASH);
-    assert_eq!(apply_range(&mirror, &source, 5, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 6, 16, 16), applied(16, true));
     assert_eq!(
         stored_map_root(store),
-        source.checkpoint(9).checkpoint().map_root
+        source.checkpoint(16).checkpoint().map_root
     );
-    // Two middle ranges of the last checkpoint, skipping the one of size 12.
+    // Two middle ranges of the last checkpoint, skipping the one of size 21: the first issues
+    // certificate 1 (index 19), the second ends certificate 2 (index 20).
     assert_eq!(
-        apply_range(&mirror, &source, 9, 11, SIZE),
-        applied(11, false)
+        apply_range(&mirror, &source, 16, 20, SIZE),
+        applied(20, false)
     );
     assert_eq!(
-        apply_range(&mirror, &source, 11, 15, SIZE),
-        applied(15, false)
+        apply_range(&mirror, &source, 20, 27, SIZE),
+        applied(27, false)
     );
     // Between checkpoints the current states move on; the map and the checkpointed states (what
     // bundles carry) stay those of the latest checkpoint.
-    let at_9 = &source.signed(9).states;
+    let at_16 = &source.signed(16).states;
     assert_eq!(
         store.state(&code(1)).unwrap().unwrap().status,
         Status::Active
@@ -469,17 +505,17 @@ fn a_log_mirrored_range_by_range_equals_its_source() {
     for n in 1..=3 {
         assert_eq!(
             store.checkpointed_state(&code(n)).unwrap().as_ref(),
-            at_9.get(&code(n))
+            at_16.get(&code(n))
         );
     }
     assert_eq!(
         stored_map_root(store),
-        source.checkpoint(9).checkpoint().map_root
+        source.checkpoint(16).checkpoint().map_root
     );
-    assert_eq!(store.latest_checkpoint().unwrap().unwrap().size, 9);
+    assert_eq!(store.latest_checkpoint().unwrap().unwrap().size, 16);
     // The last range reaches the last checkpoint.
     assert_eq!(
-        apply_range(&mirror, &source, 15, SIZE, SIZE),
+        apply_range(&mirror, &source, 27, SIZE, SIZE),
         applied(SIZE, true)
     );
     assert_eq!(mirror.size(), SIZE);
@@ -488,7 +524,7 @@ fn a_log_mirrored_range_by_range_equals_its_source() {
     let stored: Vec<StoredCheckpoint> = store.checkpoints(0, 10).unwrap();
     assert_eq!(
         stored,
-        [5, 9, SIZE]
+        [6, 16, SIZE]
             .map(|size| StoredCheckpoint {
                 size,
                 note: log_signed_only(source.checkpoint(size)),
@@ -525,57 +561,57 @@ fn a_whole_log_in_one_range_equals_its_source() {
 fn a_checkpoint_at_the_tip_applies_with_no_records() {
     let source = Source::new();
     let mirror = memory_mirror();
-    assert_eq!(apply_range(&mirror, &source, 0, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 0, 16, 16), applied(16, true));
     assert_eq!(
-        apply_range(&mirror, &source, 9, 12, SIZE),
-        applied(12, false)
+        apply_range(&mirror, &source, 16, 21, SIZE),
+        applied(21, false)
     );
     let tip = mirror.store().tip().unwrap();
-    // The log's checkpoint of size 12 arrives after its records.
+    // The log's checkpoint of size 21 arrives after its records.
     assert_eq!(
-        mirror.apply(12, &[], source.checkpoint(12), &[], None),
-        applied(12, true)
+        mirror.apply(21, &[], source.checkpoint(21), &[], None),
+        applied(21, true)
     );
     let store = &**mirror.store();
     assert_eq!(store.tip().unwrap(), tip);
     assert_eq!(
         store.latest_checkpoint().unwrap(),
         Some(StoredCheckpoint {
-            size: 12,
-            note: log_signed_only(source.checkpoint(12)),
+            size: 21,
+            note: log_signed_only(source.checkpoint(21)),
         })
     );
     assert_eq!(
         stored_map_root(store),
-        source.checkpoint(12).checkpoint().map_root
+        source.checkpoint(21).checkpoint().map_root
     );
     for n in 1..=3 {
         assert_eq!(
             store.checkpointed_state(&code(n)).unwrap().as_ref(),
-            source.signed(12).states.get(&code(n))
+            source.signed(21).states.get(&code(n))
         );
     }
     // An empty middle range changes nothing.
     let before = format!("{mirror:?}");
     assert_eq!(
         mirror.apply(
-            12,
+            21,
             &[],
             source.checkpoint(SIZE),
-            &source.proof(12, SIZE),
+            &source.proof(21, SIZE),
             None
         ),
-        applied(12, false)
+        applied(21, false)
     );
     assert_eq!(format!("{mirror:?}"), before);
     // Applying the same checkpoint again changes nothing either.
     assert_eq!(
-        mirror.apply(12, &[], source.checkpoint(12), &[], None),
-        applied(12, true)
+        mirror.apply(21, &[], source.checkpoint(21), &[], None),
+        applied(21, true)
     );
     assert_eq!(format!("{mirror:?}"), before);
     assert_eq!(
-        apply_range(&mirror, &source, 12, SIZE, SIZE),
+        apply_range(&mirror, &source, 21, SIZE, SIZE),
         applied(SIZE, true)
     );
     assert_mirrors_source(&**mirror.store(), &source);
@@ -587,7 +623,7 @@ fn an_empty_range_on_an_empty_mirror_stores_nothing() {
     let mirror = memory_mirror();
     let before = format!("{mirror:?}");
     assert_eq!(
-        mirror.apply(0, &[], source.checkpoint(5), &[], None),
+        mirror.apply(0, &[], source.checkpoint(6), &[], None),
         applied(0, false)
     );
     assert_eq!(format!("{mirror:?}"), before);
@@ -601,32 +637,32 @@ fn a_reopened_mirror_resumes_from_its_store() {
     let path = dir.path().join("mirror");
     {
         let mirror = open(Arc::new(RocksStore::create(&path, identity()).unwrap())).unwrap();
-        assert_eq!(apply_range(&mirror, &source, 0, 9, 9), applied(9, true));
-        // Certificates 1 and 2 change after the checkpoint of size 9; certificate 2 never again.
+        assert_eq!(apply_range(&mirror, &source, 0, 16, 16), applied(16, true));
+        // Certificates 1 and 2 change after the checkpoint of size 16; certificate 2 never again.
         assert_eq!(
-            apply_range(&mirror, &source, 9, 12, SIZE),
-            applied(12, false)
+            apply_range(&mirror, &source, 16, 21, SIZE),
+            applied(21, false)
         );
     }
     let mirror = open(Arc::new(RocksStore::open(&path, testing::ORIGIN).unwrap())).unwrap();
-    assert_eq!(mirror.size(), 12);
-    assert_eq!(mirror.store().latest_checkpoint().unwrap().unwrap().size, 9);
+    assert_eq!(mirror.size(), 21);
+    assert_eq!(mirror.store().latest_checkpoint().unwrap().unwrap().size, 16);
 
     // The resumed replay knows the tip's hash and time, the submitters and the stored states.
-    let tip = source.record(11);
+    let tip = source.record(20);
     let next = |time: i64, body: Body| vec![agency_after(tip, time, body).encode()];
     let target = source.checkpoint(SIZE);
-    let proof = source.proof(13, SIZE);
+    let proof = source.proof(22, SIZE);
     assert_refused(
         &mirror,
         MirrorError::Record(ReplayError::Time {
-            index: 12,
+            index: 21,
             time: tip.header.time - 1,
             previous: tip.header.time,
         }),
         |m| {
             m.apply(
-                12,
+                21,
                 &next(tip.header.time - 1, Body::Calendar(calendar(2029))),
                 target,
                 &proof,
@@ -635,20 +671,20 @@ fn a_reopened_mirror_resumes_from_its_store() {
         },
     );
     let mut unchained = agency_after(tip, tip.header.time, Body::Calendar(calendar(2029)));
-    unchained.header.prev_hash = source.record(10).hash();
+    unchained.header.prev_hash = source.record(19).hash();
     let unchained = Record::sign_agency(unchained.header, unchained.body, &testing::agency_key());
-    assert_refused(&mirror, MirrorError::Record(ReplayError::Chain(12)), |m| {
-        m.apply(12, &[unchained.encode()], target, &proof, None)
+    assert_refused(&mirror, MirrorError::Record(ReplayError::Chain(21)), |m| {
+        m.apply(21, &[unchained.encode()], target, &proof, None)
     });
     assert_refused(
         &mirror,
         MirrorError::Record(ReplayError::Registry {
-            index: 12,
+            index: 21,
             reason: format!("{} is already a submitter", service().public_key()),
         }),
         |m| {
             m.apply(
-                12,
+                21,
                 &next(tip.header.time, submitter_added(&service(), "again")),
                 target,
                 &proof,
@@ -659,12 +695,12 @@ fn a_reopened_mirror_resumes_from_its_store() {
     assert_refused(
         &mirror,
         MirrorError::Record(ReplayError::Rule {
-            index: 12,
+            index: 21,
             error: TransitionError::Final("terminated"),
         }),
         |m| {
             m.apply(
-                12,
+                21,
                 &next(tip.header.time, issued(code(2), "2026-12-08", "2029-12-08")),
                 target,
                 &proof,
@@ -673,10 +709,11 @@ fn a_reopened_mirror_resumes_from_its_store() {
         },
     );
 
-    // The rest needs the stored submitters (a removal), calendars (a notice), states (a
-    // revocation) and the codes changed since the checkpoint (certificate 2, for the map root).
+    // The rest needs the stored submitters (a removal), calendars and profiles (an application
+    // and a notice), states (a revocation) and the codes changed since the checkpoint
+    // (certificate 2, for the map root).
     assert_eq!(
-        apply_range(&mirror, &source, 12, SIZE, SIZE),
+        apply_range(&mirror, &source, 21, SIZE, SIZE),
         applied(SIZE, true)
     );
     assert_mirrors_source(&**mirror.store(), &source);
@@ -691,12 +728,12 @@ fn a_mirror_opened_after_a_checkpoint_resumes_with_a_clean_map() {
     let source = Source::new();
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new(identity()));
     let mirror = open(Arc::clone(&store)).unwrap();
-    assert_eq!(apply_range(&mirror, &source, 0, 12, 12), applied(12, true));
+    assert_eq!(apply_range(&mirror, &source, 0, 21, 21), applied(21, true));
     drop(mirror);
     let mirror = open(store).unwrap();
-    assert_eq!(mirror.size(), 12);
+    assert_eq!(mirror.size(), 21);
     assert_eq!(
-        apply_range(&mirror, &source, 12, SIZE, SIZE),
+        apply_range(&mirror, &source, 21, SIZE, SIZE),
         applied(SIZE, true)
     );
     assert_mirrors_source(&**mirror.store(), &source);
@@ -722,10 +759,10 @@ fn a_mirror_refuses_a_store_of_another_log() {
     );
 }
 
-/// A mirror holding the source's first five records, at its first checkpoint.
-fn mirror_at_5(source: &Source) -> Mirror {
+/// A mirror holding the source's first six records, at its first checkpoint.
+fn mirror_at_6(source: &Source) -> Mirror {
     let mirror = memory_mirror();
-    assert_eq!(apply_range(&mirror, source, 0, 5, 5), applied(5, true));
+    assert_eq!(apply_range(&mirror, source, 0, 6, 6), applied(6, true));
     mirror
 }
 
@@ -755,37 +792,38 @@ fn with_bad_signature(record: &Record) -> Vec<u8> {
 #[test]
 fn a_record_with_a_bad_signature_is_refused() {
     let source = Source::new();
-    let mirror = mirror_at_5(&source);
-    let target = source.checkpoint(9);
-    let with = |i: usize, bytes: Vec<u8>| {
-        let mut range = source.bytes(5..9);
-        range[i] = bytes;
+    let mirror = mirror_at_6(&source);
+    let target = source.checkpoint(16);
+    // The source's records 6..16 with record `index` replaced by `bytes`.
+    let with = |index: u64, bytes: Vec<u8>| {
+        let mut range = source.bytes(6..16);
+        range[(index - 6) as usize] = bytes;
         range
     };
 
-    // One flipped byte of the signature in the canonical bytes.
-    let range = with(1, with_bad_signature(source.record(6)));
-    assert_refused(&mirror, ReplayError::Signature(6).into(), |m| {
-        m.apply(5, &range, target, &[], None)
+    // One flipped byte of the signature in the canonical bytes (the second notice).
+    let range = with(13, with_bad_signature(source.record(13)));
+    assert_refused(&mirror, ReplayError::Signature(13).into(), |m| {
+        m.apply(6, &range, target, &[], None)
     });
     // An evidence signature broken the same way.
-    let range = with(3, with_bad_signature(source.record(8)));
-    assert_refused(&mirror, ReplayError::Signature(8).into(), |m| {
-        m.apply(5, &range, target, &[], None)
+    let range = with(15, with_bad_signature(source.record(15)));
+    assert_refused(&mirror, ReplayError::Signature(15).into(), |m| {
+        m.apply(6, &range, target, &[], None)
     });
     // Signed with another key, under the agency's name.
     let other = SigningKey::from_seed(&[9; 32]);
-    let mut forged = source.record(6).clone();
+    let mut forged = source.record(13).clone();
     forged.signature = other.sign(&forged.signed_message());
-    let range = with(1, forged.encode());
-    assert_refused(&mirror, ReplayError::Signature(6).into(), |m| {
-        m.apply(5, &range, target, &[], None)
+    let range = with(13, forged.encode());
+    assert_refused(&mirror, ReplayError::Signature(13).into(), |m| {
+        m.apply(6, &range, target, &[], None)
     });
     // Signed with another key, under its own name: the signature holds, the author may not sign.
     let forged = agency_after(
-        source.record(5),
-        source.record(6).header.time,
-        source.record(6).body.clone(),
+        source.record(12),
+        source.record(13).header.time,
+        source.record(13).body.clone(),
     );
     let forged = Record::sign_agency(
         Header {
@@ -795,57 +833,57 @@ fn a_record_with_a_bad_signature_is_refused() {
         forged.body,
         &other,
     );
-    let range = with(1, forged.encode());
+    let range = with(13, forged.encode());
     assert_refused(
         &mirror,
         ReplayError::Author {
-            index: 6,
+            index: 13,
             reason: format!(
                 "signed by {}, not by the agency key in force",
                 other.public_key()
             ),
         }
         .into(),
-        |m| m.apply(5, &range, target, &[], None),
+        |m| m.apply(6, &range, target, &[], None),
     );
     // Evidence from a service the log never registered.
     let stranger = Record::evidence(
         header_after(
-            source.record(7),
-            source.record(8).header.time,
+            source.record(14),
+            source.record(15).header.time,
             other.public_key(),
         ),
-        sha256(b"evidence 8"),
+        sha256(b"evidence 15"),
         other.sign(&ledger_format::record::evidence_message(
             testing::ORIGIN,
-            &sha256(b"evidence 8"),
+            &sha256(b"evidence 15"),
         )),
     );
-    let range = with(3, stranger.encode());
+    let range = with(15, stranger.encode());
     assert_refused(
         &mirror,
         ReplayError::Author {
-            index: 8,
+            index: 15,
             reason: format!(
                 "signed by {}, not by a registered evidence service",
                 other.public_key()
             ),
         }
         .into(),
-        |m| m.apply(5, &range, target, &[], None),
+        |m| m.apply(6, &range, target, &[], None),
     );
     // Bytes that are not a canonical record.
-    let mut truncated = source.record(7).encode();
+    let mut truncated = source.record(14).encode();
     truncated.pop();
     let error = Record::decode_exact(&truncated).unwrap_err();
-    let range = with(2, truncated);
+    let range = with(14, truncated);
     assert_refused(
         &mirror,
-        ReplayError::Decode { index: 7, error }.into(),
-        |m| m.apply(5, &range, target, &[], None),
+        ReplayError::Decode { index: 14, error }.into(),
+        |m| m.apply(6, &range, target, &[], None),
     );
 
-    assert_eq!(apply_range(&mirror, &source, 5, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 6, 16, 16), applied(16, true));
     finish(&mirror, &source);
 }
 
@@ -907,8 +945,8 @@ fn signatures_checked_on_every_core_name_the_first_bad_record() {
 #[test]
 fn a_broken_hash_chain_is_refused_even_when_signed_by_the_agency() {
     let source = Source::new();
-    let mirror = mirror_at_5(&source);
-    let target = source.checkpoint(9);
+    let mirror = mirror_at_6(&source);
+    let target = source.checkpoint(16);
     let rechained = |index: u64, prev_hash: Hash| {
         let mut record = source.record(index).clone();
         record.header.prev_hash = prev_hash;
@@ -918,81 +956,82 @@ fn a_broken_hash_chain_is_refused_even_when_signed_by_the_agency() {
     };
 
     // Inside the range.
-    let mut range = source.bytes(5..9);
-    range[1] = rechained(6, sha256(b"another past"));
-    assert_refused(&mirror, ReplayError::Chain(6).into(), |m| {
-        m.apply(5, &range, target, &[], None)
+    let mut range = source.bytes(6..16);
+    range[1] = rechained(7, sha256(b"another past"));
+    assert_refused(&mirror, ReplayError::Chain(7).into(), |m| {
+        m.apply(6, &range, target, &[], None)
     });
     // At its start, against the stored tip.
-    let mut range = source.bytes(5..9);
-    range[0] = rechained(5, source.record(3).hash());
-    assert_refused(&mirror, ReplayError::Chain(5).into(), |m| {
-        m.apply(5, &range, target, &[], None)
+    let mut range = source.bytes(6..16);
+    range[0] = rechained(6, source.record(3).hash());
+    assert_refused(&mirror, ReplayError::Chain(6).into(), |m| {
+        m.apply(6, &range, target, &[], None)
     });
     // A record left out: the next one names its own index.
-    let mut range = source.bytes(5..9);
+    let mut range = source.bytes(6..16);
     range.remove(1);
     assert_refused(
         &mirror,
         ReplayError::Index {
-            expected: 6,
-            found: 7,
+            expected: 7,
+            found: 8,
         }
         .into(),
-        |m| m.apply(5, &range, target, &source.proof(8, 9), None),
+        |m| m.apply(6, &range, target, &source.proof(15, 16), None),
     );
 
-    assert_eq!(apply_range(&mirror, &source, 5, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 6, 16, 16), applied(16, true));
     finish(&mirror, &source);
 }
 
 #[test]
 fn a_forbidden_transition_signed_by_the_agency_is_refused() {
     let source = Source::new();
-    let mirror = mirror_at_5(&source);
+    let mirror = mirror_at_6(&source);
     let notice_ends = TransitionError::NoticeNotEnded {
         ends_on: parse_date("2026-12-04"),
     };
 
-    // Issuance the day after the notice, whose state comes from the same range.
+    // Issuance the day after the notice (index 12), whose state comes from the same range.
     let early = agency_after(
-        source.record(5),
+        source.record(12),
         at("2026-11-24", 10),
         issued(code(1), "2026-11-24", "2029-11-24"),
     );
-    let range = vec![source.record(5).encode(), early.encode()];
+    let mut range = source.bytes(6..13);
+    range.push(early.encode());
     // The checkpoint it claims to lead to, dated after it (else the time check refuses it first).
-    let target = resigned_at(source.checkpoint(9), at("2026-11-24", 11));
+    let target = resigned_at(source.checkpoint(16), at("2026-11-24", 11));
     assert_refused(
         &mirror,
         ReplayError::Rule {
-            index: 6,
+            index: 13,
             error: notice_ends.clone(),
         }
         .into(),
-        |m| m.apply(5, &range, &target, &source.proof(7, 9), None),
+        |m| m.apply(6, &range, &target, &source.proof(14, 16), None),
     );
 
     // Issuance before the notice ends, whose state comes from the store.
-    assert_eq!(apply_range(&mirror, &source, 5, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 6, 16, 16), applied(16, true));
     let early = agency_after(
-        source.record(8),
+        source.record(15),
         at("2026-11-30", 10),
         issued(code(1), "2026-11-30", "2029-11-30"),
     );
     assert_refused(
         &mirror,
         ReplayError::Rule {
-            index: 9,
+            index: 16,
             error: notice_ends,
         }
         .into(),
         |m| {
             m.apply(
-                9,
+                16,
                 &[early.encode()],
                 source.checkpoint(SIZE),
-                &source.proof(10, SIZE),
+                &source.proof(17, SIZE),
                 None,
             )
         },
@@ -1004,62 +1043,58 @@ fn a_forbidden_transition_signed_by_the_agency_is_refused() {
 #[test]
 fn reordered_evidence_with_valid_signatures_is_not_in_the_signed_tree() {
     let source = Source::new();
-    let mirror = mirror_at_5(&source);
-    let (r6, r7, r8) = (source.record(6), source.record(7), source.record(8));
+    let mirror = mirror_at_6(&source);
+    let (r13, r14, r15) = (source.record(13), source.record(14), source.record(15));
 
-    // Evidence 7 and 8 swapped, their headers rewritten into a valid chain: every signature still
-    // holds (a service signs the hash, not the header).
-    let first = evidence_under(header_after(r6, r7.header.time, r8.header.author), r8);
-    let second = evidence_under(header_after(&first, r8.header.time, r7.header.author), r7);
-    let swapped = vec![
-        source.record(5).encode(),
-        r6.encode(),
-        first.encode(),
-        second.encode(),
-    ];
+    // Evidence 14 and 15 swapped, their headers rewritten into a valid chain: every signature
+    // still holds (a service signs the hash, not the header).
+    let first = evidence_under(header_after(r13, r14.header.time, r15.header.author), r15);
+    let second = evidence_under(header_after(&first, r15.header.time, r14.header.author), r14);
+    let mut swapped = source.bytes(6..14);
+    swapped.extend([first.encode(), second.encode()]);
     let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key());
-    for bytes in source.bytes(0..5).iter().chain(&swapped) {
+    for bytes in source.bytes(0..6).iter().chain(&swapped) {
         replay.apply(bytes).unwrap();
     }
-    assert_ne!(replay.root(), source.root_at(9));
+    assert_ne!(replay.root(), source.root_at(16));
 
     // Against the checkpoint the range reaches.
     assert_refused(
         &mirror,
         MirrorError::NotInSignedTree {
-            size: 9,
-            target: 9,
+            size: 16,
+            target: 16,
             reason: "root differs".into(),
         },
-        |m| m.apply(5, &swapped, source.checkpoint(9), &[], None),
+        |m| m.apply(6, &swapped, source.checkpoint(16), &[], None),
     );
     // As a middle range of a later checkpoint.
     let target = source.checkpoint(SIZE);
-    let proof = source.proof(9, SIZE);
-    let reason = verify_consistency(9, SIZE, &proof, &replay.root(), &target.checkpoint().root)
+    let proof = source.proof(16, SIZE);
+    let reason = verify_consistency(16, SIZE, &proof, &replay.root(), &target.checkpoint().root)
         .unwrap_err()
         .to_string();
     assert_refused(
         &mirror,
         MirrorError::NotInSignedTree {
-            size: 9,
+            size: 16,
             target: SIZE,
             reason,
         },
-        |m| m.apply(5, &swapped, target, &proof, None),
+        |m| m.apply(6, &swapped, target, &proof, None),
     );
     // One evidence header rewritten to a later time.
-    let later = evidence_under(header_after(r7, r8.header.time + 60, r8.header.author), r8);
-    let mut range = source.bytes(5..9);
-    range[3] = later.encode();
+    let later = evidence_under(header_after(r14, r15.header.time + 60, r15.header.author), r15);
+    let mut range = source.bytes(6..16);
+    range[9] = later.encode();
     assert_refused(
         &mirror,
         MirrorError::NotInSignedTree {
-            size: 9,
-            target: 9,
+            size: 16,
+            target: 16,
             reason: "root differs".into(),
         },
-        |m| m.apply(5, &range, source.checkpoint(9), &[], None),
+        |m| m.apply(6, &range, source.checkpoint(16), &[], None),
     );
 
     finish(&mirror, &source);
@@ -1069,8 +1104,8 @@ fn reordered_evidence_with_valid_signatures_is_not_in_the_signed_tree() {
 fn a_checkpoint_not_signed_by_the_log_key_is_refused() {
     let source = Source::new();
     let mirror = memory_mirror();
-    let real = source.checkpoint(9);
-    let range = source.bytes(0..9);
+    let real = source.checkpoint(16);
+    let range = source.bytes(0..16);
     let refused = MirrorError::Checkpoint(format!(
         "not a checkpoint of {} signed by its key",
         testing::ORIGIN
@@ -1129,50 +1164,50 @@ fn a_checkpoint_not_signed_by_the_log_key_is_refused() {
         ))
     );
 
-    assert_eq!(mirror.apply(0, &range, real, &[], None), applied(9, true));
+    assert_eq!(mirror.apply(0, &range, real, &[], None), applied(16, true));
     finish(&mirror, &source);
 }
 
 #[test]
 fn a_range_must_start_at_the_tip_and_end_within_the_checkpoint() {
     let source = Source::new();
-    let mirror = mirror_at_5(&source);
-    let target = source.checkpoint(9);
+    let mirror = mirror_at_6(&source);
+    let target = source.checkpoint(16);
     let range_error = |start: u64, target: u64| MirrorError::Range {
         start,
-        size: 5,
+        size: 6,
         target,
     };
 
     // A gap after the tip.
-    assert_refused(&mirror, range_error(6, 9), |m| {
-        m.apply(6, &source.bytes(6..9), target, &[], None)
+    assert_refused(&mirror, range_error(7, 16), |m| {
+        m.apply(7, &source.bytes(7..16), target, &[], None)
     });
     // Records the mirror already holds.
-    assert_refused(&mirror, range_error(4, 9), |m| {
-        m.apply(4, &source.bytes(4..9), target, &[], None)
+    assert_refused(&mirror, range_error(5, 16), |m| {
+        m.apply(5, &source.bytes(5..16), target, &[], None)
     });
-    assert_refused(&mirror, range_error(0, 9), |m| {
-        m.apply(0, &source.bytes(0..9), target, &[], None)
+    assert_refused(&mirror, range_error(0, 16), |m| {
+        m.apply(0, &source.bytes(0..16), target, &[], None)
     });
     // Past the checkpoint.
-    assert_refused(&mirror, range_error(5, 9), |m| {
-        m.apply(5, &source.bytes(5..10), target, &[], None)
+    assert_refused(&mirror, range_error(6, 16), |m| {
+        m.apply(6, &source.bytes(6..17), target, &[], None)
     });
     // A checkpoint older than the records.
-    assert_refused(&mirror, range_error(5, 5), |m| {
-        m.apply(5, &source.bytes(5..6), source.checkpoint(5), &[], None)
+    assert_refused(&mirror, range_error(6, 6), |m| {
+        m.apply(6, &source.bytes(6..7), source.checkpoint(6), &[], None)
     });
 
-    assert_eq!(apply_range(&mirror, &source, 5, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 6, 16, 16), applied(16, true));
     finish(&mirror, &source);
 }
 
 #[test]
 fn a_checkpoint_with_a_wrong_status_map_root_is_refused() {
     let source = Source::new();
-    let mirror = mirror_at_5(&source);
-    let real = source.checkpoint(9).checkpoint();
+    let mirror = mirror_at_6(&source);
+    let real = source.checkpoint(16).checkpoint();
     let with_map_root = |map_root: Hash| {
         SignedCheckpoint::sign(
             Checkpoint {
@@ -1187,23 +1222,23 @@ fn a_checkpoint_with_a_wrong_status_map_root_is_refused() {
     // Signed by the log, with the right tree root: the status map of an earlier checkpoint, or
     // anything else.
     let wrong = [
-        with_map_root(source.checkpoint(5).checkpoint().map_root),
+        with_map_root(source.checkpoint(6).checkpoint().map_root),
         with_map_root(sha256(b"not the status map")),
     ];
     for checkpoint in &wrong {
-        assert_refused(&mirror, MirrorError::MapRoot { size: 9 }, |m| {
-            m.apply(5, &source.bytes(5..9), checkpoint, &[], None)
+        assert_refused(&mirror, MirrorError::MapRoot { size: 16 }, |m| {
+            m.apply(6, &source.bytes(6..16), checkpoint, &[], None)
         });
     }
     // Also when the records came in earlier ranges.
-    assert_eq!(apply_range(&mirror, &source, 5, 8, 9), applied(8, false));
+    assert_eq!(apply_range(&mirror, &source, 6, 15, 16), applied(15, false));
     for checkpoint in &wrong {
-        assert_refused(&mirror, MirrorError::MapRoot { size: 9 }, |m| {
-            m.apply(8, &source.bytes(8..9), checkpoint, &[], None)
+        assert_refused(&mirror, MirrorError::MapRoot { size: 16 }, |m| {
+            m.apply(15, &source.bytes(15..16), checkpoint, &[], None)
         });
     }
 
-    assert_eq!(apply_range(&mirror, &source, 8, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 15, 16, 16), applied(16, true));
     assert_eq!(stored_map_root(&**mirror.store()), real.map_root);
     finish(&mirror, &source);
 }
@@ -1212,18 +1247,18 @@ fn a_checkpoint_with_a_wrong_status_map_root_is_refused() {
 fn a_middle_range_needs_the_right_consistency_proof() {
     let source = Source::new();
     let mirror = memory_mirror();
-    assert_eq!(apply_range(&mirror, &source, 0, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 0, 16, 16), applied(16, true));
     let target = source.checkpoint(SIZE);
-    let range = source.bytes(9..13);
-    let proof = source.proof(13, SIZE);
+    let range = source.bytes(16..22);
+    let proof = source.proof(22, SIZE);
     let refused = |bad: &[Hash]| MirrorError::NotInSignedTree {
-        size: 13,
+        size: 22,
         target: SIZE,
         reason: verify_consistency(
-            13,
+            22,
             SIZE,
             bad,
-            &source.root_at(13),
+            &source.root_at(22),
             &target.checkpoint().root,
         )
         .unwrap_err()
@@ -1238,21 +1273,21 @@ fn a_middle_range_needs_the_right_consistency_proof() {
         tampered,
         tampered_last,
         Vec::new(),
-        source.proof(12, SIZE),
-        source.proof(13, 16),
+        source.proof(21, SIZE),
+        source.proof(22, 28),
         proof[..proof.len() - 1].to_vec(),
         [proof.clone(), vec![Hash::ZERO]].concat(),
     ];
     for bad in &wrong {
         assert_ne!(bad, &proof);
         assert_refused(&mirror, refused(bad), |m| {
-            m.apply(9, &range, target, bad, None)
+            m.apply(16, &range, target, bad, None)
         });
     }
     assert_eq!(
         refused(&[]),
         MirrorError::NotInSignedTree {
-            size: 13,
+            size: 22,
             target: SIZE,
             reason: MerkleError::ProofLength {
                 expected: proof.len(),
@@ -1269,12 +1304,12 @@ fn a_middle_range_needs_the_right_consistency_proof() {
             target: SIZE,
             reason: "root differs".into(),
         },
-        |m| m.apply(9, &source.bytes(9..SIZE), target, &proof, None),
+        |m| m.apply(16, &source.bytes(16..SIZE), target, &proof, None),
     );
 
     assert_eq!(
-        mirror.apply(9, &range, target, &proof, None),
-        applied(13, false)
+        mirror.apply(16, &range, target, &proof, None),
+        applied(22, false)
     );
     finish(&mirror, &source);
 }
@@ -1313,12 +1348,12 @@ fn cosigner(key: &NoteSigningKey) -> Cosigner<'_> {
 fn records_dated_after_the_checkpoint_that_covers_them_are_refused() {
     let source = Source::new();
     let mirror = memory_mirror();
-    assert_eq!(apply_range(&mirror, &source, 0, 5, 5), applied(5, true));
-    // The real checkpoint of size 9, re-signed by the log's key at a time before its last record.
-    let last = source.record(8).header.time;
-    let backdated = resigned_at(source.checkpoint(9), last - 1);
-    let refused = mirror.apply(5, &source.bytes(5..9), &backdated, &[], None);
-    let first_late = (5..9)
+    assert_eq!(apply_range(&mirror, &source, 0, 6, 6), applied(6, true));
+    // The real checkpoint of size 16, re-signed by the log's key at a time before its last record.
+    let last = source.record(15).header.time;
+    let backdated = resigned_at(source.checkpoint(16), last - 1);
+    let refused = mirror.apply(6, &source.bytes(6..16), &backdated, &[], None);
+    let first_late = (6..16)
         .find(|&i| source.record(i).header.time == last)
         .unwrap();
     assert_eq!(
@@ -1329,7 +1364,7 @@ fn records_dated_after_the_checkpoint_that_covers_them_are_refused() {
             limit: last - 1,
         }))
     );
-    assert_eq!(mirror.size(), 5);
+    assert_eq!(mirror.size(), 6);
 }
 
 #[test]
@@ -1343,43 +1378,44 @@ fn records_and_checkpoints_dated_ahead_of_the_mirrors_clock_are_refused() {
     )
     .unwrap()
     .with_clock(Arc::new(clock.clone()));
-    // The checkpoint of size 5 is signed at 12:00, more than 300 s ahead of 11:00.
-    let refused = apply_range(&mirror, &source, 0, 5, 5);
+    // The checkpoint of size 6 is signed at 12:00, more than 300 s ahead of 11:00.
+    let refused = apply_range(&mirror, &source, 0, 6, 6);
     assert!(
-        matches!(refused, Err(MirrorError::Future { size: 5, .. })),
+        matches!(refused, Err(MirrorError::Future { size: 6, .. })),
         "{refused:?}"
     );
     assert!(matches!(
-        mirror.verify_checkpoint(&source.checkpoint(5).to_note_text()),
+        mirror.verify_checkpoint(&source.checkpoint(6).to_note_text()),
         Err(MirrorError::Future { .. })
     ));
     assert_eq!(mirror.size(), 0);
     // Within the skew, it applies.
     clock.set(at("2026-11-20", 12) - ledger_format::MAX_CLOCK_SKEW_SECONDS);
-    assert_eq!(apply_range(&mirror, &source, 0, 5, 5), applied(5, true));
+    assert_eq!(apply_range(&mirror, &source, 0, 6, 6), applied(6, true));
 }
 
 #[test]
 fn codes_outside_the_logs_regions_are_refused_on_replay() {
     let source = Source::new();
     let mirror = memory_mirror().with_regions(&[640500]);
-    assert_eq!(apply_range(&mirror, &source, 0, 5, 5), applied(5, true));
-    let refused = apply_range(&mirror, &source, 5, 9, 9);
+    assert_eq!(apply_range(&mirror, &source, 0, 6, 6), applied(6, true));
+    // The first record about a code: the application of certificate 1.
+    let refused = apply_range(&mirror, &source, 6, 16, 16);
     assert!(
         matches!(
             refused,
             Err(MirrorError::Record(ReplayError::Region {
-                index: 5,
+                index: 6,
                 region: 530400,
                 ..
             }))
         ),
         "{refused:?}"
     );
-    assert_eq!(mirror.size(), 5);
+    assert_eq!(mirror.size(), 6);
     // The agency's own province covers its prefecture's codes.
     let mirror = memory_mirror().with_regions(&[530000]);
-    assert_eq!(apply_range(&mirror, &source, 0, 9, 9), applied(9, true));
+    assert_eq!(apply_range(&mirror, &source, 0, 16, 16), applied(16, true));
 }
 
 #[test]
@@ -1390,28 +1426,28 @@ fn a_mirror_cosigns_only_what_it_verified_and_never_goes_back() {
     let first = mirror
         .apply(
             0,
-            &source.bytes(0..9),
-            source.checkpoint(9),
+            &source.bytes(0..16),
+            source.checkpoint(16),
             &[],
             Some(cosigner(&key)),
         )
         .unwrap();
     assert!(first.cosignature.is_some());
-    assert_eq!(mirror.witnessed().unwrap().unwrap().checkpoint().size, 9);
+    assert_eq!(mirror.witnessed().unwrap().unwrap().checkpoint().size, 16);
 
     // Cosigning again the checkpoint it verified works; one it does not hold does not.
     mirror
-        .cosign_held(source.checkpoint(9), cosigner(&key))
+        .cosign_held(source.checkpoint(16), cosigner(&key))
         .unwrap();
     assert!(matches!(
-        mirror.cosign_held(source.checkpoint(12), cosigner(&key)),
+        mirror.cosign_held(source.checkpoint(21), cosigner(&key)),
         Err(MirrorError::NotCosigned(_))
     ));
     // A checkpoint of the right size whose status-map root was never verified.
     let forged = SignedCheckpoint::sign(
         Checkpoint {
             map_root: sha256(b"forged map"),
-            ..source.checkpoint(9).checkpoint().clone()
+            ..source.checkpoint(16).checkpoint().clone()
         },
         testing::ORIGIN,
         &testing::agency_key(),
@@ -1421,20 +1457,20 @@ fn a_mirror_cosigns_only_what_it_verified_and_never_goes_back() {
         mirror.cosign_held(&forged, cosigner(&key)),
         Err(MirrorError::NotCosigned(_))
     ));
-    // Forward to 12, then the older 9 is never cosigned again.
+    // Forward to 21, then the older 16 is never cosigned again.
     let later = mirror
         .apply(
-            9,
-            &source.bytes(9..12),
-            source.checkpoint(12),
+            16,
+            &source.bytes(16..21),
+            source.checkpoint(21),
             &[],
             Some(cosigner(&key)),
         )
         .unwrap();
     assert!(later.cosignature.is_some());
     assert!(matches!(
-        mirror.cosign_held(source.checkpoint(9), cosigner(&key)),
+        mirror.cosign_held(source.checkpoint(16), cosigner(&key)),
         Err(MirrorError::NotCosigned(_))
     ));
-    assert_eq!(mirror.witnessed().unwrap().unwrap().checkpoint().size, 12);
+    assert_eq!(mirror.witnessed().unwrap().unwrap().checkpoint().size, 21);
 }

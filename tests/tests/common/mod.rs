@@ -11,10 +11,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ledger_format::bundle::TrustPolicy;
 use ledger_format::checkpoint::{NoteSigningKey, VerifierKey};
-use ledger_format::hash::Hash;
-use ledger_format::keys::SigningKey;
 use ledger_format::code::CertificateCode;
 use ledger_format::date::Date;
+use ledger_format::hash::Hash;
+use ledger_format::keys::SigningKey;
 use ledger_format::record::{ApplicationKind, Body, Notice, RegistrationType, evidence_message};
 use serde_json::{Value, json};
 
@@ -352,11 +352,7 @@ impl Agency {
 
     /// Takes an application of `kind` for `code` through receipt, acceptance and (for a
     /// registration that goes to notice) review, today; returns the application's index.
-    pub fn apply_for(
-        &self,
-        code: &CertificateCode,
-        kind: ApplicationKind,
-    ) -> u64 {
+    pub fn apply_for(&self, code: &CertificateCode, kind: ApplicationKind) -> u64 {
         let application = ledger_format::testing::application(code, kind.clone());
         let index = self.append(serde_json::to_value(application).unwrap())["index"]
             .as_u64()
