@@ -102,6 +102,11 @@ pub enum Command {
     /// Manages the evidence services allowed to submit (each change is a record of the log).
     #[command(subcommand)]
     Submitters(SubmittersCommand),
+    /// Manages the officers: named API credentials with a role (docs/operations.md#officers).
+    /// Changes are written to the officer registry and count from the running node's next
+    /// request.
+    #[command(subcommand)]
+    Officer(OfficerCommand),
     /// Has the running node read its membership file again (as SIGHUP does): the new file is
     /// checked in full and put in force at once, or refused with the reason.
     Reload,
@@ -150,6 +155,31 @@ pub enum SubmittersCommand {
         /// The key, 64 hex digits.
         #[arg(long)]
         key: String,
+    },
+}
+
+/// Officer registry commands (the node may be running: it reads the registry on each request).
+#[derive(Debug, Subcommand)]
+pub enum OfficerCommand {
+    /// Lists the officers: id, role, state, name and the commitment their records carry.
+    List,
+    /// Adds an officer and prints its new bearer token, once: the registry keeps only its hash.
+    Add {
+        /// The identifier committed in the officer's records, e.g. `yx-registrar-07`.
+        #[arg(long)]
+        id: String,
+        /// The officer's name, for people.
+        #[arg(long)]
+        name: String,
+        /// registrar, reviewer or administrator.
+        #[arg(long)]
+        role: ledger_node::officers::Role,
+    },
+    /// Revokes an officer's credential from now on (its records keep naming it).
+    Revoke {
+        /// The officer's identifier.
+        #[arg(long)]
+        id: String,
     },
 }
 
@@ -235,6 +265,7 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             println!("backup written to {}", target.display());
         }
         Command::Submitters(command) => submitters(&dir, command).await?,
+        Command::Officer(command) => officer(&dir, command)?,
         Command::Reload => reload(&dir).await?,
         Command::RotateKey { witness: false, .. } => rotate_key(&dir).await?,
         Command::RotateKey { witness: true, at } => rotate_witness_key(&dir, at.as_deref())?,
@@ -350,6 +381,55 @@ async fn reload_on_hangup(reloader: ledger_node::reload::Reloader) {
         let reloader = reloader.clone();
         let _ = tokio::task::spawn_blocking(move || reloader.reload()).await;
     }
+}
+
+/// `ledger-node officer …`: reads the registry (created from the agency token when absent),
+/// changes it, and writes it back atomically.
+fn officer(dir: &Path, command: OfficerCommand) -> anyhow::Result<()> {
+    use ledger_node::officers::Registry;
+    let config = load_config(dir)?;
+    let path = config.path(&config.officers_file);
+    ledger_node::open_officers(&config)?;
+    let mut registry =
+        Registry::load(&path).with_context(|| format!("reading {}", path.display()))?;
+    match command {
+        OfficerCommand::List => {
+            let officers = registry
+                .officers(&config.origin)
+                .map_err(anyhow::Error::msg)?;
+            for (entry, officer) in registry.officers.iter().zip(officers) {
+                let state = entry
+                    .revoked
+                    .as_deref()
+                    .map_or_else(|| "valid".to_owned(), |at| format!("revoked {at}"));
+                println!(
+                    "{}  {}  {state}  {}  commitment {}",
+                    entry.id,
+                    entry.role.name(),
+                    entry.name,
+                    officer.commitment
+                );
+            }
+            return Ok(());
+        }
+        OfficerCommand::Add { id, name, role } => {
+            let token = registry.add(&id, &name, role)?;
+            registry.save(&path)?;
+            println!(
+                "officer {id} added as {}; its bearer token (shown once, keep it secret):",
+                role.name()
+            );
+            println!("{token}");
+        }
+        OfficerCommand::Revoke { id } => {
+            registry.revoke(&id, SystemClock.now())?;
+            registry.save(&path)?;
+            println!(
+                "officer {id} revoked: the running node refuses its token from its next request"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `ledger-node reload`: `POST /v1/admin/reload` to the running node with the agency token.

@@ -67,6 +67,13 @@ pub struct Config {
     /// The bearer token of the agency's registration platform, mode 0600.
     #[serde(default = "default_token_file")]
     pub token_file: PathBuf,
+    /// The officer registry (docs/operations.md#officers), mode 0600: the officers' roles, token
+    /// hashes and commitment salts. Created at start from the agency token when absent.
+    #[serde(default = "default_officers_file")]
+    pub officers_file: PathBuf,
+    /// The access log of the agency and admin routes (JSON lines); default `<db_dir>.access.log`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<PathBuf>,
     /// HTTP settings.
     #[serde(default)]
     pub http: HttpConfig,
@@ -184,6 +191,10 @@ fn default_token_file() -> PathBuf {
     PathBuf::from("agency.token")
 }
 
+fn default_officers_file() -> PathBuf {
+    PathBuf::from("officers.toml")
+}
+
 impl Config {
     /// A configuration with defaults for `origin`, rooted at `base_dir`.
     pub fn new(origin: &str, base_dir: &Path) -> Self {
@@ -192,6 +203,8 @@ impl Config {
             db_dir: default_db(),
             key_file: default_key_file(),
             token_file: default_token_file(),
+            officers_file: default_officers_file(),
+            access_log: None,
             http: HttpConfig::default(),
             sequencer: SequencerSettings::default(),
             network: NetworkSettings::default(),
@@ -268,6 +281,13 @@ impl Config {
         name.push(".");
         name.push(suffix);
         self.path(Path::new(&name))
+    }
+
+    /// The access log's file: the configured one, or `<db_dir>.access.log` beside the store.
+    pub fn access_log_path(&self) -> PathBuf {
+        self.access_log
+            .as_ref()
+            .map_or_else(|| self.beside_db("access.log"), |p| self.path(p))
     }
 
     /// The sequencer's runtime settings.

@@ -358,8 +358,9 @@ pub struct Initialized {
     pub policy_path: PathBuf,
 }
 
-/// Creates a new node in `dir`: agency key and token (0600), `config.toml`, an empty RocksDB
-/// store, and the trust-policy file for verifiers.
+/// Creates a new node in `dir`: agency key and token (0600), the officer registry naming the
+/// token's holder officer `administrator` (0600), `config.toml`, an empty RocksDB store, and the
+/// trust-policy file for verifiers.
 ///
 /// # Errors
 /// [`InitError::Exists`] when `dir` already holds a node, or any I/O failure.
@@ -385,10 +386,10 @@ pub fn init(
         &config.path(&config.key_file),
         &(note_key.to_secret_text() + "\n"),
     )?;
-    write_secret(
-        &config.path(&config.token_file),
-        &(ledger_format::encoding::to_hex(&random_bytes()?) + "\n"),
-    )?;
+    let token = ledger_format::encoding::to_hex(&random_bytes()?);
+    write_secret(&config.path(&config.token_file), &(token.clone() + "\n"))?;
+    crate::officers::ensure_registry(&config.path(&config.officers_file), &token)
+        .map_err(|e| InitError::Config(e.to_string()))?;
     RocksStore::create(
         config.path(&config.db_dir),
         LogIdentity {

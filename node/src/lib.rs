@@ -9,15 +9,17 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod access_log;
 pub mod api;
 pub mod audit;
 pub mod clock;
-pub mod lapse;
 pub mod config;
 pub mod export;
 pub mod init;
+pub mod lapse;
 pub mod logs;
 pub mod metrics;
+pub mod officers;
 pub mod parallel;
 pub mod policy;
 pub mod reload;
@@ -56,6 +58,9 @@ pub enum NodeError {
     /// A key, token or policy file is unusable.
     #[error(transparent)]
     Init(#[from] init::InitError),
+    /// The officer registry or the access log is unusable.
+    #[error(transparent)]
+    Officers(#[from] officers::OfficerError),
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] store::StoreError),
@@ -100,7 +105,16 @@ pub struct RunningNode {
 /// # Errors
 /// [`NodeError`] naming what could not be opened or bound.
 pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode, NodeError> {
-    let token = init::read_token(&config.path(&config.token_file))?;
+    let officers = Arc::new(open_officers(config)?);
+    let access_log_path = config.access_log_path();
+    let access_log = Arc::new(
+        access_log::AccessLog::open(&access_log_path).map_err(|source| {
+            officers::OfficerError::Io {
+                path: access_log_path,
+                source,
+            }
+        })?,
+    );
     let metrics = Arc::new(Metrics::new());
     let membership = load_membership(config)?;
     let (store, rebuilding) = open_own_store(config, membership.as_ref())?;
@@ -177,7 +191,8 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         network: replication.as_ref().map(|r| r.shared().clone()),
         reloader: reloader.clone(),
         policy_text,
-        agency_token: Arc::new(token),
+        officers,
+        access_log,
         key_file: Some(config.path(&config.key_file)),
         metrics,
         clock: clock.clone(),
@@ -224,6 +239,21 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         recorder,
         lapse,
     })
+}
+
+/// The officer registry of the node, created from the legacy agency token when absent
+/// ([`officers::ensure_registry`]: the token becomes officer `administrator`).
+///
+/// # Errors
+/// [`NodeError`] when the registry is invalid, or absent and the token unreadable.
+pub fn open_officers(config: &Config) -> Result<officers::OfficerBook, NodeError> {
+    let path = config.path(&config.officers_file);
+    if !path.exists() {
+        let token = init::read_token(&config.path(&config.token_file))?;
+        officers::ensure_registry(&path, &token)?;
+        tracing::info!(file = %path.display(), "officer registry created: the agency token is officer administrator");
+    }
+    Ok(officers::OfficerBook::open(&path, &config.origin)?)
 }
 
 /// Brings the own log in line with what the network holds of it ([`replication::restore`]), before

@@ -162,6 +162,8 @@ pub struct Metrics {
     checkpoint_size: Gauge,
     checkpoint_timestamp: Gauge,
     http_responses: Family<StatusLabel, Counter>,
+    auth_refused: Family<ReasonLabel, Counter>,
+    access_log_failures: Counter,
     p2p: P2pMetrics,
 }
 
@@ -184,6 +186,8 @@ impl Metrics {
         let checkpoint_size = Gauge::default();
         let checkpoint_timestamp = Gauge::default();
         let http_responses = Family::<StatusLabel, Counter>::default();
+        let auth_refused = Family::<ReasonLabel, Counter>::default();
+        let access_log_failures = Counter::default();
         registry.register(
             "records_appended",
             "Records appended, by kind",
@@ -225,6 +229,17 @@ impl Metrics {
             "HTTP responses, by status",
             http_responses.clone(),
         );
+        registry.register(
+            "auth_refused",
+            "Requests to agency and admin routes refused, by reason: missing, malformed, unknown, \
+             revoked, registry (the credential) or role (the act)",
+            auth_refused.clone(),
+        );
+        registry.register(
+            "access_log_failures",
+            "Access-log lines that could not be written (the request was answered regardless)",
+            access_log_failures.clone(),
+        );
         let p2p = P2pMetrics::default();
         p2p.register(&mut registry);
         Metrics {
@@ -239,6 +254,8 @@ impl Metrics {
             checkpoint_size,
             checkpoint_timestamp,
             http_responses,
+            auth_refused,
+            access_log_failures,
         }
     }
 
@@ -289,6 +306,20 @@ impl Metrics {
         self.http_responses
             .get_or_create(&StatusLabel { status })
             .inc();
+    }
+
+    /// Counts a request to an agency or admin route refused, and why (a short, fixed word).
+    pub fn auth_refused(&self, reason: &str) {
+        self.auth_refused
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts an access-log line that could not be written.
+    pub fn access_log_failure(&self) {
+        self.access_log_failures.inc();
     }
 
     /// Sets the number of member peers connected.

@@ -156,7 +156,11 @@ enum Command {
         Option<Hash>,
         oneshot::Sender<Result<Appended, AppendError>>,
     ),
-    Rotate(SigningKey, oneshot::Sender<Result<Appended, AppendError>>),
+    Rotate(
+        Box<SigningKey>,
+        Option<Hash>,
+        oneshot::Sender<Result<Appended, AppendError>>,
+    ),
     Checkpoint(Option<oneshot::Sender<Result<Option<StoredCheckpoint>, AppendError>>>),
 }
 
@@ -228,9 +232,22 @@ impl SequencerHandle {
     /// [`AppendError::Invalid`] when the engine refuses the new key (weak, or a key the log had
     /// before); store failures (then the old key stays in force).
     pub async fn rotate_key(&self, new_key: SigningKey) -> Result<Appended, AppendError> {
+        self.rotate_key_as(new_key, None).await
+    }
+
+    /// Rotates the log key as [`SequencerHandle::rotate_key`] does, the `KeyRotation` record
+    /// naming the officer whose commitment is `officer`.
+    ///
+    /// # Errors
+    /// As [`SequencerHandle::rotate_key`].
+    pub async fn rotate_key_as(
+        &self,
+        new_key: SigningKey,
+        officer: Option<Hash>,
+    ) -> Result<Appended, AppendError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Command::Rotate(new_key, reply))
+            .send(Command::Rotate(Box::new(new_key), officer, reply))
             .await
             .map_err(|_| AppendError::Stopped)?;
         answer.await.map_err(|_| AppendError::Stopped)?
@@ -418,8 +435,8 @@ impl<S: Store + ?Sized> State<S> {
         // A rotation is never grouped with other requests: it runs alone, between checkpoints.
         let mut held = None;
         while let Some(first) = held.take().or_else(|| rx.blocking_recv()) {
-            if let Command::Rotate(key, reply) = first {
-                let _ = reply.send(self.rotate(key, &publish));
+            if let Command::Rotate(key, officer, reply) = first {
+                let _ = reply.send(self.rotate(*key, officer, &publish));
                 continue;
             }
             let mut entries = first.entries();
@@ -478,7 +495,7 @@ impl<S: Store + ?Sized> State<S> {
                     wants_checkpoint = true;
                     checkpoint_replies.extend(reply);
                 }
-                Command::Rotate(_, reply) => {
+                Command::Rotate(_, _, reply) => {
                     // `run` never groups a rotation; answer rather than drop it.
                     let _ = reply.send(Err(AppendError::Invalid(
                         "a key rotation runs alone".into(),
@@ -524,7 +541,7 @@ impl<S: Store + ?Sized> State<S> {
                 Command::Evidence(items, reply) => {
                     let _ = reply.send(items.iter().map(|_| Err(fenced())).collect());
                 }
-                Command::Agency(_, _, reply) | Command::Rotate(_, reply) => {
+                Command::Agency(_, _, reply) | Command::Rotate(_, _, reply) => {
                     let _ = reply.send(Err(fenced()));
                 }
                 Command::Checkpoint(reply) => {
@@ -543,6 +560,7 @@ impl<S: Store + ?Sized> State<S> {
     fn rotate(
         &mut self,
         new_key: SigningKey,
+        officer: Option<Hash>,
         publish: &watch::Sender<Option<Arc<CheckpointSigned>>>,
     ) -> Result<Appended, AppendError> {
         self.checkpoint(publish)?;
@@ -550,7 +568,7 @@ impl<S: Store + ?Sized> State<S> {
             new_key: new_key.public_key(),
         });
         let mut commit = Commit::new(self);
-        let appended = commit.agency_record(self, body, None).inspect_err(|e| {
+        let appended = commit.agency_record(self, body, officer).inspect_err(|e| {
             self.metrics.refused("key-rotation");
             tracing::warn!(error = %e, "key rotation refused");
         })?;
@@ -666,12 +684,7 @@ impl Commit {
         }
     }
 
-    fn header(
-        replay: &LogReplay,
-        author: PublicKey,
-        officer: Option<Hash>,
-        now: i64,
-    ) -> Header {
+    fn header(replay: &LogReplay, author: PublicKey, officer: Option<Hash>, now: i64) -> Header {
         Header {
             origin: replay.origin().to_owned(),
             index: replay.size(),

@@ -35,6 +35,8 @@ struct Node {
     clock: ManualClock,
     sequencer: Sequencer,
     server: tokio::task::JoinHandle<()>,
+    /// The officer registry (TOKEN is the administrator's) and the access log.
+    _files: tempfile::TempDir,
 }
 
 /// One HTTP answer.
@@ -97,6 +99,9 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
     )
     .unwrap();
     let store: Arc<dyn Store> = store;
+    let files = tempfile::tempdir().unwrap();
+    let registry = files.path().join("officers.toml");
+    ledger_node::officers::ensure_registry(&registry, TOKEN).unwrap();
     let state = ApiState {
         sequencer: sequencer.handle.clone(),
         logs: ledger_node::swap::Swap::new(ledger_node::logs::Logs::alone(
@@ -112,7 +117,10 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
         network: None,
         key_file: None,
         reloader: None,
-        agency_token: Arc::new(TOKEN.into()),
+        officers: Arc::new(ledger_node::officers::OfficerBook::open(&registry, ORIGIN).unwrap()),
+        access_log: Arc::new(
+            ledger_node::access_log::AccessLog::open(&files.path().join("access.log")).unwrap(),
+        ),
         metrics,
         policy_text: Arc::new("origin ledger.yuxi.example/2026\n".into()),
         limits,
@@ -129,6 +137,7 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
         clock,
         sequencer,
         server,
+        _files: files,
     }
 }
 

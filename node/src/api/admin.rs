@@ -1,11 +1,9 @@
-//! The agency's administration calls (bearer-token protected).
+//! The agency's administration calls (administrators only).
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 
-use super::extract::check_bearer;
-use super::{ApiError, ApiState};
+use super::{Acting, ApiError, ApiState};
 use crate::reload::{ReloadError, Reloaded};
 
 /// `POST /v1/admin/reload`: reads the membership file again and puts it in force, as SIGHUP does
@@ -13,9 +11,9 @@ use crate::reload::{ReloadError, Reloaded};
 /// the reason.
 pub async fn reload(
     State(state): State<ApiState>,
-    headers: HeaderMap,
+    acting: Acting,
 ) -> Result<Json<Reloaded>, ApiError> {
-    check_bearer(&headers, &state.agency_token)?;
+    acting.may(crate::officers::ADMIN_RELOAD)?;
     let reloader = state.reloader.clone().ok_or(ReloadError::Alone)?;
     let reloaded = tokio::task::spawn_blocking(move || reloader.reload())
         .await

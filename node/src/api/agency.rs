@@ -1,14 +1,15 @@
-//! The agency's own records (bearer-token protected), and the registry of evidence services.
+//! The agency's own records (an officer's, behind [`super::access::guard`]), and the registry of
+//! evidence services.
 
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use ledger_format::keys::PublicKey;
 use ledger_format::record::Body;
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiJson, check_bearer};
-use super::{ApiError, ApiState};
+use super::extract::ApiJson;
+use super::{Acting, ApiError, ApiState};
 use crate::init::{next_key_path, read_key, switch_to_next_key};
 
 #[derive(Debug, Serialize)]
@@ -19,19 +20,24 @@ pub struct AppendedJson {
     kind: &'static str,
 }
 
-/// `POST /v1/agency/records`: appends one agency record (JSON of `ledger_format::record::Body`).
+/// `POST /v1/agency/records`: appends one agency record (JSON of `ledger_format::record::Body`)
+/// naming the officer who made it, if the officer's role may append its kind.
 ///
-/// The token is checked before the body is read, so an unauthenticated caller learns nothing
-/// about the body's validity.
+/// The credential is checked before the body is read, so an unauthenticated caller learns
+/// nothing about the body's validity.
 pub async fn append(
     State(state): State<ApiState>,
-    headers: HeaderMap,
+    acting: Acting,
     request: Request,
 ) -> Result<(StatusCode, Json<AppendedJson>), ApiError> {
-    check_bearer(&headers, &state.agency_token)?;
     let ApiJson(body) = ApiJson::<Body>::from_request(request, &()).await?;
     let kind = body.kind_name();
-    let appended = state.sequencer.append(body).await?;
+    acting.may(kind)?;
+    let appended = state
+        .sequencer
+        .append_as(body, Some(acting.commitment()))
+        .await?;
+    acting.appended(appended.index);
     Ok((
         StatusCode::CREATED,
         Json(AppendedJson {
@@ -90,13 +96,13 @@ pub struct RotatedJson {
 }
 
 /// `POST /v1/agency/key-rotation`: rotates the log key to the next key prepared in the node's
-/// key directory (docs/operations.md#rotating-a-log-key). Agency token required.
+/// key directory (docs/operations.md#rotating-a-log-key). Administrators only.
 pub async fn rotate_key(
     State(state): State<ApiState>,
-    headers: HeaderMap,
+    acting: Acting,
     request: Request,
 ) -> Result<(StatusCode, Json<RotatedJson>), ApiError> {
-    check_bearer(&headers, &state.agency_token)?;
+    acting.may("key-rotation")?;
     let ApiJson(body) = ApiJson::<RotateRequest>::from_request(request, &()).await?;
     let expected = ledger_format::encoding::from_hex_array(&body.new_key)
         .map(PublicKey)
@@ -117,7 +123,11 @@ pub async fn rotate_key(
             "is not the key prepared in the node's key directory",
         ));
     }
-    let appended = state.sequencer.rotate_key(key).await?;
+    let appended = state
+        .sequencer
+        .rotate_key_as(key, Some(acting.commitment()))
+        .await?;
+    acting.appended(appended.index);
     if let Err(e) = blocking(move || switch_to_next_key(&key_file)).await? {
         // The rotation is durable; the node switches the file at its next start.
         tracing::error!(error = %e, "log key rotated, but the key file could not be switched");

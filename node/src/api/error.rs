@@ -3,6 +3,8 @@
 //! Every error answers with the same JSON shape (docs/openapi.yaml `Error`):
 //! `{"error": "<message>", "field": "<json path>" | null, "rule": "<R22…>" | null}`.
 
+use std::borrow::Cow;
+
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -25,8 +27,15 @@ pub enum ApiError {
         /// The offending field (JSON path or parameter name), when known.
         field: Option<String>,
     },
-    /// 401: the agency bearer token is missing or wrong.
+    /// 401: the officer's bearer token is missing, malformed, unknown or revoked.
     Unauthenticated(String),
+    /// 403: the officer's role may not perform the act (docs/operations.md#roles).
+    Forbidden {
+        /// The officer's role.
+        role: &'static str,
+        /// The act: a record kind, or `admin-reload`.
+        act: String,
+    },
     /// 401: an evidence signature does not verify.
     BadSignature {
         /// What is wrong.
@@ -88,7 +97,7 @@ impl ApiError {
             ApiError::Unauthenticated(_) | ApiError::BadSignature { .. } => {
                 StatusCode::UNAUTHORIZED
             }
-            ApiError::UnknownSubmitter { .. } => StatusCode::FORBIDDEN,
+            ApiError::UnknownSubmitter { .. } | ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Rule { .. } => StatusCode::CONFLICT,
@@ -100,8 +109,12 @@ impl ApiError {
         }
     }
 
-    fn parts(&self) -> (&str, Option<&str>, Option<&str>) {
-        match self {
+    fn parts(&self) -> (Cow<'_, str>, Option<&str>, Option<&str>) {
+        let (message, field, rule): (&str, Option<&str>, Option<&str>) = match self {
+            ApiError::Forbidden { role, act } => {
+                let message = format!("the role {role} may not perform {act}");
+                return (Cow::Owned(message), Some("kind"), None);
+            }
             ApiError::BadRequest { message, field } => (message, field.as_deref(), None),
             ApiError::BadSignature { message, field }
             | ApiError::UnknownSubmitter { message, field } => (message, Some(field), None),
@@ -114,7 +127,8 @@ impl ApiError {
             | ApiError::Unprocessable(m)
             | ApiError::Internal(m)
             | ApiError::Unavailable(m) => (m, None, None),
-        }
+        };
+        (Cow::Borrowed(message), field, rule)
     }
 }
 
@@ -125,7 +139,15 @@ impl IntoResponse for ApiError {
             tracing::error!(status = status.as_u16(), error = %self.parts().0, "request failed");
         }
         let (error, field, rule) = self.parts();
-        let mut response = (status, Json(ErrorBody { error, field, rule })).into_response();
+        let mut response = (
+            status,
+            Json(ErrorBody {
+                error: &error,
+                field,
+                rule,
+            }),
+        )
+            .into_response();
         if matches!(self, ApiError::Unauthenticated(_)) {
             response
                 .headers_mut()
@@ -313,6 +335,14 @@ mod tests {
     fn every_error_has_the_json_shape() {
         let e = ApiError::bad_request("limit", "too large");
         assert_eq!(e.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(e.parts(), ("too large", Some("limit"), None));
+        assert_eq!(e.parts(), ("too large".into(), Some("limit"), None));
+        let e = ApiError::Forbidden {
+            role: "registrar",
+            act: "issued".into(),
+        };
+        assert_eq!(e.status(), StatusCode::FORBIDDEN);
+        let (message, field, _) = e.parts();
+        assert!(message.contains("registrar") && message.contains("issued"));
+        assert_eq!(field, Some("kind"));
     }
 }

@@ -1,10 +1,9 @@
 //! Extractors whose rejections are [`ApiError`]s, so that a malformed body, path or query answers
-//! with the API's one error shape; and the agency's bearer-token check.
+//! with the API's one error shape. (The officers' bearer tokens are checked in
+//! [`super::access::guard`].)
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use ledger_format::hash::sha256;
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
@@ -50,32 +49,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
-/// Checks `Authorization: Bearer <token>` against the agency's token in constant time: both sides
-/// are hashed first, so neither the content nor the length of the token leaks through timing.
-///
-/// # Errors
-/// [`ApiError::Unauthenticated`] when the header is missing, malformed or wrong, and always when
-/// no agency token is configured.
-pub fn check_bearer(headers: &axum::http::HeaderMap, token: &str) -> Result<(), ApiError> {
-    let presented = headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError::Unauthenticated("missing bearer token".into()))?;
-    if token.is_empty() || !constant_time_eq(presented.trim().as_bytes(), token.as_bytes()) {
-        return Err(ApiError::Unauthenticated("wrong bearer token".into()));
-    }
-    Ok(())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let (a, b) = (sha256(a), sha256(b));
-    a.0.iter()
-        .zip(b.0.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
-}
-
 /// Parses a decimal `u64` path parameter named `field`.
 ///
 /// # Errors
@@ -107,18 +80,6 @@ pub fn hex_param<const N: usize>(field: &str, text: &str) -> Result<[u8; N], Api
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bearer_token_is_checked() {
-        let mut headers = axum::http::HeaderMap::new();
-        assert!(check_bearer(&headers, "secret").is_err());
-        headers.insert(AUTHORIZATION, "Bearer secret".parse().unwrap());
-        assert!(check_bearer(&headers, "secret").is_ok());
-        assert!(check_bearer(&headers, "secret2").is_err());
-        assert!(check_bearer(&headers, "").is_err());
-        headers.insert(AUTHORIZATION, "Basic secret".parse().unwrap());
-        assert!(check_bearer(&headers, "secret").is_err());
-    }
 
     #[test]
     fn hex_params_name_the_field() {

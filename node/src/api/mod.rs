@@ -4,8 +4,11 @@
 //! Reads go to the store on tokio's blocking pool (RocksDB reads block); writes go through the
 //! [`SequencerHandle`], which validates and persists them, so a refused request never writes
 //! anything. Every response is counted in [`Metrics`] by status and logged with its method, path,
-//! status and latency (never its headers: the agency's bearer token stays out of the logs).
+//! status and latency (never its headers: the officers' bearer tokens stay out of the logs). The
+//! agency and admin routes sit behind [`access::guard`]: the officer registry's check, the role
+//! table and the access log.
 
+mod access;
 mod admin;
 mod agency;
 mod certificates;
@@ -28,6 +31,7 @@ use ledger_format::checkpoint::VerifierKey;
 
 mod network;
 
+pub use access::Acting;
 pub use error::ApiError;
 
 use crate::logs::Logs;
@@ -78,8 +82,10 @@ pub struct ApiState {
     pub network: Option<Arc<crate::replication::Shared>>,
     /// Reloads the membership (`POST /v1/admin/reload`); `None` when the node runs alone.
     pub reloader: Option<Reloader>,
-    /// The agency's bearer token for `POST /v1/agency/records`; empty disables agency writes.
-    pub agency_token: Arc<String>,
+    /// The officer registry: who may call the agency and admin routes, with which role.
+    pub officers: Arc<crate::officers::OfficerBook>,
+    /// The access log of the agency and admin routes.
+    pub access_log: Arc<crate::access_log::AccessLog>,
     /// The node's log key file, for `POST /v1/agency/key-rotation` (which loads the next key
     /// from beside it); `None` disables rotation over HTTP.
     pub key_file: Option<std::path::PathBuf>,
@@ -99,7 +105,8 @@ impl std::fmt::Debug for ApiState {
         f.debug_struct("ApiState")
             .field("sequencer", &self.sequencer)
             .field("logs", &self.logs.load().mirrors.len())
-            .field("agency_token", &"..")
+            .field("officers", &self.officers.path())
+            .field("access_log", &self.access_log.path())
             .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
@@ -169,9 +176,6 @@ pub fn router(state: ApiState) -> Router {
             get(evidence::receipt),
         )
         .route("/v1/submitters", get(agency::submitters))
-        .route("/v1/agency/records", post(agency::append))
-        .route("/v1/agency/key-rotation", post(agency::rotate_key))
-        .route("/v1/agency/profile", post(profiles::adopt))
         .route("/v1/profiles", get(profiles::list))
         .route("/v1/certificates/{code}", get(certificates::state))
         .route(
@@ -182,12 +186,22 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/logs", get(network::logs))
         .route("/v1/equivocations", get(network::equivocations))
         .route("/add-checkpoint", post(network::add_checkpoint))
-        .route("/v1/admin/reload", post(admin::reload))
+        .merge(officer_routes(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(metrics, observe))
+}
+
+/// The routes an officer calls, behind the officer check and the access log.
+fn officer_routes(state: ApiState) -> Router<ApiState> {
+    Router::new()
+        .route("/v1/agency/records", post(agency::append))
+        .route("/v1/agency/key-rotation", post(agency::rotate_key))
+        .route("/v1/agency/profile", post(profiles::adopt))
+        .route("/v1/admin/reload", post(admin::reload))
+        .route_layer(middleware::from_fn_with_state(state, access::guard))
 }
 
 async fn not_found() -> ApiError {

@@ -3,14 +3,14 @@
 
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use ledger_format::date::Date;
 use ledger_format::profile::{ProfileAdopted, RuleProfile, builtin};
 use ledger_format::record::Body;
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiJson, check_bearer};
-use super::{ApiError, ApiState};
+use super::extract::ApiJson;
+use super::{Acting, ApiError, ApiState};
 
 /// The body of `POST /v1/agency/profile`: a built-in profile by `name`, or a whole `profile` of
 /// the agency's own (which the network's membership must pin by digest), in force from `from`
@@ -33,13 +33,13 @@ pub struct AdoptedJson {
     digest: String,
 }
 
-/// `POST /v1/agency/profile`: appends a `ProfileAdopted` record (agency token required).
+/// `POST /v1/agency/profile`: appends a `ProfileAdopted` record (administrators only).
 pub async fn adopt(
     State(state): State<ApiState>,
-    headers: HeaderMap,
+    acting: Acting,
     request: Request,
 ) -> Result<(StatusCode, Json<AdoptedJson>), ApiError> {
-    check_bearer(&headers, &state.agency_token)?;
+    acting.may("profile-adopted")?;
     let ApiJson(body) = ApiJson::<AdoptRequest>::from_request(request, &()).await?;
     let profile = match (body.name, body.profile) {
         (Some(name), None) => builtin(&name).ok_or_else(|| {
@@ -68,8 +68,12 @@ pub async fn adopt(
     let digest = profile.digest().to_hex();
     let appended = state
         .sequencer
-        .append(Body::ProfileAdopted(ProfileAdopted { from, profile }))
+        .append_as(
+            Body::ProfileAdopted(ProfileAdopted { from, profile }),
+            Some(acting.commitment()),
+        )
         .await?;
+    acting.appended(appended.index);
     Ok((
         StatusCode::CREATED,
         Json(AdoptedJson {
