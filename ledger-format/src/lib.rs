@@ -1,6 +1,6 @@
 //! The registration ledger's format: canonical records, RFC 6962 Merkle proofs, C2SP checkpoints,
-//! the certificate status map, certificate and credit codes, lifecycle rules, the offline bundle,
-//! and evidence receipts (also in the C2SP tlog-proof text form).
+//! the certificate status map, certificate and credit codes, rule profiles and lifecycle rules, the
+//! offline bundle, and evidence receipts (also in the C2SP tlog-proof text form).
 //!
 //! This crate is pure: it performs no I/O, reads no clock, and starts no threads. Storage reaches it
 //! through small traits ([`merkle::HashReader`]); time is always an argument. The node (`ledger-node`)
@@ -16,7 +16,7 @@
 //! let service = SigningKey::from_seed(&[2; 32]);
 //! let origin = "ledger.yuxi.example/2026";
 //! let hash = ledger_format::sha256(b"a data snapshot");
-//! let header = Header { origin: origin.into(), index: 0, prev_hash: Hash::ZERO, time: 1_795_363_200, author: service.public_key() };
+//! let header = Header { origin: origin.into(), index: 0, prev_hash: Hash::ZERO, time: 1_795_363_200, author: service.public_key(), officer: None };
 //! let record = Record::evidence(header, hash, service.sign(&evidence_message(origin, &hash)));
 //! record.verify_signature()?;
 //!
