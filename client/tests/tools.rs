@@ -190,6 +190,19 @@ fn code_checks() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("wrong length"));
 }
 
+/// The index of the fixture's first evidence record, which anchors sha256([1]).
+fn first_evidence(l: &Ledger) -> u64 {
+    let hash = ledger_format::sha256(&[1]);
+    l.log
+        .records
+        .iter()
+        .position(|r| {
+            r.body
+                == ledger_format::record::Body::Evidence(ledger_format::record::Evidence { hash })
+        })
+        .unwrap() as u64
+}
+
 /// A receipt for the evidence record at `index` of the fixture ledger.
 fn receipt(l: &Ledger, index: u64) -> ledger_client::receipt::EvidenceReceipt {
     let signed = l.checkpoint(checkpoint_time(), WITNESSES);
@@ -247,13 +260,13 @@ fn evidence_commands() {
         2
     );
 
-    // Evidence record 1 anchors sha256([1]) (see the fixture).
+    // The first evidence record anchors sha256([1]) (see the fixture).
     let hash = ledger_format::sha256(&[1]).to_hex();
     let policy = files.policy("p", &policy(&l, 2));
-    let bcs = files.write("r.bin", receipt(&l, 1).encode());
+    let bcs = files.write("r.bin", receipt(&l, first_evidence(&l)).encode());
     let json = files.write(
         "r.json",
-        ledger_client::receipt::receipt_json(&receipt(&l, 1)).unwrap(),
+        ledger_client::receipt::receipt_json(&receipt(&l, first_evidence(&l))).unwrap(),
     );
     let verify = |h: &str, r: &std::path::Path, extra: &[&str]| {
         let mut args = vec![
@@ -285,7 +298,7 @@ fn evidence_commands() {
     assert_eq!(code_of(&out), 24);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["verdict"], "wrong-hash");
-    let mut forged = receipt(&l, 1);
+    let mut forged = receipt(&l, first_evidence(&l));
     forged.proof.path[0].0[31] ^= 1;
     let forged = files.write("forged.bin", forged.encode());
     assert_eq!(code_of(&verify(&hash, &forged, &[])), 22);
@@ -396,7 +409,7 @@ fn receipt_verifies_a_year_later_in_every_form() {
     let files = Files::new();
     let hash = ledger_format::sha256(&[1]).to_hex();
     let policy = files.policy("p", &policy(&l, 2));
-    let receipt = receipt(&l, 1);
+    let receipt = receipt(&l, first_evidence(&l));
     let tlog = receipt.to_tlog_proof(&keys(&l)).unwrap().to_text();
     assert!(tlog.starts_with("c2sp.org/tlog-proof@v1\nextra "), "{tlog}");
     let as_of = ledger_client::format_cst(checkpoint_time() + 1);
@@ -439,7 +452,14 @@ fn receipt_verifies_a_year_later_in_every_form() {
         ),
         (
             "index",
-            tlog.replacen("\nindex 1\n", "\nindex 2\n", 1),
+            {
+                let index = first_evidence(&l);
+                tlog.replacen(
+                    &format!("\nindex {index}\n"),
+                    &format!("\nindex {}\n", index + 1),
+                    1,
+                )
+            },
             22,
             "another position",
         ),
@@ -473,7 +493,7 @@ fn receipt_checked_against_a_newer_checkpoint() {
     let files = Files::new();
     let hash = ledger_format::sha256(&[1]).to_hex();
     let policy = files.policy("p", &policy(&l, 2));
-    let receipt = files.write("r.bin", receipt(&l, 1).encode());
+    let receipt = files.write("r.bin", receipt(&l, first_evidence(&l)).encode());
     // The log grows by two records and is checkpointed and witnessed again a month later.
     let mut grown = ledger();
     let later = testing::at("2027-03-01", 9);
