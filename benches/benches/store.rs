@@ -125,6 +125,7 @@ fn store_write(c: &mut Criterion) {
                             prev_hash: last,
                             time: 0,
                             author: s.submitter,
+                            officer: None,
                         };
                         let bytes = Record::evidence(header, s.hash, s.signature).encode();
                         last = merkle::leaf_hash(&bytes);
