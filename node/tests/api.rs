@@ -450,8 +450,25 @@ async fn read_endpoints_describe_the_log() {
 async fn bad_input_is_refused_with_the_error_shape_and_writes_nothing() {
     let node = node().await;
     node.setup(2026..=2026).await;
-    let size = node.size().await;
     let code = testing::code(2026, 1);
+
+    // A lifecycle record before the agency adopted a rule profile: 409, nothing written.
+    let size = node.size().await;
+    let body = node
+        .agency(&testing::application(&code, ApplicationKind::First))
+        .await
+        .error(409);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("no rule profile is in force on 2026-11-23"),
+        "{body}"
+    );
+    assert_eq!(node.size().await, size, "a refused record was written");
+    node.adopt_profile().await;
+
+    let size = node.size().await;
     let good_notice =
         serde_json::to_vec(&notice(&code, RegistrationType::First, "2026-12-04")).unwrap();
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::CreditCode;
-use ledger_format::record::{Body, Notice, RegistrationType, SubmitterAdded, evidence_message};
+use ledger_format::record::{
+    ApplicationKind, Body, Notice, RegistrationType, SubmitterAdded, evidence_message,
+};
 use ledger_format::testing::{self, at, parse_date as d};
 use ledger_node::audit::{Finding, audit};
 use ledger_node::clock::ManualClock;
@@ -15,7 +17,8 @@ use ledger_node::store::RocksStore;
 
 const ORIGIN: &str = "ledger.audit.example/1";
 
-/// A node directory whose log holds calendars, a submitter, 40 evidence records and a notice,
+/// A node directory whose log holds calendars, a submitter and a rule profile (indexes 0–3), 40
+/// evidence records (4–43) and a first registration from its application to its notice (44–47),
 /// with a checkpoint. Returns the configuration.
 async fn populated(dir: &Path) -> Config {
     let mut made =
@@ -40,6 +43,9 @@ async fn populated(dir: &Path) -> Config {
     }))
     .await
     .unwrap();
+    s.append(testing::profile_adopted("2026-11-23"))
+        .await
+        .unwrap();
     let service = testing::submitter_key();
     let items = (0..40u32)
         .map(|i| {
@@ -59,6 +65,14 @@ async fn populated(dir: &Path) -> Config {
         7,
     )
     .unwrap();
+    let kind = ApplicationKind::First;
+    let received = s
+        .append(testing::application(&code, kind.clone()))
+        .await
+        .unwrap();
+    for body in testing::decided_application(&code, &kind, received.index) {
+        s.append(body).await.unwrap();
+    }
     s.append(Body::NoticePublished(Notice {
         code: code.clone(),
         registration_type: RegistrationType::First,
@@ -95,7 +109,7 @@ async fn clean_store_passes() {
     let dir = tempfile::tempdir().unwrap();
     let config = populated(dir.path()).await;
     let report = audit_dir(&config).unwrap();
-    assert_eq!(report.records, 44);
+    assert_eq!(report.records, 48);
     assert!(
         report.checkpoints >= 1,
         "the explicit one, and any the timer signed"

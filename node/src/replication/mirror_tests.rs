@@ -15,9 +15,9 @@ use ledger_format::keys::{PublicKey, SigningKey};
 use ledger_format::lifecycle::{CertificateState, Status, TransitionError};
 use ledger_format::merkle::{self, MerkleError};
 use ledger_format::record::{
-    ApplicationKind, Body, Header, Issued, Notice, ObjectionAct, ObjectionAnswered,
-    ObjectionFiled, ObjectionResolved, Record, RegistrationType, RevocationReason, Revoked,
-    SubmitterAdded, SubmitterRemoved,
+    ApplicationKind, Body, Header, Issued, Notice, ObjectionAct, ObjectionAnswered, ObjectionFiled,
+    ObjectionResolved, Record, RegistrationType, RevocationReason, Revoked, SubmitterAdded,
+    SubmitterRemoved,
 };
 use ledger_format::sha256;
 use ledger_format::testing::{self, Ledger, at, parse_date};
@@ -646,7 +646,10 @@ fn a_reopened_mirror_resumes_from_its_store() {
     }
     let mirror = open(Arc::new(RocksStore::open(&path, testing::ORIGIN).unwrap())).unwrap();
     assert_eq!(mirror.size(), 21);
-    assert_eq!(mirror.store().latest_checkpoint().unwrap().unwrap().size, 16);
+    assert_eq!(
+        mirror.store().latest_checkpoint().unwrap().unwrap().size,
+        16
+    );
 
     // The resumed replay knows the tip's hash and time, the submitters and the stored states.
     let tip = source.record(20);
@@ -1049,7 +1052,10 @@ fn reordered_evidence_with_valid_signatures_is_not_in_the_signed_tree() {
     // Evidence 14 and 15 swapped, their headers rewritten into a valid chain: every signature
     // still holds (a service signs the hash, not the header).
     let first = evidence_under(header_after(r13, r14.header.time, r15.header.author), r15);
-    let second = evidence_under(header_after(&first, r15.header.time, r14.header.author), r14);
+    let second = evidence_under(
+        header_after(&first, r15.header.time, r14.header.author),
+        r14,
+    );
     let mut swapped = source.bytes(6..14);
     swapped.extend([first.encode(), second.encode()]);
     let mut replay = LogReplay::new(testing::ORIGIN, testing::agency_key().public_key());
@@ -1084,7 +1090,10 @@ fn reordered_evidence_with_valid_signatures_is_not_in_the_signed_tree() {
         |m| m.apply(6, &swapped, target, &proof, None),
     );
     // One evidence header rewritten to a later time.
-    let later = evidence_under(header_after(r14, r15.header.time + 60, r15.header.author), r15);
+    let later = evidence_under(
+        header_after(r14, r15.header.time + 60, r15.header.author),
+        r15,
+    );
     let mut range = source.bytes(6..16);
     range[9] = later.encode();
     assert_refused(

@@ -61,7 +61,11 @@ fn node() -> Node {
 
 /// A node on an empty log whose clock reads 2026-11-23 (a Monday) 10:00 CST.
 fn node_with(config: SequencerConfig) -> Node {
-    start_with(empty_store(), ManualClock::new(at("2026-11-23", 10)), config)
+    start_with(
+        empty_store(),
+        ManualClock::new(at("2026-11-23", 10)),
+        config,
+    )
 }
 
 impl Node {
@@ -666,10 +670,7 @@ async fn a_late_acceptance_is_accepted_recorded_and_counted() {
         .unwrap();
     assert_eq!(node.late_acts(Deadline::Acceptance), 1);
     let state = node.store.state(&late).unwrap().unwrap();
-    assert_eq!(
-        (state.latest_index, state.late_acts),
-        (accepted.index, 1)
-    );
+    assert_eq!((state.latest_index, state.late_acts), (accepted.index, 1));
     assert_eq!(node.store.state(&on_time).unwrap().unwrap().late_acts, 0);
     // The audit of the log names the same late act.
     let report = crate::audit::audit(&*node.store, &[], &[], &mut |_, _| {}).unwrap();

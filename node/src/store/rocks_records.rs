@@ -1,4 +1,4 @@
-//! The stored form of a record in the `records` column family (schema version 2,
+//! The stored form of a record in the `records` column family (schema version 3,
 //! docs/format.md#store-records).
 //!
 //! A record's first fields are implied by where it is stored: its version, the store's origin, its
@@ -13,7 +13,7 @@ use ledger_format::record::FORMAT_VERSION;
 
 /// Form byte: the canonical record bytes follow, unchanged.
 pub(super) const VERBATIM: u8 = 0x00;
-/// Form byte: the canonical record bytes after `BCS(version 1, origin, index, prev_hash)` follow.
+/// Form byte: the canonical record bytes after `BCS(version, origin, index, prev_hash)` follow.
 pub(super) const ELIDED: u8 = 0x01;
 
 /// Turns canonical record bytes into stored values of one log and back.

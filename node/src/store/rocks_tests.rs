@@ -310,7 +310,10 @@ fn acknowledged_writes_survive_kill_9() {
 fn chained_store(dir: &std::path::Path, size: u64) -> (RocksStore, Vec<Vec<u8>>, MemoryTree) {
     let store = RocksStore::create(dir, identity()).unwrap();
     let fixture = one_record_of_each_kind();
-    assert!(size > fixture.len() as u64, "{size} records hold no chained evidence");
+    assert!(
+        size > fixture.len() as u64,
+        "{size} records hold no chained evidence"
+    );
     let mut expected: Vec<_> = fixture.iter().map(Canonical::encode).collect();
     let (mut frontier, mut tree) = (Frontier::new(), MemoryTree::new());
     let mut batch = WriteBatch::default();
@@ -539,7 +542,12 @@ fn evidence_hits_are_confirmed() {
         .put_cf(evidence, key(&other), index.to_be_bytes())
         .unwrap();
     assert_eq!(store.evidence_index(&submitter, &other).unwrap(), None);
-    let verbatim = [&index.to_be_bytes()[..], &submitter.0, &evidence_hash(index).0].concat();
+    let verbatim = [
+        &index.to_be_bytes()[..],
+        &submitter.0,
+        &evidence_hash(index).0,
+    ]
+    .concat();
     store.db.put_cf(evidence, key(&other), verbatim).unwrap();
     assert_eq!(store.evidence_index(&submitter, &other).unwrap(), None);
     // An index past the log is corrupted.
