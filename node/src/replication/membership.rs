@@ -524,7 +524,9 @@ fn check_profiles(profiles: &[String]) -> Result<Vec<String>, String> {
         let pinned = entry.split_once('@').is_some_and(|(name, digest)| {
             !name.is_empty()
                 && digest.len() == 64
-                && digest.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                && digest
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         });
         if !pinned && ledger_format::profile::builtin(entry).is_none() {
             return Err(format!(
@@ -708,6 +710,37 @@ mod tests {
         let mut same = entry(2);
         same.regions = vec![530_100, testing::REGION];
         assert!(Membership::parse(&toml(&[entry(1), same])).is_err());
+    }
+
+    #[test]
+    fn profiles_are_built_in_names_or_pinned_digests_listed_once() {
+        let pinned = format!("yuxi-amended@{}", "ab".repeat(32));
+        let mut good = entry(1);
+        good.profiles = vec!["yuxi-2025".into(), "zhongwei-draft".into(), pinned.clone()];
+        let membership = Membership::parse(&good.to_toml()).unwrap();
+        assert_eq!(
+            membership.members[0].profiles,
+            ["yuxi-2025", "zhongwei-draft", pinned.as_str()]
+        );
+        // Written back as read.
+        assert_eq!(membership.members[0].to_entry().profiles, good.profiles);
+        for (profiles, says) in [
+            (
+                vec!["shenzhen-2030"],
+                "shenzhen-2030 is neither a built-in profile",
+            ),
+            (vec!["yuxi@abc"], "yuxi@abc is neither"),
+            (
+                vec!["@abababababababababababababababababababababababababababababababab"],
+                "is neither",
+            ),
+            (vec!["yuxi-2025", "yuxi-2025"], "yuxi-2025 listed twice"),
+        ] {
+            let mut bad = entry(1);
+            bad.profiles = profiles.iter().map(|p| p.to_string()).collect();
+            let err = Membership::parse(&bad.to_toml()).unwrap_err();
+            assert!(err.contains("\"a1\"") && err.contains(says), "{err}");
+        }
     }
 
     #[test]

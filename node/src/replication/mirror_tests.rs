@@ -1428,6 +1428,28 @@ fn codes_outside_the_logs_regions_are_refused_on_replay() {
 }
 
 #[test]
+fn a_profile_the_membership_does_not_list_is_refused_on_replay() {
+    let source = Source::new();
+    // The source adopts yuxi-2025 at index 4; its membership entry allows national-2025 only.
+    let mirror = memory_mirror().with_profiles(&["national-2025".to_owned()]);
+    let refused = apply_range(&mirror, &source, 0, 6, 6);
+    assert!(
+        matches!(
+            &refused,
+            Err(MirrorError::Record(ReplayError::Registry { index: 4, reason }))
+                if reason.contains("yuxi-2025") && reason.contains("may adopt")
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(mirror.size(), 0, "a refused range stores nothing");
+    // Listed, it replays; and an empty list allows any built-in profile of a measure.
+    let mirror = memory_mirror().with_profiles(&["yuxi-2025".to_owned()]);
+    assert_eq!(apply_range(&mirror, &source, 0, 16, 16), applied(16, true));
+    let mirror = memory_mirror().with_profiles(&[]);
+    assert_eq!(apply_range(&mirror, &source, 0, 16, 16), applied(16, true));
+}
+
+#[test]
 fn a_mirror_cosigns_only_what_it_verified_and_never_goes_back() {
     let source = Source::new();
     let mirror = memory_mirror();
