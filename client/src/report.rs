@@ -286,7 +286,9 @@ fn refusal(ground: &RefusalGround, lang: Lang) -> String {
         RefusalGround::InterestedPartiesDisagree => {
             ("其他利害关系人不同意", "other interested parties disagree")
         }
-        RefusalGround::OwnershipDispute => ("权属存在争议", "an unresolved dispute over the rights"),
+        RefusalGround::OwnershipDispute => {
+            ("权属存在争议", "an unresolved dispute over the rights")
+        }
         RefusalGround::FalseMaterials => (
             "隐瞒事实或提供虚假材料",
             "facts concealed or false materials supplied",

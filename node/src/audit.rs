@@ -89,7 +89,9 @@ pub fn audit<S: Store + ?Sized>(
     let tip = store.tip()?;
     let mut replay = LogReplay::new(&identity.origin, identity.genesis_key)
         .with_regions(regions)
-        .with_profile_policy(ledger_format::profile::ProfilePolicy::new(profiles.to_vec()));
+        .with_profile_policy(ledger_format::profile::ProfilePolicy::new(
+            profiles.to_vec(),
+        ));
     let mut checkpoints = Checkpoints::new(store)?;
     let mut map = MapShadow::default();
     let mut report = AuditReport::default();

@@ -64,8 +64,8 @@ pub async fn scan_once(
 ) -> Result<LapseScan, StoreError> {
     let registry = store.clone();
     let (calendars, profiles) = tokio::task::spawn_blocking(move || {
-        let calendars = Calendars::new(registry.calendars()?)
-            .map_err(|e| StoreError::Corrupted {
+        let calendars =
+            Calendars::new(registry.calendars()?).map_err(|e| StoreError::Corrupted {
                 key: "calendars".into(),
                 reason: e.to_string(),
             })?;
@@ -78,9 +78,10 @@ pub async fn scan_once(
     loop {
         let page_store = store.clone();
         let from = after.clone();
-        let page = tokio::task::spawn_blocking(move || page_store.states_after(from.as_ref(), PAGE))
-            .await
-            .map_err(|e| StoreError::Io(format!("lapse scan task: {e}")))??;
+        let page =
+            tokio::task::spawn_blocking(move || page_store.states_after(from.as_ref(), PAGE))
+                .await
+                .map_err(|e| StoreError::Io(format!("lapse scan task: {e}")))??;
         let Some(last) = page.last() else {
             return Ok(scan);
         };

@@ -16,8 +16,8 @@ use ledger_format::merkle::{ConsistencyProof, InclusionProof};
 use ledger_format::receipt::{EvidenceReceipt, verify_receipt};
 use ledger_format::record::{
     Amended, ApplicationKind, Body, CancellationReason, Cancelled, Issued, Notice,
-    RegistrationType, Renewed,
-    RevocationReason, Revoked, SubmitterAdded, evidence_message, leaf_hash_of,
+    RegistrationType, Renewed, RevocationReason, Revoked, SubmitterAdded, evidence_message,
+    leaf_hash_of,
 };
 use ledger_format::testing::{self, ORIGIN, agency_key, at, parse_date as d, submitter_key};
 use ledger_node::api::{self, ApiLimits, ApiState};
@@ -785,14 +785,20 @@ async fn a_certificate_lives_through_the_api() {
         .agency(&notice(&code, RegistrationType::First, "2026-12-04"))
         .await
         .error(409);
-    assert!(body["error"].as_str().unwrap().contains("no registration"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("no registration"),
+        "{body}"
+    );
 
     // Monday 2026-11-23: application, acceptance and review, then the notice, ending Friday
     // 2026-12-04 (ten working days, the day of publication counted, yuxi-2025).
     let application = node.apply_for(&code, ApplicationKind::First).await;
     let state = node.state(&code).await;
     assert_eq!(state.status, Status::Applied);
-    assert_eq!(state.application.as_ref().map(|a| a.index), Some(application));
+    assert_eq!(
+        state.application.as_ref().map(|a| a.index),
+        Some(application)
+    );
     assert_eq!(state.registrant, None, "not public before the notice (R22)");
     let notice_index = node
         .agency_ok(&notice(&code, RegistrationType::First, "2026-12-04"))

@@ -31,9 +31,9 @@ use std::sync::{Arc, Mutex};
 use ledger_format::MAX_CLOCK_SKEW_SECONDS;
 use ledger_format::checkpoint::{NoteSigningKey, SignedCheckpoint, VerifierKey};
 use ledger_format::code::CertificateCode;
-use ledger_format::profile::ProfilePolicy;
 use ledger_format::hash::Hash;
 use ledger_format::merkle::verify_consistency;
+use ledger_format::profile::ProfilePolicy;
 use ledger_format::replay::{LogReplay, ReplayError, VerifiedRecord};
 
 use crate::clock::{Clock, SystemClock};

@@ -11,13 +11,13 @@ pub mod memory;
 pub mod rocks;
 
 use ledger_format::calendar::WorkCalendar;
-use ledger_format::profile::ProfileAdopted;
 use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::keys::PublicKey;
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, MapStore, MapUpdate, NodeKey};
 use ledger_format::merkle::{Frontier, HashReader, MerkleError, NodeId};
+use ledger_format::profile::ProfileAdopted;
 use ledger_format::record::Body;
 use ledger_format::replay::{KeyEpoch, LogReplay, RegistryChange, ReplayResume, Replayed};
 

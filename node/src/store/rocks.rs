@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use ledger_format::calendar::WorkCalendar;
-use ledger_format::profile::ProfileAdopted;
 use ledger_format::code::CertificateCode;
 use ledger_format::encoding::Canonical;
 use ledger_format::hash::{HASH_LEN, Hash, sha256_parts};
@@ -13,6 +12,7 @@ use ledger_format::keys::{PUBLIC_KEY_LEN, PublicKey};
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, NodeKey};
 use ledger_format::merkle::NodeId;
+use ledger_format::profile::ProfileAdopted;
 use ledger_format::record::{Body, Record};
 use ledger_format::replay::KeyEpoch;
 use rocksdb::{
@@ -702,9 +702,13 @@ impl Store for RocksStore {
             .into_iter()
             .map(|(key, value)| {
                 let name = format!("states/{}", String::from_utf8_lossy(&key));
-                let state = CertificateState::decode_exact(&value).map_err(|e| corrupted(&name, e))?;
+                let state =
+                    CertificateState::decode_exact(&value).map_err(|e| corrupted(&name, e))?;
                 if state.code.as_str().as_bytes() != &*key {
-                    return Err(corrupted(name, format!("holds the state of {}", state.code)));
+                    return Err(corrupted(
+                        name,
+                        format!("holds the state of {}", state.code),
+                    ));
                 }
                 Ok(state)
             })
