@@ -145,3 +145,90 @@ async fn flipped_tree_node_is_named() {
         other => panic!("expected a tree-node finding, got {other}"),
     }
 }
+
+/// The fixture node's profile changes midway: `yuxi-2025` (the notice counts its day of
+/// publication) until 2026-12-06, `national-2025` (Civil Code Art. 201: from the next day) from
+/// 2026-12-07. Audit replays every record under the profile of its own day: both notices pass,
+/// each with the end its day's profile gives, and a notice dated after the change but computed
+/// by the old profile is refused by the node.
+#[tokio::test]
+async fn a_log_whose_profile_changed_midway_re_audits_under_the_rules_of_each_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut made =
+        ledger_node::init::init(dir.path(), ORIGIN, Some("127.0.0.1:0".parse().unwrap())).unwrap();
+    made.config = Config::load(&dir.path().join(CONFIG_FILE)).unwrap();
+    let clock = ManualClock::new(at("2026-11-23", 10));
+    let node = ledger_node::start(&made.config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let s = &node.sequencer;
+    for year in [2026, 2027] {
+        let calendar = WorkCalendar::new(year, vec![], vec![]).unwrap();
+        s.append(Body::Calendar(calendar)).await.unwrap();
+    }
+    s.append(testing::profile_adopted("2026-11-23"))
+        .await
+        .unwrap();
+    let national = ledger_format::profile::builtin("national-2025").unwrap();
+    s.append(Body::ProfileAdopted(
+        ledger_format::profile::ProfileAdopted {
+            from: d("2026-12-07"),
+            profile: national,
+        },
+    ))
+    .await
+    .unwrap();
+    let notice = |serial: u64, ends_on: &str| {
+        let code = testing::code(2026, serial);
+        Body::NoticePublished(Notice {
+            code: code.clone(),
+            registration_type: RegistrationType::First,
+            content: testing::content(code.kind(), None),
+            ends_on: d(ends_on),
+        })
+    };
+    let apply = |serial: u64| async move {
+        let code = testing::code(2026, serial);
+        let received = s
+            .append(testing::application(&code, ApplicationKind::First))
+            .await
+            .unwrap();
+        for body in testing::decided_application(&code, &ApplicationKind::First, received.index) {
+            s.append(body).await.unwrap();
+        }
+    };
+    // Monday 2026-11-23 under yuxi-2025: 23 Nov is day 1, day 10 is Friday 4 December.
+    apply(1).await;
+    s.append(notice(1, "2026-12-04")).await.unwrap();
+    // Monday 2026-12-07 under national-2025: day 1 is 8 December, day 10 is Monday 21 December;
+    // the old profile's count (Friday 18 December) is refused, naming the profile's count.
+    clock.set(at("2026-12-07", 10));
+    apply(2).await;
+    let refused = s.append(notice(2, "2026-12-18")).await.unwrap_err();
+    assert!(
+        refused.to_string().contains("must end on 2026-12-21")
+            && refused.to_string().contains("from-next-day"),
+        "{refused}"
+    );
+    s.append(notice(2, "2026-12-21")).await.unwrap();
+    s.checkpoint_now().await.unwrap();
+    node.stop().await.unwrap();
+
+    let report = audit_dir(&made.config).unwrap();
+    assert_eq!(report.records, 12);
+    assert_eq!(report.certificates, 2);
+    assert!(report.late_acts.is_empty());
+    let store = RocksStore::open(made.config.path(&made.config.db_dir), ORIGIN).unwrap();
+    let profiles = ledger_node::store::Store::profiles(&store).unwrap();
+    let names: Vec<_> = profiles
+        .iter()
+        .map(|a| (a.profile.name.as_str(), a.from))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("yuxi-2025", d("2026-11-23")),
+            ("national-2025", d("2026-12-07"))
+        ]
+    );
+}
