@@ -664,6 +664,9 @@ fn renew(
         .ok_or(TransitionError::NotActive(s.status.name()))?;
     // The application was recorded inside the window (checked when it was received) and
     // accepted; the decision comes while the certificate is not cancelled (`active`).
+    if s.application.is_none() {
+        return Err(TransitionError::NoRenewalApplication);
+    }
     let (_, due) = accepted_application(s, r.application_index, &ApplicationKind::Renewal)?;
     note_late(late, Deadline::Review, due, rules.today);
     let max = validity

@@ -70,6 +70,18 @@ pub enum TransitionError {
         /// Index stated in the record.
         stated: u64,
     },
+    /// R18: the applicant withdraws before the notice is published; the notice consumed the
+    /// application.
+    #[error(
+        "R18: an application is withdrawn only before its notice; notice {notice_index} is published"
+    )]
+    WithdrawalAfterNotice {
+        /// Index of the published notice.
+        notice_index: u64,
+    },
+    /// R23: one renewal application renews once.
+    #[error("R23: a renewal needs its own accepted application; none is pending")]
+    NoRenewalApplication,
     /// R16: missing materials are requested once.
     #[error("R16: missing materials were already requested once for this application")]
     MaterialsRequestedTwice,

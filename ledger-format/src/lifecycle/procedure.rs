@@ -248,6 +248,13 @@ pub(super) fn withdraw(
     deemed: bool,
     today: Date,
 ) -> Result<CertificateState, TransitionError> {
+    if s.application.is_none()
+        && let Some(n) = &s.notice
+    {
+        return Err(TransitionError::WithdrawalAfterNotice {
+            notice_index: n.notice_index,
+        });
+    }
     let p = application(s, index)?;
     if deemed {
         let Stage::AwaitingMaterials { due, .. } = p.stage else {

@@ -325,8 +325,8 @@ fn withdrawal_is_refused_once_the_notice_is_published() {
         ),
         Err(TransitionError::Final("withdrawn"))
     );
-    // Once published, there is no application left to withdraw.
-    published
+    // Once published, there is no application left to withdraw (R18: only before the notice).
+    let notice_index = published
         .apply(
             "2026-11-23",
             notice(&code, RegistrationType::First, None, "2026-12-04"),
@@ -334,7 +334,7 @@ fn withdrawal_is_refused_once_the_notice_is_published() {
         .unwrap();
     assert_eq!(
         published.apply("2026-11-24", withdrawn(&code, index, false)),
-        Err(no_application(&code))
+        Err(TransitionError::WithdrawalAfterNotice { notice_index })
     );
     // The same for a change: withdrawn before its notice, the certificate stays as it was.
     let mut change = issued_life();
@@ -345,7 +345,7 @@ fn withdrawal_is_refused_once_the_notice_is_published() {
         .unwrap();
     assert_eq!(change.state().status, Status::Active);
     assert_eq!(change.state().application, None);
-    change_published
+    let notice_index = change_published
         .apply(
             "2027-03-01",
             notice(&code, RegistrationType::Change, None, "2027-03-12"),
@@ -353,7 +353,7 @@ fn withdrawal_is_refused_once_the_notice_is_published() {
         .unwrap();
     assert_eq!(
         change_published.apply("2027-03-02", withdrawn(&code, index, false)),
-        Err(no_application(&code))
+        Err(TransitionError::WithdrawalAfterNotice { notice_index })
     );
 }
 

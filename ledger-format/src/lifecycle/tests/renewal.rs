@@ -139,7 +139,7 @@ fn renewal_needs_an_accepted_renewal_application() {
     let code = life.code();
     assert_eq!(
         life.apply("2029-11-01", renewed(&code, 3, "2032-12-07")),
-        Err(no_application(&code))
+        Err(TransitionError::NoRenewalApplication)
     );
     // A change application, however far along, is no renewal application.
     let mut change = life.clone();
@@ -184,7 +184,7 @@ fn one_renewal_application_renews_once() {
         .unwrap();
     assert_eq!(
         life.apply("2029-11-03", renewed(&code, index, "2032-12-07")),
-        Err(no_application(&code))
+        Err(TransitionError::NoRenewalApplication)
     );
     // The next renewal waits for the new window: 60 days before 2031-12-07 (a Sunday, so the
     // window closes Monday 2031-12-08) opens 2031-10-08.
