@@ -5,7 +5,7 @@
 //! [`SequencerHandle`], which validates and persists them, so a refused request never writes
 //! anything. Every response is counted in [`Metrics`] by status and logged with its method, path,
 //! status and latency (never its headers: the officers' bearer tokens stay out of the logs). The
-//! agency and admin routes sit behind [`access::guard`]: the officer registry's check, the role
+//! agency and admin routes sit behind `access::guard`: the officer registry's check, the role
 //! table and the access log.
 
 mod access;
