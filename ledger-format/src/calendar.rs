@@ -279,28 +279,9 @@ mod tests {
         days
     }
 
-    /// 2026, from 国务院办公厅关于2026年部分节假日安排的通知 of 2025-11-04 (Xinhua; reprinted at
-    /// https://politics.gmw.cn/2025-11/04/content_38391083.htm). Holidays are whole blocks.
+    /// 2026, from 国务院办公厅关于2026年部分节假日安排的通知 of 2025-11-04: the shared fixture.
     fn calendar_2026() -> WorkCalendar {
-        let blocks = [
-            ("2026-01-01", "2026-01-03"), // 元旦
-            ("2026-02-15", "2026-02-23"), // 春节
-            ("2026-04-04", "2026-04-06"), // 清明节
-            ("2026-05-01", "2026-05-05"), // 劳动节
-            ("2026-06-19", "2026-06-21"), // 端午节
-            ("2026-09-25", "2026-09-27"), // 中秋节
-            ("2026-10-01", "2026-10-07"), // 国庆节
-        ];
-        let holidays = blocks.iter().flat_map(|(a, b)| span(a, b)).collect();
-        let makeup = [
-            "2026-01-04",
-            "2026-02-14",
-            "2026-02-28",
-            "2026-05-09",
-            "2026-09-20",
-            "2026-10-10",
-        ];
-        WorkCalendar::new(2026, holidays, makeup.iter().map(|s| d(s)).collect()).unwrap()
+        crate::testing::calendar_2026()
     }
 
     /// 2025, from 国务院办公厅关于2025年部分节假日安排的通知 (国办发明电〔2024〕12号, 2024-11-12;

@@ -80,6 +80,71 @@ pub fn profile() -> crate::profile::RuleProfile {
     crate::profile::builtin("yuxi-2025").expect("built-in profile")
 }
 
+/// A profile of an agency's own, with other numbers than every built-in one in every parameter,
+/// its notice counted from the next day: the second profile of the tests that check each rule
+/// under two profiles.
+pub fn custom_profile() -> crate::profile::RuleProfile {
+    crate::profile::RuleProfile {
+        name: "testing-custom".into(),
+        measure: "a measure for tests".into(),
+        measure_from: parse_date("2025-01-01"),
+        measure_until: None,
+        notice_working_days: 15,
+        notice_count: crate::profile::DayCount::FromNextDay,
+        acceptance_working_days: 5,
+        review_working_days: 15,
+        supplement_working_days: 5,
+        objection_forward_working_days: 2,
+        objection_answer_working_days: 7,
+        cancellation_working_days: 5,
+        validity_years: 5,
+        renewal_window_days: 90,
+        renewal_max_years: 2,
+        operation_max_years: 3,
+    }
+}
+
+/// The 2026 working-day calendar of 国务院办公厅关于2026年部分节假日安排的通知 of 2025-11-04
+/// (Xinhua; reprinted at https://politics.gmw.cn/2025-11/04/content_38391083.htm): every holiday
+/// block (whole blocks, weekends included) and every make-up working day.
+///
+/// # Panics
+/// Never: the calendar is valid.
+#[allow(clippy::expect_used, reason = "constant valid input")]
+pub fn calendar_2026() -> crate::calendar::WorkCalendar {
+    let blocks = [
+        ("2026-01-01", "2026-01-03"), // 元旦
+        ("2026-02-15", "2026-02-23"), // 春节
+        ("2026-04-04", "2026-04-06"), // 清明节
+        ("2026-05-01", "2026-05-05"), // 劳动节
+        ("2026-06-19", "2026-06-21"), // 端午节
+        ("2026-09-25", "2026-09-27"), // 中秋节
+        ("2026-10-01", "2026-10-07"), // 国庆节
+    ];
+    let mut holidays = Vec::new();
+    for (first, last) in blocks {
+        let mut day = parse_date(first);
+        while day <= parse_date(last) {
+            holidays.push(day);
+            day = day.next_day().expect("in range");
+        }
+    }
+    let makeup = [
+        "2026-01-04", // Sunday
+        "2026-02-14", // Saturday
+        "2026-02-28", // Saturday
+        "2026-05-09", // Saturday
+        "2026-09-20", // Sunday
+        "2026-10-10", // Saturday
+    ];
+    crate::calendar::WorkCalendar::new(
+        2026,
+        holidays,
+        makeup.iter().map(|s| parse_date(s)).collect(),
+    )
+    .expect("valid calendar")
+}
+
 /// The adoption of [`profile`] in force from `from` (`YYYY-MM-DD`): a record dated on or before
 /// `from` may carry it.
 pub fn profile_adopted(from: &str) -> Body {

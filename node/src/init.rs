@@ -79,6 +79,44 @@ pub fn write_secret(path: &Path, contents: &str) -> Result<(), InitError> {
     file.sync_all().map_err(io(path))
 }
 
+/// Replaces the secret file `path` with `contents` atomically, mode 0600: a temporary file beside
+/// it (a stale one from a crash is removed first), synced, renamed over `path`, and the directory
+/// synced, so a reader never sees half a file. On failure, the file the error concerns.
+///
+/// # Errors
+/// The path and the I/O error.
+pub fn replace_secret(path: &Path, contents: &str) -> Result<(), (PathBuf, std::io::Error)> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    let at = |path: &Path| {
+        let path = path.to_owned();
+        move |e| (path, e)
+    };
+    match std::fs::remove_file(&temporary) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err((temporary, e)),
+        _ => {}
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .map_err(at(&temporary))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(at(&temporary))?;
+    std::fs::rename(&temporary, path).map_err(at(path))?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(at(dir))
+}
+
 /// Reads the agency's signing key from a C2SP note private-key file.
 ///
 /// # Errors
@@ -114,16 +152,8 @@ pub fn prepare_next_key(origin: &str, key_file: &Path) -> Result<SigningKey, Ini
     let key = SigningKey::from_seed(&random_bytes()?);
     let note_key = NoteSigningKey::new(origin, SignatureType::Ed25519, key.clone())
         .map_err(|e| InitError::Config(e.to_string()))?;
-    let mut temporary = next.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    match std::fs::remove_file(&temporary) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io(&temporary)(e)),
-    }
-    write_secret(&temporary, &(note_key.to_secret_text() + "\n"))?;
-    std::fs::rename(&temporary, &next).map_err(io(&next))?;
+    replace_secret(&next, &(note_key.to_secret_text() + "\n"))
+        .map_err(|(path, source)| InitError::Io { path, source })?;
     sync_parent(&next)?;
     Ok(key)
 }

@@ -9,7 +9,6 @@
 //! identity on every request and reads it again when it changed, so an officer added or revoked
 //! with `ledger-node officer …` counts from the next request, without a restart or a reload.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -300,32 +299,8 @@ impl Registry {
     /// # Errors
     /// [`OfficerError::Io`].
     pub fn save(&self, path: &Path) -> Result<(), OfficerError> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut temporary = path.as_os_str().to_owned();
-        temporary.push(".tmp");
-        let temporary = PathBuf::from(temporary);
-        match std::fs::remove_file(&temporary) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(&temporary)(e)),
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temporary)
-            .map_err(io(&temporary))?;
-        file.write_all(self.to_toml().as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(io(&temporary))?;
-        std::fs::rename(&temporary, path).map_err(io(path))?;
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(io(dir))
+        crate::init::replace_secret(path, &self.to_toml())
+            .map_err(|(path, source)| OfficerError::Io { path, source })
     }
 
     /// Adds an officer with a new random token and salt; returns the token (shown once: the

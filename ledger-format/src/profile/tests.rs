@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::calendar::WorkCalendar;
-use crate::testing::{self, parse_date as d};
+use crate::testing::{self, custom_profile as custom, parse_date as d};
 
 fn yuxi() -> RuleProfile {
     builtin("yuxi-2025").unwrap()
@@ -10,28 +10,6 @@ fn yuxi() -> RuleProfile {
 
 fn national() -> RuleProfile {
     builtin("national-2025").unwrap()
-}
-
-/// A profile of an agency's own, with other numbers than every built-in one.
-fn custom() -> RuleProfile {
-    RuleProfile {
-        name: "testing-custom".into(),
-        measure: "a measure for tests".into(),
-        measure_from: d("2025-01-01"),
-        measure_until: None,
-        notice_working_days: 15,
-        notice_count: DayCount::FromNextDay,
-        acceptance_working_days: 5,
-        review_working_days: 15,
-        supplement_working_days: 5,
-        objection_forward_working_days: 2,
-        objection_answer_working_days: 7,
-        cancellation_working_days: 5,
-        validity_years: 5,
-        renewal_window_days: 90,
-        renewal_max_years: 2,
-        operation_max_years: 3,
-    }
 }
 
 fn adoption(from: &str, profile: RuleProfile) -> ProfileAdopted {

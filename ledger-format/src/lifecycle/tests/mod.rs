@@ -6,13 +6,15 @@
 use super::*;
 use crate::calendar::{CalendarError, WorkCalendar};
 use crate::profile::ProfileError;
-use crate::profile::{DayCount, ProfileAdopted};
+use crate::profile::ProfileAdopted;
 use crate::record::{
     ApplicationAct, ApplicationRefused, ApplicationWithdrawn, Body, MaterialsRequested,
     MaterialsSupplied, NoticeTerminated, ObjectionAct, ObjectionAnswered, ObjectionFiled,
     RegistrantId, RegistrantRole, Revoked, identity_commitment,
 };
-use crate::testing::{self, LogBuilder, at, parse_date as d};
+use crate::testing::{
+    self, LogBuilder, at, calendar_2026, custom_profile as custom, parse_date as d,
+};
 
 /// A certificate's life in one log: appends agency records and applies the rules.
 #[derive(Clone)]
@@ -105,29 +107,6 @@ impl Life {
         self.apply_for(date, code, ApplicationKind::First);
         self.apply(date, notice(code, RegistrationType::First, None, ends_on))
             .unwrap()
-    }
-}
-
-/// A profile of an agency's own with other numbers than yuxi-2025 in every parameter, its notice
-/// counted from the next day.
-fn custom() -> RuleProfile {
-    RuleProfile {
-        name: "testing-custom".into(),
-        measure: "a measure for tests".into(),
-        measure_from: d("2025-01-01"),
-        measure_until: None,
-        notice_working_days: 15,
-        notice_count: DayCount::FromNextDay,
-        acceptance_working_days: 5,
-        review_working_days: 15,
-        supplement_working_days: 5,
-        objection_forward_working_days: 2,
-        objection_answer_working_days: 7,
-        cancellation_working_days: 5,
-        validity_years: 5,
-        renewal_window_days: 90,
-        renewal_max_years: 2,
-        operation_max_years: 3,
     }
 }
 
@@ -346,37 +325,6 @@ fn issued_under(profile: RuleProfile, ends_on: &str, issued_on: &str, until: &st
     life.apply(issued_on, issued(&code, issued_on, until))
         .unwrap();
     life
-}
-
-/// The 2026 calendar of 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04), as in the
-/// calendar tests and docs/format.md "Counting rules": every holiday block and make-up workday.
-fn calendar_2026() -> WorkCalendar {
-    let blocks = [
-        ("2026-01-01", "2026-01-03"), // 元旦
-        ("2026-02-15", "2026-02-23"), // 春节
-        ("2026-04-04", "2026-04-06"), // 清明节
-        ("2026-05-01", "2026-05-05"), // 劳动节
-        ("2026-06-19", "2026-06-21"), // 端午节
-        ("2026-09-25", "2026-09-27"), // 中秋节
-        ("2026-10-01", "2026-10-07"), // 国庆节
-    ];
-    let mut holidays = Vec::new();
-    for (first, last) in blocks {
-        let mut day = d(first);
-        while day <= d(last) {
-            holidays.push(day);
-            day = day.next_day().unwrap();
-        }
-    }
-    let makeup = [
-        "2026-01-04", // Sunday
-        "2026-02-14", // Saturday
-        "2026-02-28", // Saturday
-        "2026-05-09", // Saturday
-        "2026-09-20", // Sunday
-        "2026-10-10", // Saturday
-    ];
-    WorkCalendar::new(2026, holidays, makeup.iter().map(|s| d(s)).collect()).unwrap()
 }
 
 mod application;
