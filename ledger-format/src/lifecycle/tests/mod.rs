@@ -5,8 +5,8 @@
 
 use super::*;
 use crate::calendar::{CalendarError, WorkCalendar};
-use crate::profile::ProfileError;
 use crate::profile::ProfileAdopted;
+use crate::profile::ProfileError;
 use crate::record::{
     ApplicationAct, ApplicationRefused, ApplicationWithdrawn, Body, MaterialsRequested,
     MaterialsSupplied, NoticeTerminated, ObjectionAct, ObjectionAnswered, ObjectionFiled,
