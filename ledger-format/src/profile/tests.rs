@@ -1,7 +1,6 @@
 //! One named test per rule of rule profiles, each with the edge on both sides.
 
 use super::*;
-use crate::calendar::WorkCalendar;
 use crate::testing::{self, custom_profile as custom, parse_date as d};
 
 fn yuxi() -> RuleProfile {
@@ -19,16 +18,9 @@ fn adoption(from: &str, profile: RuleProfile) -> ProfileAdopted {
     }
 }
 
-/// 2026 by 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04), as in the calendar tests and
-/// docs/format.md "Counting rules": only the blocks around National Day matter here.
+/// 2026 by 国务院办公厅关于2026年部分节假日安排的通知 (2025-11-04): the shared fixture.
 fn calendars_2026() -> Calendars {
-    let mut holidays: Vec<Date> = ["2026-09-25", "2026-09-26", "2026-09-27"]
-        .iter()
-        .map(|s| d(s))
-        .collect();
-    holidays.extend((1..=7).map(|day| Date::new(2026, 10, day).unwrap()));
-    let makeup = vec![d("2026-09-20"), d("2026-10-10")];
-    Calendars::new(vec![WorkCalendar::new(2026, holidays, makeup).unwrap()]).unwrap()
+    Calendars::new(vec![testing::calendar_2026()]).unwrap()
 }
 
 #[test]
