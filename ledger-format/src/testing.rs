@@ -105,7 +105,7 @@ pub fn custom_profile() -> crate::profile::RuleProfile {
 }
 
 /// The 2026 working-day calendar of 国务院办公厅关于2026年部分节假日安排的通知 of 2025-11-04
-/// (Xinhua; reprinted at https://politics.gmw.cn/2025-11/04/content_38391083.htm): every holiday
+/// (Xinhua; reprinted at <https://politics.gmw.cn/2025-11/04/content_38391083.htm>): every holiday
 /// block (whole blocks, weekends included) and every make-up working day.
 ///
 /// # Panics
