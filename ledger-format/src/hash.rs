@@ -96,6 +96,9 @@ pub mod domain {
     pub const PROFILE: &[u8] = b"registration-ledger/profile/v1\0";
     /// Prefix of the commitment to the officer who acted for the agency on a record.
     pub const OFFICER: &[u8] = b"registration-ledger/officer/v1\0";
+    /// Prefix of the transcript that seeds a batch verification's random coefficients (not a
+    /// signed or stored message: a value only the verifier computes).
+    pub const BATCH_VERIFY: &[u8] = b"registration-ledger/batch-verify/v1\0";
     /// Prefix of the commitment to an individual registrant's identity document.
     pub const IDENTITY: &[u8] = b"registration-ledger/identity/v1\0";
 }

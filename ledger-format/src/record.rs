@@ -724,16 +724,13 @@ impl Canonical for Record {
 }
 
 /// Checks that `key` may be registered as a signer (an evidence service, or the agency's next
-/// key): a valid Ed25519 point that is not of small order, since a weak key admits signatures
-/// that verify for many messages.
+/// key): a canonically encoded point of prime order ([`PublicKey::check_registrable`]), since a
+/// weak key admits signatures that verify for many messages.
 ///
 /// # Errors
-/// [`SignatureError::BadKey`] for an invalid or weak key.
+/// [`SignatureError::BadKey`] for an invalid key, [`SignatureError::WeakKey`] for a weak one.
 pub fn validate_registrable_key(key: &PublicKey) -> Result<(), SignatureError> {
-    if key.to_dalek()?.is_weak() {
-        return Err(SignatureError::BadKey);
-    }
-    Ok(())
+    key.check_registrable()
 }
 
 /// Checks a log origin: 1–128 bytes of printable ASCII without spaces or `+` (a C2SP origin line

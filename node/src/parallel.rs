@@ -14,8 +14,19 @@ where
     R: Send,
     F: Fn(usize, &T) -> R + Sync,
 {
+    on_every_core_min(items, MIN_PARALLEL_ITEMS, check)
+}
+
+/// [`on_every_core`] for items that are each a large piece of work (a batch of signatures): the
+/// work goes to other cores from `min_items` items on.
+pub fn on_every_core_min<T, R, F>(items: &[T], min_items: usize, check: F) -> Option<Vec<R>>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(usize, &T) -> R + Sync,
+{
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if items.len() < MIN_PARALLEL_ITEMS || threads < 2 {
+    if items.len() < min_items.max(1) || threads < 2 {
         return Some(items.iter().enumerate().map(|(i, t)| check(i, t)).collect());
     }
     let chunk = items.len().div_ceil(threads);
