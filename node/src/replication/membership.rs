@@ -352,6 +352,10 @@ impl Member {
         if log_key.signature_type() != SignatureType::Ed25519 {
             return Err("log_key: not an Ed25519 note key".into());
         }
+        log_key
+            .public_key()
+            .check_registrable()
+            .map_err(|e| format!("log_key: {e}"))?;
         let log_key_not_after = entry
             .log_key_not_after
             .as_ref()
@@ -494,6 +498,9 @@ fn witness_key(entry: &WitnessKeyEntry, log_key: &VerifierKey) -> Result<Witness
     if key.signature_type() != SignatureType::CosignatureV1 {
         return Err("not a cosignature/v1 key".into());
     }
+    key.public_key()
+        .check_registrable()
+        .map_err(|e| e.to_string())?;
     if key.public_key() == log_key.public_key() {
         return Err("the log's own key: a log cannot witness itself".into());
     }
@@ -741,6 +748,33 @@ mod tests {
             let err = Membership::parse(&bad.to_toml()).unwrap_err();
             assert!(err.contains("\"a1\"") && err.contains(says), "{err}");
         }
+    }
+
+    #[test]
+    fn weak_member_keys_are_refused() {
+        // The identity point (small order) as a log key, then as a witness key.
+        let identity = {
+            let mut bytes = [0u8; 32];
+            bytes[0] = 1;
+            ledger_format::keys::PublicKey(bytes)
+        };
+        let mut bad = entry(1);
+        bad.log_key = VerifierKey::ed25519(&bad.origin, identity)
+            .unwrap()
+            .to_string();
+        let err = Membership::parse(&bad.to_toml()).unwrap_err();
+        assert!(
+            err.contains("log_key") && err.contains("small order"),
+            "{err}"
+        );
+        let mut bad = entry(1);
+        bad.witness_key = Some(
+            VerifierKey::cosignature_v1("a1.example/witness", identity)
+                .unwrap()
+                .to_string(),
+        );
+        let err = Membership::parse(&bad.to_toml()).unwrap_err();
+        assert!(err.contains("small order"), "{err}");
     }
 
     #[test]
