@@ -420,7 +420,7 @@ async fn a_weak_submitter_key_is_refused_by_the_engine() {
     assert_eq!(
         refused,
         Err(AppendError::Invalid(
-            "submitter key: public key is not a valid ed25519 point".into()
+            "submitter key: public key may not be registered: of small order".into()
         ))
     );
 }
