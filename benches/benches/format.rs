@@ -1,6 +1,6 @@
 //! Criterion benches of the pure core: canonical encoding and decoding of every record kind, Merkle
-//! append and proof generation at 10^5, 10^6 and 10^7 leaves, status-map proofs, and offline bundle
-//! verification. `cargo bench -p ledger-benches --bench format`.
+//! append and proof generation at 10^5, 10^6 and 10^7 leaves, status-map proofs, offline bundle
+//! verification, and signature checks one by one and in a batch. `cargo bench -p ledger-benches --bench format`.
 #![forbid(unsafe_code)]
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
@@ -120,11 +120,49 @@ fn bundles(c: &mut Criterion) {
     group.finish();
 }
 
+/// The one signature rule (ZIP-215, docs/format.md#keys): 256 evidence-sized messages signed by 4
+/// services, checked one by one and as one batch.
+fn signatures(c: &mut Criterion) {
+    let keys: Vec<_> = (1..=4u8)
+        .map(|n| ledger_format::SigningKey::from_seed(&[n; 32]))
+        .collect();
+    let publics: Vec<_> = keys.iter().map(|k| k.public_key()).collect();
+    let messages: Vec<Vec<u8>> = (0..256u32)
+        .map(|i| {
+            ledger_format::record::evidence_message(
+                testing::ORIGIN,
+                &ledger_format::sha256(&i.to_be_bytes()),
+            )
+        })
+        .collect();
+    let signatures: Vec<_> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| keys[i % 4].sign(m))
+        .collect();
+    let items: Vec<_> = (0..256)
+        .map(|i| (&publics[i % 4], messages[i].as_slice(), &signatures[i]))
+        .collect();
+    let mut group = c.benchmark_group("signatures");
+    group.throughput(Throughput::Elements(256));
+    group.bench_function("single_256", |b| {
+        b.iter(|| {
+            for (key, message, signature) in &items {
+                key.verify(black_box(message), signature).unwrap();
+            }
+        })
+    });
+    group.bench_function("batch_256", |b| {
+        b.iter(|| ledger_format::keys::verify_batch(black_box(items.iter().copied())).unwrap())
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = records, merkle_trees, map_proofs, bundles
+    targets = records, merkle_trees, map_proofs, bundles, signatures
 }
 criterion_main!(benches);
