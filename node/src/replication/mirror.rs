@@ -16,7 +16,8 @@
 //! Every check is the ledger's one replay engine ([`LogReplay`], the same code the writer's
 //! sequencer ran), with two limits only a replica can apply: no record may be dated after the
 //! checkpoint that covers it, nor after this node's own clock plus [`MAX_CLOCK_SKEW_SECONDS`]
-//! (nor may the checkpoint). Signatures are verified on every core ([`VerifiedRecord::check`]);
+//! (nor may the checkpoint). Signatures are verified in batches on every core
+//! ([`VerifiedRecord::check_all`]);
 //! every other check runs in order on one thread.
 //!
 //! A mirror cosigns only what it verified: the checkpoint a range ends at, after the status-map
@@ -38,7 +39,7 @@ use ledger_format::replay::{LogReplay, ReplayError, VerifiedRecord};
 
 use crate::clock::{Clock, SystemClock};
 use crate::logs::{CheckpointKey, checkpoint_key};
-use crate::parallel::on_every_core;
+use crate::parallel::on_every_core_min;
 use crate::store::{
     Store, StoreError, StoredCheckpoint, TreeReader, WriteBatch, checkpoint_map, codes_in,
     load_replay, map_root, seed_state,
@@ -641,15 +642,23 @@ fn check_in_signed_tree(
     .map_err(|e| not_in(e.to_string()))
 }
 
-/// Decodes and verifies every record's signature, on every core.
+/// Records checked together in one batch verification ([`VerifiedRecord::check_all`]).
+const VERIFY_CHUNK: usize = 256;
+
+/// Decodes and verifies every record's signature, in batches of [`VERIFY_CHUNK`] on every core;
+/// the first record that fails names the error, as checking them in order would.
 fn verify_signatures(start: u64, records: &[Vec<u8>]) -> Result<Vec<VerifiedRecord>, ReplayError> {
-    on_every_core(records, |i, bytes| {
-        VerifiedRecord::check(bytes, start + i as u64)
+    let chunks: Vec<&[Vec<u8>]> = records.chunks(VERIFY_CHUNK).collect();
+    let checked = on_every_core_min(&chunks, 2, |n, chunk| {
+        VerifiedRecord::check_all(chunk, start + (n * VERIFY_CHUNK) as u64)
     })
     // A worker that panicked checked nothing: the range is refused from its start.
-    .unwrap_or_else(|| vec![Err(ReplayError::Signature(start))])
-    .into_iter()
-    .collect()
+    .unwrap_or_else(|| vec![Err(ReplayError::Signature(start))]);
+    let mut verified = Vec::with_capacity(records.len());
+    for chunk in checked {
+        verified.extend(chunk?);
+    }
+    Ok(verified)
 }
 
 fn parse_stored(stored: &StoredCheckpoint, family: &str) -> Result<SignedCheckpoint, StoreError> {
