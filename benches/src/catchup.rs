@@ -68,8 +68,11 @@ pub fn verify_and_store<S: Store + ?Sized, D: Store + ?Sized>(
         let mut replay = LogReplay::new(&identity.origin, identity.genesis_key);
         for chunk in chunks_rx {
             let mut batch = WriteBatch::default();
-            for bytes in chunk {
-                let replayed = replay.apply(&bytes).context("verifying")?;
+            // The mirrors' own path: signatures in batches on every core, then the engine.
+            let verified = ledger_node::parallel::verify_records(replay.size(), &chunk)
+                .context("verifying")?;
+            for (bytes, record) in chunk.into_iter().zip(verified) {
+                let replayed = replay.apply_verified(record).context("verifying")?;
                 batch.add_replayed(bytes, replayed);
             }
             if batches_tx.send(batch).is_err() {

@@ -1,6 +1,8 @@
 //! The one helper that spreads signature checks over the machine's cores: the sequencer checks
 //! evidence signatures with it, and mirrors (and the benchmarks' catch-up) the signatures of the
-//! records they copy.
+//! records they copy ([`verify_records`]).
+
+use ledger_format::replay::{ReplayError, VerifiedRecord};
 
 /// Below this many items the work stays on the calling thread: starting threads costs more.
 pub const MIN_PARALLEL_ITEMS: usize = 64;
@@ -50,6 +52,30 @@ where
         }
         Some(out)
     })
+}
+
+/// Records checked together in one batch verification ([`VerifiedRecord::check_all`]).
+pub const VERIFY_CHUNK: usize = 256;
+
+/// Decodes the consecutive records `records` (the first at position `start`) and verifies their
+/// signatures in batches of [`VERIFY_CHUNK`] on every core; the first record that fails names the
+/// error, as checking them in order would. What every mirror (and the benchmarks' catch-up) runs
+/// before the replay's other checks.
+///
+/// # Errors
+/// The [`ReplayError`] of the first bad record.
+pub fn verify_records(start: u64, records: &[Vec<u8>]) -> Result<Vec<VerifiedRecord>, ReplayError> {
+    let chunks: Vec<&[Vec<u8>]> = records.chunks(VERIFY_CHUNK).collect();
+    let checked = on_every_core_min(&chunks, 2, |n, chunk| {
+        VerifiedRecord::check_all(chunk, start + (n * VERIFY_CHUNK) as u64)
+    })
+    // A worker that panicked checked nothing: the range is refused from its start.
+    .unwrap_or_else(|| vec![Err(ReplayError::Signature(start))]);
+    let mut verified = Vec::with_capacity(records.len());
+    for chunk in checked {
+        verified.extend(chunk?);
+    }
+    Ok(verified)
 }
 
 #[cfg(test)]

@@ -909,15 +909,12 @@ fn existing_receipt<S: Store + ?Sized>(store: &S, index: u64) -> Result<Appended
     })
 }
 
-/// Submissions checked together in one batch verification ([`keys::verify_each`]): large enough
-/// for the batch's speed, small enough that one bad signature costs few single re-checks.
-const VERIFY_CHUNK: usize = 256;
-
 /// Checks each submission's signature by the one rule `audit` and every verifier apply (ZIP-215,
-/// docs/format.md#keys): in batches of [`VERIFY_CHUNK`], on every core for large requests; a batch
+/// docs/format.md#keys): in batches of [`crate::parallel::VERIFY_CHUNK`], on every core for large
+/// requests; a batch
 /// that fails is checked one by one to name the bad signatures.
 fn verify_evidence(origin: &str, items: &[EvidenceSubmission]) -> Vec<bool> {
-    let chunks: Vec<&[EvidenceSubmission]> = items.chunks(VERIFY_CHUNK).collect();
+    let chunks: Vec<&[EvidenceSubmission]> = items.chunks(crate::parallel::VERIFY_CHUNK).collect();
     // A worker that panicked verified nothing: its items count as unverified.
     let checked = crate::parallel::on_every_core_min(&chunks, 2, |_, chunk| {
         let messages: Vec<Vec<u8>> = chunk

@@ -17,8 +17,7 @@
 //! sequencer ran), with two limits only a replica can apply: no record may be dated after the
 //! checkpoint that covers it, nor after this node's own clock plus [`MAX_CLOCK_SKEW_SECONDS`]
 //! (nor may the checkpoint). Signatures are verified in batches on every core
-//! ([`VerifiedRecord::check_all`]);
-//! every other check runs in order on one thread.
+//! ([`crate::parallel::verify_records`]); every other check runs in order on one thread.
 //!
 //! A mirror cosigns only what it verified: the checkpoint a range ends at, after the status-map
 //! root rebuilt from the records matched ([`Mirror::apply`]), or later the same checkpoint again
@@ -35,11 +34,11 @@ use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::merkle::verify_consistency;
 use ledger_format::profile::ProfilePolicy;
-use ledger_format::replay::{LogReplay, ReplayError, VerifiedRecord};
+use ledger_format::replay::{LogReplay, ReplayError};
 
 use crate::clock::{Clock, SystemClock};
 use crate::logs::{CheckpointKey, checkpoint_key};
-use crate::parallel::on_every_core_min;
+use crate::parallel::verify_records;
 use crate::store::{
     Store, StoreError, StoredCheckpoint, TreeReader, WriteBatch, checkpoint_map, codes_in,
     load_replay, map_root, seed_state,
@@ -372,7 +371,7 @@ impl Mirror {
             });
         }
         self.check_not_ahead(target)?;
-        let verified = verify_signatures(start, records)?;
+        let verified = verify_records(start, records)?;
         let mut next = state.clone();
         next.replay
             .set_time_limit(Some(self.time_limit().min(checkpoint.timestamp)));
@@ -640,25 +639,6 @@ fn check_in_signed_tree(
         &checkpoint.root,
     )
     .map_err(|e| not_in(e.to_string()))
-}
-
-/// Records checked together in one batch verification ([`VerifiedRecord::check_all`]).
-const VERIFY_CHUNK: usize = 256;
-
-/// Decodes and verifies every record's signature, in batches of [`VERIFY_CHUNK`] on every core;
-/// the first record that fails names the error, as checking them in order would.
-fn verify_signatures(start: u64, records: &[Vec<u8>]) -> Result<Vec<VerifiedRecord>, ReplayError> {
-    let chunks: Vec<&[Vec<u8>]> = records.chunks(VERIFY_CHUNK).collect();
-    let checked = on_every_core_min(&chunks, 2, |n, chunk| {
-        VerifiedRecord::check_all(chunk, start + (n * VERIFY_CHUNK) as u64)
-    })
-    // A worker that panicked checked nothing: the range is refused from its start.
-    .unwrap_or_else(|| vec![Err(ReplayError::Signature(start))]);
-    let mut verified = Vec::with_capacity(records.len());
-    for chunk in checked {
-        verified.extend(chunk?);
-    }
-    Ok(verified)
 }
 
 fn parse_stored(stored: &StoredCheckpoint, family: &str) -> Result<SignedCheckpoint, StoreError> {
