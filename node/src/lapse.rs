@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ledger_format::calendar::Calendars;
 use ledger_format::date::Date;
-use ledger_format::lifecycle::{self, Status};
+use ledger_format::lifecycle::{self, Status, TransitionError};
 use ledger_format::profile::Profiles;
 use ledger_format::record::{Body, CancellationReason, Cancelled};
 use tokio::sync::oneshot;
@@ -50,6 +50,9 @@ pub struct LapseScan {
     pub cancelled: u64,
     /// Cancellations the sequencer refused (logged; retried at the next scan).
     pub refused: u64,
+    /// Expired certificates whose lapse the rules cannot decide yet (a calendar or profile is
+    /// missing; logged, retried at the next scan).
+    pub undecided: u64,
 }
 
 /// Scans every certificate of `store` once and cancels those that lapsed on `today`.
@@ -88,10 +91,21 @@ pub async fn scan_once(
         after = Some(last.code.clone());
         for state in page {
             scan.examined += 1;
-            if state.status != Status::Active
-                || lifecycle::lapse_check(&state, &calendars, &profiles, today).is_err()
-            {
+            if state.status != Status::Active {
                 continue;
+            }
+            match lifecycle::lapse_check(&state, &calendars, &profiles, today) {
+                Ok(()) => {}
+                Err(TransitionError::NotLapsed(_) | TransitionError::RenewalPending(_)) => continue,
+                Err(e) => {
+                    // Past its last valid day but undecidable (a missing calendar of the expiry
+                    // year, no profile in force): the agency must publish what is missing.
+                    if state.validity.is_some_and(|v| v.until < today) {
+                        scan.undecided += 1;
+                        tracing::warn!(code = %state.code, error = %e, "cannot decide whether the certificate lapsed");
+                    }
+                    continue;
+                }
             }
             let body = Body::Cancelled(Cancelled {
                 code: state.code.clone(),
@@ -128,7 +142,7 @@ pub fn spawn(
         loop {
             match Date::from_unix_cst(clock.now()) {
                 Ok(today) => match scan_once(store.clone(), &sequencer, today).await {
-                    Ok(scan) if scan.cancelled > 0 || scan.refused > 0 => {
+                    Ok(scan) if scan.cancelled > 0 || scan.refused > 0 || scan.undecided > 0 => {
                         tracing::info!(?scan, "lapse scan");
                     }
                     Ok(_) => {}

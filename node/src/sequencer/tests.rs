@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::CreditCode;
-use ledger_format::lifecycle::{Deadline, LateAct};
+use ledger_format::lifecycle::{Deadline, LateAct, Status};
 use ledger_format::profile::{ProfileAdopted, ProfileError};
 use ledger_format::record::{
     ApplicationAct, ApplicationKind, Issued, Notice, RegistrationType, SubmitterAdded,
@@ -685,4 +685,72 @@ async fn a_late_acceptance_is_accepted_recorded_and_counted() {
             }
         )]
     );
+}
+
+/// The node's lapse scan (R23, `crate::lapse`): nothing before the renewal deadline; after it, one
+/// cancellation for lapse per expired certificate, naming no officer, except one whose renewal
+/// was applied for in time (held until decided), and none twice.
+#[tokio::test]
+async fn the_lapse_scan_cancels_what_lapsed_and_nothing_else() {
+    let node = node();
+    node.setup().await;
+    let h = node.handle();
+    let (lapsing, renewing) = (testing::code(2026, 1), testing::code(2026, 2));
+    for code in [&lapsing, &renewing] {
+        node.apply_for(code).await;
+        h.append(Body::NoticePublished(Notice {
+            code: code.clone(),
+            registration_type: RegistrationType::First,
+            content: testing::content(code.kind(), None),
+            ends_on: d("2026-12-04"),
+        }))
+        .await
+        .unwrap();
+    }
+    node.clock.set(at("2026-12-07", 10));
+    for code in [&lapsing, &renewing] {
+        h.append(Body::Issued(Issued {
+            code: code.clone(),
+            valid_from: d("2026-12-07"),
+            valid_until: d("2029-12-07"),
+        }))
+        .await
+        .unwrap();
+    }
+    // The renewal of the second is applied for inside the window, and not yet decided.
+    node.clock.set(at("2029-11-01", 10));
+    h.append(testing::application(&renewing, ApplicationKind::Renewal))
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = node.store.clone();
+    // On the last valid day (a Friday, so also the renewal deadline): nothing lapsed.
+    let scan = crate::lapse::scan_once(store.clone(), h, d("2029-12-07"))
+        .await
+        .unwrap();
+    assert_eq!((scan.examined, scan.cancelled, scan.undecided), (2, 0, 0));
+    // The day after: the first lapses; the second waits for its renewal decision.
+    node.clock.set(at("2029-12-08", 10));
+    let scan = crate::lapse::scan_once(store.clone(), h, d("2029-12-08"))
+        .await
+        .unwrap();
+    assert_eq!((scan.cancelled, scan.refused), (1, 0));
+    let state = node.store.state(&lapsing).unwrap().unwrap();
+    assert_eq!(
+        state.status,
+        Status::Cancelled(ledger_format::record::CancellationReason::Lapsed)
+    );
+    let index = state.latest_index;
+    let record =
+        ledger_format::record::Record::decode_exact(&node.store.record(index).unwrap().unwrap())
+            .unwrap();
+    assert_eq!(record.header.officer, None, "an act of the node itself");
+    assert_eq!(
+        node.store.state(&renewing).unwrap().unwrap().status,
+        Status::Active
+    );
+    // Scanned again: nothing more.
+    let scan = crate::lapse::scan_once(store, h, d("2029-12-09"))
+        .await
+        .unwrap();
+    assert_eq!(scan.cancelled, 0);
 }
