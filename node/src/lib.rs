@@ -357,7 +357,7 @@ pub fn log_regions(config: &Config, membership: Option<&replication::Membership>
 }
 
 /// The rule profiles this node's log may adopt: in a network, its entry in the membership file;
-/// alone, any built-in one.
+/// alone (or with no list), the built-in profiles of measures, not drafts.
 pub fn log_profiles(config: &Config, membership: Option<&replication::Membership>) -> Vec<String> {
     membership
         .and_then(|m| m.by_origin(&config.origin))
