@@ -133,9 +133,14 @@ pub fn verify_batch<'a>(
     let mut verifier = ed25519_zebra::batch::Verifier::new();
     let mut transcript = sha2::Sha256::new();
     transcript.update(crate::hash::domain::BATCH_VERIFY);
+    // Each distinct key is decoded once here (to name a key that is not a point) and once by the
+    // verifier, which groups the signatures by key: a batch has few distinct keys.
+    let mut keys = std::collections::BTreeSet::new();
     for (key, message, signature) in items {
         let bytes = ed25519_zebra::VerificationKeyBytes::from(key.0);
-        ed25519_zebra::VerificationKey::try_from(bytes).map_err(|_| SignatureError::BadKey)?;
+        if keys.insert(key.0) {
+            ed25519_zebra::VerificationKey::try_from(bytes).map_err(|_| SignatureError::BadKey)?;
+        }
         transcript.update(key.0);
         transcript.update(signature.0);
         transcript.update(sha256(message).0);

@@ -2,9 +2,10 @@
 //!
 //! [`transition`] takes the certificate's current state (or `None` for an unused code), one record
 //! about it, the agency's working-day calendars and its rule profiles, and returns the next state
-//! or the rule that forbids the record. It is total and pure: the node's sequencer, `audit` and
-//! every mirror run the same function, so they agree on every state. Article numbers refer to
-//! DOMAIN.md; every number comes from the [`RuleProfile`] in force on the record's date.
+//! (and whether the agency acted late) or the rule that forbids the record. It is total and
+//! pure: the node's sequencer, `audit` and every mirror run the same function, so they agree on
+//! every state. Article numbers refer to DOMAIN.md; every number comes from the [`RuleProfile`]
+//! in force on the record's date.
 //!
 //! Deadlines are of two kinds. Those the registrant must meet (missing materials, the answer to an
 //! objection, the renewal window) are hard: a late act is refused. Those the agency must meet
@@ -319,20 +320,6 @@ pub struct Outcome {
     pub late: Option<LateAct>,
 }
 
-/// Applies one record about a certificate to its state: [`transition_outcome`] without the
-/// lateness report.
-///
-/// # Errors
-/// As [`transition_outcome`].
-pub fn transition(
-    state: Option<&CertificateState>,
-    record: &Record,
-    calendars: &Calendars,
-    profiles: &Profiles,
-) -> Result<CertificateState, TransitionError> {
-    transition_outcome(state, record, calendars, profiles).map(|o| o.state)
-}
-
 /// Applies one record about a certificate to its state.
 ///
 /// `state` is the code's current state, `None` when the code is unused. The record's header gives
@@ -341,7 +328,7 @@ pub fn transition(
 ///
 /// # Errors
 /// The [`TransitionError`] naming the rule that forbids the record; on error nothing changes.
-pub fn transition_outcome(
+pub fn transition(
     state: Option<&CertificateState>,
     record: &Record,
     calendars: &Calendars,

@@ -135,6 +135,9 @@ pub enum ProfileError {
     /// A date computation left the supported range.
     #[error("date out of range")]
     OutOfRange,
+    /// The log holds [`MAX_ADOPTIONS`] adoptions already.
+    #[error("the log adopted {MAX_ADOPTIONS} profiles already")]
+    TooManyAdoptions,
 }
 
 impl From<DecodeError> for ProfileError {
@@ -363,7 +366,8 @@ impl Profiles {
     /// before the `from` of an earlier adoption.
     ///
     /// # Errors
-    /// [`ProfileError::Retroactive`], or a full list.
+    /// [`ProfileError::Retroactive`], [`ProfileError::MeasureNotYet`] or
+    /// [`ProfileError::TooManyAdoptions`].
     pub fn adopt(&mut self, adoption: ProfileAdopted, today: Date) -> Result<(), ProfileError> {
         let earliest = self
             .adopted
@@ -386,7 +390,7 @@ impl Profiles {
             });
         }
         if self.adopted.len() >= MAX_ADOPTIONS {
-            return Err(ProfileError::OutOfRange);
+            return Err(ProfileError::TooManyAdoptions);
         }
         self.adopted.push(adoption);
         Ok(())

@@ -24,7 +24,7 @@ use crate::date::Date;
 use crate::encoding::{Canonical, DecodeError};
 use crate::hash::Hash;
 use crate::keys::PublicKey;
-use crate::lifecycle::{CertificateState, LateAct, TransitionError, transition_outcome};
+use crate::lifecycle::{CertificateState, LateAct, TransitionError, transition};
 use crate::map::{self, MapError, MemoryMapStore};
 use crate::merkle::{Frontier, MerkleError, NodeId};
 use crate::profile::{ProfileAdopted, ProfilePolicy, Profiles};
@@ -273,29 +273,14 @@ pub struct VerifiedRecord {
 }
 
 impl VerifiedRecord {
-    /// Decodes `bytes` strictly and verifies the signature (RFC 8032 strict rules).
-    ///
-    /// # Errors
-    /// [`ReplayError::Decode`] or [`ReplayError::Signature`], naming `index` (the position the
-    /// bytes were read from).
-    pub fn check(bytes: &[u8], index: u64) -> Result<Self, ReplayError> {
-        let record =
-            Record::decode_exact(bytes).map_err(|error| ReplayError::Decode { index, error })?;
-        record
-            .verify_signature()
-            .map_err(|_| ReplayError::Signature(index))?;
-        Ok(VerifiedRecord {
-            hash: leaf_hash_of(bytes),
-            record,
-        })
-    }
-
     /// Decodes the consecutive records `bytes` (the first at position `first`) strictly and
     /// verifies their signatures as one batch ([`crate::keys::verify_each`]: the same ZIP-215 rule
-    /// as [`VerifiedRecord::check`], at batch speed), so a replica can check a range on every core.
+    /// as [`Record::verify_signature`], at batch speed), so a replica can check a range on every
+    /// core.
     ///
     /// # Errors
-    /// The error [`VerifiedRecord::check`] would give for the first record that fails.
+    /// For the first record that fails: [`ReplayError::Decode`], or [`ReplayError::Signature`]
+    /// naming its position.
     pub fn check_all(bytes: &[Vec<u8>], first: u64) -> Result<Vec<Self>, ReplayError> {
         let mut records = Vec::with_capacity(bytes.len());
         for (i, encoded) in bytes.iter().enumerate() {
@@ -553,7 +538,7 @@ impl LogReplay {
             Some(code) => {
                 self.check_region(code, index)?;
                 Some(
-                    transition_outcome(
+                    transition(
                         self.states.get(code),
                         &record,
                         &self.calendars,
@@ -842,8 +827,14 @@ mod tests {
             VerifiedRecord::check_all(&forged, 0).unwrap_err(),
             ReplayError::Signature(3)
         );
+        assert!(
+            Record::decode_exact(&forged[3])
+                .unwrap()
+                .verify_signature()
+                .is_err()
+        );
         assert_eq!(
-            VerifiedRecord::check(&forged[3], 3).unwrap_err(),
+            VerifiedRecord::check_all(&forged[3..4], 3).unwrap_err(),
             ReplayError::Signature(3)
         );
         // Positions count from `first`; undecodable bytes are named as such.

@@ -8,16 +8,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ledger_format::calendar::Calendars;
 use ledger_format::date::Date;
 use ledger_format::lifecycle::{self, Status, TransitionError};
-use ledger_format::profile::Profiles;
 use ledger_format::record::{Body, CancellationReason, Cancelled};
 use tokio::sync::oneshot;
 
 use crate::clock::Clock;
 use crate::sequencer::SequencerHandle;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, load_rules};
 
 /// States read per page of the scan.
 const PAGE: usize = 1024;
@@ -66,16 +64,9 @@ pub async fn scan_once(
     today: Date,
 ) -> Result<LapseScan, StoreError> {
     let registry = store.clone();
-    let (calendars, profiles) = tokio::task::spawn_blocking(move || {
-        let calendars =
-            Calendars::new(registry.calendars()?).map_err(|e| StoreError::Corrupted {
-                key: "calendars".into(),
-                reason: e.to_string(),
-            })?;
-        Ok::<_, StoreError>((calendars, Profiles::new(registry.profiles()?)))
-    })
-    .await
-    .map_err(|e| StoreError::Io(format!("lapse scan task: {e}")))??;
+    let (calendars, profiles) = tokio::task::spawn_blocking(move || load_rules(&*registry))
+        .await
+        .map_err(|e| StoreError::Io(format!("lapse scan task: {e}")))??;
     let mut scan = LapseScan::default();
     let mut after = None;
     loop {

@@ -4,31 +4,18 @@
 
 use ledger_format::replay::{ReplayError, VerifiedRecord};
 
-/// Below this many items the work stays on the calling thread: starting threads costs more.
-pub const MIN_PARALLEL_ITEMS: usize = 64;
-
-/// Runs `check(index, item)` for every item and returns the results in order, on every core for
-/// batches of [`MIN_PARALLEL_ITEMS`] or more. Returns `None` when a worker thread panicked (its
-/// items were not checked).
+/// Runs `check(index, item)` for every item and returns the results in order. Each item is a
+/// batch of work (a chunk of [`VERIFY_CHUNK`] signatures): one stays on the calling thread, two or
+/// more are spread over every core. Returns `None` when a worker thread panicked (its items were
+/// not checked).
 pub fn on_every_core<T, R, F>(items: &[T], check: F) -> Option<Vec<R>>
 where
     T: Sync,
     R: Send,
     F: Fn(usize, &T) -> R + Sync,
 {
-    on_every_core_min(items, MIN_PARALLEL_ITEMS, check)
-}
-
-/// [`on_every_core`] for items that are each a large piece of work (a batch of signatures): the
-/// work goes to other cores from `min_items` items on.
-pub fn on_every_core_min<T, R, F>(items: &[T], min_items: usize, check: F) -> Option<Vec<R>>
-where
-    T: Sync,
-    R: Send,
-    F: Fn(usize, &T) -> R + Sync,
-{
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if items.len() < min_items.max(1) || threads < 2 {
+    if items.len() < 2 || threads < 2 {
         return Some(items.iter().enumerate().map(|(i, t)| check(i, t)).collect());
     }
     let chunk = items.len().div_ceil(threads);
@@ -66,7 +53,7 @@ pub const VERIFY_CHUNK: usize = 256;
 /// The [`ReplayError`] of the first bad record.
 pub fn verify_records(start: u64, records: &[Vec<u8>]) -> Result<Vec<VerifiedRecord>, ReplayError> {
     let chunks: Vec<&[Vec<u8>]> = records.chunks(VERIFY_CHUNK).collect();
-    let checked = on_every_core_min(&chunks, 2, |n, chunk| {
+    let checked = on_every_core(&chunks, |n, chunk| {
         VerifiedRecord::check_all(chunk, start + (n * VERIFY_CHUNK) as u64)
     })
     // A worker that panicked checked nothing: the range is refused from its start.
@@ -84,7 +71,7 @@ mod tests {
 
     #[test]
     fn results_keep_their_order_and_indexes() {
-        for len in [0, 1, MIN_PARALLEL_ITEMS - 1, MIN_PARALLEL_ITEMS, 1_001] {
+        for len in [0, 1, 2, 3, 1_001] {
             let items: Vec<u64> = (0..len as u64).collect();
             let out = on_every_core(&items, |i, item| (i as u64, item * 2)).unwrap();
             assert_eq!(out.len(), len);

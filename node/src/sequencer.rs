@@ -916,7 +916,7 @@ fn existing_receipt<S: Store + ?Sized>(store: &S, index: u64) -> Result<Appended
 fn verify_evidence(origin: &str, items: &[EvidenceSubmission]) -> Vec<bool> {
     let chunks: Vec<&[EvidenceSubmission]> = items.chunks(crate::parallel::VERIFY_CHUNK).collect();
     // A worker that panicked verified nothing: its items count as unverified.
-    let checked = crate::parallel::on_every_core_min(&chunks, 2, |_, chunk| {
+    let checked = crate::parallel::on_every_core(&chunks, |_, chunk| {
         let messages: Vec<Vec<u8>> = chunk
             .iter()
             .map(|item| evidence_message(origin, &item.hash))

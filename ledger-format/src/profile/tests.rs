@@ -265,7 +265,7 @@ fn adoptions_are_bounded() {
     }
     assert_eq!(
         profiles.adopt(adoption("2026-01-01", yuxi()), d("2026-01-01")),
-        Err(ProfileError::OutOfRange)
+        Err(ProfileError::TooManyAdoptions)
     );
     assert_eq!(profiles.adopted().len(), MAX_ADOPTIONS);
 }

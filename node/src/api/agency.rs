@@ -12,12 +12,25 @@ use super::extract::ApiJson;
 use super::{Acting, ApiError, ApiState};
 use crate::init::{next_key_path, read_key, switch_to_next_key};
 
+/// What an agency write answers: where the record landed.
 #[derive(Debug, Serialize)]
 pub struct AppendedJson {
     index: u64,
     record_hash: String,
     time: i64,
     kind: &'static str,
+}
+
+impl AppendedJson {
+    /// The answer for the record of `kind` the sequencer appended.
+    pub fn new(appended: &crate::sequencer::Appended, kind: &'static str) -> Self {
+        AppendedJson {
+            index: appended.index,
+            record_hash: appended.record_hash.to_hex(),
+            time: appended.time,
+            kind,
+        }
+    }
 }
 
 /// `POST /v1/agency/records`: appends one agency record (JSON of `ledger_format::record::Body`)
@@ -40,12 +53,7 @@ pub async fn append(
     acting.appended(appended.index);
     Ok((
         StatusCode::CREATED,
-        Json(AppendedJson {
-            index: appended.index,
-            record_hash: appended.record_hash.to_hex(),
-            time: appended.time,
-            kind,
-        }),
+        Json(AppendedJson::new(&appended, kind)),
     ))
 }
 
@@ -139,12 +147,7 @@ pub async fn rotate_key(
     Ok((
         StatusCode::CREATED,
         Json(RotatedJson {
-            appended: AppendedJson {
-                index: appended.index,
-                record_hash: appended.record_hash.to_hex(),
-                time: appended.time,
-                kind: "key-rotation",
-            },
+            appended: AppendedJson::new(&appended, "key-rotation"),
             verifier_key,
         }),
     ))

@@ -5,10 +5,11 @@ use axum::Json;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use ledger_format::date::Date;
-use ledger_format::profile::{ProfileAdopted, RuleProfile, builtin};
+use ledger_format::profile::{ProfileAdopted, Profiles, RuleProfile, builtin};
 use ledger_format::record::Body;
 use serde::{Deserialize, Serialize};
 
+use super::agency::AppendedJson;
 use super::extract::ApiJson;
 use super::{Acting, ApiError, ApiState};
 
@@ -25,12 +26,17 @@ pub struct AdoptRequest {
 
 #[derive(Debug, Serialize)]
 pub struct AdoptedJson {
-    index: u64,
-    record_hash: String,
-    time: i64,
+    #[serde(flatten)]
+    appended: AppendedJson,
     name: String,
     from: Date,
     digest: String,
+}
+
+/// The node's today, China Standard Time.
+fn today(state: &ApiState) -> Result<Date, ApiError> {
+    Date::from_unix_cst(state.clock.now())
+        .map_err(|e| ApiError::Internal(format!("the node's clock: {e}")))
 }
 
 /// `POST /v1/agency/profile`: appends a `ProfileAdopted` record (administrators only).
@@ -61,8 +67,7 @@ pub async fn adopt(
     };
     let from = match body.from {
         Some(from) => from,
-        None => Date::from_unix_cst(state.clock.now())
-            .map_err(|e| ApiError::Internal(format!("the node's clock: {e}")))?,
+        None => today(&state)?,
     };
     let name = profile.name.clone();
     let digest = profile.digest().to_hex();
@@ -77,9 +82,7 @@ pub async fn adopt(
     Ok((
         StatusCode::CREATED,
         Json(AdoptedJson {
-            index: appended.index,
-            record_hash: appended.record_hash.to_hex(),
-            time: appended.time,
+            appended: AppendedJson::new(&appended, "profile-adopted"),
             name,
             from,
             digest,
@@ -104,19 +107,20 @@ pub struct AdoptionJson {
 /// `GET /v1/profiles`: the rule profiles the node's log adopted, in log order, and the one in
 /// force today.
 pub async fn list(State(state): State<ApiState>) -> Result<Json<ProfilesJson>, ApiError> {
-    let adopted = state.read(|store, _| store.profiles()).await??;
-    let today = Date::from_unix_cst(state.clock.now())
-        .map_err(|e| ApiError::Internal(format!("the node's clock: {e}")))?;
-    let profiles = ledger_format::profile::Profiles::new(adopted.clone());
-    let in_force = profiles.in_force(today).ok().map(|p| p.name.clone());
+    let profiles = Profiles::new(state.read(|store, _| store.profiles()).await??);
+    let in_force = profiles
+        .in_force(today(&state)?)
+        .ok()
+        .map(|p| p.name.clone());
     Ok(Json(ProfilesJson {
         in_force,
-        adopted: adopted
-            .into_iter()
+        adopted: profiles
+            .adopted()
+            .iter()
             .map(|a| AdoptionJson {
                 from: a.from,
                 digest: a.profile.digest().to_hex(),
-                profile: a.profile,
+                profile: a.profile.clone(),
             })
             .collect(),
     }))

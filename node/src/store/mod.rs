@@ -349,8 +349,7 @@ pub fn load_frontier<S: Store + ?Sized>(store: &S, tip: &Tip) -> Result<Frontier
 pub fn load_replay<S: Store + ?Sized>(store: &S) -> Result<LogReplay, StoreError> {
     let identity = store.identity()?;
     let tip = store.tip()?;
-    let calendars = ledger_format::calendar::Calendars::new(store.calendars()?)
-        .map_err(|e| corrupted("calendars", e))?;
+    let (calendars, profiles) = load_rules(store)?;
     Ok(LogReplay::resume(
         &identity.origin,
         ReplayResume {
@@ -360,9 +359,31 @@ pub fn load_replay<S: Store + ?Sized>(store: &S) -> Result<LogReplay, StoreError
             agency_key: store.agency_key()?,
             key_history: store.key_history()?,
             calendars,
-            profiles: ledger_format::profile::Profiles::new(store.profiles()?),
+            profiles,
             submitters: store.submitters()?.into_iter().collect(),
         },
+    ))
+}
+
+/// The working-day calendars and rule profiles the log published: what its lifecycle rules read
+/// besides a certificate's state (the replay's, and the lapse task's).
+///
+/// # Errors
+/// [`StoreError`] when they cannot be read or contradict each other.
+pub fn load_rules<S: Store + ?Sized>(
+    store: &S,
+) -> Result<
+    (
+        ledger_format::calendar::Calendars,
+        ledger_format::profile::Profiles,
+    ),
+    StoreError,
+> {
+    let calendars = ledger_format::calendar::Calendars::new(store.calendars()?)
+        .map_err(|e| corrupted("calendars", e))?;
+    Ok((
+        calendars,
+        ledger_format::profile::Profiles::new(store.profiles()?),
     ))
 }
 

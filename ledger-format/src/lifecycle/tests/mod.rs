@@ -52,7 +52,7 @@ impl Life {
     /// Appends `body` at 10:00 CST on `date`; keeps it only if the rules allow it.
     fn outcome(&mut self, date: &str, body: Body) -> Result<Outcome, TransitionError> {
         let record = self.log.agency(at(date, 10), body);
-        let outcome = transition_outcome(
+        let outcome = transition(
             self.state.as_ref(),
             &record,
             &self.calendars,
