@@ -4,6 +4,7 @@
 # network. Ctrl-C stops all three.
 #
 #   A: http://127.0.0.1:8180   B: http://127.0.0.1:8280   C: http://127.0.0.1:8380
+#   (agency routes and /metrics: :8182, :8282, :8382)
 set -euo pipefail
 base="${1:-network}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,7 +22,8 @@ for i in 0 1 2; do
   dir="$base/$name"
   if [ ! -f "$dir/config.toml" ]; then
     "$bin" --data-dir "$dir" init --origin "ledger.$name.example/1" \
-      --listen "127.0.0.1:8$((i+1))80" --p2p-listen "/ip4/127.0.0.1/tcp/8$((i+1))81" \
+      --listen "127.0.0.1:8$((i+1))80" --admin-listen "127.0.0.1:8$((i+1))82" \
+      --p2p-listen "/ip4/127.0.0.1/tcp/8$((i+1))81" \
       --membership "$membership" >/dev/null
   fi
 done

@@ -17,8 +17,10 @@ pub struct BenchNode {
     pub dir: PathBuf,
     /// Its configuration.
     pub config: Config,
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`: the public API.
     pub base: String,
+    /// `http://127.0.0.1:<port>`: the agency and admin routes and `/metrics`.
+    pub admin: String,
     /// The agency's bearer token.
     pub token: String,
     /// The trust policy `init` wrote.
@@ -36,7 +38,11 @@ impl BenchNode {
     pub async fn create(dir: &Path, origin: &str) -> Result<Self> {
         let listen = "127.0.0.1:0".parse().context("loopback address")?;
         let made = ledger_node::init::init(dir, origin, Some(listen)).context("init")?;
-        let config = Config::load(&dir.join(CONFIG_FILE)).context("config")?;
+        let mut config = Config::load(&dir.join(CONFIG_FILE)).context("config")?;
+        // The load generator is one client posting as fast as many evidence services would:
+        // the per-client rate of the write routes would measure itself, not the node.
+        config.http.write_rate_per_second = 1_000_000;
+        config.http.write_burst = 1_000_000;
         let token = ledger_node::init::read_token(&config.path(&config.token_file))?;
         let policy_text = std::fs::read_to_string(&made.policy_path)?;
         let running = ledger_node::start(&config, Arc::new(SystemClock))
@@ -45,6 +51,7 @@ impl BenchNode {
         Ok(BenchNode {
             dir: dir.to_owned(),
             base: format!("http://{}", running.addr),
+            admin: format!("http://{}", running.admin_addr),
             config,
             token,
             policy_text,
@@ -72,7 +79,7 @@ impl BenchNode {
 ///
 /// # Errors
 /// When the node refuses it.
-pub fn register_submitter(base: &str, token: &str, key: &SigningKey, name: &str) -> Result<()> {
+pub fn register_submitter(admin: &str, token: &str, key: &SigningKey, name: &str) -> Result<()> {
     let body = serde_json::json!({
         "SubmitterAdded": {
             "key": key.public_key().to_hex(),
@@ -80,7 +87,7 @@ pub fn register_submitter(base: &str, token: &str, key: &SigningKey, name: &str)
             "credit_code": ledger_format::testing::CREDIT_CODE,
         }
     });
-    let response = ureq::post(&format!("{base}/v1/agency/records"))
+    let response = ureq::post(&format!("{admin}/v1/agency/records"))
         .header("authorization", &format!("Bearer {token}"))
         .config()
         .http_status_as_error(false)

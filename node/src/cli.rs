@@ -46,9 +46,13 @@ pub enum Command {
         /// The log's origin, e.g. `ledger.yuxi.example/2026`.
         #[arg(long)]
         origin: String,
-        /// HTTP address (default 127.0.0.1:8180).
+        /// HTTP address of the public API (default 127.0.0.1:8180).
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
+        /// HTTP address of the agency and admin routes and `/metrics` (default 127.0.0.1:8182;
+        /// keep it off the public network).
+        #[arg(long)]
+        admin_listen: Option<std::net::SocketAddr>,
         /// libp2p address to listen on (default /ip4/127.0.0.1/tcp/8181).
         #[arg(long)]
         p2p_listen: Option<String>,
@@ -204,12 +208,20 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         Command::Init {
             origin,
             listen,
+            admin_listen,
             p2p_listen,
             membership,
             regions,
         } => {
             let mut made = init::init(&dir, &origin, listen)
                 .with_context(|| format!("initialising a node in {}", dir.display()))?;
+            if let Some(address) = admin_listen {
+                made.config.http.admin_listen = address;
+                let path = dir.join(CONFIG_FILE);
+                std::fs::write(&path, made.config.to_toml())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                load_config(&dir)?;
+            }
             if !regions.is_empty() {
                 for region in &regions {
                     anyhow::ensure!(
@@ -341,13 +353,14 @@ async fn run(dir: &Path, clock_offset_days: i64) -> anyhow::Result<()> {
     };
     let node = ledger_node::start(&config, clock).await?;
     println!(
-        "ledger-node listening on http://{} (log {})",
-        node.addr, config.origin
+        "ledger-node listening on http://{} (log {}); agency and admin routes on http://{}",
+        node.addr, config.origin, node.admin_addr
     );
     let reloads = node.reloader().map(|r| tokio::spawn(reload_on_hangup(r)));
     shutdown_signal().await;
     if let Some(task) = reloads {
         task.abort();
+        let _ = task.await;
     }
     tracing::info!("stopping");
     node.stop().await?;
@@ -436,7 +449,7 @@ fn officer(dir: &Path, command: OfficerCommand) -> anyhow::Result<()> {
 async fn reload(dir: &Path) -> anyhow::Result<()> {
     let config = load_config(dir)?;
     let token = init::read_token(&config.path(&config.token_file))?;
-    let mut addr = config.http.listen;
+    let mut addr = config.http.admin_listen;
     if addr.ip().is_unspecified() {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
@@ -651,7 +664,10 @@ async fn rotate_offline(
 async fn rotate_online(config: &Config, new_key: PublicKey) -> anyhow::Result<u64> {
     let token = init::read_token(&config.path(&config.token_file))?;
     let body = serde_json::json!({ "new_key": new_key.to_hex() }).to_string();
-    let addr = config.http.listen;
+    let mut addr = config.http.admin_listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
     let (status, answer) = tokio::task::spawn_blocking(move || {
         admin_post(addr, "/v1/agency/key-rotation", &token, &body)
     })

@@ -19,6 +19,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8180";
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// Default largest evidence batch.
 pub const MAX_EVIDENCE_BATCH: usize = 20_000;
+/// Default address of the agency and admin routes and `/metrics`: loopback only.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8182";
 
 /// Why the configuration could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -95,24 +97,52 @@ pub struct Config {
     pub base_dir: PathBuf,
 }
 
-/// HTTP settings.
+/// HTTP settings: two listeners (docs/operations.md#http), the public API on `listen` and the
+/// agency and admin routes with `/metrics` on `admin_listen`, each with its own limits, so that
+/// no public load or attack reaches the officers' routes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
-    /// Address to listen on.
+    /// Address of the public API.
     pub listen: SocketAddr,
-    /// Largest request body, in bytes.
+    /// Address of the agency and admin routes and `/metrics` (loopback by default: officers reach
+    /// it through the agency's own network or a reverse proxy with TLS).
+    pub admin_listen: SocketAddr,
+    /// Largest request body of `POST /v1/evidence`, in bytes (other routes take far less:
+    /// [`crate::api::limits`]).
     pub max_body_bytes: usize,
     /// Most hashes in one evidence batch.
     pub max_evidence_batch: usize,
+    /// Most connections open at once on each listener; more are closed at once.
+    pub max_connections: usize,
+    /// Most requests served at once on each listener; more get `503` with `Retry-After`.
+    pub max_in_flight: usize,
+    /// Seconds a client has to send a request's headers, and the longest a connection may sit
+    /// idle between requests.
+    pub header_timeout_secs: u64,
+    /// Seconds a request may take in all, its body included (`408` after that). A receipt
+    /// request that waits for a checkpoint waits less than this.
+    pub request_timeout_secs: u64,
+    /// Requests per second one client address may make to the public write routes
+    /// (`POST /v1/evidence`, `POST /add-checkpoint`) in the long run; more get `429`.
+    pub write_rate_per_second: u32,
+    /// How many requests beyond that rate one client address may make in a burst.
+    pub write_burst: u32,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         HttpConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8180)),
+            admin_listen: SocketAddr::from(([127, 0, 0, 1], 8182)),
             max_body_bytes: MAX_BODY_BYTES,
             max_evidence_batch: MAX_EVIDENCE_BATCH,
+            max_connections: 1024,
+            max_in_flight: 256,
+            header_timeout_secs: 10,
+            request_timeout_secs: 30,
+            write_rate_per_second: 100,
+            write_burst: 200,
         }
     }
 }
@@ -256,6 +286,37 @@ impl Config {
         }
         if self.http.max_body_bytes < 1024 {
             return Err(invalid("http.max_body_bytes", "at least 1024".into()));
+        }
+        let at_least_one = [
+            ("http.max_connections", self.http.max_connections as u64),
+            ("http.max_in_flight", self.http.max_in_flight as u64),
+            ("http.header_timeout_secs", self.http.header_timeout_secs),
+            (
+                "http.write_rate_per_second",
+                self.http.write_rate_per_second.into(),
+            ),
+            ("http.write_burst", self.http.write_burst.into()),
+        ];
+        for (field, value) in at_least_one {
+            if value == 0 {
+                return Err(invalid(field, "at least 1".into()));
+            }
+        }
+        // A receipt request waits up to `crate::RECEIPT_WAIT` for a checkpoint.
+        if Duration::from_secs(self.http.request_timeout_secs) <= crate::RECEIPT_WAIT {
+            return Err(invalid(
+                "http.request_timeout_secs",
+                format!(
+                    "more than {} (a receipt's longest wait)",
+                    crate::RECEIPT_WAIT.as_secs()
+                ),
+            ));
+        }
+        if self.http.admin_listen == self.http.listen && self.http.listen.port() != 0 {
+            return Err(invalid(
+                "http.admin_listen",
+                "must differ from http.listen: the agency's routes have their own listener".into(),
+            ));
         }
         Ok(())
     }

@@ -408,6 +408,10 @@ pub fn init(
     let mut config = Config::new(origin, dir);
     if let Some(listen) = listen {
         config.http.listen = listen;
+        // A node on a port the OS chooses (tests, benchmarks) has its admin routes so too.
+        if listen.port() == 0 {
+            config.http.admin_listen = std::net::SocketAddr::new(listen.ip(), 0);
+        }
     }
     let key = SigningKey::from_seed(&random_bytes()?);
     let note_key = NoteSigningKey::new(origin, SignatureType::Ed25519, key.clone())

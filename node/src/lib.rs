@@ -83,14 +83,15 @@ pub enum NodeError {
 /// A node running in this process.
 #[derive(Debug)]
 pub struct RunningNode {
-    /// The HTTP address it listens on (the configured one, or the port the OS chose for port 0).
+    /// The public API's address (the configured one, or the port the OS chose for port 0).
     pub addr: SocketAddr,
+    /// The address of the agency and admin routes and `/metrics`.
+    pub admin_addr: SocketAddr,
     /// A handle to its sequencer.
     pub sequencer: SequencerHandle,
     /// Its store.
     pub store: Arc<RocksStore>,
-    stop: oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    servers: HttpServers,
     owner: Sequencer,
     replication: Option<replication::Replication>,
     reloader: Option<Reloader>,
@@ -202,36 +203,20 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
             receipt_wait: RECEIPT_WAIT,
         },
     };
-    let http_error = |e: std::io::Error| NodeError::Http {
-        addr: config.http.listen,
-        message: e.to_string(),
-    };
-    let listener = tokio::net::TcpListener::bind(config.http.listen)
-        .await
-        .map_err(http_error)?;
-    let addr = listener.local_addr().map_err(http_error)?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let router = api::router(state);
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
+    let (servers, addr, admin_addr) = serve_http(config, state).await?;
     let lapse = lapse::spawn(
         &config.lifecycle,
         store.clone(),
         owner.handle.clone(),
         clock.clone(),
     );
-    tracing::info!(%addr, origin = %config.origin, "node started");
+    tracing::info!(%addr, %admin_addr, origin = %config.origin, "node started");
     Ok(RunningNode {
         addr,
+        admin_addr,
         sequencer: owner.handle.clone(),
         store,
-        stop,
-        server,
+        servers,
         owner,
         replication,
         reloader,
@@ -239,6 +224,92 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         recorder,
         lapse,
     })
+}
+
+/// The node's two HTTP servers (the public API and the agency's routes), owned and stopped
+/// together.
+#[derive(Debug)]
+struct HttpServers {
+    stop: tokio_util::sync::CancellationToken,
+    tasks: tokio::task::JoinSet<std::io::Result<()>>,
+}
+
+impl HttpServers {
+    /// Stops both servers (requests in flight finish) and waits for them.
+    ///
+    /// # Errors
+    /// What a server failed with while running.
+    async fn stop(mut self) -> Result<(), String> {
+        self.stop.cancel();
+        let mut outcome = Ok(());
+        while let Some(ended) = self.tasks.join_next().await {
+            let failure = match ended {
+                Ok(Ok(())) => continue,
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => e.to_string(),
+            };
+            outcome = Err(failure);
+        }
+        outcome
+    }
+}
+
+/// Binds the public and the admin listeners and serves the API's two routers on them, each with
+/// its own connection and in-flight bounds (docs/operations.md#http).
+async fn serve_http(
+    config: &Config,
+    state: api::ApiState,
+) -> Result<(HttpServers, SocketAddr, SocketAddr), NodeError> {
+    let http = &config.http;
+    let bind = |addr: SocketAddr| async move {
+        let failed = |e: std::io::Error| NodeError::Http {
+            addr,
+            message: e.to_string(),
+        };
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(failed)?;
+        let bound = listener.local_addr().map_err(failed)?;
+        Ok::<_, NodeError>((listener, bound))
+    };
+    let (public, addr) = bind(http.listen).await?;
+    let (admin, admin_addr) = bind(http.admin_listen).await?;
+    let request_timeout = Duration::from_secs(http.request_timeout_secs);
+    let admission = || {
+        Arc::new(api::limits::Admission::new(
+            http.max_in_flight,
+            request_timeout,
+            state.metrics.clone(),
+        ))
+    };
+    let limits = api::serve::ServeLimits {
+        max_connections: http.max_connections,
+        header_timeout: Duration::from_secs(http.header_timeout_secs),
+    };
+    let protection = api::Protection {
+        admission: admission(),
+        write_rate: Arc::new(api::limits::WriteRate::new(
+            http.write_rate_per_second,
+            http.write_burst,
+            state.metrics.clone(),
+        )),
+    };
+    let admin_admission = admission();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(api::serve::serve(
+        public,
+        api::public_router(state.clone(), &protection),
+        limits,
+        protection.admission.clone(),
+        stop.clone(),
+    ));
+    tasks.spawn(api::serve::serve(
+        admin,
+        api::admin_router(state, admin_admission.clone()),
+        limits,
+        admin_admission,
+        stop.clone(),
+    ));
+    Ok((HttpServers { stop, tasks }, addr, admin_addr))
 }
 
 /// The officer registry of the node, created from the legacy agency token when absent
@@ -571,10 +642,10 @@ impl RunningNode {
     pub async fn stop(self) -> Result<(), NodeError> {
         let RunningNode {
             addr,
+            admin_addr: _,
             sequencer,
             store,
-            stop,
-            server,
+            servers,
             owner,
             replication,
             reloader,
@@ -590,25 +661,17 @@ impl RunningNode {
         if let Some(replication) = replication {
             replication.shutdown().await;
         }
-        let _ = stop.send(());
-        let served = server.await;
+        let served = servers.stop().await;
         drop(sequencer);
         owner.shutdown().await;
+        // Both loop until told to stop; they hold no state that a stop could lose.
         relay.abort();
+        let _ = relay.await;
         if let Some(recorder) = recorder {
             recorder.abort();
+            let _ = recorder.await;
         }
         drop(store);
-        match served {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(NodeError::Http {
-                addr,
-                message: e.to_string(),
-            }),
-            Err(e) => Err(NodeError::Http {
-                addr,
-                message: e.to_string(),
-            }),
-        }
+        served.map_err(|message| NodeError::Http { addr, message })
     }
 }

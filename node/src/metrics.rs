@@ -69,6 +69,7 @@ struct P2pMetrics {
     fence: Gauge,
     reloads: Family<ResultLabel, Counter>,
     members: Gauge,
+    shed: Family<ReasonLabel, Counter>,
 }
 
 impl P2pMetrics {
@@ -146,6 +147,12 @@ impl P2pMetrics {
             "Agencies in the membership in force",
             self.members.clone(),
         );
+        registry.register(
+            "p2p_shed",
+            "Gossip messages and peer requests dropped unprocessed because the bounded queue in \
+             front of their blocking work was full, by kind",
+            self.shed.clone(),
+        );
     }
 }
 
@@ -164,6 +171,7 @@ pub struct Metrics {
     http_responses: Family<StatusLabel, Counter>,
     auth_refused: Family<ReasonLabel, Counter>,
     access_log_failures: Counter,
+    http_shed: Family<ReasonLabel, Counter>,
     p2p: P2pMetrics,
 }
 
@@ -188,6 +196,7 @@ impl Metrics {
         let http_responses = Family::<StatusLabel, Counter>::default();
         let auth_refused = Family::<ReasonLabel, Counter>::default();
         let access_log_failures = Counter::default();
+        let http_shed = Family::<ReasonLabel, Counter>::default();
         registry.register(
             "records_appended",
             "Records appended, by kind",
@@ -240,6 +249,14 @@ impl Metrics {
             "Access-log lines that could not be written (the request was answered regardless)",
             access_log_failures.clone(),
         );
+        registry.register(
+            "http_shed",
+            "HTTP requests and connections refused unserved to protect the node, by reason: \
+             overload (too many requests in flight), rate (a client over its rate on a write \
+             route), connections (too many open connections) or timeout (headers or request too \
+             slow)",
+            http_shed.clone(),
+        );
         let p2p = P2pMetrics::default();
         p2p.register(&mut registry);
         Metrics {
@@ -256,6 +273,7 @@ impl Metrics {
             http_responses,
             auth_refused,
             access_log_failures,
+            http_shed,
         }
     }
 
@@ -313,6 +331,25 @@ impl Metrics {
         self.auth_refused
             .get_or_create(&ReasonLabel {
                 reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts an HTTP request or connection refused unserved, and why (a short, fixed word).
+    pub fn http_shed(&self, reason: &str) {
+        self.http_shed
+            .get_or_create(&ReasonLabel {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts a gossip message or peer request dropped because its queue was full.
+    pub fn p2p_shed(&self, kind: &str) {
+        self.p2p
+            .shed
+            .get_or_create(&ReasonLabel {
+                reason: kind.to_owned(),
             })
             .inc();
     }

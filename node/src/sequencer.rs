@@ -1,8 +1,11 @@
 //! The sequencer: the single writer of the agency's log (docs/design.md#sequencer).
 //!
-//! One OS thread owns appends. Requests arrive on a channel; the thread takes the first one, drains
-//! whatever else is queued (up to `max_batch_entries` records), checks evidence signatures on every
-//! core, builds and signs the records, and runs each through the ledger's one replay engine
+//! One OS thread owns appends, and only sequences and writes. Evidence reaches it checked
+//! ([`CheckedEvidence`]): [`SequencerHandle::submit_evidence`] refuses a batch with an unregistered
+//! submitter before it checks any signature, then verifies the signatures in batches on a bounded
+//! pool (at most one batch per core at a time), so that checking the next request overlaps the
+//! commit of the current one. Requests arrive on a channel; the thread takes the first one, drains
+//! whatever else is queued (up to `max_batch_entries` records), builds and signs the records, and runs each through the ledger's one replay engine
 //! ([`LogReplay`], the code every replica and `audit` run: registry, regions, lifecycle rules) on a
 //! staged copy of its state; then it writes records, tree nodes, states and indexes in **one**
 //! durable write batch: group commit, one WAL sync for many records. Only then does it answer the
@@ -42,6 +45,7 @@ use crate::store::{
     Store, StoreError, StoredCheckpoint, TreeReader, WriteBatch, checkpoint_map, codes_in,
     load_replay, map_root, seed_state,
 };
+use crate::swap::Swap;
 
 /// Default interval between checkpoints (DESIGN.md: "about a second").
 pub const CHECKPOINT_INTERVAL_MS: u64 = 1_000;
@@ -92,6 +96,54 @@ pub struct EvidenceSubmission {
     pub hash: Hash,
     /// The service's signature.
     pub signature: Signature,
+}
+
+/// An evidence batch whose submitters were registered and whose signatures verified (by
+/// [`check_evidence`], the only way to make one): what the sequencer thread takes.
+#[derive(Debug)]
+pub struct CheckedEvidence(Vec<EvidenceSubmission>);
+
+/// The evidence services registered with the log when the sequencer last committed, published for
+/// the checks that run before a batch reaches it.
+pub type Submitters = BTreeSet<PublicKey>;
+
+/// Checks a batch before the sequencer takes it: every submitter must be in `submitters` (else
+/// nothing else is checked: a batch from an unknown service costs no signature check), and every
+/// signature over [`evidence_message`]`(origin, hash)` must verify by the one rule of
+/// docs/format.md#keys. Blocking and CPU-bound: run it off the async threads.
+///
+/// # Errors
+/// One result per item, in order: the refusal of each bad item, [`AppendError::BatchRefused`]
+/// for the others (a batch is all or nothing).
+pub fn check_evidence(
+    origin: &str,
+    submitters: &Submitters,
+    items: Vec<EvidenceSubmission>,
+) -> Result<CheckedEvidence, Vec<Result<Appended, AppendError>>> {
+    let unknown: Vec<bool> = items
+        .iter()
+        .map(|item| !submitters.contains(&item.submitter))
+        .collect();
+    let refusals: Vec<Option<AppendError>> = if unknown.iter().any(|u| *u) {
+        items
+            .iter()
+            .zip(unknown)
+            .map(|(item, unknown)| unknown.then_some(AppendError::UnknownSubmitter(item.submitter)))
+            .collect()
+    } else {
+        items
+            .iter()
+            .zip(verify_evidence(origin, &items))
+            .map(|(item, ok)| (!ok).then_some(AppendError::BadSignature(item.submitter)))
+            .collect()
+    };
+    if refusals.iter().all(Option::is_none) {
+        return Ok(CheckedEvidence(items));
+    }
+    Err(refusals
+        .into_iter()
+        .map(|r| Err(r.unwrap_or(AppendError::BatchRefused)))
+        .collect())
 }
 
 /// Where a record landed.
@@ -147,7 +199,7 @@ pub struct CheckpointSigned {
 
 enum Command {
     Evidence(
-        Vec<EvidenceSubmission>,
+        CheckedEvidence,
         oneshot::Sender<Vec<Result<Appended, AppendError>>>,
     ),
     Agency(
@@ -166,7 +218,7 @@ enum Command {
 impl Command {
     fn entries(&self) -> usize {
         match self {
-            Command::Evidence(items, _) => items.len(),
+            Command::Evidence(items, _) => items.0.len(),
             Command::Agency(..) | Command::Rotate(..) | Command::Checkpoint(_) => 1,
         }
     }
@@ -177,10 +229,16 @@ impl Command {
 pub struct SequencerHandle {
     tx: mpsc::Sender<Command>,
     checkpoints: watch::Receiver<Option<Arc<CheckpointSigned>>>,
+    origin: Arc<str>,
+    submitters: Swap<Submitters>,
+    /// One permit per core: the evidence batches being checked at once.
+    checking: Arc<tokio::sync::Semaphore>,
 }
 
 impl SequencerHandle {
-    /// Appends a batch of evidence hashes; one result per hash, in order.
+    /// Appends a batch of evidence hashes; one result per hash, in order. The batch is checked
+    /// first ([`check_evidence`], on the blocking pool, one batch per core at a time), so the
+    /// sequencer thread only sequences and writes it.
     ///
     /// # Errors
     /// [`AppendError::Stopped`] when the sequencer is gone; per-hash errors are in the vector.
@@ -188,9 +246,25 @@ impl SequencerHandle {
         &self,
         items: Vec<EvidenceSubmission>,
     ) -> Result<Vec<Result<Appended, AppendError>>, AppendError> {
+        let checked = {
+            let _permit = self
+                .checking
+                .acquire()
+                .await
+                .map_err(|_| AppendError::Stopped)?;
+            let origin = self.origin.clone();
+            let submitters = self.submitters.load();
+            tokio::task::spawn_blocking(move || check_evidence(&origin, &submitters, items))
+                .await
+                .map_err(|e| AppendError::Invalid(format!("the evidence check failed: {e}")))?
+        };
+        let checked = match checked {
+            Ok(checked) => checked,
+            Err(refusals) => return Ok(refusals),
+        };
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Command::Evidence(items, reply))
+            .send(Command::Evidence(checked, reply))
             .await
             .map_err(|_| AppendError::Stopped)?;
         answer.await.map_err(|_| AppendError::Stopped)
@@ -297,13 +371,22 @@ impl Sequencer {
         let state = State::load(store, key, clock, metrics, &config)?;
         let (tx, rx) = mpsc::channel(config.queue_depth.max(1));
         let (publish, checkpoints) = watch::channel(state.latest.clone());
+        let origin = Arc::from(state.origin.as_str());
+        let submitters = state.submitters.clone();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let thread = std::thread::Builder::new()
             .name("sequencer".into())
             .spawn(move || state.run(rx, publish))
             .map_err(|e| AppendError::Invalid(format!("cannot start the sequencer thread: {e}")))?;
         let ticker = tokio::spawn(tick(tx.clone(), config.checkpoint_interval));
         Ok(Sequencer {
-            handle: SequencerHandle { tx, checkpoints },
+            handle: SequencerHandle {
+                tx,
+                checkpoints,
+                origin,
+                submitters,
+                checking: Arc::new(tokio::sync::Semaphore::new(cores)),
+            },
             thread,
             ticker,
         })
@@ -349,6 +432,8 @@ struct State<S: ?Sized> {
     latest: Option<Arc<CheckpointSigned>>,
     latest_size: u64,
     latest_timestamp: i64,
+    /// The registered submitters, published after every commit that changed them.
+    submitters: Swap<Submitters>,
 }
 
 impl<S: Store + ?Sized> State<S> {
@@ -371,6 +456,7 @@ impl<S: Store + ?Sized> State<S> {
                 config.profiles.clone(),
             ));
         let map_root = map_root(&*store)?;
+        let submitters = Swap::new(replay.submitters().keys().copied().collect());
         let mut state = State {
             origin: identity.origin,
             store,
@@ -385,6 +471,7 @@ impl<S: Store + ?Sized> State<S> {
             latest: None,
             latest_size: 0,
             latest_timestamp: 0,
+            submitters,
         };
         state.load_latest_checkpoint()?;
         Ok(state)
@@ -538,7 +625,7 @@ impl<S: Store + ?Sized> State<S> {
         for command in group {
             match command {
                 Command::Evidence(items, reply) => {
-                    let _ = reply.send(items.iter().map(|_| Err(fenced())).collect());
+                    let _ = reply.send(items.0.iter().map(|_| Err(fenced())).collect());
                 }
                 Command::Agency(_, _, reply) | Command::Rotate(_, _, reply) => {
                     let _ = reply.send(Err(fenced()));
@@ -668,6 +755,8 @@ struct Commit {
     kinds: HashMap<&'static str, u64>,
     late: Vec<(u64, ledger_format::lifecycle::LateAct)>,
     now: i64,
+    /// Whether a record of the group added or removed a submitter.
+    registry_changed: bool,
 }
 
 impl Commit {
@@ -680,6 +769,7 @@ impl Commit {
             kinds: HashMap::new(),
             late: Vec::new(),
             now: state.clock.now().max(state.replay.last_time()),
+            registry_changed: false,
         }
     }
 
@@ -697,27 +787,24 @@ impl Commit {
     fn evidence<S: Store + ?Sized>(
         &mut self,
         state: &State<S>,
-        items: Vec<EvidenceSubmission>,
+        CheckedEvidence(items): CheckedEvidence,
     ) -> Vec<Result<Appended, AppendError>> {
-        // A batch is all or nothing: one refused hash keeps the whole batch out of the log.
-        let checked = verify_evidence(&state.origin, &items);
-        let refusals: Vec<Option<AppendError>> = items
+        // The signatures were checked before (`check_evidence`); the registry may have changed
+        // since (a submitter removed by a record of this group or one just before), so it is
+        // read again here, where it is authoritative. A batch is all or nothing.
+        if items
             .iter()
-            .zip(checked)
-            .map(|(item, signature_ok)| {
-                if !self.replay.submitters().contains_key(&item.submitter) {
-                    Some(AppendError::UnknownSubmitter(item.submitter))
-                } else if !signature_ok {
-                    Some(AppendError::BadSignature(item.submitter))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        if refusals.iter().any(Option::is_some) {
-            return refusals
-                .into_iter()
-                .map(|r| Err(r.unwrap_or(AppendError::BatchRefused)))
+            .any(|item| !self.replay.submitters().contains_key(&item.submitter))
+        {
+            return items
+                .iter()
+                .map(|item| {
+                    Err(if self.replay.submitters().contains_key(&item.submitter) {
+                        AppendError::BatchRefused
+                    } else {
+                        AppendError::UnknownSubmitter(item.submitter)
+                    })
+                })
                 .collect();
         }
         let count = items.len();
@@ -816,6 +903,10 @@ impl Commit {
                 .kinds
                 .entry(replayed.record.body.kind_name())
                 .or_default() += 1;
+            self.registry_changed |= matches!(
+                replayed.record.body,
+                Body::SubmitterAdded(_) | Body::SubmitterRemoved(_)
+            );
             if let Some(state) = &replayed.state {
                 self.touched.insert(state.code.clone());
             }
@@ -851,6 +942,11 @@ impl Commit {
                 due = %late.due,
                 "an act of the agency was recorded after its deadline"
             );
+        }
+        if self.registry_changed {
+            state
+                .submitters
+                .store(Arc::new(self.replay.submitters().keys().copied().collect()));
         }
         // The states are stored now; the replay reads them from the store when next needed.
         self.replay.clear_states();

@@ -32,9 +32,12 @@ const TOKEN: &str = "agency-secret-token";
 /// An in-process node listening on 127.0.0.1.
 struct Node {
     base: String,
+    /// The admin listener: agency and admin routes and `/metrics`.
+    admin: String,
     clock: ManualClock,
     sequencer: Sequencer,
-    server: tokio::task::JoinHandle<()>,
+    stop: tokio_util::sync::CancellationToken,
+    servers: Vec<tokio::task::JoinHandle<()>>,
     /// The officer registry (TOKEN is the administrator's) and the access log.
     _files: tempfile::TempDir,
 }
@@ -126,19 +129,56 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
         limits,
         clock: Arc::new(clock.clone()),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = api::router(state);
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let metrics = state.metrics.clone();
+    let admission = || {
+        Arc::new(api::limits::Admission::new(
+            64,
+            Duration::from_secs(30),
+            metrics.clone(),
+        ))
+    };
+    let protection = api::Protection {
+        admission: admission(),
+        write_rate: Arc::new(api::limits::WriteRate::new(1_000, 1_000, metrics.clone())),
+    };
+    let limits = api::serve::ServeLimits {
+        max_connections: 256,
+        header_timeout: Duration::from_secs(10),
+    };
+    let stop = tokio_util::sync::CancellationToken::new();
+    let public = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (addr, admin_addr) = (public.local_addr().unwrap(), admin.local_addr().unwrap());
+    let admin_admission = admission();
+    let servers = vec![
+        tokio::spawn(serve_until(api::serve::serve(
+            public,
+            api::public_router(state.clone(), &protection),
+            limits,
+            protection.admission.clone(),
+            stop.clone(),
+        ))),
+        tokio::spawn(serve_until(api::serve::serve(
+            admin,
+            api::admin_router(state, admin_admission.clone()),
+            limits,
+            admin_admission,
+            stop.clone(),
+        ))),
+    ];
     Node {
         base: format!("http://{addr}"),
+        admin: format!("http://{admin_addr}"),
         clock,
         sequencer,
-        server,
+        stop,
+        servers,
         _files: files,
     }
+}
+
+async fn serve_until(server: impl std::future::Future<Output = std::io::Result<()>>) {
+    server.await.unwrap();
 }
 
 async fn node() -> Node {
@@ -178,8 +218,14 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
 }
 
 impl Node {
+    /// The URL of `path` on the listener that serves it.
+    fn url(&self, path: &str) -> String {
+        let admin = api::admin_path(path.split('?').next().unwrap_or(path));
+        format!("{}{path}", if admin { &self.admin } else { &self.base })
+    }
+
     async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
-        let url = format!("{}{path}", self.base);
+        let url = self.url(path);
         let headers: Vec<(String, String)> = headers
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -200,7 +246,7 @@ impl Node {
     }
 
     async fn post_raw(&self, path: &str, body: Vec<u8>, token: Option<&str>) -> Reply {
-        let url = format!("{}{path}", self.base);
+        let url = self.url(path);
         let auth = token.map(|t| format!("Bearer {t}"));
         tokio::task::spawn_blocking(move || {
             let mut request = agent()
@@ -300,8 +346,10 @@ impl Node {
     }
 
     async fn stop(self) {
-        self.server.abort();
-        let _ = self.server.await;
+        self.stop.cancel();
+        for server in self.servers {
+            server.await.unwrap();
+        }
         self.sequencer.shutdown().await;
     }
 }

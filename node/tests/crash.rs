@@ -131,11 +131,19 @@ fn sigkill_during_ingest_loses_nothing_acknowledged() {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
     let base = format!("http://{listen}");
+    let admin = format!("127.0.0.1:{}", free_port());
+    let init = ["init", "--origin", ORIGIN, "--listen", &listen];
     assert!(
-        node(&data, &["init", "--origin", ORIGIN, "--listen", &listen])
+        node(&data, &[&init[..], &["--admin-listen", &admin]].concat())
             .status
             .success()
     );
+    // Four clients post as fast as they can from one address: lift the per-client rate.
+    let config_path = data.join(ledger_node::config::CONFIG_FILE);
+    let mut config = ledger_node::config::Config::load(&config_path).unwrap();
+    config.http.write_rate_per_second = 1_000_000;
+    config.http.write_burst = 1_000_000;
+    std::fs::write(&config_path, config.to_toml()).unwrap();
     let out = node(
         &data,
         &[

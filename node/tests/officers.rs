@@ -22,6 +22,7 @@ const NODE: &str = env!("CARGO_BIN_EXE_ledger-node");
 struct Node {
     dir: tempfile::TempDir,
     base: String,
+    admin: String,
     clock: ManualClock,
     running: RunningNode,
 }
@@ -40,6 +41,7 @@ async fn start(clock: ManualClock, before_officers: bool) -> Node {
         .unwrap();
     Node {
         base: format!("http://{}", running.addr),
+        admin: format!("http://{}", running.admin_addr),
         dir,
         clock,
         running,
@@ -59,8 +61,14 @@ impl Node {
     }
 
     /// `POST path` with `body` and, if given, this exact `Authorization` header value.
+    /// The URL of `path` on the listener that serves it.
+    fn url(&self, path: &str) -> String {
+        let admin = ledger_node::api::admin_path(path.split('?').next().unwrap_or(path));
+        format!("{}{path}", if admin { &self.admin } else { &self.base })
+    }
+
     async fn post(&self, path: &str, body: &Value, authorization: Option<String>) -> Reply {
-        let url = format!("{}{path}", self.base);
+        let url = self.url(path);
         let body = serde_json::to_vec(body).unwrap();
         tokio::task::spawn_blocking(move || {
             let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -93,7 +101,7 @@ impl Node {
     }
 
     async fn get(&self, path: &str) -> (u16, String) {
-        let url = format!("{}{path}", self.base);
+        let url = self.url(path);
         tokio::task::spawn_blocking(move || {
             let agent: ureq::Agent = ureq::Agent::config_builder()
                 .http_status_as_error(false)
@@ -508,7 +516,7 @@ async fn unknown_missing_and_garbage_credentials_get_a_clear_401() {
         b"Bearer caf\xc3\xa9",
         b"\x80\x80",
     ] {
-        let (status, answer) = raw_post(node.running.addr, raw);
+        let (status, answer) = raw_post(node.running.admin_addr, raw);
         assert_eq!(status, 401, "{answer}");
         assert!(
             answer.contains("malformed Authorization header"),

@@ -104,7 +104,7 @@ fn main() -> Result<()> {
     }
     for (node, config) in nodes.iter().zip(&configs) {
         let token = ledger_node::init::read_token(&config.path(&config.token_file))?;
-        ureq::post(&format!("http://{}/v1/agency/records", node.addr))
+        ureq::post(&format!("http://{}/v1/agency/records", node.admin_addr))
             .header("authorization", &format!("Bearer {token}"))
             .send_json(serde_json::json!({"Calendar": {"year": 2026, "holidays": [], "makeup_workdays": []}}))?;
     }

@@ -69,7 +69,7 @@ fn main() -> Result<()> {
     let node = runtime.block_on(node::BenchNode::create(&root.path().join("node1"), ORIGIN))?;
     let keys = ingest::services(SERVICES + 1);
     for (n, key) in keys.iter().enumerate() {
-        node::register_submitter(&node.base, &node.token, key, &format!("存证服务 {n}"))?;
+        node::register_submitter(&node.admin, &node.token, key, &format!("存证服务 {n}"))?;
     }
     let registry_records = keys.len() as u64;
     let nonce = started_unix.wrapping_mul(1_000_003);

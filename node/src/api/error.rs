@@ -67,10 +67,27 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// 422: well-formed, but the registry refuses it (`AppendError::Invalid`).
     Unprocessable(String),
+    /// 408: the request (its body included) took longer than the node allows.
+    Timeout(String),
+    /// 429: the client made more write requests than its rate allows; retry after the seconds
+    /// given (the `Retry-After` header).
+    TooManyRequests {
+        /// What is wrong.
+        message: String,
+        /// Whole seconds until a request is allowed again (at least 1).
+        retry_after: u64,
+    },
     /// 500: the store failed or contradicts itself.
     Internal(String),
     /// 503: the sequencer stopped, or nothing is checkpointed yet.
     Unavailable(String),
+    /// 503: too many requests are in flight; retry after the seconds given (`Retry-After`).
+    Overloaded {
+        /// What is wrong.
+        message: String,
+        /// Whole seconds to wait (at least 1).
+        retry_after: u64,
+    },
 }
 
 /// The JSON body of every error.
@@ -104,8 +121,12 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Overloaded { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -126,7 +147,11 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(m)
             | ApiError::Unprocessable(m)
             | ApiError::Internal(m)
+            | ApiError::Timeout(m)
             | ApiError::Unavailable(m) => (m, None, None),
+            ApiError::TooManyRequests { message, .. } | ApiError::Overloaded { message, .. } => {
+                (message, None, None)
+            }
         };
         (Cow::Borrowed(message), field, rule)
     }
@@ -135,7 +160,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        // Shedding is counted and logged where it happens (`limits`), not once per request.
+        if status.is_server_error() && !matches!(self, ApiError::Overloaded { .. }) {
             tracing::error!(status = status.as_u16(), error = %self.parts().0, "request failed");
         }
         let (error, field, rule) = self.parts();
@@ -148,10 +174,19 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if matches!(self, ApiError::Unauthenticated(_)) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        match &self {
+            ApiError::Unauthenticated(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::TooManyRequests { retry_after, .. }
+            | ApiError::Overloaded { retry_after, .. } => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            _ => {}
         }
         response
     }

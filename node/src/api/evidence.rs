@@ -11,7 +11,7 @@ use ledger_format::keys::{PublicKey, Signature};
 use ledger_format::receipt::EvidenceReceipt;
 use serde::{Deserialize, Serialize};
 
-use super::extract::{ApiJson, ApiPath, ApiQuery, hex_param};
+use super::extract::{ApiPath, ApiQuery, LargeJson, hex_param};
 use super::info::TEXT_PLAIN;
 use super::{ApiError, ApiState};
 use crate::export::{self, ExportError};
@@ -52,7 +52,7 @@ pub struct Receipts {
 /// `POST /v1/evidence`: appends the batch, all or nothing; 201 when any hash is new, else 200.
 pub async fn submit(
     State(state): State<ApiState>,
-    ApiJson(request): ApiJson<EvidenceRequest>,
+    LargeJson(request): LargeJson<EvidenceRequest>,
 ) -> Result<(StatusCode, Json<Receipts>), ApiError> {
     let count = request.submissions.len();
     let max = state.limits.max_evidence_batch;

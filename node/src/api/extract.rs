@@ -21,6 +21,58 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A large JSON body (an evidence batch of up to 16 MiB), parsed on the blocking pool rather than
+/// on an async worker: parsing it takes tens of milliseconds, which would stall every other
+/// request the worker serves. Same answers as [`ApiJson`].
+#[derive(Debug)]
+pub struct LargeJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send + 'static> FromRequest<S> for LargeJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json);
+        if !json {
+            return Err(ApiError::UnsupportedMediaType(
+                "Expected request with `Content-Type: application/json`".into(),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| match e.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::PayloadTooLarge(format!("request body too large: {}", e.body_text()))
+                }
+                _ => ApiError::BadRequest {
+                    message: format!("cannot read the body: {}", e.body_text()),
+                    field: None,
+                },
+            })?;
+        let parsed = tokio::task::spawn_blocking(move || axum::Json::<T>::from_bytes(&bytes))
+            .await
+            .map_err(|e| ApiError::Internal(format!("the body parser failed: {e}")))?;
+        let axum::Json(value) = parsed?;
+        Ok(LargeJson(value))
+    }
+}
+
+/// Whether a `Content-Type` value names JSON (`application/json`, or `application/…+json`), as
+/// axum's `Json` extractor decides.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
 /// Path parameters.
 #[derive(Debug)]
 pub struct ApiPath<T>(pub T);

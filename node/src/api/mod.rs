@@ -7,6 +7,10 @@
 //! status and latency (never its headers: the officers' bearer tokens stay out of the logs). The
 //! agency and admin routes sit behind `access::guard`: the officer registry's check, the role
 //! table and the access log.
+//!
+//! Two routers, for two listeners: [`public_router`] (the public API) and [`admin_router`] (the
+//! agency and admin routes and `/metrics`, on loopback by default). Each has its own bound on
+//! requests in flight ([`limits::Admission`]), so that no public load reaches the officers.
 
 mod access;
 mod admin;
@@ -16,8 +20,10 @@ mod error;
 mod evidence;
 mod extract;
 mod info;
+pub mod limits;
 mod profiles;
 mod records;
+pub mod serve;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -155,13 +161,24 @@ pub struct LogParam {
     pub log: Option<String>,
 }
 
-/// The API's routes, with the body limit, metrics and request logging.
-pub fn router(state: ApiState) -> Router {
-    let limit = state.limits.max_body_bytes;
+/// What protects a router from its traffic: its listener's bound on requests in flight, and (on
+/// the public listener) the rate of the write routes per client address.
+#[derive(Debug, Clone)]
+pub struct Protection {
+    /// The listener's requests in flight and request timeout.
+    pub admission: Arc<limits::Admission>,
+    /// The rate per client address of `POST /v1/evidence` and `POST /add-checkpoint`.
+    pub write_rate: Arc<limits::WriteRate>,
+}
+
+/// The public API's routes, with their body limits, the write rate, the admission bound, metrics
+/// and request logging.
+pub fn public_router(state: ApiState, protection: &Protection) -> Router {
+    let evidence_bytes = state.limits.max_body_bytes;
     let metrics = state.metrics.clone();
+    let rate = middleware::from_fn_with_state(protection.write_rate.clone(), limits::limit_writes);
     Router::new()
         .route("/healthz", get(info::healthz))
-        .route("/metrics", get(info::metrics))
         .route("/v1/policy", get(info::policy))
         .route("/v1/log", get(info::log))
         .route("/v1/checkpoint", get(info::latest_checkpoint))
@@ -170,7 +187,12 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/records/{index}", get(records::one))
         .route("/v1/proofs/inclusion", get(records::inclusion))
         .route("/v1/proofs/consistency", get(records::consistency))
-        .route("/v1/evidence", post(evidence::submit))
+        .route(
+            "/v1/evidence",
+            post(evidence::submit)
+                .layer(DefaultBodyLimit::max(evidence_bytes))
+                .layer(rate.clone()),
+        )
         .route(
             "/v1/evidence/{submitter}/{hash}/receipt",
             get(evidence::receipt),
@@ -185,12 +207,41 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/certificates/{code}/bundle", get(certificates::bundle))
         .route("/v1/logs", get(network::logs))
         .route("/v1/equivocations", get(network::equivocations))
-        .route("/add-checkpoint", post(network::add_checkpoint))
+        .route(
+            "/add-checkpoint",
+            post(network::add_checkpoint)
+                .layer(DefaultBodyLimit::max(limits::CHECKPOINT_BODY_BYTES))
+                .layer(rate),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(limits::OTHER_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            protection.admission.clone(),
+            limits::admit,
+        ))
+        .layer(middleware::from_fn_with_state(metrics, observe))
+}
+
+/// Whether `path` is served by the admin listener ([`admin_router`]: the agency and admin routes
+/// and `/metrics`) rather than the public one: what a client of both needs to know.
+pub fn admin_path(path: &str) -> bool {
+    path == "/metrics" || path.starts_with("/v1/agency/") || path.starts_with("/v1/admin/")
+}
+
+/// The agency and admin routes and `/metrics`, for the admin listener.
+pub fn admin_router(state: ApiState, admission: Arc<limits::Admission>) -> Router {
+    let metrics = state.metrics.clone();
+    Router::new()
+        .route("/healthz", get(info::healthz))
+        .route("/metrics", get(info::metrics))
         .merge(officer_routes(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
-        .layer(DefaultBodyLimit::max(limit))
+        .layer(DefaultBodyLimit::max(limits::AGENCY_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(admission, limits::admit))
         .layer(middleware::from_fn_with_state(metrics, observe))
 }
 

@@ -24,6 +24,38 @@ pub(super) enum KeyVerdict {
     NotYetKnown,
 }
 
+/// What a checkpoint that arrived is worth to the network: whether gossip should forward it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Signed by its log's key in force (consistent or not with what the node holds: a checkpoint
+    /// that proves an equivocation is worth forwarding too).
+    Valid,
+    /// Malformed, not signed by its log, signed by a retired key, or dated ahead: never
+    /// forwarded.
+    Invalid,
+    /// Not judged: a log the node does not follow, or a key the node cannot know yet. Not
+    /// forwarded, no penalty.
+    Unjudged,
+}
+
+/// What the node made of an incoming checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intake {
+    /// Its worth.
+    pub verdict: Verdict,
+    /// Gossip to publish in return (an equivocation proof it revealed), if any.
+    pub gossip: Option<Gossip>,
+}
+
+impl Intake {
+    fn judged(verdict: Verdict) -> Self {
+        Intake {
+            verdict,
+            gossip: None,
+        }
+    }
+}
+
 /// Checkpoints remembered per log: one per size, the first seen. When full, the largest sizes are
 /// dropped first: the smallest ones are those the real log will pass soonest, so a flood of
 /// forgeries at far-away sizes cannot push out a fork the log is about to expose.
@@ -77,23 +109,24 @@ impl Seen {
 
 impl Shared {
     /// Handles a checkpoint note from a peer: checks the log's signature and time, detects
-    /// equivocation, keeps witnesses' cosignatures, and points the mirror's sync at it. Returns
-    /// the gossip to publish (an equivocation proof), if any.
-    pub fn on_checkpoint(&self, note: &str, from: Option<PeerId>) -> Option<Gossip> {
+    /// equivocation, keeps witnesses' cosignatures, and points the mirror's sync at it. Says
+    /// whether it is valid (gossip forwards only those), with the gossip to publish (an
+    /// equivocation proof), if any.
+    pub fn on_checkpoint(&self, note: &str, from: Option<PeerId>) -> Intake {
         let Ok(signed) = SignedCheckpoint::parse(note) else {
             self.metrics().gossip_rejected("malformed checkpoint");
-            return None;
+            return Intake::judged(Verdict::Invalid);
         };
         let origin = signed.checkpoint().origin.clone();
         let logs = self.logs();
         let Some(log) = logs.current(&origin) else {
             // Another network's log, or a removed member's: neither followed nor witnessed.
             self.metrics().gossip_rejected("log not in the membership");
-            return None;
+            return Intake::judged(Verdict::Unjudged);
         };
         match self.judge_key(log, &signed) {
             KeyVerdict::InForce => {}
-            KeyVerdict::Refused => return None,
+            KeyVerdict::Refused => return Intake::judged(Verdict::Invalid),
             KeyVerdict::NotYetKnown => {
                 // Signed by a key the log may have rotated to in records not held yet: nothing is
                 // remembered or compared, but the sync fetches the records, and the mirror checks
@@ -104,7 +137,7 @@ impl Shared {
                 {
                     self.point_sync(&origin, &signed, from);
                 }
-                return None;
+                return Intake::judged(Verdict::Unjudged);
             }
         }
         if let Some(mirror) = &log.mirror
@@ -112,10 +145,13 @@ impl Shared {
         {
             self.metrics().gossip_rejected(e.reason());
             tracing::warn!(%origin, error = %e, "checkpoint refused");
-            return None;
+            return Intake::judged(Verdict::Invalid);
         }
         if let Some(gossip) = self.check_consistency(log, &signed) {
-            return Some(gossip);
+            return Intake {
+                verdict: Verdict::Valid,
+                gossip: Some(gossip),
+            };
         }
         self.fence_own(log, &signed);
         self.seen.remember(&origin, &signed);
@@ -126,7 +162,7 @@ impl Shared {
         {
             self.point_sync(&origin, &signed, from);
         }
-        None
+        Intake::judged(Verdict::Valid)
     }
 
     /// Judges the key that signed `signed` by the key in force at its size (from the replayed log,

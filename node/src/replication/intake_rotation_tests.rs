@@ -139,7 +139,10 @@ fn a_stolen_old_keys_checkpoint_after_the_rotation_is_refused_not_an_equivocatio
 
     // The node has not replayed the rotation: the old key is the one it knows in force, so the
     // checkpoint is remembered, to be compared once the mirror passes its size.
-    assert_eq!(shared.on_checkpoint(&stolen.to_note_text(), None), None);
+    assert_eq!(
+        shared.on_checkpoint(&stolen.to_note_text(), None).verdict,
+        Verdict::Valid
+    );
     assert_eq!(retired_count(&metrics), 0);
 
     let records: Vec<Vec<u8>> = log.log.records.iter().map(Canonical::encode).collect();
@@ -148,12 +151,24 @@ fn a_stolen_old_keys_checkpoint_after_the_rotation_is_refused_not_an_equivocatio
     assert_eq!(shared.check_seen_ahead(&entry, 6), None);
     assert_eq!(retired_count(&metrics), 1, "{}", metrics.encode());
 
-    // Gossiped again now: refused at once.
-    assert_eq!(shared.on_checkpoint(&stolen.to_note_text(), None), None);
+    // Gossiped again now: refused at once, and gossip does not forward it.
+    assert_eq!(
+        shared.on_checkpoint(&stolen.to_note_text(), None),
+        Intake {
+            verdict: Verdict::Invalid,
+            gossip: None
+        }
+    );
     assert!(!shared.is_equivocated(testing::ORIGIN));
     assert_eq!(entry.store.equivocation().unwrap(), None);
     // The real checkpoint of the new key is consistent with what the node holds.
-    assert_eq!(shared.on_checkpoint(&real.to_note_text(), None), None);
+    assert_eq!(
+        shared.on_checkpoint(&real.to_note_text(), None),
+        Intake {
+            verdict: Verdict::Valid,
+            gossip: None
+        }
+    );
     assert!(!shared.is_equivocated(testing::ORIGIN));
 }
 
@@ -174,7 +189,10 @@ fn a_cosigned_checkpoint_of_the_own_log_beyond_the_store_fences_the_sequencer() 
         timestamp: at("2030-01-01", 0) - 60,
     };
     let alone = SignedCheckpoint::sign(checkpoint, OWN, &own_key).unwrap();
-    assert_eq!(shared.on_checkpoint(&alone.to_note_text(), None), None);
+    assert_eq!(
+        shared.on_checkpoint(&alone.to_note_text(), None).verdict,
+        Verdict::Valid
+    );
     assert_eq!(shared.fence().size(), 0, "uncosigned: no fence");
 
     let mut cosigned = alone.clone();
@@ -185,7 +203,10 @@ fn a_cosigned_checkpoint_of_the_own_log_beyond_the_store_fences_the_sequencer() 
             u64::try_from(at("2030-01-01", 0) - 30).unwrap(),
         )
         .unwrap();
-    assert_eq!(shared.on_checkpoint(&cosigned.to_note_text(), None), None);
+    assert_eq!(
+        shared.on_checkpoint(&cosigned.to_note_text(), None).verdict,
+        Verdict::Valid
+    );
     assert_eq!(shared.fence().size(), 5);
     assert!(
         metrics.encode().contains("ledger_own_log_fence 5"),

@@ -22,6 +22,7 @@ mod shared;
 mod swarm;
 mod sync;
 pub mod witness;
+mod work;
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ use crate::sequencer::{CheckpointSigned, Fence};
 use crate::swap::Swap;
 
 pub use freshness::RECOSIGN_INTERVAL_SECS;
+pub use intake::{Intake, Verdict};
 pub use membership::{Member, MemberEntry, Membership, MembershipError, WitnessKey};
 pub use shared::{Shared, View, WitnessSigner, WitnessSigners};
 pub use witness::WitnessError;

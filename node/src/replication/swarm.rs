@@ -18,10 +18,12 @@ use libp2p::{
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::ReplicationError;
+use super::intake::Verdict;
 use super::protocol::{
     Codec, GOSSIP_TOPIC, Gossip, MAX_GOSSIP_BYTES, Request, Response, SYNC_PROTOCOL,
 };
 use super::shared::{Command, Shared};
+use super::work::WorkQueue;
 use crate::export;
 use crate::sequencer::CheckpointSigned;
 
@@ -33,8 +35,19 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections kept open while idle: members talk every few seconds anyway.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Requests sent and not answered yet, with who waits for the answer.
-type Pending = HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>>;
+/// Threads that check gossip and serve peers' requests (the bounded queue's workers).
+const WORKERS: usize = 2;
+/// Jobs waiting for a worker: beyond this, gossip and requests are dropped and counted
+/// (`ledger_p2p_shed_total`) rather than queued without bound.
+const QUEUE: usize = 256;
+
+/// Requests sent and not answered yet: who waits for the answer, or (for the actor's own polls of
+/// members' checkpoints) which member was asked.
+#[derive(Debug, Default)]
+struct Pending {
+    replies: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, String>>>,
+    polls: HashMap<OutboundRequestId, PeerId>,
+}
 
 /// The node's libp2p behaviours.
 #[derive(NetworkBehaviour)]
@@ -89,6 +102,8 @@ fn behaviour(
     let gossip_config = gossipsub::ConfigBuilder::default()
         .max_transmit_size(MAX_GOSSIP_BYTES)
         .validation_mode(gossipsub::ValidationMode::Strict)
+        // Nothing is forwarded before the node checked it (`Actor::on_gossip`).
+        .validate_messages()
         // Identical content is one message, whoever publishes it.
         .message_id_fn(|message| {
             gossipsub::MessageId::from(ledger_format::sha256(&message.data).0.to_vec())
@@ -125,7 +140,14 @@ pub(super) async fn run(
     mut stopped: watch::Receiver<bool>,
 ) {
     let topic = gossipsub::IdentTopic::new(GOSSIP_TOPIC);
-    let mut pending = Pending::new();
+    let mut pending = Pending::default();
+    let work = match WorkQueue::start("p2p-work", WORKERS, QUEUE) {
+        Ok(work) => work,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the p2p workers: replication stops");
+            return;
+        }
+    };
     let mut poll = tokio::time::interval(POLL_INTERVAL);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (local, mut local_rx) = mpsc::channel::<LocalEvent>(256);
@@ -133,13 +155,14 @@ pub(super) async fn run(
         tokio::select! {
             _ = stopped.changed() => break,
             event = swarm.select_next_some() => {
-                on_swarm_event(&mut swarm, &shared, &mut pending, &local, event);
+                let mut actor = Actor { swarm: &mut swarm, shared: &shared, pending: &mut pending, local: &local, work: &work };
+                actor.on_swarm_event(event);
             }
             Some(command) = commands.recv() => match command {
                 Command::Publish(gossip) => publish(&mut swarm, &topic, &gossip),
                 Command::Request(peer, request, reply) => {
                     let id = swarm.behaviour_mut().sync.send_request(&peer, request);
-                    pending.insert(id, reply);
+                    pending.replies.insert(id, reply);
                 }
                 Command::Members => allow_members(&mut swarm, &shared),
             },
@@ -148,28 +171,71 @@ pub(super) async fn run(
                     let _ = swarm.behaviour_mut().sync.send_response(channel, *response);
                 }
                 LocalEvent::Publish(gossip) => publish(&mut swarm, &topic, &gossip),
+                LocalEvent::Validated(id, source, verdict) => {
+                    report(&mut swarm, &id, &source, verdict);
+                }
             },
             Ok(()) = own_checkpoints.changed() => {
-                let shared = shared.clone();
+                let reader = shared.clone();
                 let local = local.clone();
-                tokio::task::spawn_blocking(move || {
-                    if let Some(note) = own_latest_note(&shared) {
+                // When the queue is full the next checkpoint (or a member's poll) carries it.
+                if !work.try_run(move || {
+                    if let Some(note) = own_latest_note(&reader) {
                         let _ = local.blocking_send(LocalEvent::Publish(Gossip::Checkpoint(note)));
                     }
-                });
+                }) {
+                    shared.metrics().p2p_shed("own-checkpoint");
+                }
             }
-            _ = poll.tick() => poll_members(&mut swarm, &shared, &mut pending, &local),
+            _ = poll.tick() => {
+                let mut actor = Actor { swarm: &mut swarm, shared: &shared, pending: &mut pending, local: &local, work: &work };
+                actor.poll_members();
+            }
         }
     }
-    for (_, reply) in pending.drain() {
+    for (_, reply) in pending.replies.drain() {
         let _ = reply.send(Err("replication stopped".into()));
     }
+    // The workers hand their results to `local_rx`: close it first so none waits on it, then
+    // let them finish what is queued.
+    drop(local_rx);
+    let _ = tokio::task::spawn_blocking(move || work.shutdown()).await;
 }
 
-/// Work finished on the blocking pool, handed back to the actor.
+/// Tells gossipsub what a message is worth: forwarded when valid, rejected when invalid, dropped
+/// quietly when not judged.
+fn report(
+    swarm: &mut Swarm<Behaviour>,
+    id: &gossipsub::MessageId,
+    from: &PeerId,
+    verdict: Verdict,
+) {
+    let acceptance = match verdict {
+        Verdict::Valid => gossipsub::MessageAcceptance::Accept,
+        Verdict::Invalid => gossipsub::MessageAcceptance::Reject,
+        Verdict::Unjudged => gossipsub::MessageAcceptance::Ignore,
+    };
+    swarm
+        .behaviour_mut()
+        .gossipsub
+        .report_message_validation_result(id, from, acceptance);
+}
+
+/// Work finished by the workers, handed back to the actor.
 enum LocalEvent {
     Respond(request_response::ResponseChannel<Response>, Box<Response>),
     Publish(Gossip),
+    /// A gossip message checked: forward it or not (`validate_messages`).
+    Validated(gossipsub::MessageId, PeerId, Verdict),
+}
+
+/// The actor's state that its event handlers use.
+struct Actor<'a> {
+    swarm: &'a mut Swarm<Behaviour>,
+    shared: &'a Arc<Shared>,
+    pending: &'a mut Pending,
+    local: &'a mpsc::Sender<LocalEvent>,
+    work: &'a WorkQueue,
 }
 
 fn publish(swarm: &mut Swarm<Behaviour>, topic: &gossipsub::IdentTopic, gossip: &Gossip) {
@@ -232,139 +298,157 @@ fn own_latest_note(shared: &Shared) -> Option<String> {
     export::served_note(&**store, &stored).ok()
 }
 
-/// Redials members not connected, and asks the connected ones for their latest checkpoints.
-fn poll_members(
-    swarm: &mut Swarm<Behaviour>,
-    shared: &Arc<Shared>,
-    pending: &mut Pending,
-    local: &mpsc::Sender<LocalEvent>,
-) {
-    for member in &shared.view().membership.members {
-        if member.peer_id == shared.local_peer() {
-            continue;
-        }
-        if !swarm.is_connected(&member.peer_id) {
-            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(member.peer_id)
-                .addresses(member.addresses.clone())
-                .build();
-            if let Err(e) = swarm.dial(opts) {
-                tracing::debug!(peer = %member.name, error = %e, "dial failed");
+impl Actor<'_> {
+    /// Redials members not connected, and asks the connected ones for their latest checkpoints.
+    fn poll_members(&mut self) {
+        for member in &self.shared.view().membership.members {
+            if member.peer_id == self.shared.local_peer() {
+                continue;
             }
-            continue;
-        }
-        let (reply, answer) = oneshot::channel();
-        let id = swarm
-            .behaviour_mut()
-            .sync
-            .send_request(&member.peer_id, Request::Checkpoints);
-        pending.insert(id, reply);
-        let shared = shared.clone();
-        let local = local.clone();
-        let peer = member.peer_id;
-        tokio::spawn(async move {
-            if let Ok(Ok(Response::Checkpoints(notes))) = answer.await {
-                let _ = tokio::task::spawn_blocking(move || {
-                    for note in notes {
-                        if let Some(gossip) = shared.on_checkpoint(&note, Some(peer)) {
-                            let _ = local.blocking_send(LocalEvent::Publish(gossip));
-                        }
-                    }
-                })
-                .await;
+            if !self.swarm.is_connected(&member.peer_id) {
+                let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(member.peer_id)
+                    .addresses(member.addresses.clone())
+                    .build();
+                if let Err(e) = self.swarm.dial(opts) {
+                    tracing::debug!(peer = %member.name, error = %e, "dial failed");
+                }
+                continue;
             }
-        });
+            let id = self
+                .swarm
+                .behaviour_mut()
+                .sync
+                .send_request(&member.peer_id, Request::Checkpoints);
+            self.pending.polls.insert(id, member.peer_id);
+        }
     }
-}
 
-fn on_swarm_event(
-    swarm: &mut Swarm<Behaviour>,
-    shared: &Arc<Shared>,
-    pending: &mut Pending,
-    local: &mpsc::Sender<LocalEvent>,
-    event: SwarmEvent<BehaviourEvent>,
-) {
-    match event {
-        SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
-            propagation_source,
-            message,
-            ..
-        })) => on_gossip(shared, local, propagation_source, message.data),
-        SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => {
-            on_sync(shared, pending, local, event)
-        }
-        SwarmEvent::ConnectionEstablished { .. } | SwarmEvent::ConnectionClosed { .. } => {
-            shared.set_connected(swarm.connected_peers().copied().collect());
-        }
-        SwarmEvent::IncomingConnectionError {
-            error,
-            send_back_addr,
-            ..
-        } => {
-            if matches!(error, libp2p::swarm::ListenError::Denied { .. }) {
-                shared.metrics().p2p_refused();
-                tracing::warn!(address = %send_back_addr, "refused a connection from a peer not in the membership");
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => self.on_gossip(propagation_source, message_id, message.data),
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync(event),
+            SwarmEvent::ConnectionEstablished { .. } | SwarmEvent::ConnectionClosed { .. } => {
+                self.shared
+                    .set_connected(self.swarm.connected_peers().copied().collect());
             }
-        }
-        SwarmEvent::NewListenAddr { address, .. } => {
-            tracing::info!(%address, peer_id = %shared.local_peer(), "p2p listening");
-        }
-        _ => {}
-    }
-}
-
-fn on_gossip(shared: &Arc<Shared>, local: &mpsc::Sender<LocalEvent>, from: PeerId, data: Vec<u8>) {
-    let Ok(gossip) = Gossip::decode_exact(&data) else {
-        shared.metrics().gossip_rejected("malformed gossip");
-        return;
-    };
-    let shared = shared.clone();
-    let local = local.clone();
-    tokio::task::spawn_blocking(move || match gossip {
-        Gossip::Checkpoint(note) => {
-            if let Some(out) = shared.on_checkpoint(&note, Some(from)) {
-                let _ = local.blocking_send(LocalEvent::Publish(out));
-            }
-        }
-        Gossip::Equivocation(bytes) => {
-            shared.on_equivocation(&bytes);
-        }
-    });
-}
-
-fn on_sync(
-    shared: &Arc<Shared>,
-    pending: &mut Pending,
-    local: &mpsc::Sender<LocalEvent>,
-    event: request_response::Event<Request, Response>,
-) {
-    match event {
-        request_response::Event::Message { message, .. } => match message {
-            request_response::Message::Request {
-                request, channel, ..
+            SwarmEvent::IncomingConnectionError {
+                error,
+                send_back_addr,
+                ..
             } => {
-                let shared = shared.clone();
-                let local = local.clone();
-                tokio::task::spawn_blocking(move || {
-                    let response = shared.serve(request);
-                    let _ = local.blocking_send(LocalEvent::Respond(channel, Box::new(response)));
-                });
-            }
-            request_response::Message::Response {
-                request_id,
-                response,
-            } => {
-                if let Some(reply) = pending.remove(&request_id) {
-                    let _ = reply.send(Ok(response));
+                if matches!(error, libp2p::swarm::ListenError::Denied { .. }) {
+                    self.shared.metrics().p2p_refused();
+                    tracing::warn!(address = %send_back_addr, "refused a connection from a peer not in the membership");
                 }
             }
-        },
-        request_response::Event::OutboundFailure {
-            request_id, error, ..
-        } => {
-            if let Some(reply) = pending.remove(&request_id) {
-                let _ = reply.send(Err(error.to_string()));
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(%address, peer_id = %self.shared.local_peer(), "p2p listening");
             }
+            _ => {}
         }
-        _ => {}
+    }
+
+    /// Checks a gossiped message on a worker, then tells gossipsub whether to forward it: only
+    /// what verified is forwarded.
+    fn on_gossip(&mut self, from: PeerId, id: gossipsub::MessageId, data: Vec<u8>) {
+        let Ok(gossip) = Gossip::decode_exact(&data) else {
+            self.shared.metrics().gossip_rejected("malformed gossip");
+            self.report(&id, &from, Verdict::Invalid);
+            return;
+        };
+        let shared = self.shared.clone();
+        let local = self.local.clone();
+        let job_id = id.clone();
+        let queued = self.work.try_run(move || {
+            let verdict = match gossip {
+                Gossip::Checkpoint(note) => {
+                    let intake = shared.on_checkpoint(&note, Some(from));
+                    if let Some(out) = intake.gossip {
+                        let _ = local.blocking_send(LocalEvent::Publish(out));
+                    }
+                    intake.verdict
+                }
+                Gossip::Equivocation(bytes) => {
+                    if shared.on_equivocation(&bytes) {
+                        Verdict::Valid
+                    } else {
+                        Verdict::Invalid
+                    }
+                }
+            };
+            let _ = local.blocking_send(LocalEvent::Validated(job_id, from, verdict));
+        });
+        if !queued {
+            self.shared.metrics().p2p_shed("gossip");
+            self.report(&id, &from, Verdict::Unjudged);
+        }
+    }
+
+    fn report(&mut self, id: &gossipsub::MessageId, from: &PeerId, verdict: Verdict) {
+        report(self.swarm, id, from, verdict);
+    }
+
+    fn on_sync(&mut self, event: request_response::Event<Request, Response>) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
+                    let shared = self.shared.clone();
+                    let local = self.local.clone();
+                    // When the queue is full the channel is dropped: the peer sees the request
+                    // fail and asks again later.
+                    if !self.work.try_run(move || {
+                        let response = shared.serve(request);
+                        let _ =
+                            local.blocking_send(LocalEvent::Respond(channel, Box::new(response)));
+                    }) {
+                        self.shared.metrics().p2p_shed("request");
+                        tracing::debug!(%peer, "a peer's request dropped: the queue is full");
+                    }
+                }
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
+                    if let Some(reply) = self.pending.replies.remove(&request_id) {
+                        let _ = reply.send(Ok(response));
+                    } else if let Some(member) = self.pending.polls.remove(&request_id) {
+                        self.on_polled(member, response);
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure {
+                request_id, error, ..
+            } => {
+                if let Some(reply) = self.pending.replies.remove(&request_id) {
+                    let _ = reply.send(Err(error.to_string()));
+                }
+                self.pending.polls.remove(&request_id);
+            }
+            _ => {}
+        }
+    }
+
+    /// A member's answer to the actor's poll: its checkpoints, checked on a worker.
+    fn on_polled(&mut self, member: PeerId, response: Response) {
+        let Response::Checkpoints(notes) = response else {
+            return;
+        };
+        let shared = self.shared.clone();
+        let local = self.local.clone();
+        if !self.work.try_run(move || {
+            for note in notes {
+                if let Some(gossip) = shared.on_checkpoint(&note, Some(member)).gossip {
+                    let _ = local.blocking_send(LocalEvent::Publish(gossip));
+                }
+            }
+        }) {
+            self.shared.metrics().p2p_shed("poll");
+        }
     }
 }

@@ -192,7 +192,22 @@ async fn bad_evidence_is_refused_and_never_written() {
     unknown.signature = stranger.sign(&evidence_message(testing::ORIGIN, &unknown.hash));
     let results = node
         .handle()
-        .submit_evidence(vec![forged, unknown.clone(), submission(3)])
+        .submit_evidence(vec![forged.clone(), unknown.clone(), submission(3)])
+        .await
+        .unwrap();
+    // A batch with an unknown submitter is refused before any signature is checked: the forged
+    // item is not named, only the stranger.
+    assert_eq!(results[0], Err(AppendError::BatchRefused));
+    assert_eq!(
+        results[1],
+        Err(AppendError::UnknownSubmitter(stranger.public_key()))
+    );
+    assert_eq!(results[2], Err(AppendError::BatchRefused));
+    assert_eq!(node.store.tip().unwrap().size, size);
+    // Without the stranger, the forgery is named.
+    let results = node
+        .handle()
+        .submit_evidence(vec![forged, submission(3)])
         .await
         .unwrap();
     assert_eq!(
@@ -201,12 +216,62 @@ async fn bad_evidence_is_refused_and_never_written() {
             testing::submitter_key().public_key()
         ))
     );
-    assert_eq!(
-        results[1],
-        Err(AppendError::UnknownSubmitter(stranger.public_key()))
-    );
-    assert_eq!(results[2], Err(AppendError::BatchRefused));
+    assert_eq!(results[1], Err(AppendError::BatchRefused));
     assert_eq!(node.store.tip().unwrap().size, size);
+}
+
+/// A submitter removed after a batch was checked (the check read the registry published before
+/// the removal) is refused by the sequencer, whose registry is authoritative.
+#[tokio::test]
+async fn the_sequencer_reads_the_registry_again_after_the_check() {
+    let node = node();
+    node.setup().await;
+    let size = node.store.tip().unwrap().size;
+    let stranger = ledger_format::keys::SigningKey::from_seed(&[9; 32]);
+    let hash = ledger_format::sha256(b"late");
+    let item = EvidenceSubmission {
+        submitter: stranger.public_key(),
+        hash,
+        signature: stranger.sign(&evidence_message(testing::ORIGIN, &hash)),
+    };
+    // A registry that (wrongly, or no longer) lists the stranger lets the check pass...
+    let stale: Submitters = [stranger.public_key()].into_iter().collect();
+    let checked = check_evidence(testing::ORIGIN, &stale, vec![item]).unwrap();
+    let (reply, answer) = oneshot::channel();
+    node.handle()
+        .tx
+        .send(Command::Evidence(checked, reply))
+        .await
+        .unwrap();
+    // ... and the sequencer refuses it.
+    assert_eq!(
+        answer.await.unwrap(),
+        vec![Err(AppendError::UnknownSubmitter(stranger.public_key()))]
+    );
+    assert_eq!(node.store.tip().unwrap().size, size);
+}
+
+/// The registry the checks read follows the log: a submitter added is accepted at once, one
+/// removed is refused at once.
+#[tokio::test]
+async fn the_published_registry_follows_additions_and_removals() {
+    let node = node();
+    node.setup().await;
+    let key = testing::submitter_key().public_key();
+    assert!(node.handle().submitters.load().contains(&key));
+    node.handle()
+        .append(Body::SubmitterRemoved(
+            ledger_format::record::SubmitterRemoved { key },
+        ))
+        .await
+        .unwrap();
+    assert!(!node.handle().submitters.load().contains(&key));
+    let results = node
+        .handle()
+        .submit_evidence(vec![submission(7)])
+        .await
+        .unwrap();
+    assert_eq!(results, vec![Err(AppendError::UnknownSubmitter(key))]);
 }
 
 #[tokio::test]

@@ -99,13 +99,19 @@ pub struct Agency {
     pub origin: String,
     pub dir: PathBuf,
     pub http: u16,
+    /// The port of the agency and admin routes and `/metrics`.
+    pub admin: u16,
     child: Option<Child>,
     offset_days: i64,
 }
 
 impl Agency {
+    /// The URL of `path` on the listener that serves it: the agency and admin routes and
+    /// `/metrics` on the admin listener, everything else on the public one.
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.http)
+        let admin = ledger_node::api::admin_path(path.split('?').next().unwrap_or(path));
+        let port = if admin { self.admin } else { self.http };
+        format!("http://127.0.0.1:{port}{path}")
     }
 
     pub fn token(&self) -> String {
@@ -563,6 +569,7 @@ impl Network {
         for name in names {
             let node_dir = dir.path().join(name);
             let http = free_port();
+            let admin = free_port();
             let p2p = free_port();
             let origin = format!("ledger.{name}.example/1");
             let status = Command::new(node_binary())
@@ -570,6 +577,7 @@ impl Network {
                 .arg(&node_dir)
                 .args(["init", "--origin", &origin])
                 .args(["--listen", &format!("127.0.0.1:{http}")])
+                .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
                 .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
                 .arg("--membership")
                 .arg(&membership)
@@ -590,6 +598,7 @@ impl Network {
                 origin,
                 dir: node_dir,
                 http,
+                admin,
                 child: None,
                 offset_days: 0,
             };
