@@ -4,7 +4,13 @@
 //! time (`as_of`) of the checkpoint every node serves of every log, counted under the policy the
 //! network serves. Reports the worst lag `now - as_of` beside the re-cosign interval.
 //!
-//! `cargo run -p ledger-benches --release --bin freshness [-- --recosign-secs 300 --idle-secs 900]`
+//! Before the idle phase it measures how soon a record is vouched for: `--submits N` times, node
+//! 0's agency appends an application for a new certificate code (`POST /v1/agency/records` on the
+//! admin listener), and the time until node 0 serves that code's bundle with a quorum of the
+//! replicas' cosignatures (verified under the network's policy: verdict `applied`, not
+//! `untrusted`) is recorded; p50 and p99 are reported.
+//!
+//! `cargo run -p ledger-benches --release --bin freshness [-- --recosign-secs 300 --idle-secs 900 --submits 100]`
 #![forbid(unsafe_code)]
 
 use std::path::Path;
@@ -28,6 +34,9 @@ struct Args {
     /// How long the network stays idle while it is sampled, in seconds.
     #[arg(long, default_value_t = 90)]
     idle_secs: u64,
+    /// Records whose submit → bundle-with-quorum latency is measured before the idle phase.
+    #[arg(long, default_value_t = 100)]
+    submits: u32,
     /// Where the JSON result is written.
     #[arg(long, default_value = "freshness.json")]
     json: std::path::PathBuf,
@@ -88,6 +97,70 @@ fn as_of(
     policy.witnessed_time(&signed).ok()
 }
 
+/// Appends `count` applications for new certificate codes to `node`'s log, one at a time, and
+/// returns, for each, the milliseconds until the node serves the code's bundle with a quorum of
+/// cosignatures under `policy`.
+fn submit_to_bundle(
+    node: &RunningNode,
+    config: &Config,
+    policy: &ledger_format::bundle::TrustPolicy,
+    count: u32,
+) -> Result<Vec<f64>> {
+    use ledger_format::bundle::{VerdictKind, verify_bundle_bytes};
+    use ledger_format::code::{CertificateCode, ObjectKind};
+    use ledger_format::record::ApplicationKind;
+    let token = ledger_node::init::read_token(&config.path(&config.token_file))?;
+    let admin = |path: &str, body: serde_json::Value| -> Result<serde_json::Value> {
+        Ok(ureq::post(&format!("http://{}{path}", node.admin_addr))
+            .header("authorization", &format!("Bearer {token}"))
+            .send_json(body)?
+            .body_mut()
+            .read_json()?)
+    };
+    admin(
+        "/v1/agency/records",
+        serde_json::json!({"Calendar": {"year": 2027, "holidays": [], "makeup_workdays": []}}),
+    )?;
+    admin(
+        "/v1/agency/profile",
+        serde_json::json!({"name": "yuxi-2025"}),
+    )?;
+    let region = config
+        .regions
+        .first()
+        .copied()
+        .context("node 0 has a region")?;
+    let mut latencies = Vec::new();
+    for serial in 1..=u64::from(count) {
+        let code = CertificateCode::new(region, 2026, ObjectKind::DataResource, serial)?;
+        let body = ledger_format::testing::application(&code, ApplicationKind::First);
+        let started = Instant::now();
+        admin("/v1/agency/records", serde_json::to_value(&body)?)?;
+        let url = format!("http://{}/v1/certificates/{code}/bundle", node.addr);
+        loop {
+            if started.elapsed() > Duration::from_secs(60) {
+                bail!("{code}: no bundle with a quorum within 60 s");
+            }
+            let bundle = ureq::get(&url)
+                .header("accept", "application/octet-stream")
+                .call()
+                .ok()
+                .and_then(|mut r| r.body_mut().with_config().limit(1 << 20).read_to_vec().ok());
+            if let Some(bytes) = bundle
+                && matches!(
+                    verify_bundle_bytes(&bytes, policy, unix_now()).kind,
+                    VerdictKind::Applied
+                )
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(latencies)
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let root = tempfile::Builder::new()
@@ -122,6 +195,12 @@ fn main() -> Result<()> {
         }
         std::thread::sleep(Duration::from_millis(250));
     }
+    let vouched = submit_to_bundle(&nodes[0], &configs[0], &policy, args.submits)?;
+    let (vouched_p50, vouched_p99) = (percentile(&vouched, 50.0), percentile(&vouched, 99.0));
+    eprintln!(
+        "submit → bundle with a quorum: p50 {vouched_p50:.0} ms, p99 {vouched_p99:.0} ms ({} records)",
+        vouched.len()
+    );
     eprintln!("idle for {} s, sampling", args.idle_secs);
     let idle = Instant::now();
     let mut lags = Vec::new();
@@ -148,7 +227,13 @@ fn main() -> Result<()> {
         lags.len(),
         worst / args.recosign_secs as f64
     );
+    println!(
+        "\nsubmit → bundle with a replica quorum's cosignatures: p50 {vouched_p50:.0} ms, p99 \
+         {vouched_p99:.0} ms over {} records",
+        vouched.len()
+    );
     let json = serde_json::json!({
+        "submit_to_quorum_bundle_ms": {"p50": vouched_p50, "p99": vouched_p99, "records": vouched.len()},
         "recosign_interval_s": args.recosign_secs,
         "idle_s": args.idle_secs,
         "samples": lags.len(),
