@@ -5,8 +5,9 @@
 //! submitter before it checks any signature, then verifies the signatures in batches on a bounded
 //! pool (at most one batch per core at a time), so that checking the next request overlaps the
 //! commit of the current one. Requests arrive on a channel; the thread takes the first one, drains
-//! whatever else is queued (up to `max_batch_entries` records), builds and signs the records, and runs each through the ledger's one replay engine
-//! ([`LogReplay`], the code every replica and `audit` run: registry, regions, lifecycle rules) on a
+//! whatever else is queued (up to `max_batch_entries` records), builds and signs the records, and
+//! runs each through the ledger's one replay engine ([`LogReplay`], the code every replica and
+//! `audit` run: registry, regions, lifecycle rules) on a
 //! staged copy of its state; then it writes records, tree nodes, states and indexes in **one**
 //! durable write batch: group commit, one WAL sync for many records. Only then does it answer the
 //! requests and replace its state with the staged copy (persist first, memory after: a failed
