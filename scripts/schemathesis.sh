@@ -111,7 +111,7 @@ start_node() {
 
 if [ -n "${LEDGER_PUBLIC_URL:-}" ] || [ -n "${LEDGER_ADMIN_URL:-}" ]; then
   : "${LEDGER_PUBLIC_URL:?set LEDGER_PUBLIC_URL too}" "${LEDGER_ADMIN_URL:?set LEDGER_ADMIN_URL too}"
-  : "${LEDGER_TOKEN:?set LEDGER_TOKEN, an administrator's bearer token}"
+  : "${LEDGER_TOKEN:?set LEDGER_TOKEN to an administrator token}"
 else
   start_node
 fi
@@ -124,7 +124,7 @@ run() {
   shift
   (cd "$root/scripts/schemathesis" && "$venv/bin/schemathesis" --config-file schemathesis.toml run \
     "$root/docs/openapi.yaml" --url "$url" --checks all --max-examples "$max_examples" \
-    --seed "$seed" --phases examples,coverage,fuzzing --workers 2 --no-color "$@")
+    --seed "$seed" --phases examples,coverage,fuzzing --workers 1 --no-color "$@")
 }
 status=0
 echo "== public routes ($LEDGER_PUBLIC_URL), seed $seed"
