@@ -12,7 +12,7 @@
 #   LEDGER_ADMIN_URL    its agency and admin routes (/v1/agency/*, /v1/admin/*)
 #   LEDGER_TOKEN        an administrator's bearer token
 # Other settings: LEDGER_NODE_BIN (default $CARGO_TARGET_DIR/debug/ledger-node),
-# SCHEMATHESIS_MAX_EXAMPLES (test cases per operation and phase, default 25),
+# SCHEMATHESIS_MAX_EXAMPLES (test cases per operation in the fuzzing phase, default 100),
 # LEDGER_SCHEMATHESIS_VENV (default ~/.cache/ledger-schemathesis), SCHEMATHESIS_SEED.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +20,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 SCHEMATHESIS_VERSION=4.32.5
 venv="${LEDGER_SCHEMATHESIS_VENV:-$HOME/.cache/ledger-schemathesis}"
 node_bin="${LEDGER_NODE_BIN:-${CARGO_TARGET_DIR:-$root/target}/debug/ledger-node}"
-max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
+max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-100}"
 seed="${SCHEMATHESIS_SEED:-$RANDOM}"
 
 # Schemathesis, pinned, in a virtual environment kept between runs.
@@ -65,7 +65,8 @@ start_node() {
   fi
   local dir="$work/node" port admin_port
   port=$(free_port)
-  local init=(--origin ledger.schemathesis.test/1 --listen "127.0.0.1:$port")
+  # The origin of the document's examples, for which its example evidence is signed.
+  local init=(--origin ledger.yuxi.example/2026 --listen "127.0.0.1:$port")
   LEDGER_PUBLIC_URL="http://127.0.0.1:$port"
   LEDGER_ADMIN_URL="$LEDGER_PUBLIC_URL"
   # The agency and admin routes get their own listener where the node has one.
@@ -90,7 +91,8 @@ start_node() {
   curl -sf "$LEDGER_PUBLIC_URL/healthz" >/dev/null
 
   # What the API needs to answer with data: working-day calendars and a rule profile (the
-  # procedure's deadlines), an evidence service (the RFC 8032 test key 1), and a first
+  # procedure's deadlines), an evidence service (the RFC 8032 test key 1, which signed the
+  # document's example evidence), and a first
   # registration received and accepted under the code the document's examples use.
   local year
   year=$(TZ=Asia/Shanghai date +%Y)
