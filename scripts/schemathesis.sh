@@ -66,16 +66,26 @@ start_node() {
   local dir="$work/node" port admin_port
   port=$(free_port)
   # The origin of the document's examples, for which its example evidence is signed.
-  local init=(--origin ledger.yuxi.example/2026 --listen "127.0.0.1:$port")
+  "$node_bin" --data-dir "$dir" init --origin ledger.yuxi.example/2026 --listen "127.0.0.1:$port" >/dev/null
   LEDGER_PUBLIC_URL="http://127.0.0.1:$port"
   LEDGER_ADMIN_URL="$LEDGER_PUBLIC_URL"
-  # The agency and admin routes get their own listener where the node has one.
-  if "$node_bin" init --help | grep -q -- '--admin-listen'; then
+  # A node that serves the agency and admin routes on a listener of their own ([http]
+  # admin_listen) gets a free port for it too, not its default.
+  if grep -qa 'admin_listen' "$node_bin"; then
     admin_port=$(free_port)
-    init+=(--admin-listen "127.0.0.1:$admin_port")
+    python3 - "$dir/config.toml" "127.0.0.1:$admin_port" <<'PY'
+import re, sys
+path, address = sys.argv[1], sys.argv[2]
+text = open(path).read()
+line = f'admin_listen = "{address}"'
+if re.search(r"(?m)^admin_listen\s*=", text):
+    text = re.sub(r"(?m)^admin_listen\s*=.*$", line, text)
+else:
+    text = text.replace("[http]\n", f"[http]\n{line}\n", 1)
+open(path, "w").write(text)
+PY
     LEDGER_ADMIN_URL="http://127.0.0.1:$admin_port"
   fi
-  "$node_bin" --data-dir "$dir" init "${init[@]}" >/dev/null
   LEDGER_TOKEN="$(cat "$dir/agency.token")"
   RUST_LOG="${RUST_LOG:-warn}" "$node_bin" --data-dir "$dir" run >"$work/node.log" 2>&1 &
   node_pid=$!
@@ -89,21 +99,27 @@ start_node() {
     sleep 0.1
   done
   curl -sf "$LEDGER_PUBLIC_URL/healthz" >/dev/null
+  for _ in $(seq 50); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$LEDGER_ADMIN_URL/v1/admin/reload")" != 000 ] && break
+    sleep 0.1
+  done
 
   # What the API needs to answer with data: working-day calendars and a rule profile (the
   # procedure's deadlines), an evidence service (the RFC 8032 test key 1, which signed the
-  # document's example evidence), and a first
-  # registration received and accepted under the code the document's examples use.
-  local year
+  # document's example evidence), and a first registration received and accepted (its code is
+  # of this year, as a first application's must be: the document's example code in 2026).
+  local year code
   year=$(TZ=Asia/Shanghai date +%Y)
+  code=$("$venv/bin/python" -c 'import sys; sys.path.insert(0, sys.argv[1]); import hooks; print(sys.argv[2] + hooks.check_character(sys.argv[2]))' \
+    "$root/scripts/schemathesis" "530400${year}R00000001")
   for y in "$year" "$((year + 1))"; do
     agency /v1/agency/records "{\"Calendar\":{\"year\":$y,\"holidays\":[],\"makeup_workdays\":[]}}" >/dev/null
   done
   agency /v1/agency/profile '{"name":"yuxi-2025"}' >/dev/null
   agency /v1/agency/records '{"SubmitterAdded":{"key":"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a","name":"数据存证服务有限公司","credit_code":"91350100M000100Y43"}}' >/dev/null
   local application
-  application=$(agency /v1/agency/records "{\"ApplicationReceived\":{\"code\":\"5304002026R00000001T\",\"kind\":\"First\",\"materials\":\"$(printf '%064d' 7)\"}}")
-  agency /v1/agency/records "{\"ApplicationAccepted\":{\"code\":\"5304002026R00000001T\",\"application_index\":$application}}" >/dev/null
+  application=$(agency /v1/agency/records "{\"ApplicationReceived\":{\"code\":\"$code\",\"kind\":\"First\",\"materials\":\"$(printf '%064d' 7)\"}}")
+  agency /v1/agency/records "{\"ApplicationAccepted\":{\"code\":\"$code\",\"application_index\":$application}}" >/dev/null
   # Bundles and receipts need a checkpoint (a development node signs one a second after a write).
   for _ in $(seq 50); do
     curl -sf "$LEDGER_PUBLIC_URL/v1/checkpoint" >/dev/null 2>&1 && break
