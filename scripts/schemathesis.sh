@@ -140,7 +140,9 @@ fi
 run() {
   local url="$1"
   shift
-  (cd "$root/scripts/schemathesis" && "$venv/bin/schemathesis" --config-file schemathesis.toml run \
+  # Hypothesis keeps its character tables beside the virtual environment, not in the source tree.
+  (cd "$root/scripts/schemathesis" && HYPOTHESIS_STORAGE_DIRECTORY="$venv/hypothesis" \
+    "$venv/bin/schemathesis" --config-file schemathesis.toml run \
     "$root/docs/openapi.yaml" --url "$url" --checks all --max-examples "$max_examples" \
     --seed "$seed" --phases examples,coverage,fuzzing --workers 1 --no-color "$@")
 }
