@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::CertificateCode;
@@ -120,6 +121,11 @@ pub struct RocksOptions {
     /// Bloom filter bits per key of the `evidence` column family. Default 10 (about 1% false
     /// positives, 1.25 bytes of filter per evidence record, kept in memory).
     pub evidence_bloom_bits_per_key: f64,
+    /// Most tree hashes held in memory (32 bytes each): the stored levels from 8 up, as many of
+    /// the lowest as fit dropped first. Default 2^20 (32 MiB), every level from 8 up of a tree of
+    /// up to 1.3 × 10^8 leaves, so that a proof reads RocksDB only for the leaves under one
+    /// level-8 node.
+    pub tree_memory_hashes: usize,
 }
 
 impl Default for RocksOptions {
@@ -128,6 +134,7 @@ impl Default for RocksOptions {
             block_cache_bytes: 256 << 20,
             max_background_jobs: 2,
             evidence_bloom_bits_per_key: 10.0,
+            tree_memory_hashes: 1 << 20,
         }
     }
 }
@@ -138,6 +145,8 @@ pub struct RocksStore {
     path: PathBuf,
     identity: LogIdentity,
     form: RecordForm,
+    /// The upper tree levels in memory, extended after each committed write.
+    upper: RwLock<tree::UpperLevels>,
     // Kept alive with the DB: every column family's table options point to it.
     _cache: Cache,
 }
@@ -191,6 +200,7 @@ impl RocksStore {
             path: path.to_path_buf(),
             form: RecordForm::new(&identity.origin),
             identity,
+            upper: RwLock::new(tree::UpperLevels::new(options.tree_memory_hashes)),
             _cache: cache,
         };
         store.write_genesis()?;
@@ -252,13 +262,22 @@ impl RocksStore {
                 expected: expected_origin.to_string(),
             });
         }
-        Ok(RocksStore {
+        let store = RocksStore {
             db,
             path: path.to_path_buf(),
             form: RecordForm::new(&identity.origin),
             identity,
+            upper: RwLock::new(tree::UpperLevels::new(options.tree_memory_hashes)),
             _cache: cache,
-        })
+        };
+        let upper = tree::UpperLevels::load(
+            &store.db,
+            store.cf(cf::TREE)?,
+            store.tip()?.size,
+            options.tree_memory_hashes,
+        )?;
+        *store.upper.write().unwrap_or_else(PoisonError::into_inner) = upper;
+        Ok(store)
     }
 
     /// The directory of the store.
@@ -273,12 +292,14 @@ impl RocksStore {
         batch: WriteBatch,
         history: &[StoredCheckpoint],
     ) -> Result<(), StoreError> {
-        let mut rocks = self.to_rocks_batch(batch)?;
+        let mut rocks = self.to_rocks_batch(&batch)?;
         let checkpoints = self.cf(cf::CHECKPOINTS)?;
         for checkpoint in history {
             rocks.put_cf(checkpoints, checkpoint.size.to_be_bytes(), &checkpoint.note);
         }
-        self.commit(rocks)
+        self.commit(rocks)?;
+        self.committed_tree(&batch.tree_nodes);
+        Ok(())
     }
 
     fn write_genesis(&self) -> Result<(), StoreError> {
@@ -341,9 +362,24 @@ impl RocksStore {
         Ok(out)
     }
 
-    fn to_rocks_batch(&self, batch: WriteBatch) -> Result<rocksdb::WriteBatch, StoreError> {
+    /// Extends the upper tree levels held in memory with the nodes of a committed write.
+    fn committed_tree(&self, nodes: &[(NodeId, Hash)]) {
+        let stored: Vec<_> = nodes
+            .iter()
+            .filter(|(id, _)| id.level >= tree::FIRST_STORED_LEVEL)
+            .copied()
+            .collect();
+        if !stored.is_empty() {
+            self.upper
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .committed(&stored);
+        }
+    }
+
+    fn to_rocks_batch(&self, batch: &WriteBatch) -> Result<rocksdb::WriteBatch, StoreError> {
         let mut rocks = rocksdb::WriteBatch::default();
-        self.put_records(&mut rocks, &batch)?;
+        self.put_records(&mut rocks, batch)?;
         let tree = self.cf(cf::TREE)?;
         for (id, hash) in &batch.tree_nodes {
             if tree::is_stored(id.level) {
@@ -358,7 +394,7 @@ impl RocksStore {
         for (code, index) in &batch.code_records {
             rocks.put_cf(code_records, code_record_key(code, *index), [0u8; 0]);
         }
-        self.put_evidence(&mut rocks, &batch)?;
+        self.put_evidence(&mut rocks, batch)?;
         let submitters = self.cf(cf::SUBMITTERS)?;
         for (key, submitter) in &batch.submitters {
             match submitter {
@@ -557,8 +593,10 @@ impl Store for RocksStore {
         if batch.is_empty() {
             return Ok(());
         }
-        let rocks = self.to_rocks_batch(batch)?;
-        self.commit(rocks)
+        let rocks = self.to_rocks_batch(&batch)?;
+        self.commit(rocks)?;
+        self.committed_tree(&batch.tree_nodes);
+        Ok(())
     }
 
     fn identity(&self) -> Result<LogIdentity, StoreError> {
@@ -644,12 +682,22 @@ impl Store for RocksStore {
 
     fn tree_nodes(&self, ids: &[NodeId]) -> Result<Vec<Option<Hash>>, StoreError> {
         let handle = self.cf(cf::TREE)?;
-        let (stored, computed): (Vec<_>, Vec<_>) = ids
-            .iter()
-            .copied()
-            .enumerate()
-            .partition(|(_, id)| tree::is_stored(id.level));
         let mut out = vec![None; ids.len()];
+        // The upper levels from memory; the rest stored (leaves, levels past the memory's
+        // floor or prefix) or computed (levels 1 to 7).
+        let mut rest = Vec::with_capacity(ids.len());
+        {
+            let upper = self.upper.read().unwrap_or_else(PoisonError::into_inner);
+            for (at, id) in ids.iter().copied().enumerate() {
+                match upper.get(id) {
+                    Some(hash) => out[at] = Some(hash),
+                    None => rest.push((at, id)),
+                }
+            }
+        }
+        let (stored, computed): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .partition(|(_, id)| tree::is_stored(id.level));
         let keys = stored.iter().map(|(_, id)| (handle, id.to_key()));
         for ((at, id), value) in stored.iter().zip(self.db.multi_get_cf(keys)) {
             let name = || format!("tree/{}/{}", id.level, id.index);
