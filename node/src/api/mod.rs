@@ -18,6 +18,7 @@ mod extract;
 mod info;
 mod profiles;
 mod records;
+pub mod tiles;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -186,6 +187,9 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/logs", get(network::logs))
         .route("/v1/equivocations", get(network::equivocations))
         .route("/add-checkpoint", post(network::add_checkpoint))
+        .route("/checkpoint", get(tiles::checkpoint))
+        .route("/tile/{*path}", get(tiles::tile))
+        .route("/logs/{*path}", get(tiles::log_resource))
         .merge(officer_routes(state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
