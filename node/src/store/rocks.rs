@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::CertificateCode;
@@ -147,6 +147,9 @@ pub struct RocksStore {
     form: RecordForm,
     /// The upper tree levels in memory, extended after each committed write.
     upper: RwLock<tree::UpperLevels>,
+    /// Held from a write's commit to its nodes' arrival in `upper`, so that concurrent writes
+    /// reach memory in the order they reached the store.
+    writing: Mutex<()>,
     // Kept alive with the DB: every column family's table options point to it.
     _cache: Cache,
 }
@@ -201,6 +204,7 @@ impl RocksStore {
             form: RecordForm::new(&identity.origin),
             identity,
             upper: RwLock::new(tree::UpperLevels::new(options.tree_memory_hashes)),
+            writing: Mutex::new(()),
             _cache: cache,
         };
         store.write_genesis()?;
@@ -268,6 +272,7 @@ impl RocksStore {
             form: RecordForm::new(&identity.origin),
             identity,
             upper: RwLock::new(tree::UpperLevels::new(options.tree_memory_hashes)),
+            writing: Mutex::new(()),
             _cache: cache,
         };
         let upper = tree::UpperLevels::load(
@@ -297,9 +302,7 @@ impl RocksStore {
         for checkpoint in history {
             rocks.put_cf(checkpoints, checkpoint.size.to_be_bytes(), &checkpoint.note);
         }
-        self.commit(rocks)?;
-        self.committed_tree(&batch.tree_nodes);
-        Ok(())
+        self.commit_with_tree(rocks, &batch.tree_nodes)
     }
 
     fn write_genesis(&self) -> Result<(), StoreError> {
@@ -362,19 +365,26 @@ impl RocksStore {
         Ok(out)
     }
 
-    /// Extends the upper tree levels held in memory with the nodes of a committed write.
-    fn committed_tree(&self, nodes: &[(NodeId, Hash)]) {
-        let stored: Vec<_> = nodes
+    /// Commits `batch`, then extends the upper tree levels held in memory with its `nodes`.
+    fn commit_with_tree(
+        &self,
+        batch: rocksdb::WriteBatch,
+        nodes: &[(NodeId, Hash)],
+    ) -> Result<(), StoreError> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        self.commit(batch)?;
+        let upper: Vec<_> = nodes
             .iter()
             .filter(|(id, _)| id.level >= tree::FIRST_STORED_LEVEL)
             .copied()
             .collect();
-        if !stored.is_empty() {
+        if !upper.is_empty() {
             self.upper
                 .write()
                 .unwrap_or_else(PoisonError::into_inner)
-                .committed(&stored);
+                .committed(&upper);
         }
+        Ok(())
     }
 
     fn to_rocks_batch(&self, batch: &WriteBatch) -> Result<rocksdb::WriteBatch, StoreError> {
@@ -594,9 +604,7 @@ impl Store for RocksStore {
             return Ok(());
         }
         let rocks = self.to_rocks_batch(&batch)?;
-        self.commit(rocks)?;
-        self.committed_tree(&batch.tree_nodes);
-        Ok(())
+        self.commit_with_tree(rocks, &batch.tree_nodes)
     }
 
     fn identity(&self) -> Result<LogIdentity, StoreError> {
