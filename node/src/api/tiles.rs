@@ -148,23 +148,22 @@ impl Tile {
                 level: small_number("level", level, 63)?,
             },
         };
-        let (mut index, partial) = match rest {
-            [index @ .., before, width] if before.ends_with(".p") => {
+        let (index, partial) = match rest {
+            [leading @ .., last, width] if last.ends_with(".p") => {
                 let width = small_number("width", width, 255)?;
                 if width == 0 {
                     return Err(bad("width 0: empty tiles are not served"));
                 }
-                (index.to_vec(), Some((*before, width)))
+                let mut index = leading.to_vec();
+                index.push(last.strip_suffix(".p").unwrap_or(last));
+                (index, Some(width))
             }
             index => (index.to_vec(), None),
         };
-        if let Some((before, _)) = partial {
-            index.push(before.strip_suffix(".p").unwrap_or(before));
-        }
         Ok(Tile {
             kind,
             index: parse_index(&index)?,
-            partial: partial.map(|(_, width)| width),
+            partial,
         })
     }
 
@@ -319,8 +318,8 @@ fn entry_bundle(store: &dyn Store, start: u64, end: u64) -> Result<Vec<u8>, ApiE
 pub fn split_log_path(path: &str) -> Result<(&str, Resource), ApiError> {
     let (origin, resource) = if let Some(origin) = path.strip_suffix("/checkpoint") {
         (origin, Resource::Checkpoint)
-    } else if let Some(at) = path.rfind("/tile/") {
-        (&path[..at], Resource::Tile(parse_tile(&path[at + 6..])?))
+    } else if let Some((origin, tile)) = path.rsplit_once("/tile/") {
+        (origin, Resource::Tile(parse_tile(tile)?))
     } else {
         return Err(ApiError::NotFound(
             "no such resource: a log's prefix serves checkpoint and tile/…".into(),
