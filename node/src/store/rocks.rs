@@ -275,10 +275,14 @@ impl RocksStore {
             writing: Mutex::new(()),
             _cache: cache,
         };
+        // The tip only sizes the memory's first floor (a budget that is too small for the tree
+        // is trimmed as it loads): a malformed tip is reported by the reads that need it, as
+        // before the levels were held in memory, not here.
+        let size = store.tip().map_or(0, |tip| tip.size);
         let upper = tree::UpperLevels::load(
             &store.db,
             store.cf(cf::TREE)?,
-            store.tip()?.size,
+            size,
             options.tree_memory_hashes,
         )?;
         *store.upper.write().unwrap_or_else(PoisonError::into_inner) = upper;

@@ -192,8 +192,9 @@ impl UpperLevels {
     }
 
     /// Loads the complete subtrees of a tree of `size` leaves from the `tree` family, from the
-    /// level [`UpperLevels::floor_for`] gives up, with one iterator. A level stops at its first
-    /// missing or malformed node (the readers then go to RocksDB, which reports it).
+    /// level [`UpperLevels::floor_for`] gives up, with one iterator, within the budget all along
+    /// (a store holding more than `size` implies raises the floor as it loads). A level stops at
+    /// its first missing or malformed node (the readers then go to RocksDB, which reports it).
     ///
     /// # Errors
     /// Engine errors.
@@ -225,12 +226,12 @@ impl UpperLevels {
             let id = <&[u8; NodeId::KEY_LEN]>::try_from(key).map(NodeId::from_key);
             if let (Ok(id), Some(hash)) = (id, decode_hash(value)) {
                 upper.extend(id, hash);
+                upper.fit();
             }
             iter.next();
         }
         iter.status()
             .map_err(|e| engine_error(|| format!("tree/{floor}"), &e))?;
-        upper.fit();
         Ok(upper)
     }
 
