@@ -13,6 +13,7 @@ use anyhow::{Result, bail};
 use ledger_format::hash::Hash;
 use ledger_format::keys::SigningKey;
 use ledger_format::merkle::{self, Frontier, NodeId};
+use ledger_node::store::rocks::RocksOptions;
 use ledger_node::store::{LogIdentity, RocksStore, Store, Tip, TreeReader, WriteBatch};
 
 use crate::stats::percentile;
@@ -67,17 +68,24 @@ fn leaf(n: u64) -> Hash {
 
 /// Grows a tree in a new store at `dir` through `sizes` (increasing) and times `per_size` proofs of
 /// each kind at each size, then once more at the largest size after a full compaction
-/// (the last entry, `compacted`). Every proof is checked against the root.
+/// (the last entry, `compacted`). Every proof is checked against the root. The store is opened
+/// with `options` (the node's defaults, or e.g. no tree levels in memory, to compare).
 ///
 /// # Errors
 /// A store failure, or a proof that does not verify.
-pub fn proof_latencies(dir: &Path, sizes: &[u64], per_size: usize) -> Result<Vec<ProofLatency>> {
-    let store = RocksStore::create(
+pub fn proof_latencies(
+    dir: &Path,
+    sizes: &[u64],
+    per_size: usize,
+    options: &RocksOptions,
+) -> Result<Vec<ProofLatency>> {
+    let store = RocksStore::create_with(
         dir,
         LogIdentity {
             origin: ORIGIN.into(),
             genesis_key: SigningKey::from_seed(&[0x33; 32]).public_key(),
         },
+        options,
     )?;
     let mut frontier = Frontier::new();
     let mut random = SplitMix(6962);
@@ -120,7 +128,7 @@ pub fn proof_latencies(dir: &Path, sizes: &[u64], per_size: usize) -> Result<Vec
     if let Some(&size) = sizes.last() {
         drop(store);
         crate::disk::compacted_usage(dir)?;
-        let store = RocksStore::open(dir, ORIGIN)?;
+        let store = RocksStore::open_with(dir, ORIGIN, options)?;
         let (inclusion, consistency) =
             time_proofs(&store, size, frontier.root(), per_size, &mut random)?;
         out.push(ProofLatency {

@@ -55,6 +55,10 @@ pub const CHECKPOINT_INTERVAL_MS: u64 = 1_000;
 pub const MAX_BATCH_ENTRIES: usize = 20_000;
 /// Default depth of the request queue (requests, not records) before callers wait.
 pub const QUEUE_DEPTH: usize = 1_024;
+/// Longest record the node appends, in bytes: the format allows 65,536
+/// (`ledger_format::record::MAX_RECORD_LEN`), but a C2SP tlog-tiles entry bundle prefixes each
+/// entry with a big-endian `u16` length (docs/format.md#tlog-tiles).
+pub const MAX_APPENDED_RECORD_LEN: usize = u16::MAX as usize;
 
 /// How the sequencer runs.
 #[derive(Debug, Clone)]
@@ -978,6 +982,13 @@ impl Staged {
     /// replay engine.
     fn push(&mut self, record: Record) -> Result<Appended, AppendError> {
         let bytes = record.encode();
+        if bytes.len() > MAX_APPENDED_RECORD_LEN {
+            return Err(AppendError::Invalid(format!(
+                "the record would be {} bytes; records are at most {MAX_APPENDED_RECORD_LEN} \
+                 bytes (a tlog-tiles entry's length prefix)",
+                bytes.len()
+            )));
+        }
         let verified = VerifiedRecord::trusted(record, &bytes);
         let replayed = self.replay.apply_verified(verified).map_err(refused)?;
         let appended = Appended {

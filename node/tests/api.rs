@@ -48,6 +48,7 @@ struct Reply {
     status: u16,
     content_type: String,
     www_authenticate: Option<String>,
+    cache_control: Option<String>,
     body: Vec<u8>,
 }
 
@@ -202,6 +203,7 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
     };
     let content_type = header("content-type").unwrap_or_default();
     let www_authenticate = header("www-authenticate");
+    let cache_control = header("cache-control");
     let status = response.status().as_u16();
     let body = response
         .body_mut()
@@ -213,6 +215,7 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
         status,
         content_type,
         www_authenticate,
+        cache_control,
         body,
     }
 }
@@ -1054,5 +1057,98 @@ async fn a_certificate_lives_through_the_api() {
         verdict.kind,
         VerdictKind::Cancelled(CancellationReason::RightsEnded)
     );
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_log_is_served_as_tlog_tiles() {
+    let node = node().await;
+    // The empty log's checkpoint covers no tile.
+    node.get("/tile/0/000.p/1").await.error(404);
+    node.setup(2026..=2026).await;
+    let key = submitter_key();
+    let items: Vec<Value> = (0..300)
+        .map(|n| submission(&key, evidence_hash(n)))
+        .collect();
+    let reply = node.post_raw("/v1/evidence", batch(items), None).await;
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let signed = node.checkpointed().await;
+    let size = signed.checkpoint().size;
+    assert!(size > 256 && size < 512, "{size}");
+
+    // The checkpoint, at the root and under the log's own prefix, as /v1/checkpoint serves it.
+    let note = node.get("/v1/checkpoint").await.body;
+    for path in [
+        "/checkpoint".to_owned(),
+        format!("/logs/{ORIGIN}/checkpoint"),
+    ] {
+        let reply = node.get(&path).await;
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.content_type, "text/plain; charset=utf-8");
+        assert_eq!(reply.cache_control.as_deref(), Some("public, max-age=5"));
+        assert_eq!(reply.body, note, "{path}");
+    }
+
+    // Entry bundles hash to the level-0 tiles, whose leaves give the checkpoint's root.
+    let mut leaves = Vec::new();
+    for (n, width) in [(0, 256), (1, size - 256)] {
+        let suffix = if width == 256 {
+            String::new()
+        } else {
+            format!(".p/{width}")
+        };
+        let tile = node.get(&format!("/tile/0/00{n}{suffix}")).await;
+        let bundle = node
+            .get(&format!("/logs/{ORIGIN}/tile/entries/00{n}{suffix}"))
+            .await;
+        for reply in [&tile, &bundle] {
+            assert_eq!(reply.status, 200);
+            assert_eq!(reply.content_type, "application/octet-stream");
+            let expected = if width == 256 {
+                "public, max-age=31536000, immutable"
+            } else {
+                "public, max-age=5"
+            };
+            assert_eq!(reply.cache_control.as_deref(), Some(expected));
+        }
+        assert_eq!(tile.body.len() as u64, width * 32);
+        let mut rest = &bundle.body[..];
+        let mut hashed = Vec::new();
+        while let [a, b, tail @ ..] = rest {
+            let (entry, tail) = tail.split_at(usize::from(u16::from_be_bytes([*a, *b])));
+            hashed.extend_from_slice(&leaf_hash_of(entry).0);
+            rest = tail;
+        }
+        assert_eq!(hashed, tile.body);
+        leaves.extend(tile.body.chunks(32).map(|c| Hash(c.try_into().unwrap())));
+    }
+    let mut tree = ledger_format::merkle::MemoryTree::new();
+    for leaf in &leaves {
+        tree.push_hash(*leaf).unwrap();
+    }
+    assert_eq!(tree.root(), signed.checkpoint().root);
+
+    // Malformed paths are 400 with the error shape, absent resources 404; nothing panics.
+    for path in [
+        "/tile/0/abc",
+        "/tile/0/1",
+        "/tile/00/000",
+        "/tile/0/000.p/0",
+        "/tile/0/000.p/256",
+    ] {
+        node.get(path).await.error(400);
+    }
+    for path in [
+        "/tile/0/001".to_owned(),
+        format!("/tile/0/001.p/{}", size - 255),
+        "/tile/1/000".to_owned(),
+        "/tile/1/000.p/2".to_owned(),
+        "/tile/entries/002.p/1".to_owned(),
+        "/logs/other.example/1/checkpoint".to_owned(),
+        "/logs/checkpoint".to_owned(),
+        format!("/logs/{ORIGIN}/tiles/0/000"),
+    ] {
+        node.get(&path).await.error(404);
+    }
     node.stop().await;
 }

@@ -2,10 +2,11 @@
 //! reports P1–P7 (docs/benchmarks.md), each beside the floor measured in the same run, as a
 //! Markdown table on stdout and as JSON.
 //!
-//! `cargo run -p ledger-benches --release --bin loadgen` (add `-- --quick` for a smoke run).
+//! `cargo run -p ledger-benches --release --bin loadgen` (add `-- --quick` for a smoke run,
+//! `-- --only p6` for P6 alone).
 #![forbid(unsafe_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,6 +15,7 @@ use clap::Parser;
 use ledger_benches::report::{Figure, Machine, Report, human};
 use ledger_benches::stats::{percentile, rate};
 use ledger_benches::{Scale, catchup, disk, ingest, node, offline, proofs};
+use ledger_node::store::rocks::RocksOptions;
 use ledger_node::store::{LogIdentity, RocksStore, Store};
 
 #[derive(Debug, Parser)]
@@ -31,6 +33,21 @@ struct Args {
     /// Keep the data directories (their path is printed).
     #[arg(long)]
     keep: bool,
+    /// Run only this benchmark (now: `p6`, proof latency, a few minutes at the full scale).
+    #[arg(long, value_enum)]
+    only: Option<Only>,
+    /// P6: tree hashes the store holds in memory (`RocksOptions::tree_memory_hashes`; default the
+    /// node's). 0 holds none: every proof reads all its nodes from RocksDB, as before the
+    /// upper levels were kept in memory.
+    #[arg(long)]
+    tree_memory_hashes: Option<usize>,
+}
+
+/// The benchmarks that run alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Only {
+    /// P6: proof generation latency at growing tree sizes, and after a full compaction.
+    P6,
 }
 
 const ORIGIN: &str = "ledger.bench.example/1";
@@ -54,19 +71,72 @@ fn main() -> Result<()> {
     };
     let parent = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&parent)?;
-    let root = tempfile::Builder::new()
+    let root_dir = tempfile::Builder::new()
         .prefix("ledger-loadgen-")
         .tempdir_in(&parent)?;
-    let machine = Machine::describe(root.path());
+    let machine = Machine::describe(root_dir.path());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let mut figures = Vec::new();
+    if args.only.is_none() {
+        figures.extend(p1_to_p5_and_p7(
+            &runtime,
+            root_dir.path(),
+            &scale,
+            started,
+            started_unix,
+        )?);
+    }
+    let mut options = RocksOptions::default();
+    if let Some(hashes) = args.tree_memory_hashes {
+        options.tree_memory_hashes = hashes;
+    }
+    figures.extend(p6(root_dir.path(), &scale, &options, started)?);
+    drop(runtime);
+    figures.sort_by(|a, b| a.id.cmp(&b.id));
+    let report = Report {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        scale,
+        machine,
+        started_unix,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        figures,
+    };
+    println!("{}", report.table());
+    println!("{}", report.notes());
+    println!(
+        "machine: {} ({} cores, {} GiB), kernel {}, data on {}, load at start {}; wall time {:.0} s",
+        report.machine.cpu,
+        report.machine.cores,
+        report.machine.memory_gib,
+        report.machine.kernel,
+        report.machine.data_fs,
+        report.machine.load_at_start,
+        report.wall_seconds
+    );
+    std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("writing {}", args.json.display()))?;
+    eprintln!("wrote {}", args.json.display());
+    if args.keep {
+        eprintln!("data kept in {}", root_dir.keep().display());
+    }
+    Ok(())
+}
 
+/// P1 to P5 and P7: a node driven over HTTP, catch-up, the offline verifier, the store's size.
+fn p1_to_p5_and_p7(
+    runtime: &tokio::runtime::Runtime,
+    root: &Path,
+    scale: &Scale,
+    started: Instant,
+    started_unix: u64,
+) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
     // P1 and P2 against one node.
     step(started, "starting node 1");
-    let node = runtime.block_on(node::BenchNode::create(&root.path().join("node1"), ORIGIN))?;
+    let node = runtime.block_on(node::BenchNode::create(&root.join("node1"), ORIGIN))?;
     let keys = ingest::services(SERVICES + 1);
     for (n, key) in keys.iter().enumerate() {
         node::register_submitter(&node.admin, &node.token, key, &format!("存证服务 {n}"))?;
@@ -130,11 +200,8 @@ fn main() -> Result<()> {
         records.extend(store.records(start, p1_end)?);
     }
     let record_bytes: usize = records.iter().map(Vec::len).sum();
-    let floor_elapsed = ingest::raw_rocksdb_floor(
-        &root.path().join("floor-rocksdb"),
-        &records,
-        scale.ingest_batch,
-    )?;
+    let floor_elapsed =
+        ingest::raw_rocksdb_floor(&root.join("floor-rocksdb"), &records, scale.ingest_batch)?;
     drop(records);
     let p1 = rate(ingested.hashes, ingested.elapsed);
     let p1_floor = rate(scale.ingest_hashes, floor_elapsed);
@@ -191,7 +258,7 @@ fn main() -> Result<()> {
 
     // P4: full-verification replay into a second store.
     step(started, "P4: verify + store into a second store");
-    let dest_path = root.path().join("node2-db");
+    let dest_path = root.join("node2-db");
     let dest = RocksStore::create(
         &dest_path,
         LogIdentity {
@@ -330,12 +397,19 @@ fn main() -> Result<()> {
         ),
     );
 
+    Ok(figures)
+}
+
+/// P6: proofs from a RocksDB tree of growing size, and after a full compaction.
+fn p6(root: &Path, scale: &Scale, options: &RocksOptions, started: Instant) -> Result<Vec<Figure>> {
+    let mut figures = Vec::new();
     // P6: proofs from a RocksDB tree of growing size.
     step(started, "P6: growing a tree in RocksDB and timing proofs");
     let latencies = proofs::proof_latencies(
-        &root.path().join("proofs-db"),
+        &root.join("proofs-db"),
         &scale.proof_sizes,
         scale.proofs_per_size,
+        options,
     )?;
     let first = latencies.first().context("no proof sizes")?.clone();
     for l in &latencies {
@@ -359,8 +433,8 @@ fn main() -> Result<()> {
                     "{} proofs of each kind at random positions (consistency from a random \
                      earlier size), through the node's TreeReader over its RocksStore (the API's \
                      path, without HTTP), right after growing the tree ({:.0} s of synced \
-                     100,000-leaf writes)",
-                    scale.proofs_per_size, l.grow_seconds
+                     100,000-leaf writes); {} tree hashes held in memory at most",
+                    scale.proofs_per_size, l.grow_seconds, options.tree_memory_hashes
                 ),
             )
         };
@@ -391,34 +465,7 @@ fn main() -> Result<()> {
         );
     }
 
-    figures.sort_by(|a, b| a.id.cmp(&b.id));
-    let report = Report {
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        scale,
-        machine,
-        started_unix,
-        wall_seconds: started.elapsed().as_secs_f64(),
-        figures,
-    };
-    println!("{}", report.table());
-    println!("{}", report.notes());
-    println!(
-        "machine: {} ({} cores, {} GiB), kernel {}, data on {}, load at start {}; wall time {:.0} s",
-        report.machine.cpu,
-        report.machine.cores,
-        report.machine.memory_gib,
-        report.machine.kernel,
-        report.machine.data_fs,
-        report.machine.load_at_start,
-        report.wall_seconds
-    );
-    std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("writing {}", args.json.display()))?;
-    eprintln!("wrote {}", args.json.display());
-    if args.keep {
-        eprintln!("data kept in {}", root.keep().display());
-    }
-    Ok(())
+    Ok(figures)
 }
 
 /// `1e5` for 100,000 (sizes that are powers of ten), else the number.

@@ -24,6 +24,7 @@ pub mod limits;
 mod profiles;
 mod records;
 pub mod serve;
+pub mod tiles;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -213,6 +214,9 @@ pub fn public_router(state: ApiState, protection: &Protection) -> Router {
                 .layer(DefaultBodyLimit::max(limits::CHECKPOINT_BODY_BYTES))
                 .layer(rate),
         )
+        .route("/checkpoint", get(tiles::checkpoint))
+        .route("/tile/{*path}", get(tiles::tile))
+        .route("/logs/{*path}", get(tiles::log_resource))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::CertificateCode;
@@ -120,6 +121,11 @@ pub struct RocksOptions {
     /// Bloom filter bits per key of the `evidence` column family. Default 10 (about 1% false
     /// positives, 1.25 bytes of filter per evidence record, kept in memory).
     pub evidence_bloom_bits_per_key: f64,
+    /// Most tree hashes held in memory (32 bytes each): the stored levels from 8 up, as many of
+    /// the lowest as fit dropped first. Default 2^20 (32 MiB), every level from 8 up of a tree of
+    /// up to 1.3 × 10^8 leaves, so that a proof reads RocksDB only for the leaves under one
+    /// level-8 node.
+    pub tree_memory_hashes: usize,
 }
 
 impl Default for RocksOptions {
@@ -128,6 +134,7 @@ impl Default for RocksOptions {
             block_cache_bytes: 256 << 20,
             max_background_jobs: 2,
             evidence_bloom_bits_per_key: 10.0,
+            tree_memory_hashes: 1 << 20,
         }
     }
 }
@@ -138,6 +145,11 @@ pub struct RocksStore {
     path: PathBuf,
     identity: LogIdentity,
     form: RecordForm,
+    /// The upper tree levels in memory, extended after each committed write.
+    upper: RwLock<tree::UpperLevels>,
+    /// Held from a write's commit to its nodes' arrival in `upper`, so that concurrent writes
+    /// reach memory in the order they reached the store.
+    writing: Mutex<()>,
     // Kept alive with the DB: every column family's table options point to it.
     _cache: Cache,
 }
@@ -191,6 +203,8 @@ impl RocksStore {
             path: path.to_path_buf(),
             form: RecordForm::new(&identity.origin),
             identity,
+            upper: RwLock::new(tree::UpperLevels::new(options.tree_memory_hashes)),
+            writing: Mutex::new(()),
             _cache: cache,
         };
         store.write_genesis()?;
@@ -252,13 +266,27 @@ impl RocksStore {
                 expected: expected_origin.to_string(),
             });
         }
-        Ok(RocksStore {
+        let store = RocksStore {
             db,
             path: path.to_path_buf(),
             form: RecordForm::new(&identity.origin),
             identity,
+            upper: RwLock::new(tree::UpperLevels::new(options.tree_memory_hashes)),
+            writing: Mutex::new(()),
             _cache: cache,
-        })
+        };
+        // The tip only sizes the memory's first floor (a budget that is too small for the tree
+        // is trimmed as it loads): a malformed tip is reported by the reads that need it, as
+        // before the levels were held in memory, not here.
+        let size = store.tip().map_or(0, |tip| tip.size);
+        let upper = tree::UpperLevels::load(
+            &store.db,
+            store.cf(cf::TREE)?,
+            size,
+            options.tree_memory_hashes,
+        )?;
+        *store.upper.write().unwrap_or_else(PoisonError::into_inner) = upper;
+        Ok(store)
     }
 
     /// The directory of the store.
@@ -273,12 +301,12 @@ impl RocksStore {
         batch: WriteBatch,
         history: &[StoredCheckpoint],
     ) -> Result<(), StoreError> {
-        let mut rocks = self.to_rocks_batch(batch)?;
+        let mut rocks = self.to_rocks_batch(&batch)?;
         let checkpoints = self.cf(cf::CHECKPOINTS)?;
         for checkpoint in history {
             rocks.put_cf(checkpoints, checkpoint.size.to_be_bytes(), &checkpoint.note);
         }
-        self.commit(rocks)
+        self.commit_with_tree(rocks, &batch.tree_nodes)
     }
 
     fn write_genesis(&self) -> Result<(), StoreError> {
@@ -341,9 +369,31 @@ impl RocksStore {
         Ok(out)
     }
 
-    fn to_rocks_batch(&self, batch: WriteBatch) -> Result<rocksdb::WriteBatch, StoreError> {
+    /// Commits `batch`, then extends the upper tree levels held in memory with its `nodes`.
+    fn commit_with_tree(
+        &self,
+        batch: rocksdb::WriteBatch,
+        nodes: &[(NodeId, Hash)],
+    ) -> Result<(), StoreError> {
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        self.commit(batch)?;
+        let upper: Vec<_> = nodes
+            .iter()
+            .filter(|(id, _)| id.level >= tree::FIRST_STORED_LEVEL)
+            .copied()
+            .collect();
+        if !upper.is_empty() {
+            self.upper
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .committed(&upper);
+        }
+        Ok(())
+    }
+
+    fn to_rocks_batch(&self, batch: &WriteBatch) -> Result<rocksdb::WriteBatch, StoreError> {
         let mut rocks = rocksdb::WriteBatch::default();
-        self.put_records(&mut rocks, &batch)?;
+        self.put_records(&mut rocks, batch)?;
         let tree = self.cf(cf::TREE)?;
         for (id, hash) in &batch.tree_nodes {
             if tree::is_stored(id.level) {
@@ -358,7 +408,7 @@ impl RocksStore {
         for (code, index) in &batch.code_records {
             rocks.put_cf(code_records, code_record_key(code, *index), [0u8; 0]);
         }
-        self.put_evidence(&mut rocks, &batch)?;
+        self.put_evidence(&mut rocks, batch)?;
         let submitters = self.cf(cf::SUBMITTERS)?;
         for (key, submitter) in &batch.submitters {
             match submitter {
@@ -557,8 +607,8 @@ impl Store for RocksStore {
         if batch.is_empty() {
             return Ok(());
         }
-        let rocks = self.to_rocks_batch(batch)?;
-        self.commit(rocks)
+        let rocks = self.to_rocks_batch(&batch)?;
+        self.commit_with_tree(rocks, &batch.tree_nodes)
     }
 
     fn identity(&self) -> Result<LogIdentity, StoreError> {
@@ -644,12 +694,22 @@ impl Store for RocksStore {
 
     fn tree_nodes(&self, ids: &[NodeId]) -> Result<Vec<Option<Hash>>, StoreError> {
         let handle = self.cf(cf::TREE)?;
-        let (stored, computed): (Vec<_>, Vec<_>) = ids
-            .iter()
-            .copied()
-            .enumerate()
-            .partition(|(_, id)| tree::is_stored(id.level));
         let mut out = vec![None; ids.len()];
+        // The upper levels from memory; the rest stored (leaves, levels past the memory's
+        // floor or prefix) or computed (levels 1 to 7).
+        let mut rest = Vec::with_capacity(ids.len());
+        {
+            let upper = self.upper.read().unwrap_or_else(PoisonError::into_inner);
+            for (at, id) in ids.iter().copied().enumerate() {
+                match upper.get(id) {
+                    Some(hash) => out[at] = Some(hash),
+                    None => rest.push((at, id)),
+                }
+            }
+        }
+        let (stored, computed): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .partition(|(_, id)| tree::is_stored(id.level));
         let keys = stored.iter().map(|(_, id)| (handle, id.to_key()));
         for ((at, id), value) in stored.iter().zip(self.db.multi_get_cf(keys)) {
             let name = || format!("tree/{}/{}", id.level, id.index);

@@ -685,3 +685,66 @@ fn time_reads(store: &RocksStore, size: u64, root: Hash) {
         );
     }
 }
+
+/// Every complete subtree of levels 8 to 12 and the root of a tree of `size` leaves, read through
+/// the store (memory, then RocksDB), against the same tree built in memory; the first node past
+/// each level's end is not complete.
+fn check_tree(store: &RocksStore, expected: &MemoryTree, size: u64) {
+    let reader = crate::store::TreeReader(store);
+    assert_eq!(
+        merkle::root_at(size, &reader).unwrap(),
+        merkle::root_at(size, expected).unwrap(),
+        "root at {size}"
+    );
+    let complete: Vec<NodeId> = (8..=12u8)
+        .flat_map(|level| (0..size >> level).map(move |index| NodeId { level, index }))
+        .collect();
+    assert_eq!(
+        reader.read_hashes(&complete).unwrap(),
+        expected.read_hashes(&complete).unwrap()
+    );
+    let past: Vec<NodeId> = (8..=12u8)
+        .map(|level| NodeId {
+            level,
+            index: size >> level,
+        })
+        .collect();
+    assert!(store.tree_nodes(&past).unwrap().iter().all(Option::is_none));
+}
+
+#[test]
+fn upper_levels_in_memory_agree_with_the_store_across_writes_and_reopens() {
+    // No level in memory, level 8 dropped once the tree outgrows 13 hashes, everything.
+    for budget in [0, 13, super::RocksOptions::default().tree_memory_hashes] {
+        let dir = TempDir::new().unwrap();
+        let options = super::RocksOptions {
+            tree_memory_hashes: budget,
+            ..super::RocksOptions::default()
+        };
+        let store = RocksStore::create_with(dir.path(), identity(), &options).unwrap();
+        let mut frontier = Frontier::new();
+        let mut expected = MemoryTree::new();
+        let mut size = 0;
+        for step in [1, 255, 1, 300, 2_000, 1, 1_538] {
+            store
+                .write(append(&mut frontier, size..size + step))
+                .unwrap();
+            for index in size..size + step {
+                expected.push(&record(index)).unwrap();
+            }
+            size += step;
+            check_tree(&store, &expected, size);
+        }
+        drop(store);
+        let store = RocksStore::open_with(dir.path(), ORIGIN, &options).unwrap();
+        check_tree(&store, &expected, size);
+        // And on from the reopened store.
+        store
+            .write(append(&mut frontier, size..size + 1_000))
+            .unwrap();
+        for index in size..size + 1_000 {
+            expected.push(&record(index)).unwrap();
+        }
+        check_tree(&store, &expected, size + 1_000);
+    }
+}

@@ -1,6 +1,8 @@
 //! The RFC 6962 tree in the `tree` column family (schema version 2, docs/format.md#store-tree):
 //! the leaf hashes (level 0) and the complete subtrees of levels 8 and up are stored; a complete
 //! subtree of levels 1 to 7 is computed from the (at most 128) leaf hashes below it when asked for.
+//! The upper stored levels are also held in memory ([`UpperLevels`]), so that a proof reads
+//! RocksDB only for the leaves under one level-8 node.
 
 use std::collections::HashMap;
 
@@ -144,6 +146,142 @@ pub(super) fn computed_nodes(
         .collect()
 }
 
+/// The stored levels from `floor` up, in memory: at each level the hashes of nodes `0..len`,
+/// exactly as the `tree` family holds them. Bounded by a number of hashes: when the tree outgrows
+/// it, the lowest level held is dropped (the floor rises) and read from RocksDB again.
+///
+/// Only a prefix of each level is held, so a node past it (just written, or the tree's tail) is
+/// read from RocksDB: the levels are filled from the store at open and extended after each
+/// committed write, never before, so every hash held is one the store holds.
+#[derive(Debug)]
+pub(super) struct UpperLevels {
+    /// The lowest level held, at least [`FIRST_STORED_LEVEL`]; 64 when none is.
+    floor: u8,
+    /// `levels[k]`: the hashes of level `floor + k`, from index 0.
+    levels: Vec<Vec<Hash>>,
+    /// Hashes held, across levels.
+    held: usize,
+    /// Most hashes held.
+    budget: usize,
+}
+
+/// Levels of node ids (a node of level 64 would cover 2^64 leaves).
+const LEVELS: u8 = 64;
+
+impl UpperLevels {
+    /// The lowest level (from [`FIRST_STORED_LEVEL`] up) whose nodes and those of every level above
+    /// it, in a tree of `size` leaves, number at most `budget`; [`LEVELS`] when none fits.
+    pub(super) fn floor_for(size: u64, budget: usize) -> u8 {
+        (FIRST_STORED_LEVEL..LEVELS)
+            .find(|&floor| {
+                let nodes: u64 = (floor..LEVELS).map(|level| size >> level).sum();
+                usize::try_from(nodes).is_ok_and(|n| n <= budget)
+            })
+            .unwrap_or(LEVELS)
+    }
+
+    /// Holds nothing yet: the floor a tree of no leaves gets.
+    pub(super) fn new(budget: usize) -> Self {
+        let floor = Self::floor_for(0, budget);
+        UpperLevels {
+            floor,
+            levels: (floor..LEVELS).map(|_| Vec::new()).collect(),
+            held: 0,
+            budget,
+        }
+    }
+
+    /// Loads the complete subtrees of a tree of `size` leaves from the `tree` family, from the
+    /// level [`UpperLevels::floor_for`] gives up, with one iterator, within the budget all along
+    /// (a store holding more than `size` implies raises the floor as it loads). A level stops at
+    /// its first missing or malformed node (the readers then go to RocksDB, which reports it).
+    ///
+    /// # Errors
+    /// Engine errors.
+    pub(super) fn load(
+        db: &DB,
+        tree: &ColumnFamily,
+        size: u64,
+        budget: usize,
+    ) -> Result<Self, StoreError> {
+        let floor = Self::floor_for(size, budget);
+        let mut upper = UpperLevels {
+            floor,
+            levels: (floor..LEVELS).map(|_| Vec::new()).collect(),
+            held: 0,
+            budget,
+        };
+        if floor >= LEVELS {
+            return Ok(upper);
+        }
+        let mut iter = db.raw_iterator_cf(tree);
+        iter.seek(
+            NodeId {
+                level: floor,
+                index: 0,
+            }
+            .to_key(),
+        );
+        while let (Some(key), Some(value)) = (iter.key(), iter.value()) {
+            let id = <&[u8; NodeId::KEY_LEN]>::try_from(key).map(NodeId::from_key);
+            if let (Ok(id), Some(hash)) = (id, decode_hash(value)) {
+                upper.extend(id, hash);
+                upper.fit();
+            }
+            iter.next();
+        }
+        iter.status()
+            .map_err(|e| engine_error(|| format!("tree/{floor}"), &e))?;
+        Ok(upper)
+    }
+
+    /// The hash of `id` if it is held.
+    pub(super) fn get(&self, id: NodeId) -> Option<Hash> {
+        let level = self
+            .levels
+            .get(usize::from(id.level.checked_sub(self.floor)?))?;
+        level.get(usize::try_from(id.index).ok()?).copied()
+    }
+
+    /// Takes in the nodes of a committed write: each node of a level held that is next on its
+    /// level is appended (one already held is replaced by what the store now holds); a node
+    /// after a gap is left to RocksDB. Then drops the lowest levels while over the budget.
+    pub(super) fn committed(&mut self, nodes: &[(NodeId, Hash)]) {
+        for (id, hash) in nodes {
+            self.extend(*id, *hash);
+        }
+        self.fit();
+    }
+
+    fn extend(&mut self, id: NodeId, hash: Hash) {
+        let Some(level) = id
+            .level
+            .checked_sub(self.floor)
+            .and_then(|k| self.levels.get_mut(usize::from(k)))
+        else {
+            return;
+        };
+        let Ok(index) = usize::try_from(id.index) else {
+            return;
+        };
+        if let Some(held) = level.get_mut(index) {
+            *held = hash;
+        } else if index == level.len() {
+            level.push(hash);
+            self.held += 1;
+        }
+    }
+
+    /// Drops the lowest levels held until the rest fit the budget.
+    fn fit(&mut self) {
+        while self.held > self.budget && !self.levels.is_empty() {
+            let dropped = self.levels.remove(0);
+            self.held -= dropped.len();
+            self.floor += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +325,59 @@ mod tests {
         let mut memo = HashMap::new();
         assert_eq!(compute(id(1, 4), &leaves, &mut memo), Err(bad));
         assert_eq!(compute(id(1, 3), &leaves, &mut memo), Ok(None));
+    }
+
+    fn hash(level: u8, index: u64) -> Hash {
+        let mut bytes = [level; 32];
+        bytes[..8].copy_from_slice(&index.to_be_bytes());
+        Hash(bytes)
+    }
+
+    fn upper(floor: u8, budget: usize) -> UpperLevels {
+        UpperLevels {
+            floor,
+            levels: (floor..LEVELS).map(|_| Vec::new()).collect(),
+            held: 0,
+            budget,
+        }
+    }
+
+    #[test]
+    fn floor_fits_the_budget() {
+        // 10^7 leaves: levels 8 and up hold 39,062 + 19,531 + … ≈ 78,000 nodes.
+        assert_eq!(UpperLevels::floor_for(10_000_000, 1 << 20), 8);
+        assert_eq!(UpperLevels::floor_for(10_000_000, 78_000), 9);
+        assert_eq!(UpperLevels::floor_for(0, 0), 8);
+        assert_eq!(UpperLevels::floor_for(u64::MAX, 0), LEVELS);
+        assert_eq!(UpperLevels::floor_for(u64::MAX, usize::MAX), 8);
+    }
+
+    #[test]
+    fn holds_a_prefix_of_each_level_and_drops_the_lowest_over_budget() {
+        let mut upper = upper(8, 5);
+        let nodes = |level: u8, indexes: std::ops::Range<u64>| -> Vec<(NodeId, Hash)> {
+            indexes.map(|i| (id(level, i), hash(level, i))).collect()
+        };
+        upper.committed(&nodes(0, 0..9));
+        upper.committed(&nodes(7, 0..3));
+        assert_eq!(upper.held, 0, "levels below the floor are never held");
+        upper.committed(&nodes(8, 0..2));
+        upper.committed(&nodes(8, 3..4));
+        assert_eq!(upper.get(id(8, 1)), Some(hash(8, 1)));
+        assert_eq!(upper.get(id(8, 3)), None, "after a gap: left to RocksDB");
+        upper.committed(&nodes(9, 0..1));
+        upper.committed(&[(id(8, 0), hash(1, 1))]);
+        assert_eq!(
+            upper.get(id(8, 0)),
+            Some(hash(1, 1)),
+            "replaced by what is stored"
+        );
+        assert_eq!((upper.floor, upper.held), (8, 3));
+        upper.committed(&nodes(8, 2..5));
+        // Six hashes over a budget of five: level 8 goes, level 9 stays.
+        assert_eq!((upper.floor, upper.held), (9, 1));
+        assert_eq!(upper.get(id(8, 0)), None);
+        assert_eq!(upper.get(id(9, 0)), Some(hash(9, 0)));
+        assert_eq!(upper.get(id(63, u64::MAX)), None);
     }
 }
