@@ -130,6 +130,8 @@ pub struct SignatureFloors {
     /// [`ledger_node::parallel::verify_records`] over ranges of the protocol's size: decoding and
     /// batch verification, what a mirror runs on every core before anything else.
     pub records: Duration,
+    /// CPU time (every thread) [`SignatureFloors::records`] took.
+    pub records_cpu: Duration,
     /// [`ledger_format::keys::verify_batch`] alone in batches of
     /// [`ledger_node::parallel::VERIFY_CHUNK`] on every core, over inputs decoded beforehand.
     pub batch: Duration,
@@ -156,6 +158,8 @@ pub fn signature_floors<S: Store + ?Sized>(source: &S) -> Result<SignatureFloors
         ranges.push(chunk);
     }
     let range_len = ledger_node::replication::protocol::MAX_RANGE_RECORDS as usize;
+    let cpu = || crate::network::cpu_time_of(std::process::id()).unwrap_or_default();
+    let cpu_before = cpu();
     let started = Instant::now();
     let mut first = 0u64;
     for part in ranges.iter() {
@@ -165,6 +169,7 @@ pub fn signature_floors<S: Store + ?Sized>(source: &S) -> Result<SignatureFloors
         }
     }
     let records = started.elapsed();
+    let records_cpu = cpu().saturating_sub(cpu_before);
     let mut inputs = Vec::with_capacity(tip.size as usize);
     for bytes in ranges.iter().flatten() {
         let record = ledger_format::record::Record::decode_exact(bytes)?;
@@ -187,6 +192,7 @@ pub fn signature_floors<S: Store + ?Sized>(source: &S) -> Result<SignatureFloors
     Ok(SignatureFloors {
         signatures: inputs.len() as u64,
         records,
+        records_cpu,
         batch,
     })
 }

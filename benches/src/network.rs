@@ -176,15 +176,20 @@ impl NodeProcess {
 
     /// CPU time (user + system) the process used so far, from `/proc/<pid>/stat`.
     pub fn cpu_time(&self) -> Option<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()?)).ok()?;
-        // Fields after the command name (which may hold spaces): state is field 3; utime and
-        // stime are fields 14 and 15, in clock ticks.
-        let rest = stat.rsplit_once(')')?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 =
-            fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-        Some(Duration::from_secs_f64(ticks as f64 / clock_ticks() as f64))
+        cpu_time_of(self.pid()?)
     }
+}
+
+/// CPU time (user + system) process `pid` used so far, from `/proc/<pid>/stat` (this process:
+/// `std::process::id()`).
+pub fn cpu_time_of(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): state is field 3; utime and stime
+    // are fields 14 and 15, in clock ticks.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_secs_f64(ticks as f64 / clock_ticks() as f64))
 }
 
 impl Drop for NodeProcess {

@@ -97,6 +97,12 @@ struct Checked {
     range: Result<VerifiedRange, MirrorError>,
 }
 
+/// A range as a peer answered it: the peer, the records, the consistency proof from their end.
+type Answered = (PeerId, Vec<Vec<u8>>, Vec<Hash>);
+
+/// What applying a range did: the peer that served it, its records, the outcome.
+type Applying = (PeerId, u64, Result<Applied, MirrorError>);
+
 /// The three stages of a catch-up, each running beside the others: up to
 /// [`REQUESTS_IN_FLIGHT`] range requests on the network, one range verified on every core
 /// ([`VerifiedRange::check`]), and one range replayed and written ([`Mirror::apply_verified`]),
@@ -106,7 +112,7 @@ struct Pipeline {
     generation: u64,
     fetches: JoinSet<Fetched>,
     /// Ranges answered, by first record, not yet handed to verification.
-    arrived: BTreeMap<u64, (PeerId, Vec<Vec<u8>>, Vec<Hash>)>,
+    arrived: BTreeMap<u64, Answered>,
     /// Parts of requested ranges a peer answered short (served ranges are cut to a byte budget),
     /// asked again before anything new.
     gaps: Vec<(u64, u64)>,
@@ -117,7 +123,7 @@ struct Pipeline {
     verifying: JoinSet<Checked>,
     /// A verified range waiting for the apply stage.
     verified: Option<(PeerId, Vec<Hash>, VerifiedRange)>,
-    applying: JoinSet<(PeerId, u64, Result<Applied, MirrorError>)>,
+    applying: JoinSet<Applying>,
     /// One past the last record applied or being applied.
     apply_end: u64,
 }
