@@ -1,13 +1,13 @@
 //! P4: catch-up of a second node with full verification, beside the batch-verify floor.
 //!
-//! Catch-up over libp2p is not built yet (issue 5). Until it is, [`verify_and_store`] measures the
-//! part of catch-up that is this machine's work: the records of the first node's RocksDB store are
+//! The figure itself is measured over libp2p between two node processes (`crate::network`).
+//! [`verify_and_store`] measures, in-process, the part of catch-up that is this machine's work
+//! without the network: the records of the first node's RocksDB store are
 //! replayed with [`LogReplay`], the ledger's one replay engine (canonical decoding, index, origin,
-//! hash chain, time, author, strict Ed25519 signature, registry and lifecycle rules, tree — what
+//! hash chain, time, author, ZIP-215 signature, registry and lifecycle rules, tree — what
 //! the sequencer, a mirror and `ledger-node audit` run) and written, with their tree nodes and
 //! indexes, into a second node's store in durable write batches ([`WriteBatch::add_replayed`], the
-//! mirror's translation). A real
-//! catch-up measurement replaces this function and keeps its result type.
+//! mirror's translation).
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -26,6 +26,14 @@ pub struct CatchUp {
     pub elapsed: Duration,
     /// The replayed tree root equals the source's at its tip.
     pub root_matches: bool,
+    /// Time the reader thread spent reading the source store.
+    pub read: Duration,
+    /// Time spent verifying signatures (decode and batches on every core).
+    pub verify: Duration,
+    /// Time spent in the replay's other checks and building write batches.
+    pub replay: Duration,
+    /// Time the writer thread spent in synced writes.
+    pub write: Duration,
 }
 
 /// Replays every record of `source` with full verification into `dest` (an empty store of the
@@ -43,12 +51,16 @@ pub fn verify_and_store<S: Store + ?Sized, D: Store + ?Sized>(
     let started = Instant::now();
     let (chunks_tx, chunks_rx) = mpsc::sync_channel::<Vec<Vec<u8>>>(2);
     let (batches_tx, batches_rx) = mpsc::sync_channel::<WriteBatch>(2);
-    let (records, root) = std::thread::scope(|scope| -> Result<(u64, _)> {
-        let reader = scope.spawn(move || -> Result<()> {
+    let (mut verify, mut replaying) = (Duration::ZERO, Duration::ZERO);
+    let (records, root, read, write) = std::thread::scope(|scope| -> Result<(u64, _, _, _)> {
+        let reader = scope.spawn(move || -> Result<Duration> {
             let mut start = 0;
+            let mut busy = Duration::ZERO;
             while start < tip.size {
                 let end = (start + MAX_RECORDS_PER_READ as u64).min(tip.size);
+                let began = Instant::now();
                 let chunk = source.records(start, end)?;
+                busy += began.elapsed();
                 if chunk.is_empty() {
                     return Err(anyhow!("source store: no records from {start}"));
                 }
@@ -57,36 +69,43 @@ pub fn verify_and_store<S: Store + ?Sized, D: Store + ?Sized>(
                     break;
                 }
             }
-            Ok(())
+            Ok(busy)
         });
-        let writer = scope.spawn(move || -> Result<()> {
+        let writer = scope.spawn(move || -> Result<Duration> {
+            let mut busy = Duration::ZERO;
             for batch in batches_rx {
+                let began = Instant::now();
                 dest.write(batch)?;
+                busy += began.elapsed();
             }
-            Ok(())
+            Ok(busy)
         });
         let mut replay = LogReplay::new(&identity.origin, identity.genesis_key);
         for chunk in chunks_rx {
             let mut batch = WriteBatch::default();
             // The mirrors' own path: signatures in batches on every core, then the engine.
+            let began = Instant::now();
             let verified = ledger_node::parallel::verify_records(replay.size(), &chunk)
                 .context("verifying")?;
+            let verified_at = Instant::now();
+            verify += verified_at - began;
             for (bytes, record) in chunk.into_iter().zip(verified) {
                 let replayed = replay.apply_verified(record).context("verifying")?;
                 batch.add_replayed(bytes, replayed);
             }
+            replaying += verified_at.elapsed();
             if batches_tx.send(batch).is_err() {
                 break;
             }
         }
         drop(batches_tx);
-        reader
+        let read = reader
             .join()
             .map_err(|_| anyhow!("the reader panicked"))??;
-        writer
+        let write = writer
             .join()
             .map_err(|_| anyhow!("the writer panicked"))??;
-        Ok((replay.size(), replay.root()))
+        Ok((replay.size(), replay.root(), read, write))
     })?;
     let elapsed = started.elapsed();
     let source_root =
@@ -95,30 +114,40 @@ pub fn verify_and_store<S: Store + ?Sized, D: Store + ?Sized>(
         records,
         elapsed,
         root_matches: root == source_root && dest.tip()?.size == tip.size,
+        read,
+        verify,
+        replay: replaying,
+        write,
     })
 }
 
-/// The signature floors of P4, over the same records' signatures.
+/// The signature floors of P4, over the same records' signatures, with the ledger's rule
+/// (ZIP-215, docs/format.md#keys).
 #[derive(Debug, Clone, Copy)]
 pub struct SignatureFloors {
     /// Signatures checked.
     pub signatures: u64,
-    /// `ed25519_dalek::verify_batch` in batches of 1,024, on every core.
+    /// [`ledger_node::parallel::verify_records`] over ranges of the protocol's size: decoding and
+    /// batch verification, what a mirror runs on every core before anything else.
+    pub records: Duration,
+    /// CPU time (every thread) [`SignatureFloors::records`] took.
+    pub records_cpu: Duration,
+    /// [`ledger_format::keys::verify_batch`] alone in batches of
+    /// [`ledger_node::parallel::VERIFY_CHUNK`] on every core, over inputs decoded beforehand.
     pub batch: Duration,
-    /// `verify_strict` one by one (what `Record::verify_signature` does), on every core.
-    pub strict: Duration,
 }
 
-/// The P4 floor: the same records' signatures checked with `ed25519_dalek::verify_batch` in
-/// batches of 1,024 on every core; and, for reference, with `verify_strict` one by one on every
-/// core. The inputs are decoded beforehand, untimed.
+/// The P4 floors: the same records checked with the mirrors' own signature step (decode and
+/// ZIP-215 batch verification on every core, [`ledger_node::parallel::verify_records`]) and with
+/// [`ledger_format::keys::verify_batch`] alone on inputs decoded beforehand (untimed).
 ///
 /// # Errors
 /// When a record does not decode, or a signature does not verify.
 pub fn signature_floors<S: Store + ?Sized>(source: &S) -> Result<SignatureFloors> {
     use ledger_format::Canonical;
+    use ledger_node::parallel::{VERIFY_CHUNK, on_every_core, verify_records};
     let tip = source.tip()?;
-    let mut inputs = Vec::with_capacity(tip.size as usize);
+    let mut ranges = Vec::new();
     let mut start = 0;
     while start < tip.size {
         let chunk = source.records(start, tip.size)?;
@@ -126,63 +155,44 @@ pub fn signature_floors<S: Store + ?Sized>(source: &S) -> Result<SignatureFloors
             return Err(anyhow!("source store: no records from {start}"));
         }
         start += chunk.len() as u64;
-        for bytes in chunk {
-            let record = ledger_format::record::Record::decode_exact(&bytes)?;
-            let key = ed25519_dalek::VerifyingKey::from_bytes(&record.header.author.0)?;
-            let signature = ed25519_dalek::Signature::from_bytes(&record.signature.0);
-            inputs.push((record.signed_message(), signature, key));
+        ranges.push(chunk);
+    }
+    let range_len = ledger_node::replication::protocol::MAX_RANGE_RECORDS as usize;
+    let cpu = || crate::network::cpu_time_of(std::process::id()).unwrap_or_default();
+    let cpu_before = cpu();
+    let started = Instant::now();
+    let mut first = 0u64;
+    for part in ranges.iter() {
+        for range in part.chunks(range_len) {
+            verify_records(first, range).context("verifying")?;
+            first += range.len() as u64;
         }
     }
-    let batch = on_every_core(&inputs, |part| {
-        for batch in part.chunks(1024) {
-            let messages: Vec<&[u8]> = batch.iter().map(|i| i.0.as_slice()).collect();
-            let signatures: Vec<_> = batch.iter().map(|i| i.1).collect();
-            let keys: Vec<_> = batch.iter().map(|i| i.2).collect();
-            ed25519_dalek::verify_batch(&messages, &signatures, &keys)?;
-        }
-        Ok(())
-    })?;
-    let strict = on_every_core(&inputs, |part| {
-        for (message, signature, key) in part {
-            key.verify_strict(message, signature)?;
-        }
-        Ok(())
-    })?;
+    let records = started.elapsed();
+    let records_cpu = cpu().saturating_sub(cpu_before);
+    let mut inputs = Vec::with_capacity(tip.size as usize);
+    for bytes in ranges.iter().flatten() {
+        let record = ledger_format::record::Record::decode_exact(bytes)?;
+        inputs.push((
+            record.header.author,
+            record.signed_message(),
+            record.signature,
+        ));
+    }
+    let batches: Vec<_> = inputs.chunks(VERIFY_CHUNK).collect();
+    let started = Instant::now();
+    let checked = on_every_core(&batches, |_, batch| {
+        ledger_format::keys::verify_batch(batch.iter().map(|(k, m, s)| (k, m.as_slice(), s)))
+    })
+    .ok_or_else(|| anyhow!("a verifier panicked"))?;
+    let batch = started.elapsed();
+    for result in checked {
+        result.map_err(|e| anyhow!("a batch did not verify: {e}"))?;
+    }
     Ok(SignatureFloors {
         signatures: inputs.len() as u64,
+        records,
+        records_cpu,
         batch,
-        strict,
     })
-}
-
-type SignatureInput = (
-    Vec<u8>,
-    ed25519_dalek::Signature,
-    ed25519_dalek::VerifyingKey,
-);
-
-/// Runs `work` over `inputs` split evenly across the cores; returns the wall time.
-fn on_every_core(
-    inputs: &[SignatureInput],
-    work: impl Fn(&[SignatureInput]) -> Result<()> + Sync,
-) -> Result<Duration> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_thread = inputs.len().div_ceil(threads).max(1);
-    let started = Instant::now();
-    std::thread::scope(|scope| -> Result<()> {
-        let workers: Vec<_> = inputs
-            .chunks(per_thread)
-            .map(|part| {
-                let work = &work;
-                scope.spawn(move || work(part))
-            })
-            .collect();
-        for worker in workers {
-            worker
-                .join()
-                .map_err(|_| anyhow!("a verifier panicked"))??;
-        }
-        Ok(())
-    })?;
-    Ok(started.elapsed())
 }

@@ -11,6 +11,7 @@
 pub mod catchup;
 pub mod disk;
 pub mod ingest;
+pub mod network;
 pub mod node;
 pub mod offline;
 pub mod proofs;
@@ -35,6 +36,8 @@ pub struct Scale {
     pub latency_seconds: u32,
     /// P2: background evidence load, hashes per second, while the probes run.
     pub latency_background_per_second: usize,
+    /// P4: records of the writer's log that the second node process catches up over libp2p.
+    pub catchup_records: usize,
     /// P3: seconds each side (bundles, raw signatures) is timed for.
     pub offline_seconds: f64,
     /// P5: keys of the status map built in memory (the real bundle size).
@@ -56,6 +59,7 @@ impl Scale {
             latency_probes_per_second: 20,
             latency_seconds: 20,
             latency_background_per_second: 20_000,
+            catchup_records: 1_000_000,
             offline_seconds: 3.0,
             map_keys: 1_000_000,
             proof_sizes: vec![100_000, 1_000_000, 10_000_000],
@@ -73,6 +77,7 @@ impl Scale {
             latency_probes_per_second: 10,
             latency_seconds: 4,
             latency_background_per_second: 5_000,
+            catchup_records: 100_000,
             offline_seconds: 0.5,
             map_keys: 20_000,
             proof_sizes: vec![10_000, 100_000],

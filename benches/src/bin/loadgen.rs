@@ -3,7 +3,7 @@
 //! Markdown table on stdout and as JSON.
 //!
 //! `cargo run -p ledger-benches --release --bin loadgen` (add `-- --quick` for a smoke run,
-//! `-- --only p6` for P6 alone).
+//! `-- --only p6` or `-- --only p4` for one alone).
 #![forbid(unsafe_code)]
 
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use ledger_benches::report::{Figure, Machine, Report, human};
 use ledger_benches::stats::{percentile, rate};
-use ledger_benches::{Scale, catchup, disk, ingest, node, offline, proofs};
+use ledger_benches::{Scale, catchup, disk, ingest, network, node, offline, proofs};
 use ledger_node::store::rocks::RocksOptions;
 use ledger_node::store::{LogIdentity, RocksStore, Store};
 
@@ -33,9 +33,17 @@ struct Args {
     /// Keep the data directories (their path is printed).
     #[arg(long)]
     keep: bool,
-    /// Run only this benchmark (now: `p6`, proof latency, a few minutes at the full scale).
+    /// Run only this benchmark: `p4` (catch-up over libp2p between two node processes, its
+    /// floors and the in-process figure) or `p6` (proof latency, a few minutes at the full scale).
     #[arg(long, value_enum)]
     only: Option<Only>,
+    /// Records of the writer's log for P4 (default: 1,000,000; 100,000 with --quick).
+    #[arg(long)]
+    p4_records: Option<usize>,
+    /// The `ledger-node` binary P4 starts (default: the one beside this executable, built by
+    /// `cargo build --release -p ledger-node`).
+    #[arg(long)]
+    node_bin: Option<PathBuf>,
     /// P6: tree hashes the store holds in memory (`RocksOptions::tree_memory_hashes`; default the
     /// node's). 0 holds none: every proof reads all its nodes from RocksDB, as before the
     /// upper levels were kept in memory.
@@ -46,6 +54,8 @@ struct Args {
 /// The benchmarks that run alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Only {
+    /// P4: catch-up over libp2p between two node processes, beside its floors.
+    P4,
     /// P6: proof generation latency at growing tree sizes, and after a full compaction.
     P6,
 }
@@ -64,11 +74,14 @@ fn main() -> Result<()> {
     let started_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let scale = if args.quick {
+    let mut scale = if args.quick {
         Scale::quick()
     } else {
         Scale::full()
     };
+    if let Some(records) = args.p4_records {
+        scale.catchup_records = records;
+    }
     let parent = args.dir.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&parent)?;
     let root_dir = tempfile::Builder::new()
@@ -80,58 +93,46 @@ fn main() -> Result<()> {
         .enable_all()
         .build()?;
     let mut figures = Vec::new();
+    let nonce = started_unix.wrapping_mul(1_000_003);
     if args.only.is_none() {
         figures.extend(p1_to_p5_and_p7(
             &runtime,
             root_dir.path(),
             &scale,
             started,
-            started_unix,
+            nonce,
         )?);
     }
-    let mut options = RocksOptions::default();
-    if let Some(hashes) = args.tree_memory_hashes {
-        options.tree_memory_hashes = hashes;
+    if args.only.is_none_or(|only| only == Only::P6) {
+        let mut options = RocksOptions::default();
+        if let Some(hashes) = args.tree_memory_hashes {
+            options.tree_memory_hashes = hashes;
+        }
+        figures.extend(p6(root_dir.path(), &scale, &options, started)?);
     }
-    figures.extend(p6(root_dir.path(), &scale, &options, started)?);
     drop(runtime);
-    figures.sort_by(|a, b| a.id.cmp(&b.id));
-    let report = Report {
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+    if args.only.is_none_or(|only| only == Only::P4) {
+        figures.extend(p4(root_dir.path(), &args, &scale, nonce ^ 0xC47C, started)?);
+    }
+    finish(
+        &args,
+        root_dir,
         scale,
         machine,
+        started,
         started_unix,
-        wall_seconds: started.elapsed().as_secs_f64(),
         figures,
-    };
-    println!("{}", report.table());
-    println!("{}", report.notes());
-    println!(
-        "machine: {} ({} cores, {} GiB), kernel {}, data on {}, load at start {}; wall time {:.0} s",
-        report.machine.cpu,
-        report.machine.cores,
-        report.machine.memory_gib,
-        report.machine.kernel,
-        report.machine.data_fs,
-        report.machine.load_at_start,
-        report.wall_seconds
-    );
-    std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("writing {}", args.json.display()))?;
-    eprintln!("wrote {}", args.json.display());
-    if args.keep {
-        eprintln!("data kept in {}", root_dir.keep().display());
-    }
-    Ok(())
+    )
 }
 
-/// P1 to P5 and P7: a node driven over HTTP, catch-up, the offline verifier, the store's size.
+/// P1, P2, P3, P5 and P7: a node driven over HTTP, the offline verifier, the store's size.
+/// `nonce` makes the run's hashes its own.
 fn p1_to_p5_and_p7(
     runtime: &tokio::runtime::Runtime,
     root: &Path,
     scale: &Scale,
     started: Instant,
-    started_unix: u64,
+    nonce: u64,
 ) -> Result<Vec<Figure>> {
     let mut figures = Vec::new();
     // P1 and P2 against one node.
@@ -142,7 +143,6 @@ fn p1_to_p5_and_p7(
         node::register_submitter(&node.admin, &node.token, key, &format!("存证服务 {n}"))?;
     }
     let registry_records = keys.len() as u64;
-    let nonce = started_unix.wrapping_mul(1_000_003);
     step(started, "signing the load (client side, untimed)");
     let load = &keys[..usize::from(SERVICES)];
     let bodies = ingest::signed_bodies(
@@ -256,53 +256,7 @@ fn p1_to_p5_and_p7(
         ),
     );
 
-    // P4: full-verification replay into a second store.
-    step(started, "P4: verify + store into a second store");
-    let dest_path = root.join("node2-db");
-    let dest = RocksStore::create(
-        &dest_path,
-        LogIdentity {
-            origin: ORIGIN.into(),
-            genesis_key: store.identity()?.genesis_key,
-        },
-    )?;
-    let caught = catchup::verify_and_store(&store, &dest)?;
-    if !caught.root_matches {
-        bail!("P4: the second store's tree differs from the first's");
-    }
-    drop(dest);
-    step(
-        started,
-        "P4 floor: batch verification of the same signatures",
-    );
-    let floors = catchup::signature_floors(&store)?;
     drop(store);
-    let p4 = rate(caught.records as usize, caught.elapsed);
-    let p4_floor = rate(floors.signatures as usize, floors.batch);
-    let p4_strict = rate(floors.signatures as usize, floors.strict);
-    figures.push(
-        Figure::new(
-            "P4",
-            "catch-up with full verification (verification + store, in-process; libp2p catch-up pending)",
-            p4,
-            "records/s",
-        )
-        .with_floor("ed25519 verify_batch, all cores", p4_floor)
-        .with_detail(format!(
-            "{} records in {:.1} s; verify_strict alone on all cores: {:.0} /s",
-            caught.records,
-            caught.elapsed.as_secs_f64(),
-            p4_strict
-        ))
-        .with_target("≥ 50,000/s", p4 >= 50_000.0)
-        .with_note(
-            "node 1's records read from its RocksDB, their signatures checked as the mirrors check \
-             them (ledger_node::parallel::verify_records: ZIP-215 batches of 256 on every core), \
-             replayed with ledger_format::replay::LogReplay (decode, chain, author, rules, tree) \
-             and written with tree nodes and indexes into a second RocksStore in synced batches; \
-             read, verify and write run as a 3-thread pipeline. Not yet over the network",
-        ),
-    );
 
     // P7: the store of node 1, compacted.
     step(started, "P7: compacting node 1's store");
@@ -466,6 +420,184 @@ fn p6(root: &Path, scale: &Scale, options: &RocksOptions, started: Instant) -> R
     }
 
     Ok(figures)
+}
+
+/// Prints the report and writes its JSON.
+fn finish(
+    args: &Args,
+    root: tempfile::TempDir,
+    scale: Scale,
+    machine: Machine,
+    started: Instant,
+    started_unix: u64,
+    mut figures: Vec<Figure>,
+) -> Result<()> {
+    figures.sort_by(|a, b| a.id.cmp(&b.id));
+    let report = Report {
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        scale,
+        machine,
+        started_unix,
+        wall_seconds: started.elapsed().as_secs_f64(),
+        figures,
+    };
+    println!("{}", report.table());
+    println!("{}", report.notes());
+    println!(
+        "machine: {} ({} cores, {} GiB), kernel {}, data on {}, load at start {}; wall time {:.0} s",
+        report.machine.cpu,
+        report.machine.cores,
+        report.machine.memory_gib,
+        report.machine.kernel,
+        report.machine.data_fs,
+        report.machine.load_at_start,
+        report.wall_seconds
+    );
+    std::fs::write(&args.json, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("writing {}", args.json.display()))?;
+    eprintln!("wrote {}", args.json.display());
+    if args.keep {
+        eprintln!("data kept in {}", root.keep().display());
+    }
+    Ok(())
+}
+
+/// P4: the writer's log filled through its HTTP API, then caught up over libp2p by a second node
+/// process; beside it the same run's floors (the mirrors' own signature step, and the ledger's
+/// batch verification alone, on every core) and the in-process catch-up of the same records.
+fn p4(
+    root: &std::path::Path,
+    args: &Args,
+    scale: &Scale,
+    nonce: u64,
+    started: Instant,
+) -> Result<Vec<Figure>> {
+    let binary = match &args.node_bin {
+        Some(bin) => bin.clone(),
+        None => network::node_binary_beside_me()?,
+    };
+    let dir = root.join("p4");
+    std::fs::create_dir_all(&dir)?;
+    let (mut writer, mut mirror) = network::create_pair(&dir, &binary)?;
+    step(started, "P4: starting the writer node process");
+    writer.start()?;
+    step(
+        started,
+        &format!(
+            "P4: filling the writer's log with {} records through its HTTP API",
+            scale.catchup_records
+        ),
+    );
+    let size = network::fill_log(&writer, scale.catchup_records, nonce)?;
+    step(
+        started,
+        &format!("P4: starting the mirror node process; catching up {size} records over libp2p"),
+    );
+    let caught = network::time_catch_up(
+        &writer,
+        &mut mirror,
+        size,
+        std::time::Duration::from_secs(900),
+    )?;
+    step(started, "P4: caught up; stopping both nodes");
+    mirror.stop()?;
+    writer.stop()?;
+    if !caught.root_matches {
+        bail!("P4: the mirror's checkpoint root differs from the writer's");
+    }
+    if caught.rejected > 0.0 {
+        bail!("P4: the mirror refused {} ranges", caught.rejected);
+    }
+    let config =
+        ledger_node::config::Config::load(&writer.dir.join(ledger_node::config::CONFIG_FILE))?;
+    let store = RocksStore::open(config.path(&config.db_dir), network::WRITER_ORIGIN)?;
+    step(
+        started,
+        "P4 floors: the same records' signatures, all cores",
+    );
+    let floors = catchup::signature_floors(&store)?;
+    step(started, "P4 in-process: verify + store into a second store");
+    let dest = RocksStore::create(
+        dir.join("in-process-db"),
+        LogIdentity {
+            origin: network::WRITER_ORIGIN.into(),
+            genesis_key: store.identity()?.genesis_key,
+        },
+    )?;
+    let local = catchup::verify_and_store(&store, &dest)?;
+    if !local.root_matches {
+        bail!("P4: the second store's tree differs from the first's");
+    }
+    drop((dest, store));
+    let p4 = rate(caught.records as usize, caught.elapsed);
+    let floor = rate(floors.signatures as usize, floors.records);
+    let batch_floor = rate(floors.signatures as usize, floors.batch);
+    let seconds = caught.elapsed.as_secs_f64();
+    let net = Figure::new(
+        "P4",
+        "catch-up with full verification over libp2p, two node processes",
+        p4,
+        "records/s",
+    )
+    .with_floor(
+        "ZIP-215 decode + batch verify (parallel::verify_records), all cores",
+        floor,
+    )
+    .with_detail(format!(
+        "{} records in {seconds:.1} s ({:.1} s from the mirror process's start); CPU during the \
+         catch-up: mirror {:.1} s, writer {:.1} s ({:.2} of 2 cores), {:.1} µs per record \
+         against {:.1} µs for the floor; keys::verify_batch alone on all cores: \
+         {batch_floor:.0} /s",
+        caught.records,
+        caught.from_start.as_secs_f64(),
+        caught.mirror_cpu.as_secs_f64(),
+        caught.writer_cpu.as_secs_f64(),
+        (caught.mirror_cpu + caught.writer_cpu).as_secs_f64() / seconds.max(1e-9),
+        per_record(caught.mirror_cpu + caught.writer_cpu, caught.records),
+        per_record(floors.records_cpu, floors.signatures),
+    ))
+    .with_target("≥ 50,000/s", p4 >= 50_000.0)
+    .with_note(
+        "two release `ledger-node` processes on loopback (TCP, Noise, Yamux), membership of two; \
+         the writer's log filled through POST /v1/evidence beforehand; the mirror's GET /v1/logs \
+         sampled every 20 ms from its first mirrored record until it held the writer's size \
+         under a checkpoint of that size; its checkpoint root equals the writer's, no range \
+         refused. Every record verified (signatures in ZIP-215 batches on every core, the replay's \
+         other checks, consistency proofs, status-map root) and stored in synced writes",
+    );
+    let local_rate = rate(local.records as usize, local.elapsed);
+    let in_process = Figure::new(
+        "P4-local",
+        "catch-up with full verification, in-process (no network)",
+        local_rate,
+        "records/s",
+    )
+    .with_floor(
+        "ZIP-215 decode + batch verify (parallel::verify_records), all cores",
+        floor,
+    )
+    .with_detail(format!(
+        "{} records in {:.1} s; busy: read {:.1} s, verify {:.1} s, replay {:.1} s, write {:.1} s",
+        local.records,
+        local.elapsed.as_secs_f64(),
+        local.read.as_secs_f64(),
+        local.verify.as_secs_f64(),
+        local.replay.as_secs_f64(),
+        local.write.as_secs_f64(),
+    ))
+    .with_note(
+        "the writer's records read from its RocksDB, their signatures checked as the mirrors \
+         check them (ledger_node::parallel::verify_records), replayed with \
+         ledger_format::replay::LogReplay and written with tree nodes and indexes into a second \
+         RocksStore in synced batches; read, verify + replay, and write run as a 3-thread \
+         pipeline",
+    );
+    Ok(vec![net, in_process])
+}
+
+/// Microseconds of `cpu` per one of `count` records.
+fn per_record(cpu: std::time::Duration, count: u64) -> f64 {
+    cpu.as_secs_f64() * 1e6 / count.max(1) as f64
 }
 
 /// `1e5` for 100,000 (sizes that are powers of ten), else the number.

@@ -17,7 +17,9 @@
 //! sequencer ran), with two limits only a replica can apply: no record may be dated after the
 //! checkpoint that covers it, nor after this node's own clock plus [`MAX_CLOCK_SKEW_SECONDS`]
 //! (nor may the checkpoint). Signatures are verified in batches on every core
-//! ([`crate::parallel::verify_records`]); every other check runs in order on one thread.
+//! ([`crate::parallel::verify_records`]) into a [`VerifiedRange`], apart from the rest; every
+//! other check runs in order on one thread ([`Mirror::apply_verified`]). A catch-up therefore
+//! verifies the next range while the mirror replays and writes the current one.
 //!
 //! A mirror cosigns only what it verified: the checkpoint a range ends at, after the status-map
 //! root rebuilt from the records matched ([`Mirror::apply`]), or later the same checkpoint again
@@ -34,7 +36,7 @@ use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
 use ledger_format::merkle::verify_consistency;
 use ledger_format::profile::ProfilePolicy;
-use ledger_format::replay::{LogReplay, ReplayError};
+use ledger_format::replay::{LogReplay, ReplayError, VerifiedRecord};
 
 use crate::clock::{Clock, SystemClock};
 use crate::logs::{CheckpointKey, checkpoint_key};
@@ -174,6 +176,54 @@ impl Cosigner<'_> {
             .find(name, self.key.verifier_key().key_id())
             .map(|line| line.to_line())
             .ok_or_else(|| MirrorError::Checkpoint("cosignature line missing".into()))
+    }
+}
+
+/// Consecutive records of a log that decode canonically and whose signatures verify under their
+/// authors (ZIP-215, in batches on every core: [`verify_records`]), kept with the exact bytes that
+/// were checked. Only [`VerifiedRange::check`] makes one, so [`Mirror::apply_verified`] can never
+/// store bytes whose signature was not verified; whether each author may sign its record, and
+/// every other rule, is checked when the range is applied.
+#[derive(Debug)]
+pub struct VerifiedRange {
+    start: u64,
+    bytes: Vec<Vec<u8>>,
+    records: Vec<VerifiedRecord>,
+}
+
+impl VerifiedRange {
+    /// Decodes `bytes` (the first at position `start`) and verifies their signatures on every
+    /// core.
+    ///
+    /// # Errors
+    /// [`MirrorError::Record`] for the first record that does not decode or verify.
+    pub fn check(start: u64, bytes: Vec<Vec<u8>>) -> Result<Self, MirrorError> {
+        let records = verify_records(start, &bytes)?;
+        Ok(VerifiedRange {
+            start,
+            bytes,
+            records,
+        })
+    }
+
+    /// Position of the first record.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// One past the position of the last record.
+    pub fn end(&self) -> u64 {
+        self.start + self.bytes.len() as u64
+    }
+
+    /// Records in the range.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// True when the range holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
     }
 }
 
@@ -334,6 +384,8 @@ impl Mirror {
     /// Checks `records` (starting at index `start`, the mirror's tip) against every rule and
     /// against `target`, then stores them durably. `proof` is the consistency proof from the tree
     /// ending with the range to `target`'s tree (empty when the range ends at `target.size`).
+    /// The same as [`VerifiedRange::check`] then [`Mirror::apply_verified`], with the checks that
+    /// need no record (log, key, position, time) made before the signatures.
     ///
     /// # Errors
     /// [`MirrorError`] naming the first failed check; nothing is stored then.
@@ -345,10 +397,27 @@ impl Mirror {
         proof: &[Hash],
         cosigner: Option<Cosigner<'_>>,
     ) -> Result<Applied, MirrorError> {
-        let mut state = self
-            .state
-            .lock()
-            .map_err(|_| StoreError::Io("mirror lock poisoned".into()))?;
+        {
+            let state = self
+                .state
+                .lock()
+                .map_err(|_| StoreError::Io("mirror lock poisoned".into()))?;
+            self.admit(&state, start, records.len(), target)?;
+        }
+        let range = VerifiedRange::check(start, records.to_vec())?;
+        self.apply_verified(range, target, proof, cosigner)
+    }
+
+    /// Refuses a range before its records are looked at: a checkpoint of another log or signed
+    /// by a retired key, a range that does not start at the mirror's tip or runs past the
+    /// checkpoint, a checkpoint dated ahead of this node's clock.
+    fn admit(
+        &self,
+        state: &MirrorState,
+        start: u64,
+        len: usize,
+        target: &SignedCheckpoint,
+    ) -> Result<(), MirrorError> {
         let checkpoint = target.checkpoint();
         if checkpoint.origin != self.origin {
             return Err(not_signed(&self.origin));
@@ -362,7 +431,7 @@ impl Mirror {
                 key,
             });
         }
-        let end = start + records.len() as u64;
+        let end = start + len as u64;
         if start != state.replay.size() || end > checkpoint.size {
             return Err(MirrorError::Range {
                 start,
@@ -370,19 +439,41 @@ impl Mirror {
                 target: checkpoint.size,
             });
         }
-        self.check_not_ahead(target)?;
-        let verified = verify_records(start, records)?;
+        self.check_not_ahead(target)
+    }
+
+    /// Checks the records of `range`, whose signatures are verified already, against every other
+    /// rule (the replay, in order, on this thread) and against `target`, then stores them durably
+    /// (one synced write). What [`Mirror::apply`] does after the signatures; a catch-up calls it
+    /// directly, verifying the next range on every core while this one is replayed and written.
+    ///
+    /// # Errors
+    /// [`MirrorError`] naming the first failed check; nothing is stored then.
+    pub fn apply_verified(
+        &self,
+        range: VerifiedRange,
+        target: &SignedCheckpoint,
+        proof: &[Hash],
+        cosigner: Option<Cosigner<'_>>,
+    ) -> Result<Applied, MirrorError> {
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| StoreError::Io("mirror lock poisoned".into()))?;
+        let (start, end) = (range.start, range.end());
+        self.admit(&state, start, range.len(), target)?;
+        let checkpoint = target.checkpoint();
         let mut next = state.clone();
         next.replay
             .set_time_limit(Some(self.time_limit().min(checkpoint.timestamp)));
         let mut batch = WriteBatch::default();
-        for (bytes, record) in records.iter().zip(verified) {
+        for (bytes, record) in range.bytes.into_iter().zip(range.records) {
             seed_state(&*self.store, &mut next.replay, record.record())?;
             let replayed = next.replay.apply_verified(record)?;
             if let Some(state) = &replayed.state {
                 next.dirty.insert(state.code.clone());
             }
-            batch.add_replayed(bytes.clone(), replayed);
+            batch.add_replayed(bytes, replayed);
         }
         next.replay.set_time_limit(None);
         check_target_key(&self.origin, &next.replay, target)?;

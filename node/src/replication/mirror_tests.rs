@@ -891,6 +891,57 @@ fn a_record_with_a_bad_signature_is_refused() {
 }
 
 #[test]
+fn ranges_verified_ahead_are_applied_in_order_only() {
+    let source = Source::new();
+    let mirror = mirror_at_6(&source);
+    let target = source.checkpoint(16);
+    // As a catch-up does: the next range is verified before the current one is applied.
+    let first = VerifiedRange::check(6, source.bytes(6..11)).unwrap();
+    assert_eq!(
+        (first.start(), first.end(), first.len(), first.is_empty()),
+        (6, 11, 5, false)
+    );
+    let range_error = MirrorError::Range {
+        start: 11,
+        size: 6,
+        target: 16,
+    };
+    // The second cannot go first.
+    assert_refused(&mirror, range_error, |m| {
+        let second = VerifiedRange::check(11, source.bytes(11..16)).unwrap();
+        m.apply_verified(second, target, &[], None)
+    });
+    // Records verified as if they sat one place earlier: their signatures hold, their index does
+    // not, and nothing is stored.
+    let size = mirror.size();
+    let shifted = VerifiedRange::check(6, source.bytes(7..12)).unwrap();
+    let refused = mirror.apply_verified(shifted, target, &source.proof(11, 16), None);
+    assert!(
+        matches!(refused, Err(MirrorError::Record(_))),
+        "{refused:?}"
+    );
+    assert_eq!(mirror.size(), size);
+    assert_eq!(mirror.store().tip().unwrap().size, size);
+    // A bad signature fails the verification stage, named as `apply` names it.
+    let mut bad = source.bytes(6..11);
+    bad[2] = with_bad_signature(source.record(8));
+    let failed = VerifiedRange::check(6, bad).unwrap_err();
+    assert_eq!(failed, ReplayError::Signature(8).into());
+    assert_eq!(failed.reason(), "signature");
+
+    assert_eq!(
+        mirror.apply_verified(first, target, &source.proof(11, 16), None),
+        applied(11, false)
+    );
+    let second = VerifiedRange::check(11, source.bytes(11..16)).unwrap();
+    assert_eq!(
+        mirror.apply_verified(second, target, &[], None),
+        applied(16, true)
+    );
+    finish(&mirror, &source);
+}
+
+#[test]
 fn signatures_checked_on_every_core_name_the_first_bad_record() {
     // Long enough for the signatures to be checked on several threads.
     const LONG: u64 = 200;
