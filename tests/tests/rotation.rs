@@ -143,6 +143,9 @@ fn rotate_key(a: &Agency) -> String {
 #[test]
 fn the_writers_key_rotates_under_load_and_old_and_new_proofs_verify() {
     let mut net = Network::create(&["a", "b", "c"], None);
+    // The load below is one client posting as fast as it can: lift its per-client write rate.
+    net.node("a").configure("write_rate_per_second", "1000000");
+    net.node("a").configure("write_burst", "1000000");
     net.start_all();
     let a_origin = net.node("a").origin.clone();
     let old_key: SigningKey = net.node("a").log_key();
