@@ -37,7 +37,7 @@ pub struct ServeLimits {
 }
 
 /// Serves `router` on `listener` until `stop` is cancelled; then stops accepting, lets the
-/// requests in flight finish (up to [`DRAIN`]), and returns once every connection task ended.
+/// requests in flight finish (up to 10 s), and returns once every connection task ended.
 ///
 /// # Errors
 /// None today: a failed `accept` is logged and retried. The result type leaves room for
