@@ -5,16 +5,16 @@
 //! in `ledger_http_shed_total{reason}` and logged (at most once a second per reason, so that a
 //! flood does not flood the log too).
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
 
@@ -38,8 +38,7 @@ const RATE_KEYS_KEPT: usize = 65_536;
 pub struct Admission {
     in_flight: Arc<Semaphore>,
     request_timeout: Duration,
-    metrics: Arc<Metrics>,
-    warned: Warned,
+    shedder: Shedder,
 }
 
 impl Admission {
@@ -48,14 +47,13 @@ impl Admission {
         Admission {
             in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
             request_timeout,
-            metrics,
-            warned: Warned::default(),
+            shedder: Shedder::new(metrics),
         }
     }
 
     /// Counts and logs a request or connection refused for `reason`.
     pub(super) fn shed(&self, reason: &'static str, client: Option<SocketAddr>) {
-        shed(&self.metrics, &self.warned, reason, client);
+        self.shedder.shed(reason, client);
     }
 }
 
@@ -66,10 +64,7 @@ pub async fn admit(
     request: Request,
     next: Next,
 ) -> Response {
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+    let client = client_of(&request);
     let Ok(permit) = admission.in_flight.clone().try_acquire_owned() else {
         admission.shed("overload", client);
         return ApiError::Overloaded {
@@ -97,8 +92,7 @@ pub async fn admit(
 #[derive(Debug)]
 pub struct WriteRate {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
-    metrics: Arc<Metrics>,
-    warned: Warned,
+    shedder: Shedder,
 }
 
 impl WriteRate {
@@ -108,8 +102,7 @@ impl WriteRate {
         let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
         WriteRate {
             limiter: RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst)),
-            metrics,
-            warned: Warned::default(),
+            shedder: Shedder::new(metrics),
         }
     }
 
@@ -121,7 +114,7 @@ impl WriteRate {
         }
         self.limiter
             .check_key(&client)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+            .map_err(|not_until| not_until.wait_time_from(self.limiter.clock().now()))
     }
 }
 
@@ -132,14 +125,10 @@ pub async fn limit_writes(
     request: Request,
     next: Next,
 ) -> Response {
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
-    if let Some(client) = client
+    if let Some(client) = client_of(&request)
         && let Err(wait) = rate.check(client.ip())
     {
-        shed(&rate.metrics, &rate.warned, "rate", Some(client));
+        rate.shedder.shed("rate", Some(client));
         return ApiError::TooManyRequests {
             message: format!(
                 "{} sent more write requests than its rate allows",
@@ -152,29 +141,51 @@ pub async fn limit_writes(
     next.run(request).await
 }
 
-/// The second in which a warning was last logged, per limiter.
-#[derive(Debug, Default)]
-struct Warned(AtomicU64);
+/// The client's address, which the node's server loop (`serve`) puts on every request.
+fn client_of(request: &Request) -> Option<SocketAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+}
 
-impl Warned {
-    /// True at most once a second.
-    fn due(&self) -> bool {
+/// Counts every refusal and logs it as a warning, at most once a second per reason.
+#[derive(Debug)]
+struct Shedder {
+    metrics: Arc<Metrics>,
+    /// The second of the last warning, per reason.
+    warned: Mutex<HashMap<&'static str, u64>>,
+}
+
+impl Shedder {
+    fn new(metrics: Arc<Metrics>) -> Self {
+        Shedder {
+            metrics,
+            warned: Mutex::default(),
+        }
+    }
+
+    fn shed(&self, reason: &'static str, client: Option<SocketAddr>) {
+        self.metrics.http_shed(reason);
+        if self.due(reason) {
+            let client = client.map(|c| c.to_string()).unwrap_or_default();
+            tracing::warn!(
+                reason,
+                client,
+                "refused a request to protect the node (counted in ledger_http_shed_total)"
+            );
+        }
+    }
+
+    /// True at most once a second for `reason`.
+    fn due(&self, reason: &'static str) -> bool {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        self.0.swap(now, Ordering::Relaxed) != now
-    }
-}
-
-fn shed(metrics: &Metrics, warned: &Warned, reason: &'static str, client: Option<SocketAddr>) {
-    metrics.http_shed(reason);
-    if warned.due() {
-        let client = client.map(|c| c.to_string()).unwrap_or_default();
-        tracing::warn!(
-            reason,
-            client,
-            "refused a request to protect the node (counted in ledger_http_shed_total)"
-        );
+        let Ok(mut warned) = self.warned.lock() else {
+            return true;
+        };
+        warned.insert(reason, now) != Some(now)
     }
 }
 
@@ -199,9 +210,10 @@ mod tests {
     }
 
     #[test]
-    fn warnings_are_logged_at_most_once_a_second() {
-        let warned = Warned::default();
-        assert!(warned.due());
-        assert!(!warned.due());
+    fn warnings_are_logged_at_most_once_a_second_per_reason() {
+        let shedder = Shedder::new(Arc::new(Metrics::new()));
+        assert!(shedder.due("rate"));
+        assert!(!shedder.due("rate"));
+        assert!(shedder.due("overload"), "another reason has its own second");
     }
 }
