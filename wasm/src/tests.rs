@@ -222,3 +222,61 @@ fn image_grey(png: &[u8]) -> (u32, u32, Vec<u8>) {
         .to_luma8();
     (image.width(), image.height(), image.into_raw())
 }
+
+mod hostile {
+    //! What a hostile picture or file can make of the page's module: an answer, never a panic
+    //! (a panic in WebAssembly traps, and the page would lose its module).
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn any_picture_is_read_or_refused(
+            width in 1usize..96,
+            height in 1usize..96,
+            seed in any::<u64>(),
+            dark in 0u8..=255,
+        ) {
+            // Noise, blocks and stripes: what finder-pattern detection trips over.
+            let mut x = seed | 1;
+            let grey: Vec<u8> = (0..width * height)
+                .map(|i| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if (i / width + i % width) % 7 == 0 { dark } else { (x >> 56) as u8 }
+                })
+                .collect();
+            let _ = crate::read_qr(width, height, &grey);
+        }
+
+        #[test]
+        fn any_bytes_give_a_verdict(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let (_, policy, _) = fixture();
+            let checked = crate::verify(&bytes, &policy, at("2027-02-01", 12), None).unwrap();
+            prop_assert_ne!(checked.report.verdict, "valid");
+        }
+    }
+
+    #[test]
+    fn a_damaged_qr_picture_is_refused_or_read_exactly() {
+        // Scratches across a real code: either the error correction restores the exact bytes, or
+        // the picture is refused; never other bytes.
+        let (_, _, bundle) = fixture();
+        let (png, _) = ledger_client::qr::encode_png(&bundle, ledger_client::qr::Level::M).unwrap();
+        let (w, h, clean) = image_grey(&png);
+        for stripe in (0..h).step_by(37) {
+            let mut grey = clean.clone();
+            for y in stripe..(stripe + 6).min(h) {
+                for x in 0..w {
+                    grey[(y * w + x) as usize] ^= 0xFF;
+                }
+            }
+            if let Ok(read) = crate::read_qr(w as usize, h as usize, &grey) {
+                assert_eq!(read, bundle, "stripe at {stripe}");
+            }
+        }
+    }
+}

@@ -142,11 +142,28 @@
     return { ok: done === 0, value: JSON.parse(dec.decode(output())) };
   }
 
+  // Runs `call` on the module. Should the module ever trap (a fault in it: it then refuses nothing
+  // more), the page says so, loads a fresh instance, and the clerk can try again.
+  function guarded(call) {
+    try {
+      return call();
+    } catch (e) {
+      const failed = wasm;
+      wasm = null;
+      updateCheck();
+      status('input-status', t('loadFailed') + (e.message || e), 'error');
+      loadWasm().then((fresh) => { if (wasm === null && failed) { wasm = fresh; updateCheck(); } });
+      return null;
+    }
+  }
+
   // --- the trust policy -------------------------------------------------------------------
 
   function readPolicy(text) {
-    put(1, enc.encode(text));
-    return json(wasm.ledger_policy());
+    return guarded(() => {
+      put(1, enc.encode(text));
+      return json(wasm.ledger_policy());
+    });
   }
 
   function usePolicy(text, save) {
@@ -155,6 +172,7 @@
       return false;
     }
     const read = readPolicy(text);
+    if (!read) return false;
     if (!read.ok) {
       status('policy-status', read.value[lang], 'error');
       return false;
@@ -216,10 +234,14 @@
     canvas.height = h;
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     ctx.drawImage(source, 0, 0, w, h);
-    put(0, grey(ctx.getImageData(0, 0, w, h)));
-    const done = wasm.ledger_read_qr(w, h);
-    if (done === 0) return { bytes: output() };
-    return { reason: JSON.parse(dec.decode(output())) };
+    const pixels = grey(ctx.getImageData(0, 0, w, h));
+    const read = guarded(() => {
+      put(0, pixels);
+      const done = wasm.ledger_read_qr(w, h);
+      if (done === 0) return { bytes: output() };
+      return { reason: JSON.parse(dec.decode(output())) };
+    });
+    return read || { reason: { zh: T.zh.loadFailed, en: T.en.loadFailed } };
   }
 
   async function fromImageFile(file) {
@@ -311,7 +333,7 @@
 
   // Verifies the bundle read if everything needed is there; says what is missing otherwise.
   function check() {
-    if (!bundle) return false;
+    if (!bundle || !wasm) return false;
     if (!policy) {
       status('input-status', t('noPolicy'), 'error');
       return false;
@@ -322,12 +344,15 @@
       return false;
     }
     const started = performance.now();
-    put(0, bundle);
-    put(1, enc.encode(policy.text));
-    put(2, enc.encode(codeText()));
     checkedAt = new Date();
-    const result = json(wasm.ledger_verify(checkedAt.getTime() / 1000));
+    const result = guarded(() => {
+      put(0, bundle);
+      put(1, enc.encode(policy.text));
+      put(2, enc.encode(codeText()));
+      return json(wasm.ledger_verify(checkedAt.getTime() / 1000));
+    });
     const ms = performance.now() - started;
+    if (!result) return false;
     if (!result.ok) {
       status('input-status', result.value[lang], 'error');
       return false;
