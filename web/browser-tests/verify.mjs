@@ -4,7 +4,7 @@
 //
 // Usage: node verify.mjs CONFIG.json. CONFIG: {
 //   "url": "http://127.0.0.1:PORT/verify", "file_url": "file:///…/web/verify/index.html" (optional),
-//   "policy": "policy.txt", "out": "DIR" (results.json and screenshots),
+//   "policy": "policy.txt", "out": "DIR" (verify-results.json and the screenshots),
 //   "cases": [{ "name", "qr": "x.png", "code": "…" | null, "at": "RFC 3339", "expect": "valid" }],
 //   "camera": { "qr": "x.png", "code": "…", "at": "…", "expect": "valid" } }
 // Exits 0 when every case gave its expected verdict; otherwise prints what differed and exits 1.
@@ -61,11 +61,10 @@ function weigh(page) {
   return sizes;
 }
 
-const browser = await launch();
-try {
-  // 1. From a picture, one fresh browser profile per case (the policy is loaded each time).
-  for (const c of config.cases) {
-    const context = await browser.newContext();
+// 1. From a picture, one fresh browser profile per case (the policy is loaded each time).
+for (const c of config.cases) {
+  const { context, close } = await launch();
+  try {
     const page = await openPage(context, config.url, c.at, c.code);
     const sizes = results.page_bytes === null ? weigh(page) : null;
     await page.setInputFiles('#image-file', c.qr);
@@ -88,22 +87,24 @@ try {
       }
       results.warm_ms = times;
     }
-    await context.close();
+  } finally {
+    await close();
   }
+}
 
-  // 2. The page opened from disk (no node at all): the same verdict.
-  if (config.file_url) {
-    const c = config.cases[0];
-    const context = await browser.newContext();
+// 2. The page opened from disk (no node at all): the same verdict.
+if (config.file_url) {
+  const c = config.cases[0];
+  const { context, close } = await launch();
+  try {
     const page = await openPage(context, config.file_url, c.at, c.code);
     await page.setInputFiles('#image-file', c.qr);
     const v = await verdictOf(page);
     expect(`${c.name} (page from disk)`, v.verdict, c.expect);
     results.cases.push({ name: c.name, source: 'file', ...v });
-    await context.close();
+  } finally {
+    await close();
   }
-} finally {
-  await browser.close();
 }
 
 // 3. The camera: Chromium's fake capture device plays a video made of the QR picture.
@@ -111,26 +112,25 @@ if (config.camera) {
   const c = config.camera;
   const video = path.join(out, 'camera.y4m');
   fs.writeFileSync(video, await y4mOf(c.qr));
-  const cameraBrowser = await launch([
+  const { context, close } = await launch([
     '--use-fake-device-for-media-stream',
     '--use-fake-ui-for-media-stream',
     `--use-file-for-fake-video-capture=${video}`,
   ]);
   try {
-    const context = await cameraBrowser.newContext({ permissions: ['camera'] });
+    await context.grantPermissions(['camera']);
     const page = await openPage(context, config.url, c.at, c.code);
     await page.click('#camera-start');
     const v = await verdictOf(page);
     expect(`${c.name} (camera)`, v.verdict, c.expect);
     results.cases.push({ name: c.name, source: 'camera', ...v });
     await page.screenshot({ path: path.join(out, 'verify-camera.png'), fullPage: true });
-    await context.close();
   } finally {
-    await cameraBrowser.close();
+    await close();
   }
 }
 
-fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2));
+fs.writeFileSync(path.join(out, 'verify-results.json'), JSON.stringify(results, null, 2));
 if (failures.length) {
   console.error(failures.join('\n'));
   process.exit(1);
@@ -140,9 +140,9 @@ console.log(JSON.stringify({ cases: results.cases.map((c) => `${c.name}/${c.sour
 // A one-second YUV4MPEG2 video (the format Chromium's fake camera plays) of `png`, centred on a
 // white 640x480 frame: the picture's pixels are read by Chromium itself (no image library here).
 async function y4mOf(png) {
-  const b = await launch();
+  const { context, close } = await launch();
   try {
-    const page = await b.newPage();
+    const page = await context.newPage();
     const data = fs.readFileSync(png).toString('base64');
     const frame = await page.evaluate(async (src) => {
       const img = new Image();
@@ -168,6 +168,6 @@ async function y4mOf(png) {
     const one = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
     return Buffer.concat([header, ...Array(10).fill(one)]);
   } finally {
-    await b.close();
+    await close();
   }
 }

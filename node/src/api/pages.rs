@@ -1,5 +1,6 @@
 //! The static pages every node serves on its public listener: the public notice board at `/`
-//! (`web/board/`, docs/operations.md#board). The files are built into the binary; each is one row
+//! (`web/board/`, docs/operations.md#board) and the bank's certificate check at `/verify/`
+//! (`web/verify/`, docs/operations.md#the-banks-page-verify). The files are built into the binary; each is one row
 //! of [`PAGES`] (path, content type, bytes), served with a strict Content-Security-Policy (scripts
 //! and styles from the node only, no inline script, no request to another origin), an `ETag`, and
 //! `Cache-Control: no-cache`, so that a browser revalidates (a `304` with no body) and never shows
@@ -27,11 +28,20 @@ pub struct Page {
     pub content_type: &'static str,
     /// Its bytes.
     pub bytes: &'static [u8],
+    /// Its Content-Security-Policy.
+    pub csp: &'static str,
 }
 
 const HTML: &str = "text/html; charset=utf-8";
 const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
+
+/// The bank's page: as [`CONTENT_SECURITY_POLICY_VALUE`], and WebAssembly may be compiled (its
+/// verifier), and it may connect nowhere at all: it verifies offline.
+pub const VERIFY_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
+     script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; \
+     media-src 'self' blob: mediastream:; connect-src 'none'; object-src 'none'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Every file the node serves as a page.
 pub const PAGES: &[Page] = &[
@@ -39,16 +49,44 @@ pub const PAGES: &[Page] = &[
         path: "/",
         content_type: HTML,
         bytes: include_bytes!("../../../web/board/index.html"),
+        csp: CONTENT_SECURITY_POLICY_VALUE,
     },
     Page {
         path: "/board/board.js",
         content_type: JS,
         bytes: include_bytes!("../../../web/board/board.js"),
+        csp: CONTENT_SECURITY_POLICY_VALUE,
     },
     Page {
         path: "/board/board.css",
         content_type: CSS,
         bytes: include_bytes!("../../../web/board/board.css"),
+        csp: CONTENT_SECURITY_POLICY_VALUE,
+    },
+    Page {
+        path: "/verify/",
+        content_type: HTML,
+        bytes: include_bytes!("../../../web/verify/index.html"),
+        csp: VERIFY_CONTENT_SECURITY_POLICY,
+    },
+    Page {
+        path: "/verify/verify.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../web/verify/verify.js"),
+        csp: VERIFY_CONTENT_SECURITY_POLICY,
+    },
+    Page {
+        path: "/verify/verify.css",
+        content_type: CSS,
+        bytes: include_bytes!("../../../web/verify/verify.css"),
+        csp: VERIFY_CONTENT_SECURITY_POLICY,
+    },
+    // The verifier module, as base64 in a classic script (scripts/build-wasm.sh).
+    Page {
+        path: "/verify/ledger-wasm.js",
+        content_type: JS,
+        bytes: include_bytes!("../../../web/verify/ledger-wasm.js"),
+        csp: VERIFY_CONTENT_SECURITY_POLICY,
     },
 ];
 
@@ -58,11 +96,18 @@ pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; script-src 
      style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// The routes of every row of [`PAGES`].
+/// The routes of every row of [`PAGES`], and `/verify` redirected to `/verify/` (the page's files
+/// are named relative to it, as they are on disk).
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    PAGES.iter().fold(Router::new(), |router, page| {
-        router.route(page.path, get(serve))
-    })
+    PAGES
+        .iter()
+        .fold(Router::new(), |router, page| {
+            router.route(page.path, get(serve))
+        })
+        .route(
+            "/verify",
+            get(|| async { axum::response::Redirect::permanent("/verify/") }),
+        )
 }
 
 /// The row of [`PAGES`] for `path`.
@@ -94,10 +139,7 @@ async fn serve(headers: HeaderMap, request: Request) -> Result<Response, ApiErro
         response
     };
     let out = response.headers_mut();
-    out.insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
-    );
+    out.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(page.csp));
     out.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     out.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     out.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -154,6 +196,28 @@ mod tests {
                 page.path
             );
         }
+    }
+
+    #[test]
+    fn the_verify_page_names_only_its_own_files_and_connects_nowhere() {
+        let html = std::str::from_utf8(page("/verify/").unwrap().bytes).unwrap();
+        assert!(!html.contains("<script>"), "inline script in /verify/");
+        for reference in html
+            .split(['"'])
+            .filter(|s| s.ends_with(".js") || s.ends_with(".css"))
+        {
+            // Relative names, served beside the page, as they sit beside it on disk.
+            assert!(
+                page(&format!("/verify/{reference}")).is_some(),
+                "/verify/ names {reference}, which the node does not serve"
+            );
+        }
+        for row in PAGES.iter().filter(|p| p.path.starts_with("/verify/")) {
+            assert_eq!(row.csp, VERIFY_CONTENT_SECURITY_POLICY, "{}", row.path);
+        }
+        assert!(VERIFY_CONTENT_SECURITY_POLICY.contains("connect-src 'none'"));
+        // The board's pages do not get the verifier's leave to compile WebAssembly.
+        assert!(!page("/").unwrap().csp.contains("wasm"));
     }
 
     #[test]
