@@ -32,6 +32,7 @@
       checkedAt: (t) => `核验时间：${t}`, elapsed: (ms) => `耗时 ${ms} 毫秒`,
       recordHead: (t, h) => `核验页面：数据资产登记证书核验（离线，ledger-wasm ${h}）\n核验时间：${t}\n`,
       recordPolicy: '信任策略密钥：',
+      tooLarge: (n) => `文件过大（${n} 字节）：核验文件和策略文件都只有几千字节。`,
     },
     en: {
       title: 'Data asset registration certificate check',
@@ -60,6 +61,7 @@
       checkedAt: (t) => `Checked at ${t}`, elapsed: (ms) => `${ms} ms`,
       recordHead: (t, h) => `Checked with: certificate check page (offline, ledger-wasm ${h})\nChecked at: ${t}\n`,
       recordPolicy: 'Trust policy keys:',
+      tooLarge: (n) => `The file is too large (${n} bytes): bundles and policy files are a few kilobytes.`,
     },
   };
   const GOOD = ['valid'];
@@ -67,6 +69,8 @@
   const POLICY_KEY = 'ledger-verify-policy';
   const LANG_KEY = 'ledger-verify-lang';
   const MAX_SIDE = 1600; // pixels: pictures are read at most this large first (a QR needs far less)
+  const FULL_SIDE = 6000; // pixels: the second try, for a small code on a large scan
+  const MAX_FILE_BYTES = 1 << 20; // a bundle or a policy file: both are a few kilobytes
   const SCAN_INTERVAL_MS = 200;
 
   const $ = (id) => document.getElementById(id);
@@ -253,11 +257,18 @@
       status('input-status', String(e.message || e), 'error');
       return;
     }
-    let read = readQr(bitmap, bitmap.width, bitmap.height, MAX_SIDE);
-    if (!read.bytes && Math.max(bitmap.width, bitmap.height) > MAX_SIDE) {
-      read = readQr(bitmap, bitmap.width, bitmap.height, Infinity);
+    let read;
+    try {
+      read = readQr(bitmap, bitmap.width, bitmap.height, MAX_SIDE);
+      if (!read.bytes && Math.max(bitmap.width, bitmap.height) > MAX_SIDE) {
+        read = readQr(bitmap, bitmap.width, bitmap.height, FULL_SIDE);
+      }
+    } catch (e) {
+      // The canvas could not hold the picture (the browser's memory).
+      read = { reason: { zh: String(e.message || e), en: String(e.message || e) } };
+    } finally {
+      bitmap.close();
     }
-    bitmap.close();
     if (read.bytes) received(read.bytes);
     else status('input-status', read.reason[lang], 'error');
   }
@@ -438,7 +449,9 @@
     $('policy-save').onclick = () => usePolicy($('policy-text').value, true);
     $('policy-file').onchange = async (e) => {
       const file = e.target.files[0];
-      if (file) {
+      if (file && file.size > MAX_FILE_BYTES) {
+        status('policy-status', t('tooLarge', file.size), 'error');
+      } else if (file) {
         $('policy-text').value = await file.text();
         usePolicy($('policy-text').value, true);
       }
@@ -462,7 +475,8 @@
     $('bundle-file').onchange = async (e) => {
       const file = e.target.files[0];
       e.target.value = '';
-      if (file) received(new Uint8Array(await file.arrayBuffer()));
+      if (file && file.size > MAX_FILE_BYTES) status('input-status', t('tooLarge', file.size), 'error');
+      else if (file) received(new Uint8Array(await file.arrayBuffer()));
     };
     $('check').onclick = check;
     $('code').onkeydown = (e) => { if (e.key === 'Enter') check(); };
