@@ -23,8 +23,9 @@ function expect(name, got, want) {
 }
 
 // Opens the page with the browser's clock fixed at `at`, loads the policy, types the code.
-async function openPage(context, url, at, code) {
+async function openPage(context, url, at, code, sizes) {
   const page = await context.newPage();
+  if (sizes) weigh(page, sizes);
   page.on('pageerror', (e) => failures.push(`page error at ${url}: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') failures.push(`console error: ${m.text()}`); });
   if (at) await page.clock.setFixedTime(new Date(at));
@@ -52,32 +53,24 @@ async function verdictOf(page) {
   }));
 }
 
-// Every file the page downloaded from the node, with its size: the page's total weight.
-function weigh(page) {
-  const sizes = {};
+// Records every file the page downloads, with its size in bytes: the page's total weight.
+function weigh(page, sizes) {
   page.on('response', async (response) => {
     try { sizes[new URL(response.url()).pathname] = (await response.body()).length; } catch (e) { /* redirect */ }
   });
-  return sizes;
 }
 
 // 1. From a picture, one fresh browser profile per case (the policy is loaded each time).
 for (const c of config.cases) {
   const { context, close } = await launch();
   try {
-    const page = await openPage(context, config.url, c.at, c.code);
-    const sizes = results.page_bytes === null ? weigh(page) : null;
+    const sizes = results.page_bytes === null ? {} : null;
+    const page = await openPage(context, config.url, c.at, c.code, sizes);
     await page.setInputFiles('#image-file', c.qr);
     const v = await verdictOf(page);
     expect(`${c.name} (picture)`, v.verdict, c.expect);
     results.cases.push({ name: c.name, source: 'picture', ...v });
     await page.screenshot({ path: path.join(out, `verify-${c.name}.png`), fullPage: true });
-    if (sizes) {
-      await page.reload();
-      await page.waitForFunction(() => document.body.dataset.ready);
-      results.files = sizes;
-      results.page_bytes = Object.values(sizes).reduce((a, b) => a + b, 0);
-    }
     // The same check again, five times, for the time verification takes once the page is warm.
     if (c.expect === 'valid') {
       const times = [];
@@ -86,6 +79,10 @@ for (const c of config.cases) {
         times.push(Number(await page.getAttribute('#elapsed', 'data-ms')));
       }
       results.warm_ms = times;
+    }
+    if (sizes) {
+      results.files = sizes;
+      results.page_bytes = Object.values(sizes).reduce((a, b) => a + b, 0);
     }
   } finally {
     await close();
