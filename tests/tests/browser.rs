@@ -20,6 +20,10 @@ use ledger_node::clock::ManualClock;
 use ledger_node::config::{CONFIG_FILE, Config};
 use serde_json::json;
 
+/// How to object to agency A's notices, as its membership entry states it.
+const OBJECTIONS: &str =
+    "请于公示期内以实名书面形式向玉溪市公共数据登记中心提出异议，并附相关证据。";
+
 /// The repository's root (this crate is `tests/`).
 fn repository() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -58,6 +62,16 @@ fn run_script(script: &str, args: &[String]) {
 #[ignore = "needs Chromium and npm: scripts/browser-tests.sh"]
 fn the_board_shows_a_notice_posted_a_moment_before() {
     let mut net = Network::create(&["a", "b"], None);
+    // A's objection instructions, in its membership entry, as every node's board shows them.
+    let membership = net.dir.path().join("network.toml");
+    let text = std::fs::read_to_string(&membership).unwrap();
+    let edited = text.replacen(
+        "name = \"a\"\n",
+        &format!("name = \"a\"\nobjections = \"{OBJECTIONS}\"\n"),
+        1,
+    );
+    assert_ne!(edited, text, "no entry of a in {text}");
+    std::fs::write(&membership, edited).unwrap();
     net.start_all();
     let a = net.node("a");
     let origin = a.origin.clone();
@@ -71,6 +85,7 @@ fn the_board_shows_a_notice_posted_a_moment_before() {
         "registrant": content["registrant"]["name"],
         "data_name": content["data_name"],
         "ends_on": body["NoticePublished"]["ends_on"],
+        "objections": OBJECTIONS,
     });
     let index = a.append(body.clone())["index"].as_u64().unwrap();
     // B mirrors A's log: its board shows A's notice too.

@@ -6,7 +6,8 @@
 //   node board.mjs --url http://127.0.0.1:8180 --expect notice.json --screenshot board.png
 //   node board.mjs --url … --code C --registrant NAME --data-name NAME --ends-on YYYY-MM-DD
 //
-// notice.json: {"code": "…", "registrant": "…", "data_name": "…", "ends_on": "YYYY-MM-DD"}.
+// notice.json: {"code": "…", "registrant": "…", "data_name": "…", "ends_on": "YYYY-MM-DD"}, and
+// optionally "objections": the agency's objection instructions the notice must show.
 // Exits 0 when every check passes, 1 with the failed check's message, 2 on a usage error.
 
 import { readFileSync } from 'node:fs';
@@ -67,6 +68,9 @@ async function main() {
       check(text.includes(expected[field]), `the notice does not show ${field} ${expected[field]}: ${text}`);
     }
     check(text.includes('异议方式'), `the notice does not show how to object: ${text}`);
+    if (expected.objections) {
+      check(text.includes(expected.objections), `the notice lacks the agency's objection instructions: ${text}`);
+    }
 
     // The search by code.
     await page.fill('#code', expected.code);
