@@ -41,7 +41,7 @@ pub mod hash;
 pub mod keys;
 
 pub use encoding::{Canonical, DecodeError};
-pub use hash::{Hash, sha256};
+pub use hash::{Hash, sha256, sm3};
 pub use keys::{PublicKey, Signature, SignatureError, SigningKey};
 
 /// How far, in seconds, a signed time may be ahead of the clock of whoever checks it.
@@ -65,6 +65,7 @@ pub mod profile;
 pub mod receipt;
 pub mod record;
 pub mod replay;
+pub mod suite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tlog_proof;
