@@ -9,7 +9,7 @@
 //! | [`Suite::Ed25519Sha256`] | `ed25519-sha256` | `0x00` | Ed25519 (RFC 8032, ZIP-215) | SHA-256 (FIPS 180-4) |
 //! | [`Suite::Sm2Sm3`]        | `sm2-sm3`        | `0x01` | SM2 (GB/T 32918.2, [`sm2`]) | SM3 (GB/T 32905)     |
 //!
-//! Both hashes are 32 bytes, so [`Hash`] stays one type; [`Suite::hash`] and [`Suite::hash_parts`]
+//! Both hashes are 32 bytes, so [`Hash`](struct@Hash) stays one type; [`Suite::hash`] and [`Suite::hash_parts`]
 //! are the one entry point through which code that hashes for a log (record hashes, the RFC 6962
 //! tree with its `0x00`/`0x01` prefixes, the status map, commitments, key IDs) takes the log's suite.
 //!
@@ -37,9 +37,9 @@ use crate::hash::{Hash, sha256, sha256_parts, sm3, sm3_parts};
 ///
 /// Encoded as one byte, its [code](Suite::code), in canonical (BCS) form, and as its
 /// [name](Suite::name) in JSON and text. A code or name not listed here is refused, never mapped to
-/// a default.
+/// a default. Not `#[non_exhaustive]` on purpose: a new suite is a format change, and every `match`
+/// on the suite should have to say what it does with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-#[non_exhaustive]
 pub enum Suite {
     /// Ed25519 signatures (RFC 8032 keys, ZIP-215 verification) and SHA-256: every log before
     /// suites existed, hence the default and code `0x00`.

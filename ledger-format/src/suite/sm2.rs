@@ -3,7 +3,7 @@
 //!
 //! The curve is the recommended 256-bit curve of GB/T 32918.5-2017 (GM/T 0003.5-2012); the signature
 //! scheme is GB/T 32918.2-2016 §6–7 with SM3 (GB/T 32905-2016) as its hash; the arithmetic is
-//! RustCrypto's [`sm2`](::sm2) crate.
+//! RustCrypto's `sm2` crate.
 //!
 //! **Public keys** are the uncompressed point `0x04 ‖ x ‖ y` (65 bytes, GB/T 32918.1 §4.2.9), the
 //! form GM/T 0009-2012 prescribes for SM2 public keys, the one the ZA hash consumes (`xA ‖ yA`),
