@@ -40,7 +40,7 @@ pub mod report;
 
 #[cfg(feature = "fetch")]
 pub mod fetch;
-#[cfg(feature = "qr")]
+#[cfg(feature = "qr-decode")]
 pub mod qr;
 
 pub use ledger_format;

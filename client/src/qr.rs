@@ -1,4 +1,6 @@
-//! A bundle as one QR code (feature `qr`): the bundle's bytes in a PNG image, and back.
+//! A bundle as one QR code: the bundle's bytes in a PNG image (feature `qr`), and back from a PNG
+//! (`qr`) or from grey pixels (`qr-decode`: what the WebAssembly verifier reads a camera frame or a
+//! photo with). Both readers are [`decode_grey`].
 //!
 //! The encoder (`qrcode`) splits the bytes into the most compact segments (byte mode, with numeric
 //! or alphanumeric runs where they are shorter); any conforming reader returns the same bytes.
@@ -6,10 +8,13 @@
 //! is a version 21 symbol at level M (15 % of the symbol may be lost, 101 × 101 modules) and version
 //! 18 at level L. The CLI reports the version it produced.
 
+#[cfg(feature = "qr")]
 use image::{ImageFormat, Luma};
+#[cfg(feature = "qr")]
 use qrcode::{EcLevel, QrCode};
 
 /// Pixels per QR module in the PNG: about 0.5 mm per module when printed at 300 dpi.
+#[cfg(feature = "qr")]
 const MODULE_PIXELS: u32 = 6;
 
 /// Why a QR code could not be written or read.
@@ -49,6 +54,7 @@ pub enum Level {
     H,
 }
 
+#[cfg(feature = "qr")]
 impl Level {
     fn ec(self) -> EcLevel {
         match self {
@@ -74,6 +80,7 @@ pub struct QrInfo {
 }
 
 /// The symbol for `data` at `level`, without rendering it.
+#[cfg(feature = "qr")]
 ///
 /// # Errors
 /// [`QrError::TooLong`].
@@ -86,6 +93,7 @@ pub fn symbol_info(data: &[u8], level: Level) -> Result<QrInfo, QrError> {
     Ok(info(&code, level, 0))
 }
 
+#[cfg(feature = "qr")]
 fn info(code: &QrCode, level: Level, pixels: u32) -> QrInfo {
     let version = match code.version() {
         qrcode::Version::Normal(v) | qrcode::Version::Micro(v) => v,
@@ -99,6 +107,7 @@ fn info(code: &QrCode, level: Level, pixels: u32) -> QrInfo {
 }
 
 /// Renders `data` as a QR code PNG (black on white, with the standard 4-module quiet zone).
+#[cfg(feature = "qr")]
 ///
 /// # Errors
 /// [`QrError::TooLong`] or [`QrError::Image`].
@@ -121,15 +130,43 @@ pub fn encode_png(data: &[u8], level: Level) -> Result<(Vec<u8>, QrInfo), QrErro
 }
 
 /// Reads the first QR code found in a PNG (or any image with a QR code on a light background)
-/// and returns its bytes.
+/// and returns its bytes: the PNG's grey levels read by [`decode_grey`].
 ///
 /// # Errors
 /// [`QrError::Image`], [`QrError::NotFound`] or [`QrError::Decode`].
+#[cfg(feature = "qr")]
 pub fn decode_png(png: &[u8]) -> Result<Vec<u8>, QrError> {
     let image = image::load_from_memory_with_format(png, ImageFormat::Png)
         .map_err(|e| QrError::Image(e.to_string()))?
         .to_luma8();
-    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    decode_grey(width, height, image.as_raw())
+}
+
+/// Reads the first QR code found in a `width` × `height` image of grey levels (one byte per
+/// pixel, rows top to bottom) and returns its bytes. Any QR code in the picture, at any angle,
+/// on a light background.
+///
+/// # Errors
+/// [`QrError::Image`] when `grey` does not hold `width` × `height` pixels or the image is larger
+/// than [`MAX_PIXELS`]; [`QrError::NotFound`] or [`QrError::Decode`].
+pub fn decode_grey(width: usize, height: usize, grey: &[u8]) -> Result<Vec<u8>, QrError> {
+    let pixels = width
+        .checked_mul(height)
+        .filter(|&n| n == grey.len() && n > 0)
+        .ok_or_else(|| {
+            QrError::Image(format!(
+                "{} bytes of grey levels for a {width} x {height} image",
+                grey.len()
+            ))
+        })?;
+    if pixels > MAX_PIXELS {
+        return Err(QrError::Image(format!(
+            "a {width} x {height} image is larger than {MAX_PIXELS} pixels"
+        )));
+    }
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| grey[y * width + x]);
     let grids = prepared.detect_grids();
     let grid = grids.first().ok_or(QrError::NotFound)?;
     let mut bytes = Vec::new();
@@ -138,7 +175,12 @@ pub fn decode_png(png: &[u8]) -> Result<Vec<u8>, QrError> {
     Ok(bytes)
 }
 
-#[cfg(test)]
+/// The largest image [`decode_grey`] reads: 40 million pixels (a 300 dpi scan of an A3 page is 17
+/// million). The decoder's working memory is a few bytes per pixel; a larger image is refused
+/// rather than risk exhausting a browser tab's memory.
+pub const MAX_PIXELS: usize = 40_000_000;
+
+#[cfg(all(test, feature = "qr"))]
 mod tests {
     use super::*;
 
@@ -172,6 +214,20 @@ mod tests {
         assert!(matches!(
             decode_png(&png.into_inner()),
             Err(QrError::NotFound)
+        ));
+        // Pixel counts that do not match the dimensions, and an empty image.
+        assert!(matches!(
+            decode_grey(10, 10, &[255; 99]),
+            Err(QrError::Image(_))
+        ));
+        assert!(matches!(decode_grey(0, 0, &[]), Err(QrError::Image(_))));
+        assert!(matches!(
+            decode_grey(usize::MAX, 2, &[255; 4]),
+            Err(QrError::Image(_))
+        ));
+        assert!(matches!(
+            decode_grey(MAX_PIXELS + 1, 1, &vec![255; MAX_PIXELS + 1]),
+            Err(QrError::Image(_))
         ));
     }
 }

@@ -378,12 +378,14 @@ const EN: Labels = Labels {
 };
 
 /// The text report of `verdict` for a person, in `lang`.
-pub fn text_report(verdict: &Verdict, lang: Lang) -> String {
+/// The report's lines, `(label, value)`, in `lang`: what [`text_report`] prints one per line
+/// (before its closing note), and what the bank's page shows as a table.
+pub fn report_lines(verdict: &Verdict, lang: Lang) -> Vec<(&'static str, String)> {
     let l = match lang {
         Lang::Zh => &ZH,
         Lang::En => &EN,
     };
-    let mut lines: Vec<(&str, String)> = Vec::new();
+    let mut lines: Vec<(&'static str, String)> = Vec::new();
     if let Some(code) = &verdict.code {
         lines.push((l.code, code.to_string()));
     }
@@ -411,8 +413,17 @@ pub fn text_report(verdict: &Verdict, lang: Lang) -> String {
     if let Some(day) = verdict.checked_on {
         lines.push((l.checked_on, day.to_string()));
     }
+    lines
+}
+
+/// The text report of `verdict` for a person, in `lang`.
+pub fn text_report(verdict: &Verdict, lang: Lang) -> String {
+    let l = match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
     let mut out = String::new();
-    for (label, value) in lines {
+    for (label, value) in report_lines(verdict, lang) {
         out.push_str(&format!("{label}: {value}\n"));
     }
     out.push_str(l.note);
@@ -442,7 +453,12 @@ fn witnesses_text(cosigners: &[Cosigner], l: &Labels, lang: Lang) -> String {
         .join(between)
 }
 
-fn state_lines(lines: &mut Vec<(&str, String)>, l: &Labels, state: &CertificateState, lang: Lang) {
+fn state_lines(
+    lines: &mut Vec<(&'static str, String)>,
+    l: &Labels,
+    state: &CertificateState,
+    lang: Lang,
+) {
     if let Some(registrant) = &state.registrant {
         let id = match (&registrant.id, lang) {
             (RegistrantId::Organisation(code), _) => code.to_string(),

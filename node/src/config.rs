@@ -92,9 +92,34 @@ pub struct Config {
     /// alone (in a network, its entry in the membership file says). Empty: any region.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions: Vec<u32>,
+    /// What the public notice board says of this agency when the node runs alone (in a network,
+    /// its entry in the membership file says): docs/operations.md#board.
+    #[serde(default, skip_serializing_if = "BoardConfig::is_empty")]
+    pub board: BoardConfig,
     /// Where the file was read from (paths are relative to its directory); not in the file.
     #[serde(skip)]
     pub base_dir: PathBuf,
+}
+
+/// `[board]`: what the public notice board (docs/operations.md#board) shows of the agency.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BoardConfig {
+    /// The agency's name, e.g. `玉溪市公共数据登记中心`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
+    /// How to object to a notice (R22): where to send a real-name objection with its evidence,
+    /// and how to reach the agency, as the page shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub objections: Option<String>,
+}
+
+impl BoardConfig {
+    /// True when it says nothing.
+    pub fn is_empty(&self) -> bool {
+        let BoardConfig { agency, objections } = self;
+        agency.is_none() && objections.is_none()
+    }
 }
 
 /// HTTP settings: two listeners (docs/operations.md#http), the public API on `listen` and the
@@ -240,6 +265,7 @@ impl Config {
             network: NetworkSettings::default(),
             lifecycle: crate::lapse::LapseSettings::default(),
             regions: Vec::new(),
+            board: BoardConfig::default(),
             base_dir: base_dir.to_owned(),
         }
     }

@@ -345,6 +345,7 @@ pub fn member_entry(
         peer_id: p2p.public().to_peer_id().to_string(),
         addresses: config.network.listen.clone(),
         removed: None,
+        objections: config.board.objections.clone(),
     })
 }
 

@@ -38,7 +38,7 @@ use tokio::sync::oneshot;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::logs::{LogEntry, Logs};
+use crate::logs::{BoardInfo, LogEntry, Logs};
 use crate::metrics::Metrics;
 use crate::reload::{Reloader, ReloaderParts};
 use crate::sequencer::{Sequencer, SequencerHandle};
@@ -135,6 +135,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         mirror: None,
         regions: sequencer_config.regions.clone(),
         profiles: sequencer_config.profiles.clone(),
+        board: log_board(config, membership.as_ref()),
     };
     let (signed_tx, signed_rx) = tokio::sync::watch::channel(None);
     let (logs, replication, peer) = match membership {
@@ -436,6 +437,28 @@ pub fn log_profiles(config: &Config, membership: Option<&replication::Membership
         .unwrap_or_default()
 }
 
+/// What the public notice board shows of this node's agency: in a network, its entry in the
+/// membership file (what every other node shows of it), the configuration's `[board]` filling
+/// what the entry leaves out; alone, the configuration's.
+pub fn log_board(config: &Config, membership: Option<&replication::Membership>) -> BoardInfo {
+    let entry = membership
+        .and_then(|m| m.by_origin(&config.origin))
+        .map(member_board)
+        .unwrap_or_default();
+    BoardInfo {
+        agency: entry.agency.or_else(|| config.board.agency.clone()),
+        objections: entry.objections.or_else(|| config.board.objections.clone()),
+    }
+}
+
+/// What the public notice board shows of `member`'s agency: its name and objection instructions.
+pub fn member_board(member: &replication::Member) -> BoardInfo {
+    BoardInfo {
+        agency: Some(member.name.clone()),
+        objections: member.objections.clone(),
+    }
+}
+
 /// Reads the membership file the configuration names, if any.
 ///
 /// # Errors
@@ -528,6 +551,7 @@ pub fn open_mirror(
         mirror: Some(Arc::new(mirror)),
         regions: member.regions.clone(),
         profiles: member.profiles.clone(),
+        board: member_board(member),
     })
 }
 

@@ -68,6 +68,18 @@ pub struct LogEntry {
     pub regions: Vec<u32>,
     /// The rule profiles the log may adopt (empty: any built-in one).
     pub profiles: Vec<String>,
+    /// What the public notice board shows of the log's agency.
+    pub board: BoardInfo,
+}
+
+/// What the public notice board shows of an agency (docs/operations.md#board): from its entry in
+/// the membership file, or for a node running alone from its configuration's `[board]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BoardInfo {
+    /// The agency's name.
+    pub agency: Option<String>,
+    /// How to object to its notices (R22).
+    pub objections: Option<String>,
 }
 
 impl LogEntry {

@@ -170,7 +170,10 @@ impl Reloader {
                 .chain(&old.retired)
                 .find(|l| l.origin == member.origin);
             mirrors.push(match kept {
-                Some(log) => with_keys(log),
+                Some(log) => LogEntry {
+                    board: crate::member_board(member),
+                    ..with_keys(log)
+                },
                 None => crate::open_mirror(&self.config, member, &witnesses, &self.clock)
                     .map_err(|e| ReloadError::Store(e.to_string()))?,
             });

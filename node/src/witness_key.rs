@@ -192,6 +192,7 @@ mod tests {
             peer_id: libp2p::PeerId::random(),
             addresses: Vec::new(),
             removed: None,
+            objections: None,
         }
     }
 

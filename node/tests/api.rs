@@ -15,9 +15,9 @@ use ledger_format::lifecycle::{CertificateState, Status, Validity};
 use ledger_format::merkle::{ConsistencyProof, InclusionProof};
 use ledger_format::receipt::{EvidenceReceipt, verify_receipt};
 use ledger_format::record::{
-    Amended, ApplicationKind, Body, CancellationReason, Cancelled, Issued, Notice,
-    RegistrationType, Renewed, RevocationReason, Revoked, SubmitterAdded, evidence_message,
-    leaf_hash_of,
+    Amended, ApplicationKind, Body, CancellationReason, Cancelled, Issued, Notice, Registrant,
+    RegistrantId, RegistrantRole, RegistrationType, Renewed, RevocationReason, Revoked,
+    SubmitterAdded, evidence_message, identity_commitment, leaf_hash_of,
 };
 use ledger_format::testing::{self, ORIGIN, agency_key, at, parse_date as d, submitter_key};
 use ledger_node::api::{self, ApiLimits, ApiState};
@@ -28,6 +28,8 @@ use ledger_node::store::{LogIdentity, MemoryStore, Store};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "agency-secret-token";
+/// The objection instructions the test agency states for the public board.
+const OBJECTIONS: &str = "异议请以实名书面形式寄至玉溪市公共数据登记中心，并附证据。";
 
 /// An in-process node listening on 127.0.0.1.
 struct Node {
@@ -49,6 +51,8 @@ struct Reply {
     content_type: String,
     www_authenticate: Option<String>,
     cache_control: Option<String>,
+    csp: Option<String>,
+    etag: Option<String>,
     body: Vec<u8>,
 }
 
@@ -116,6 +120,10 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
                 mirror: None,
                 regions: Vec::new(),
                 profiles: Vec::new(),
+                board: ledger_node::logs::BoardInfo {
+                    agency: Some("玉溪市公共数据登记中心".into()),
+                    objections: Some(OBJECTIONS.into()),
+                },
             },
         )),
         network: None,
@@ -204,6 +212,8 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
     let content_type = header("content-type").unwrap_or_default();
     let www_authenticate = header("www-authenticate");
     let cache_control = header("cache-control");
+    let csp = header("content-security-policy");
+    let etag = header("etag");
     let status = response.status().as_u16();
     let body = response
         .body_mut()
@@ -216,6 +226,8 @@ fn read(mut response: ureq::http::Response<ureq::Body>) -> Reply {
         content_type,
         www_authenticate,
         cache_control,
+        csp,
+        etag,
         body,
     }
 }
@@ -1150,5 +1162,255 @@ async fn the_log_is_served_as_tlog_tiles() {
     ] {
         node.get(&path).await.error(404);
     }
+    node.stop().await;
+}
+
+/// An individual registrant: a name, and a commitment to the identity document (never public).
+fn individual() -> (Registrant, Hash) {
+    let commitment = identity_commitment(&[7; 32], "resident-id:530402199001011234");
+    let registrant = Registrant {
+        name: "李四".into(),
+        id: RegistrantId::Individual(commitment),
+        role: RegistrantRole::DataHolder,
+    };
+    (registrant, commitment)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_shows_notices_and_announcements_and_nothing_private() {
+    let node = node().await;
+    node.setup(2026..=2027).await;
+    node.adopt_profile().await;
+    let (in_notice, applied, cancelled, revoked) = (
+        testing::code(2026, 1),
+        testing::code(2026, 2),
+        testing::code(2026, 3),
+        testing::code(2026, 4),
+    );
+    // Monday 2026-11-23: four applications; three go to notice, one by an individual with an
+    // organisation as co-applicant.
+    for code in [&in_notice, &applied, &cancelled, &revoked] {
+        node.apply_for(code, ApplicationKind::First).await;
+    }
+    let (person, identity) = individual();
+    let mut first = notice(&in_notice, RegistrationType::First, "2026-12-04");
+    if let Body::NoticePublished(n) = &mut first {
+        n.content.registrant = person;
+        n.content.co_applicants = vec![testing::registrant()];
+    }
+    let first_index = node.agency_ok(&first).await;
+    for code in [&cancelled, &revoked] {
+        node.agency_ok(&notice(code, RegistrationType::First, "2026-12-04"))
+            .await;
+    }
+    // Monday 2026-12-07: two issued; one cancelled on application, the other revoked.
+    node.clock.set(at("2026-12-07", 10));
+    let mut announced = Vec::new();
+    for code in [&cancelled, &revoked] {
+        announced.push(
+            node.agency_ok(&Body::Issued(Issued {
+                code: code.clone(),
+                valid_from: d("2026-12-07"),
+                valid_until: d("2029-12-07"),
+            }))
+            .await,
+        );
+    }
+    let kind = ApplicationKind::Cancellation(CancellationReason::DataLost);
+    let application = node.apply_for(&cancelled, kind).await;
+    announced.push(
+        node.agency_ok(&Body::Cancelled(Cancelled {
+            code: cancelled.clone(),
+            reason: CancellationReason::DataLost,
+            application_index: Some(application),
+        }))
+        .await,
+    );
+    announced.push(
+        node.agency_ok(&Body::Revoked(Revoked {
+            code: revoked.clone(),
+            reason: RevocationReason::FalseMaterials,
+        }))
+        .await,
+    );
+    node.checkpointed().await;
+
+    let logs = node.get("/v1/board").await.json();
+    assert_eq!(logs["logs"][0]["log"], ORIGIN, "{logs}");
+    assert_eq!(logs["logs"][0]["own"], true);
+    assert_eq!(logs["logs"][0]["objections"], OBJECTIONS);
+
+    // In notice: only the registration whose notice is not decided.
+    let notices = node.get("/v1/board/notices").await.json();
+    assert_eq!(notices["objections"], OBJECTIONS, "{notices}");
+    let list = notices["notices"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "{notices}");
+    let entry = &list[0];
+    assert_eq!(entry["code"], in_notice.as_str());
+    assert_eq!(entry["index"], first_index);
+    assert_eq!(entry["registrant"], "李四");
+    assert_eq!(entry["co_applicants"], json!(["玉溪市数据资源有限公司"]));
+    assert_eq!(entry["data_name"], "玉溪市公共交通客流数据");
+    assert_eq!(entry["registration_type"], "First");
+    assert_eq!(entry["ends_on"], "2026-12-04");
+    assert_eq!(entry["suspended"], false);
+    assert_eq!(
+        entry["links"]["record"],
+        format!("/v1/records/{first_index}?log=ledger.yuxi.example/2026")
+    );
+    assert_eq!(notices["next"], Value::Null);
+    // The link leads to the notice record itself.
+    let record = node.get(entry["links"]["record"].as_str().unwrap()).await;
+    assert_eq!(record.status, 200);
+    assert_eq!(record.json()["index"], first_index);
+
+    // Announcements: newest first, paged by `before`.
+    let page = node.get("/v1/board/announcements?limit=3").await.json();
+    let indexes: Vec<u64> = page["announcements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["index"].as_u64().unwrap())
+        .collect();
+    let mut newest_first = announced.clone();
+    newest_first.reverse();
+    assert_eq!(indexes, newest_first[..3], "{page}");
+    assert_eq!(page["announcements"][0]["kind"], "revoked");
+    assert_eq!(page["announcements"][0]["reason"], "FalseMaterials");
+    assert_eq!(page["announcements"][1]["kind"], "cancelled");
+    assert_eq!(page["announcements"][1]["reason"], "DataLost");
+    assert_eq!(page["announcements"][2]["valid_until"], "2029-12-07");
+    assert_eq!(page["next"], indexes[2]);
+    let rest = node
+        .get(&format!("/v1/board/announcements?before={}", indexes[2]))
+        .await
+        .json();
+    assert_eq!(rest["announcements"].as_array().unwrap().len(), 1, "{rest}");
+    assert_eq!(rest["announcements"][0]["index"], announced[0]);
+    assert_eq!(rest["next"], Value::Null);
+
+    // Lookup by code: public registrations only; an application never in notice is not public.
+    let found = node
+        .get(&format!("/v1/board/certificates/{cancelled}"))
+        .await
+        .json();
+    assert_eq!(found["status"], "cancelled", "{found}");
+    assert_eq!(found["reason"], "DataLost");
+    let found = node
+        .get(&format!("/v1/board/certificates/{in_notice}"))
+        .await
+        .json();
+    assert_eq!(found["status"], "in-notice", "{found}");
+    assert_eq!(found["notice"]["summary"], entry["summary"]);
+    let hidden = node
+        .get(&format!("/v1/board/certificates/{applied}"))
+        .await
+        .error(404);
+    let unknown = node
+        .get(&format!(
+            "/v1/board/certificates/{}",
+            testing::code(2026, 9)
+        ))
+        .await
+        .error(404);
+    assert_eq!(
+        hidden["error"]
+            .as_str()
+            .unwrap()
+            .replace(applied.as_str(), ""),
+        unknown["error"]
+            .as_str()
+            .unwrap()
+            .replace(testing::code(2026, 9).as_str(), ""),
+        "an application answers like an unknown code"
+    );
+
+    // Nothing beyond R22 in any board response: no identity commitment, no credit code, no field
+    // commitment, no application that was never in notice.
+    let content = testing::content(ObjectKind::DataResource, None);
+    let mut secrets = vec![
+        identity.to_hex(),
+        testing::CREDIT_CODE.to_owned(),
+        applied.as_str().to_owned(),
+    ];
+    secrets.extend(content.fields.iter().map(|f| f.commitment.to_hex()));
+    for path in [
+        "/v1/board".to_owned(),
+        "/v1/board/notices".to_owned(),
+        "/v1/board/announcements".to_owned(),
+        format!("/v1/board/certificates/{in_notice}"),
+        format!("/v1/board/certificates/{cancelled}"),
+        format!("/v1/board/certificates/{revoked}"),
+    ] {
+        let text = node.get(&path).await.text();
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{path} shows {secret}: {text}"
+            );
+        }
+    }
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_board_queries_get_clear_errors() {
+    let node = node().await;
+    for (path, field) in [
+        ("/v1/board/notices?limit=0", "limit"),
+        ("/v1/board/notices?limit=101", "limit"),
+        ("/v1/board/announcements?limit=1000000000", "limit"),
+        ("/v1/board/notices?after=not-a-code", "after"),
+        ("/v1/board/notices?after=5304002026R00000001X", "after"),
+        ("/v1/board/certificates/5304002026R00000001X", "code"),
+        ("/v1/board/certificates/%3Cscript%3E", "code"),
+    ] {
+        let body = node.get(path).await.error(400);
+        assert_eq!(body["field"], field, "{path}: {body}");
+    }
+    for path in [
+        "/v1/board/announcements?limit=99999999999999999999999",
+        "/v1/board/announcements?limit=-1",
+        "/v1/board/announcements?before=abc",
+    ] {
+        node.get(path).await.error(400);
+    }
+    let long = format!("/v1/board/certificates/{}", "A".repeat(4000));
+    let body = node.get(&long).await.error(400);
+    assert!(body["error"].as_str().unwrap().len() < 200, "{body}");
+    let body = node
+        .get("/v1/board/notices?log=ledger.other.example/1")
+        .await;
+    body.error(404);
+    let body = node.get("/v1/board/announcements?log=nope").await;
+    body.error(404);
+    // The empty board is not an error.
+    let page = node.get("/v1/board/announcements?before=0").await.json();
+    assert_eq!(page["announcements"], json!([]));
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_page_is_served_with_a_strict_policy() {
+    let node = node().await;
+    let page = node.get("/").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert!(page.text().contains("公示"), "Chinese by default");
+    let csp = page.csp.clone().unwrap();
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(page.cache_control.as_deref(), Some("no-cache"));
+    let etag = page.etag.clone().unwrap();
+    let again = node.get_with("/", &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    let script = node.get("/board/board.js").await;
+    assert_eq!(script.status, 200);
+    assert_eq!(script.content_type, "text/javascript; charset=utf-8");
+    assert!(script.text().contains("/v1/board/notices"));
+    let style = node.get("/board/board.css").await;
+    assert_eq!(style.content_type, "text/css; charset=utf-8");
+    node.get("/board/missing.js").await.error(404);
     node.stop().await;
 }

@@ -252,6 +252,7 @@ fn entry(n: u8) -> MemberEntry {
             format!("/dns4/a{n}.example/tcp/8181"),
         ],
         removed: None,
+        objections: None,
     }
 }
 

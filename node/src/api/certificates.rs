@@ -17,7 +17,7 @@ use super::{ApiError, ApiState, LogParam};
 use crate::export;
 
 /// Parses the `{code}` path parameter; a malformed code is a 400 that says why.
-fn parse_code(text: &str) -> Result<CertificateCode, ApiError> {
+pub(super) fn parse_code(text: &str) -> Result<CertificateCode, ApiError> {
     CertificateCode::parse(text)
         .map_err(|e| ApiError::bad_request("code", format!("malformed certificate code: {e}")))
 }
@@ -29,7 +29,7 @@ fn unknown(code: &CertificateCode) -> ApiError {
 /// The log that holds `code`: the one named by `?log=`, else the log whose regions cover the code's
 /// region (the agency that issues it: no other log may hold it), else the first of the node's logs
 /// (its own first) that knows the code, else the node's own log.
-async fn locate(
+pub(super) async fn locate(
     state: &ApiState,
     log: Option<String>,
     code: &CertificateCode,

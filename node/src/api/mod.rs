@@ -15,12 +15,14 @@
 mod access;
 mod admin;
 mod agency;
+mod board;
 mod certificates;
 mod error;
 mod evidence;
 mod extract;
 mod info;
 pub mod limits;
+pub mod pages;
 mod profiles;
 mod records;
 pub mod serve;
@@ -206,6 +208,11 @@ pub fn public_router(state: ApiState, protection: &Protection) -> Router {
             get(certificates::history),
         )
         .route("/v1/certificates/{code}/bundle", get(certificates::bundle))
+        .route("/v1/board", get(board::logs))
+        .route("/v1/board/notices", get(board::notices))
+        .route("/v1/board/announcements", get(board::announcements))
+        .route("/v1/board/certificates/{code}", get(board::certificate))
+        .merge(pages::routes())
         .route("/v1/logs", get(network::logs))
         .route("/v1/equivocations", get(network::equivocations))
         .route(

@@ -62,6 +62,7 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
             mirror: None,
             regions: vec![530_100],
             profiles: Vec::new(),
+            board: Default::default(),
         },
         mirrors: vec![LogEntry {
             origin: testing::ORIGIN.into(),
@@ -70,6 +71,7 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
             mirror: Some(mirror.clone()),
             regions: vec![testing::REGION],
             profiles: Vec::new(),
+            board: Default::default(),
         }],
         retired: Vec::new(),
     });

@@ -115,6 +115,10 @@ pub struct MemberEntry {
     /// When the agency left the network, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed: Option<Instant>,
+    /// How to object to the agency's notices (R22), as every node's public notice board shows
+    /// it (docs/operations.md#board).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objections: Option<String>,
 }
 
 /// An instant in a membership file: Unix seconds, or an RFC 3339 string.
@@ -200,6 +204,8 @@ pub struct Member {
     pub addresses: Vec<Multiaddr>,
     /// When it left the network (Unix seconds), if it did.
     pub removed: Option<i64>,
+    /// How to object to its notices (R22), for the public notice board.
+    pub objections: Option<String>,
 }
 
 /// The whole network.
@@ -392,6 +398,7 @@ impl Member {
             peer_id,
             addresses,
             removed,
+            objections: entry.objections.clone(),
         })
     }
 
@@ -424,6 +431,7 @@ impl Member {
             peer_id: self.peer_id.to_string(),
             addresses: self.addresses.iter().map(ToString::to_string).collect(),
             removed: self.removed.map(Instant::Unix),
+            objections: self.objections.clone(),
         }
     }
 
@@ -617,6 +625,7 @@ pub(crate) fn test_entry(
             .to_string(),
         addresses: vec![format!("/ip4/127.0.0.1/tcp/{}", 9000 + u16::from(n))],
         removed: None,
+        objections: None,
     }
 }
 

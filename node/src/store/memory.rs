@@ -38,6 +38,8 @@ struct Inner {
     states: BTreeMap<CertificateCode, CertificateState>,
     checkpointed_states: BTreeMap<CertificateCode, CertificateState>,
     code_records: BTreeSet<(CertificateCode, u64)>,
+    notices: BTreeSet<CertificateCode>,
+    announcements: BTreeSet<u64>,
     evidence: HashMap<(PublicKey, Hash), u64>,
     submissions: BTreeSet<(PublicKey, u64)>,
     submitters: BTreeMap<PublicKey, Submitter>,
@@ -76,8 +78,16 @@ impl Inner {
     fn apply(&mut self, batch: WriteBatch) {
         self.records.extend(batch.records);
         self.tree.extend(batch.tree_nodes);
-        self.states.extend(batch.states);
+        for (code, state) in batch.states {
+            if super::in_notice(&state) {
+                self.notices.insert(code.clone());
+            } else {
+                self.notices.remove(&code);
+            }
+            self.states.insert(code, state);
+        }
         self.code_records.extend(batch.code_records);
+        self.announcements.extend(batch.announcements);
         for (submitter, hash, index) in batch.evidence {
             self.evidence.insert((submitter, hash), index);
             self.submissions.insert((submitter, index));
@@ -133,6 +143,7 @@ impl Inner {
             tree_nodes: self.tree.clone().into_iter().collect(),
             states: self.states.clone().into_iter().collect(),
             code_records: self.code_records.iter().cloned().collect(),
+            announcements: self.announcements.iter().copied().collect(),
             evidence: self
                 .evidence
                 .iter()
@@ -253,6 +264,39 @@ impl Store for MemoryStore {
             .range((lower, Bound::Unbounded))
             .take(limit)
             .map(|(_, state)| state.clone())
+            .collect())
+    }
+
+    fn notices_after(
+        &self,
+        after: Option<&CertificateCode>,
+        limit: usize,
+    ) -> Result<Vec<CertificateState>, StoreError> {
+        use std::ops::Bound;
+        let lower = after.map_or(Bound::Unbounded, |code| Bound::Excluded(code.clone()));
+        let inner = self.read()?;
+        inner
+            .notices
+            .range((lower, Bound::Unbounded))
+            .take(limit)
+            .map(|code| {
+                inner
+                    .states
+                    .get(code)
+                    .cloned()
+                    .ok_or_else(|| corrupted(format!("notices/{code}"), "no state"))
+            })
+            .collect()
+    }
+
+    fn announcements_before(&self, before: u64, limit: usize) -> Result<Vec<u64>, StoreError> {
+        Ok(self
+            .read()?
+            .announcements
+            .range(..before)
+            .rev()
+            .take(limit)
+            .copied()
             .collect())
     }
 

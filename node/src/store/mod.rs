@@ -25,7 +25,7 @@ pub use memory::MemoryStore;
 pub use rocks::RocksStore;
 
 /// Version of the store's layout; written at creation and checked at every open.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Why the store failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,6 +94,8 @@ pub struct WriteBatch {
     pub states: Vec<(CertificateCode, CertificateState)>,
     /// Index entries: this record is about this code.
     pub code_records: Vec<(CertificateCode, u64)>,
+    /// Index entries: this record is an announcement of the public board ([`is_announcement`]).
+    pub announcements: Vec<u64>,
     /// Index entries: this submitter anchored this hash at this index.
     pub evidence: Vec<(PublicKey, Hash, u64)>,
     /// Submitters added (`Some`) or removed (`None`).
@@ -151,6 +153,9 @@ impl WriteBatch {
             Some(RegistryChange::Profile(adopted)) => self.profiles.push((index, adopted)),
             Some(_) | None => {}
         }
+        if is_announcement(&record.body) {
+            self.announcements.push(index);
+        }
         if let Some(state) = state {
             self.code_records.push((state.code.clone(), index));
             self.states.push((state.code.clone(), state));
@@ -170,6 +175,7 @@ impl WriteBatch {
             && self.tree_nodes.is_empty()
             && self.states.is_empty()
             && self.code_records.is_empty()
+            && self.announcements.is_empty()
             && self.evidence.is_empty()
             && self.submitters.is_empty()
             && self.calendars.is_empty()
@@ -238,6 +244,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         limit: usize,
     ) -> Result<Vec<CertificateState>, StoreError>;
 
+    /// Up to `limit` current states of registrations in public notice (a notice not decided yet,
+    /// [`in_notice`]), in code order after the code `after` (from the first with `None`): one
+    /// index read and one state read per entry, whatever the log's size.
+    fn notices_after(
+        &self,
+        after: Option<&CertificateCode>,
+        limit: usize,
+    ) -> Result<Vec<CertificateState>, StoreError>;
+
+    /// Indexes of the announcements ([`is_announcement`]) below `before`, decreasing, at most
+    /// `limit`: the public board's newest first, one index read per entry.
+    fn announcements_before(&self, before: u64, limit: usize) -> Result<Vec<u64>, StoreError>;
+
     /// The state of `code` that the latest checkpoint's map commits to.
     fn checkpointed_state(
         &self,
@@ -300,6 +319,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Copies a consistent image of the store into the empty or absent directory `dir` (a RocksDB
     /// checkpoint: hard links where possible).
     fn backup(&self, dir: &std::path::Path) -> Result<(), StoreError>;
+}
+
+/// Whether a record is an announcement of the public board (docs/operations.md#board): an
+/// issuance (R23), a cancellation, on application or for lapse (R21, R23), or a revocation (R27).
+/// The store indexes them as they are written, so that the board reads the newest without a scan.
+pub fn is_announcement(body: &Body) -> bool {
+    matches!(
+        body,
+        Body::Issued(_) | Body::Cancelled(_) | Body::Revoked(_)
+    )
+}
+
+/// Whether a registration is in public notice (R22): a notice published and not yet decided
+/// (suspended by an open objection included). The store keeps an index of these codes.
+pub fn in_notice(state: &CertificateState) -> bool {
+    state.notice.is_some()
 }
 
 /// The first entry of every log's key history: its genesis key, signing from size 0.

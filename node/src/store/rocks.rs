@@ -26,6 +26,8 @@ use super::{
 };
 use records::RecordForm;
 
+#[path = "rocks_board.rs"]
+mod board;
 #[path = "rocks_records.rs"]
 mod records;
 #[path = "rocks_tree.rs"]
@@ -66,9 +68,16 @@ pub(super) mod cf {
     pub const CHECKPOINTS: &str = "checkpoints";
     /// `u64 BE size` ‖ witness key name → cosignature line.
     pub const COSIGNATURES: &str = "cosignatures";
+    /// Code text (20 bytes) → empty, while the code's registration is in public notice.
+    pub const NOTICES: &str = "notices";
+    /// `u64 BE index` of an announcement of the public board → empty.
+    pub const ANNOUNCEMENTS: &str = "announcements";
 
-    /// Every column family of schema version 3.
-    pub const ALL: [&str; 14] = [
+    /// The column families schema version 4 added to those of version 3 (the public board).
+    pub const BOARD: [&str; 2] = [NOTICES, ANNOUNCEMENTS];
+
+    /// Every column family of schema version 4.
+    pub const ALL: [&str; 16] = [
         META,
         RECORDS,
         TREE,
@@ -83,6 +92,8 @@ pub(super) mod cf {
         PROFILES,
         CHECKPOINTS,
         COSIGNATURES,
+        NOTICES,
+        ANNOUNCEMENTS,
     ];
 }
 
@@ -244,19 +255,24 @@ impl RocksStore {
         let descriptors = existing
             .iter()
             .map(|name| ColumnFamilyDescriptor::new(name, cf_options(name, &cache, options)));
-        let db = DB::open_cf_descriptors(&db_options, path, descriptors)
+        let mut db = DB::open_cf_descriptors(&db_options, path, descriptors)
             .map_err(|e| io_at("opening store", path, &e))?;
         let found = read_schema_version(&db)?;
-        if found != SCHEMA_VERSION {
+        let migrate = found == board::MIGRATES_FROM;
+        if migrate {
+            for name in cf::BOARD {
+                if db.cf_handle(name).is_none() {
+                    db.create_cf(name, &cf_options(name, &cache, options))
+                        .map_err(|e| io_at("migrating store", path, &e))?;
+                }
+            }
+        } else if found != SCHEMA_VERSION {
             return Err(StoreError::Schema {
                 found,
                 expected: SCHEMA_VERSION,
             });
         }
-        if let Some(missing) = cf::ALL
-            .iter()
-            .find(|name| !existing.iter().any(|e| e.as_str() == **name))
-        {
+        if let Some(missing) = cf::ALL.iter().find(|name| db.cf_handle(name).is_none()) {
             return Err(corrupted(format!("cf/{missing}"), "column family missing"));
         }
         let identity = read_identity(&db)?;
@@ -286,6 +302,9 @@ impl RocksStore {
             options.tree_memory_hashes,
         )?;
         *store.upper.write().unwrap_or_else(PoisonError::into_inner) = upper;
+        if migrate {
+            store.migrate_board()?;
+        }
         Ok(store)
     }
 
@@ -408,6 +427,7 @@ impl RocksStore {
         for (code, index) in &batch.code_records {
             rocks.put_cf(code_records, code_record_key(code, *index), [0u8; 0]);
         }
+        self.put_board(&mut rocks, batch)?;
         self.put_evidence(&mut rocks, batch)?;
         let submitters = self.cf(cf::SUBMITTERS)?;
         for (key, submitter) in &batch.submitters {
@@ -773,6 +793,18 @@ impl Store for RocksStore {
                 Ok(state)
             })
             .collect()
+    }
+
+    fn notices_after(
+        &self,
+        after: Option<&CertificateCode>,
+        limit: usize,
+    ) -> Result<Vec<CertificateState>, StoreError> {
+        self.read_notices_after(after, limit)
+    }
+
+    fn announcements_before(&self, before: u64, limit: usize) -> Result<Vec<u64>, StoreError> {
+        self.read_announcements_before(before, limit)
     }
 
     fn code_records(&self, code: &CertificateCode) -> Result<Vec<u64>, StoreError> {

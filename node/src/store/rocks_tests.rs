@@ -15,7 +15,9 @@ use rocksdb::{DB, Options};
 use tempfile::TempDir;
 
 use super::{RocksStore, SCHEMA_VERSION, cf, meta};
-use crate::store::memory::tests::{append, evidence_hash, exercise, identity, record, snapshot};
+use crate::store::memory::tests::{
+    append, board, evidence_hash, exercise, identity, record, snapshot,
+};
 use crate::store::{MemoryStore, Store, StoreError, Tip, WriteBatch};
 
 fn raw(path: &std::path::Path) -> DB {
@@ -86,6 +88,46 @@ fn open_checks_the_schema_version() {
             expected: SCHEMA_VERSION
         }
     );
+}
+
+#[test]
+fn rocks_store_keeps_the_board_indexes() {
+    let dir = TempDir::new().unwrap();
+    board(&RocksStore::create(dir.path(), identity()).unwrap());
+}
+
+/// A store of schema version 3 (version 4 without the board's two families) is migrated at open:
+/// the indexes rebuilt from the states and records, then version 4 written.
+#[test]
+fn a_version_3_store_gets_the_board_indexes_at_open() {
+    let dir = TempDir::new().unwrap();
+    let store = RocksStore::create(dir.path(), identity()).unwrap();
+    let (announced, in_notice) = board(&store);
+    drop(store);
+    let mut db = raw(dir.path());
+    for name in cf::BOARD {
+        db.drop_cf(name).unwrap();
+    }
+    let handle = db.cf_handle(cf::META).unwrap();
+    db.put_cf(handle, meta::SCHEMA_VERSION, 3u32.to_be_bytes())
+        .unwrap();
+    drop(db);
+    let names = DB::list_cf(&Options::default(), dir.path()).unwrap();
+    assert!(cf::BOARD.iter().all(|b| !names.iter().any(|n| n == b)));
+
+    let store = RocksStore::open(dir.path(), ORIGIN).unwrap();
+    assert_eq!(store.notices_after(None, 10).unwrap(), vec![in_notice]);
+    assert_eq!(store.announcements_before(u64::MAX, 10).unwrap(), announced);
+    drop(store);
+    let db = raw(dir.path());
+    let handle = db.cf_handle(cf::META).unwrap();
+    let version = db.get_cf(handle, meta::SCHEMA_VERSION).unwrap().unwrap();
+    assert_eq!(version, SCHEMA_VERSION.to_be_bytes());
+    assert_eq!(SCHEMA_VERSION, 4);
+    drop(db);
+    // And it opens again as version 4, indexes kept.
+    let store = RocksStore::open(dir.path(), ORIGIN).unwrap();
+    assert_eq!(store.announcements_before(u64::MAX, 10).unwrap(), announced);
 }
 
 #[test]

@@ -563,3 +563,95 @@ fn memory_backup_opens_as_a_rocks_store_with_the_same_log() {
         "a second backup over the first"
     );
 }
+
+/// The public board's indexes (docs/format.md#store-board), on a new empty store of [`identity`]:
+/// a code is in `notices` while its state has a notice, and every issuance, cancellation and
+/// revocation is in `announcements`, newest first. Returns the announcements' indexes, newest
+/// first, and the state in notice.
+pub(crate) fn board<S: Store>(store: &S) -> (Vec<u64>, CertificateState) {
+    let records = testing::one_record_of_each_kind();
+    let mut batch = WriteBatch::default();
+    let mut announced = Vec::new();
+    for record in &records {
+        let index = record.header.index;
+        if let Some(code) = record.body.certificate_code() {
+            batch.code_records.push((code.clone(), index));
+        }
+        if crate::store::is_announcement(&record.body) {
+            batch.announcements.push(index);
+            announced.push(index);
+        }
+        batch.records.push((index, record.encode()));
+    }
+    assert_eq!(
+        announced.len(),
+        3,
+        "an issuance, a cancellation, a revocation"
+    );
+    let [a, b, c] = codes();
+    let mut in_notice = state(&a, Status::InNotice, 2);
+    in_notice.notice = Some(ledger_format::lifecycle::PendingNotice {
+        notice_index: 2,
+        registration_type: ledger_format::record::RegistrationType::First,
+        starts_on: testing::parse_date("2026-11-23"),
+        ends_on: testing::parse_date("2026-12-04"),
+        content: testing::content(ledger_format::code::ObjectKind::DataResource, None),
+        open_objections: Vec::new(),
+    });
+    let mut also = in_notice.clone();
+    also.code = c.clone();
+    batch.states = vec![
+        (a.clone(), in_notice.clone()),
+        (b.clone(), state(&b, Status::Active, 8)),
+        (c.clone(), also.clone()),
+    ];
+    store.write(batch).unwrap();
+
+    let codes_of = |states: Vec<CertificateState>| -> Vec<CertificateCode> {
+        states.into_iter().map(|s| s.code).collect()
+    };
+    assert_eq!(
+        codes_of(store.notices_after(None, 10).unwrap()),
+        vec![a.clone(), c.clone()]
+    );
+    assert_eq!(
+        codes_of(store.notices_after(Some(&a), 10).unwrap()),
+        vec![c.clone()]
+    );
+    assert_eq!(codes_of(store.notices_after(None, 1).unwrap()), vec![a]);
+    // The notice of c is decided: c leaves the index.
+    store
+        .write(WriteBatch {
+            states: vec![(c.clone(), state(&c, Status::Active, 9))],
+            ..WriteBatch::default()
+        })
+        .unwrap();
+    assert_eq!(
+        store.notices_after(None, 10).unwrap(),
+        vec![in_notice.clone()]
+    );
+
+    announced.reverse();
+    assert_eq!(store.announcements_before(u64::MAX, 10).unwrap(), announced);
+    assert_eq!(
+        store.announcements_before(announced[0], 10).unwrap(),
+        announced[1..]
+    );
+    assert_eq!(
+        store.announcements_before(u64::MAX, 2).unwrap(),
+        announced[..2]
+    );
+    assert!(store.announcements_before(0, 10).unwrap().is_empty());
+    assert!(
+        store
+            .announcements_before(announced[2], 10)
+            .unwrap()
+            .is_empty()
+    );
+    (announced, in_notice)
+}
+
+#[test]
+fn memory_store_keeps_the_board_indexes() {
+    board(&MemoryStore::new(identity()));
+}
