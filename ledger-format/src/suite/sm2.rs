@@ -24,7 +24,7 @@
 //! **The distinguishing ID** ([`DistId`]) enters every signature through
 //! `ZA = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA)` (GB/T 32918.2 §5.5), with `ENTL` the ID's
 //! length in bits as two big-endian bytes; the signed digest is `e = SM3(ZA ‖ M)`. Unless configured,
-//! the ID is the default of GB/T 35276-2017 §10 (GM/T 0009-2012 §10): the 16 ASCII bytes
+//! the ID is the default user ID of GB/T 35276-2017 (GM/T 0009-2012): the 16 ASCII bytes
 //! `1234567812345678`. A signature made under another ID does not verify.
 //!
 //! **Signing** draws its nonce `k` deterministically (RFC 6979 with HMAC-SM3, as the `sm2` crate
@@ -48,8 +48,8 @@ pub const SM2_PUBLIC_KEY_LEN: usize = 65;
 pub const SM2_SIGNATURE_LEN: usize = 64;
 /// Length of an SM2 secret key in bytes: the scalar `d`, big-endian.
 pub const SM2_SECRET_KEY_LEN: usize = 32;
-/// The default distinguishing ID, GB/T 35276-2017 §10 and GM/T 0009-2012 §10: the ASCII digits
-/// `1234567812345678` (16 bytes, `ENTL = 0x0080`).
+/// The default distinguishing ID, the default user ID of GB/T 35276-2017 (GM/T 0009-2012): the
+/// ASCII digits `1234567812345678` (16 bytes, `ENTL = 0x0080`).
 pub const DEFAULT_DIST_ID: &[u8] = b"1234567812345678";
 /// Longest distinguishing ID in bytes: its length in bits must fit `ENTL`'s 16 bits.
 pub const MAX_DIST_ID_LEN: usize = (u16::MAX / 8) as usize;
