@@ -1,4 +1,8 @@
-//! SHA-256, the [`Hash`](struct@Hash) type, and every hash domain the ledger uses.
+//! SHA-256 and SM3, the [`Hash`](struct@Hash) type, and every hash domain the ledger uses.
+//!
+//! Both hash functions give 32 bytes, so one [`Hash`](struct@Hash) type serves both cryptographic
+//! suites; which one a log uses is its [`Suite`](crate::suite::Suite)'s choice
+//! (docs/format.md#suites).
 //!
 //! Each hashed or signed message starts with a domain string from [`domain`], so that bytes that
 //! are valid in one context can never be replayed in another (docs/format.md#domains). The two
@@ -11,7 +15,7 @@ use crate::encoding::fixed_bytes_serde;
 /// Length of a SHA-256 digest in bytes.
 pub const HASH_LEN: usize = 32;
 
-/// A SHA-256 digest. Encoded as 32 raw bytes in canonical (BCS) form and as lowercase hex in JSON.
+/// A 32-byte digest: SHA-256 or SM3, as the log's suite says. Encoded as 32 raw bytes in canonical (BCS) form and as lowercase hex in JSON.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Hash(pub [u8; HASH_LEN]);
 
@@ -77,6 +81,20 @@ pub fn sha256_parts(parts: &[&[u8]]) -> Hash {
     Hash(hasher.finalize().into())
 }
 
+/// SM3 (GB/T 32905-2016) of one byte string.
+pub fn sm3(data: &[u8]) -> Hash {
+    Hash(sm3::Sm3::digest(data).into())
+}
+
+/// SM3 of the concatenation of `parts`, without allocating the concatenation.
+pub fn sm3_parts(parts: &[&[u8]]) -> Hash {
+    let mut hasher = sm3::Sm3::new();
+    for part in parts {
+        hasher.update(part);
+    }
+    Hash(hasher.finalize().into())
+}
+
 /// Domain-separation strings. Every one ends in a NUL byte so that no domain is a prefix of another
 /// message's meaningful content (docs/format.md#domains).
 pub mod domain {
@@ -115,6 +133,21 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(sha256_parts(&[b"a", b"", b"bc"]), sha256(b"abc"));
+    }
+
+    #[test]
+    fn sm3_known_answers() {
+        // GB/T 32905-2016 appendix A (also GM/T 0004-2012 appendix A): example 1, the 3-byte
+        // message "abc"; example 2, the 64-byte message "abcd" repeated 16 times.
+        assert_eq!(
+            sm3(b"abc").to_hex(),
+            "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+        );
+        assert_eq!(
+            sm3(&b"abcd".repeat(16)).to_hex(),
+            "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"
+        );
+        assert_eq!(sm3_parts(&[b"ab", b"", b"c"]), sm3(b"abc"));
     }
 
     #[test]

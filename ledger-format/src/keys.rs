@@ -42,6 +42,10 @@ pub enum SignatureError {
     /// order (signatures under such a key can verify for many messages or in several ways).
     #[error("public key may not be registered: {0}")]
     WeakKey(&'static str),
+    /// The bytes are not an SM2 public key in the form the ledger accepts (the uncompressed point
+    /// of the SM2 curve, [`crate::suite::sm2`]); the text says what is wrong.
+    #[error("public key is not a valid sm2 key: {0}")]
+    BadSm2Key(&'static str),
     /// The signature does not verify under the key.
     #[error("signature does not verify")]
     BadSignature,

@@ -1,6 +1,8 @@
 //! The registration ledger's format: canonical records, RFC 6962 Merkle proofs, C2SP checkpoints,
 //! the certificate status map, certificate and credit codes, rule profiles and lifecycle rules, the
 //! offline bundle, and evidence receipts (also in the C2SP tlog-proof text form).
+//! The cryptographic suites (`ed25519-sha256`, `sm2-sm3`: SM2 keys and signatures, SM3) are in
+//! [`suite`].
 //!
 //! This crate is pure: it performs no I/O, reads no clock, and starts no threads. Storage reaches it
 //! through small traits ([`merkle::HashReader`]); time is always an argument. The node (`ledger-node`)
@@ -41,7 +43,7 @@ pub mod hash;
 pub mod keys;
 
 pub use encoding::{Canonical, DecodeError};
-pub use hash::{Hash, sha256};
+pub use hash::{Hash, sha256, sm3};
 pub use keys::{PublicKey, Signature, SignatureError, SigningKey};
 
 /// How far, in seconds, a signed time may be ahead of the clock of whoever checks it.
@@ -65,6 +67,7 @@ pub mod profile;
 pub mod receipt;
 pub mod record;
 pub mod replay;
+pub mod suite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tlog_proof;
