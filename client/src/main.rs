@@ -400,6 +400,16 @@ fn parse_code(text: &str, lang: Lang) -> Result<CertificateCode> {
         .with_context(|| format!("certificate code {text}"))
 }
 
+/// The code printed on the certificate (`--code`), or `None` for `--any-code`; neither is a
+/// usage error.
+fn printed_code(code: Option<&str>, any_code: bool, lang: Lang) -> Result<Option<CertificateCode>> {
+    match (code, any_code) {
+        (Some(text), _) => Ok(Some(parse_code(text, lang)?)),
+        (None, true) => Ok(None),
+        (None, false) => bail!("give --code CODE (printed on the certificate) or --any-code"),
+    }
+}
+
 /// Verifies `bytes` for the printed `code` ([`ledger_client::verify_for_code`]), or for any code
 /// when the caller chose `--any-code` (`None`).
 fn verify_bundle(
@@ -437,12 +447,12 @@ fn verify_and_print(
 }
 
 fn verify(args: VerifyArgs) -> Result<u8> {
-    // clap's group makes one of the two required; the code is checked before any file is read.
-    let code = match (&args.printed.code, args.printed.any_code) {
-        (Some(text), _) => Some(parse_code(text, args.report.lang.into())?),
-        (None, true) => None,
-        (None, false) => bail!("give --code CODE (printed on the certificate) or --any-code"),
-    };
+    // clap makes one of the two required; the code is checked before any file is read.
+    let code = printed_code(
+        args.printed.code.as_deref(),
+        args.printed.any_code,
+        args.report.lang.into(),
+    )?;
     let bytes = match (&args.bundle, &args.qr) {
         (Some(path), _) => read(path)?,
         (None, Some(png)) => read_qr(png)?,
@@ -503,13 +513,7 @@ fn check_field(args: FieldArgs) -> Result<u8> {
             )
         }
         (None, Some(path), Some(policy_path)) => {
-            let code = match (&args.code, args.any_code) {
-                (Some(text), _) => Some(parse_code(text, Lang::En)?),
-                (None, true) => None,
-                (None, false) => {
-                    bail!("give --code CODE (printed on the certificate) or --any-code")
-                }
-            };
+            let code = printed_code(args.code.as_deref(), args.any_code, Lang::En)?;
             let bytes = read(path)?;
             let policy = load_policy(policy_path)?;
             let at = verification_time(args.at.as_deref())?;
