@@ -66,11 +66,22 @@ cat > "$work/run.sh" <<EOF
 set -euo pipefail
 cd "$work"
 cargo() { if $build; then (cd "$root" && env -u LD_PRELOAD -u FAKETIME command cargo "\$@"); fi; }
+stop_node() {
+  if [ -f node.pid ] && kill -INT "\$(cat node.pid)" 2>/dev/null; then
+    while kill -0 "\$(cat node.pid)" 2>/dev/null; do sleep 0.2; done
+  fi
+}
+# faketime waits for every process it started: the last node stops with the walkthrough.
+trap stop_node EXIT
 start_node() {
-  if [ -f node.pid ]; then kill -INT "\$(cat node.pid)"; while kill -0 "\$(cat node.pid)" 2>/dev/null; do sleep 0.2; done; fi
+  stop_node
   "$CARGO_TARGET_DIR/debug/ledger-node" "\$@" > node.log 2>&1 &
   echo \$! > node.pid
-  for _ in \$(seq 150); do curl -s -o /dev/null http://127.0.0.1:8180/healthz && return; sleep 0.2; done
+  for _ in \$(seq 300); do
+    curl -s -o /dev/null http://127.0.0.1:8180/healthz && return
+    kill -0 "\$(cat node.pid)" 2>/dev/null || break
+    sleep 0.2
+  done
   echo "the node did not start:" >&2; cat node.log >&2; exit 1
 }
 set -x
