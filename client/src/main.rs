@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use ledger_client::report::{self, EXIT_USAGE, Lang};
-use ledger_client::{Verdict, codes, disclosure, evidence, policy, receipt};
+use ledger_client::{Verdict, VerdictKind, codes, disclosure, evidence, policy, receipt};
 use ledger_format::Canonical;
 use ledger_format::bundle::Bundle;
+use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::date::Date;
 
 #[derive(Debug, Parser)]
@@ -32,6 +33,8 @@ enum Command {
     CheckCode(CodeArgs),
     /// Check the form of a unified social credit code (exit 0 valid, 1 invalid).
     CheckCreditCode(CodeArgs),
+    /// Print the certificate code of a region, year, kind and serial, with its check character.
+    NewCode(NewCodeArgs),
     /// Check a disclosed field value and salt against the certificate's commitment.
     CheckField(FieldArgs),
     /// Download a certificate's bundle from a node and verify it (the node is not trusted).
@@ -74,7 +77,23 @@ struct ReportArgs {
     lang: LangArg,
 }
 
+/// The code printed on the certificate, or the explicit choice not to compare it: a valid bundle
+/// of another certificate is otherwise a valid verdict for the wrong certificate.
 #[derive(Debug, Args)]
+struct CodeCheckArgs {
+    /// The certificate code printed on the certificate: a bundle for another code is tampered.
+    #[arg(long, value_name = "CODE")]
+    code: Option<String>,
+    /// Do not compare the bundle's code with the certificate's (the report says so, and shows
+    /// the bundle's own code for a person to compare).
+    #[arg(long, conflicts_with = "code")]
+    any_code: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("printed_code").args(["code", "any_code"]).required(true)
+))]
 struct VerifyArgs {
     /// The bundle file.
     #[arg(required_unless_present = "qr", conflicts_with = "qr")]
@@ -85,9 +104,8 @@ struct VerifyArgs {
     /// The trust policy file (client/POLICY.md).
     #[arg(long)]
     policy: PathBuf,
-    /// The certificate code printed on the certificate: a bundle for another code is tampered.
-    #[arg(long)]
-    code: Option<String>,
+    #[command(flatten)]
+    printed: CodeCheckArgs,
     /// A proof that a log equivocated (docs/format.md#equivocation; binary, or the hex that a
     /// node's `/v1/equivocations` shows): that log is no longer trusted. Repeatable.
     #[arg(long, value_name = "FILE")]
@@ -106,6 +124,30 @@ struct CodeArgs {
 }
 
 #[derive(Debug, Args)]
+struct NewCodeArgs {
+    /// The GB/T 2260 code of the agency's region, e.g. 530400.
+    #[arg(long)]
+    region: u32,
+    /// The year the first application was received (China Standard Time).
+    #[arg(long)]
+    year: u16,
+    /// R for a data resource, P for a data product or service.
+    #[arg(long, value_parser = parse_kind)]
+    kind: ObjectKind,
+    /// The certificate's serial number in that year.
+    #[arg(long)]
+    serial: u64,
+}
+
+fn parse_kind(text: &str) -> Result<ObjectKind, String> {
+    let mut chars = text.chars();
+    match (chars.next().and_then(ObjectKind::from_letter), chars.next()) {
+        (Some(kind), None) => Ok(kind),
+        _ => Err("R (data resource) or P (data product or service)".into()),
+    }
+}
+
+#[derive(Debug, Args)]
 struct FieldArgs {
     /// A bundle with records: the commitment is taken from its approved content.
     #[arg(required_unless_present = "commitment", conflicts_with = "commitment")]
@@ -116,6 +158,14 @@ struct FieldArgs {
     /// The trust policy file, to verify the bundle.
     #[arg(long, required_unless_present = "commitment")]
     policy: Option<PathBuf>,
+    /// With a bundle: the certificate code printed on the certificate (a bundle for another code
+    /// is tampered).
+    #[arg(long, value_name = "CODE", conflicts_with = "commitment",
+          required_unless_present_any = ["any_code", "commitment"])]
+    code: Option<String>,
+    /// With a bundle: do not compare the bundle's code with the certificate's.
+    #[arg(long, conflicts_with_all = ["code", "commitment"])]
+    any_code: bool,
     /// The field, e.g. industry, geographic-coverage, structure-and-scale.
     #[arg(long)]
     field: String,
@@ -261,6 +311,12 @@ fn run(command: Command) -> Result<u8> {
         Command::Verify(args) => verify(args),
         Command::CheckCode(args) => Ok(check_code(&args, false)),
         Command::CheckCreditCode(args) => Ok(check_code(&args, true)),
+        Command::NewCode(args) => {
+            let code = CertificateCode::new(args.region, args.year, args.kind, args.serial)
+                .map_err(|e| anyhow::anyhow!(codes::explain(&e, Lang::En)))?;
+            println!("{code}");
+            Ok(0)
+        }
         Command::CheckField(args) => check_field(args),
         #[cfg(feature = "fetch")]
         Command::Fetch(args) => fetch(args),
@@ -324,21 +380,61 @@ fn verification_time(at: Option<&str>) -> Result<i64> {
     }
 }
 
-fn print_verdict(verdict: &Verdict, args: &ReportArgs) -> Result<u8> {
+fn print_verdict(verdict: &Verdict, check: report::CodeCheck, args: &ReportArgs) -> Result<u8> {
     if args.json {
-        let json = serde_json::to_string_pretty(&report::json_report(verdict))?;
+        let json = serde_json::to_string_pretty(&report::json_report_for_code(verdict, check))?;
         println!("{json}");
     } else {
-        print!("{}", report::text_report(verdict, args.lang.into()));
+        print!(
+            "{}",
+            report::text_report_for_code(verdict, args.lang.into(), check)
+        );
     }
     Ok(report::exit_code(&verdict.kind))
+}
+
+/// The certificate code a person typed, checked for form and check character.
+fn parse_code(text: &str, lang: Lang) -> Result<CertificateCode> {
+    codes::check_certificate_code(text)
+        .map_err(|e| anyhow::anyhow!(codes::explain(&e, lang)))
+        .with_context(|| format!("certificate code {text}"))
+}
+
+/// The code printed on the certificate (`--code`), or `None` for `--any-code`; neither is a
+/// usage error.
+fn printed_code(code: Option<&str>, any_code: bool, lang: Lang) -> Result<Option<CertificateCode>> {
+    match (code, any_code) {
+        (Some(text), _) => Ok(Some(parse_code(text, lang)?)),
+        (None, true) => Ok(None),
+        (None, false) => bail!("give --code CODE (printed on the certificate) or --any-code"),
+    }
+}
+
+/// Verifies `bytes` for the printed `code` ([`ledger_client::verify_for_code`]), or for any code
+/// when the caller chose `--any-code` (`None`).
+fn verify_bundle(
+    bytes: &[u8],
+    policy: &ledger_client::TrustPolicy,
+    at: i64,
+    code: Option<&CertificateCode>,
+) -> (Verdict, report::CodeCheck) {
+    match code {
+        Some(code) => (
+            ledger_client::verify_for_code(bytes, policy, at, code),
+            report::CodeCheck::Compared,
+        ),
+        None => (
+            ledger_client::verify(bytes, policy, at),
+            report::CodeCheck::NotCompared,
+        ),
+    }
 }
 
 fn verify_and_print(
     bytes: &[u8],
     policy_path: &Path,
     equivocations: &[PathBuf],
-    code: Option<&str>,
+    code: Option<&CertificateCode>,
     args: &ReportArgs,
 ) -> Result<u8> {
     let mut policy = load_policy(policy_path)?;
@@ -346,19 +442,17 @@ fn verify_and_print(
         accept_equivocation(&mut policy, path)?;
     }
     let at = verification_time(args.at.as_deref())?;
-    let verdict = match code {
-        Some(text) => {
-            let code = codes::check_certificate_code(text)
-                .map_err(|e| anyhow::anyhow!(codes::explain(&e, args.lang.into())))
-                .with_context(|| format!("certificate code {text}"))?;
-            ledger_client::verify_for_code(bytes, &policy, at, &code)
-        }
-        None => ledger_client::verify(bytes, &policy, at),
-    };
-    print_verdict(&verdict, args)
+    let (verdict, check) = verify_bundle(bytes, &policy, at, code);
+    print_verdict(&verdict, check, args)
 }
 
 fn verify(args: VerifyArgs) -> Result<u8> {
+    // clap makes one of the two required; the code is checked before any file is read.
+    let code = printed_code(
+        args.printed.code.as_deref(),
+        args.printed.any_code,
+        args.report.lang.into(),
+    )?;
     let bytes = match (&args.bundle, &args.qr) {
         (Some(path), _) => read(path)?,
         (None, Some(png)) => read_qr(png)?,
@@ -368,7 +462,7 @@ fn verify(args: VerifyArgs) -> Result<u8> {
         &bytes,
         &args.policy,
         &args.equivocation,
-        args.code.as_deref(),
+        code.as_ref(),
         &args.report,
     )
 }
@@ -419,12 +513,16 @@ fn check_field(args: FieldArgs) -> Result<u8> {
             )
         }
         (None, Some(path), Some(policy_path)) => {
+            let code = printed_code(args.code.as_deref(), args.any_code, Lang::En)?;
             let bytes = read(path)?;
             let policy = load_policy(policy_path)?;
-            let verdict =
-                ledger_client::verify(&bytes, &policy, verification_time(args.at.as_deref())?);
-            if verdict.as_of.is_none() {
-                print!("{}", report::text_report(&verdict, Lang::En));
+            let at = verification_time(args.at.as_deref())?;
+            let (verdict, check) = verify_bundle(&bytes, &policy, at, code.as_ref());
+            if verdict.as_of.is_none() || matches!(verdict.kind, VerdictKind::Tampered(_)) {
+                print!(
+                    "{}",
+                    report::text_report_for_code(&verdict, Lang::En, check)
+                );
                 return Ok(report::exit_code(&verdict.kind));
             }
             let bundle = Bundle::decode_exact(&bytes)?;
@@ -460,9 +558,7 @@ fn field_names() -> String {
 
 #[cfg(feature = "fetch")]
 fn fetch(args: FetchArgs) -> Result<u8> {
-    let code = codes::check_certificate_code(&args.code)
-        .map_err(|e| anyhow::anyhow!(codes::explain(&e, args.report.lang.into())))
-        .with_context(|| format!("certificate code {}", args.code))?;
+    let code = parse_code(&args.code, args.report.lang.into())?;
     let bytes = ledger_client::fetch::fetch_bundle(&args.node, &code)?;
     if let Some(path) = &args.output {
         std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
@@ -471,7 +567,7 @@ fn fetch(args: FetchArgs) -> Result<u8> {
         &bytes,
         &args.policy,
         &args.equivocation,
-        Some(code.as_str()),
+        Some(&code),
         &args.report,
     )
 }

@@ -86,6 +86,23 @@ pub struct JsonReport {
     pub checked_on: Option<String>,
     /// Why the verdict is not `valid`, in English (None for `valid`).
     pub reason: Option<String>,
+    /// Whether the code printed on the certificate was compared with the bundle's: `true` with
+    /// `--code` (a bundle for another code is `tampered`), `false` with `--any-code` (`code` is
+    /// then only the bundle's own claim). Absent from [`json_report`], which does not know.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_compared: Option<bool>,
+}
+
+/// Whether the code printed on the certificate was compared with the bundle's
+/// ([`crate::verify_for_code`]), for the reports of [`text_report_for_code`] and
+/// [`json_report_for_code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// The printed code was given and compared: a bundle for another code is tampered.
+    Compared,
+    /// The caller chose not to compare (`--any-code`): the code shown is the bundle's own, read
+    /// from the file or the QR code, and a person must still compare it with the certificate.
+    NotCompared,
 }
 
 /// One witness that vouched for the checkpoint, in a [`JsonReport`].
@@ -144,6 +161,15 @@ pub fn json_report(verdict: &Verdict) -> JsonReport {
         as_of_cst: verdict.as_of.map(format_cst),
         checked_on: verdict.checked_on.map(|d| d.to_string()),
         reason,
+        code_compared: None,
+    }
+}
+
+/// [`json_report`] with `code_compared` set from `check`.
+pub fn json_report_for_code(verdict: &Verdict, check: CodeCheck) -> JsonReport {
+    JsonReport {
+        code_compared: Some(check == CodeCheck::Compared),
+        ..json_report(verdict)
     }
 }
 
@@ -328,6 +354,9 @@ fn age_text(seconds: i64, lang: Lang) -> String {
 /// The labels of the text report, in order.
 struct Labels {
     code: &'static str,
+    printed_code: &'static str,
+    compared: &'static str,
+    not_compared: &'static str,
     verdict: &'static str,
     reason: &'static str,
     registrant: &'static str,
@@ -345,6 +374,9 @@ struct Labels {
 
 const ZH: Labels = Labels {
     code: "证书编码",
+    printed_code: "证书上的编码",
+    compared: "已比对：核验的是证书上印的这个编码",
+    not_compared: "未比对（--any-code）：请核对上面的编码与证书上印的编码一致",
     verdict: "核验结论",
     reason: "原因",
     registrant: "登记主体",
@@ -362,6 +394,10 @@ const ZH: Labels = Labels {
 
 const EN: Labels = Labels {
     code: "Certificate code",
+    printed_code: "Code on the certificate",
+    compared: "compared: the code printed on the certificate is the one verified",
+    not_compared: "NOT COMPARED (--any-code): check that the code above is the one printed on \
+                   the certificate",
     verdict: "Verdict",
     reason: "Reason",
     registrant: "Registrant",
@@ -378,16 +414,40 @@ const EN: Labels = Labels {
 };
 
 /// The text report of `verdict` for a person, in `lang`.
-/// The report's lines, `(label, value)`, in `lang`: what [`text_report`] prints one per line
-/// (before its closing note), and what the bank's page shows as a table.
-pub fn report_lines(verdict: &Verdict, lang: Lang) -> Vec<(&'static str, String)> {
-    let l = match lang {
+pub fn text_report(verdict: &Verdict, lang: Lang) -> String {
+    report_text(verdict, lang, None)
+}
+
+/// [`text_report`] with a line, after the code, saying whether the code printed on the
+/// certificate was compared with the bundle's.
+pub fn text_report_for_code(verdict: &Verdict, lang: Lang, check: CodeCheck) -> String {
+    report_text(verdict, lang, Some(check))
+}
+
+fn labels(lang: Lang) -> &'static Labels {
+    match lang {
         Lang::Zh => &ZH,
         Lang::En => &EN,
-    };
+    }
+}
+
+/// The report's lines, `(label, value)`, in `lang`: what [`text_report`] and
+/// [`text_report_for_code`] print one per line (before the closing note), and what the bank's page
+/// shows as a table. `check` adds the line on the printed code after the code.
+pub fn report_lines(
+    verdict: &Verdict,
+    lang: Lang,
+    check: Option<CodeCheck>,
+) -> Vec<(&'static str, String)> {
+    let l = labels(lang);
     let mut lines: Vec<(&'static str, String)> = Vec::new();
     if let Some(code) = &verdict.code {
         lines.push((l.code, code.to_string()));
+    }
+    match check {
+        Some(CodeCheck::Compared) => lines.push((l.printed_code, l.compared.to_owned())),
+        Some(CodeCheck::NotCompared) => lines.push((l.printed_code, l.not_compared.to_owned())),
+        None => {}
     }
     lines.push((l.verdict, headline(&verdict.kind, lang).to_owned()));
     if let Some(reason) = reason(&verdict.kind, lang) {
@@ -416,14 +476,10 @@ pub fn report_lines(verdict: &Verdict, lang: Lang) -> Vec<(&'static str, String)
     lines
 }
 
-/// The text report of `verdict` for a person, in `lang`.
-pub fn text_report(verdict: &Verdict, lang: Lang) -> String {
-    let l = match lang {
-        Lang::Zh => &ZH,
-        Lang::En => &EN,
-    };
+fn report_text(verdict: &Verdict, lang: Lang, check: Option<CodeCheck>) -> String {
+    let l = labels(lang);
     let mut out = String::new();
-    for (label, value) in report_lines(verdict, lang) {
+    for (label, value) in report_lines(verdict, lang, check) {
         out.push_str(&format!("{label}: {value}\n"));
     }
     out.push_str(l.note);

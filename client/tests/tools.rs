@@ -29,18 +29,45 @@ fn qr_round_trip() {
     let decoded = ledger_client::qr::decode_png(&std::fs::read(&png).unwrap()).unwrap();
     assert_eq!(decoded, bytes);
     let policy = files.policy("p", &policy(&l, 2));
-    let out = run(&[
-        "verify",
-        "--qr",
-        png.to_str().unwrap(),
-        "--policy",
-        policy.to_str().unwrap(),
-        "--at",
-        TODAY,
-        "--lang",
-        "en",
-    ]);
-    assert_eq!(code_of(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    let verify_qr = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--qr",
+            png.to_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--at",
+            TODAY,
+            "--lang",
+            "en",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    // The code printed beside the QR code, compared with the one inside it.
+    let code = common::code(1).to_string();
+    let out = verify_qr(&["--code", &code]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code_of(&out), 0, "{stdout}");
+    assert!(
+        stdout.contains("Code on the certificate: compared"),
+        "{stdout}"
+    );
+    assert_eq!(
+        code_of(&verify_qr(&["--code", &common::code(4).to_string()])),
+        22
+    );
+    // The code read from the QR code only: valid, but the report says it was not compared.
+    let out = verify_qr(&["--any-code"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(code_of(&out), 0, "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "Certificate code: {code}\nCode on the certificate: NOT COMPARED"
+        )),
+        "{stdout}"
+    );
+    assert_eq!(code_of(&verify_qr(&[])), 2, "neither --code nor --any-code");
     // Measured sizes, for the README: the QR form at levels L and M.
     for level in [ledger_client::qr::Level::L, ledger_client::qr::Level::M] {
         let info = ledger_client::qr::symbol_info(&bytes, level).unwrap();
@@ -148,6 +175,7 @@ fn fetch_verifies_what_the_node_serves() {
     assert_eq!(code_of(&out), 22);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["verdict"], "tampered");
+    assert_eq!(json["code_compared"], true);
     assert_eq!(code_of(&fetch(&[])), 22, "a damaged bundle");
     let out = fetch(&[]);
     assert_eq!(code_of(&out), 2);
@@ -168,6 +196,29 @@ fn fetch_verifies_what_the_node_serves() {
         policy.to_str().unwrap(),
     ]);
     assert_eq!(code_of(&out), 2);
+}
+
+#[test]
+fn new_code_computes_the_check_character() {
+    let out = run(&[
+        "new-code", "--region", "530400", "--year", "2026", "--kind", "R", "--serial", "1",
+    ]);
+    assert_eq!(code_of(&out), 0);
+    let code = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(code.trim(), common::code(1).to_string());
+    assert_eq!(code.trim(), "5304002026R00000001T");
+    let out = run(&["check-code", code.trim()]);
+    assert_eq!(code_of(&out), 0);
+    for bad in [
+        ["--region", "999999", "--kind", "R"],
+        ["--region", "530400", "--kind", "X"],
+    ] {
+        let mut args = vec!["new-code", "--year", "2026", "--serial", "1"];
+        args.extend_from_slice(&bad);
+        let out = run(&args);
+        assert_eq!(code_of(&out), 2, "{bad:?}");
+        assert!(!out.stderr.is_empty(), "{bad:?}");
+    }
 }
 
 #[test]
@@ -313,8 +364,9 @@ fn check_field_against_a_bundle_with_records_or_a_commitment() {
     let policy = files.policy("p", &policy(&l, 2));
     let path = files.write("b", bundle(&l, 1, WITNESSES, true));
     let salt = hex::encode(testing::salt(ledger_format::record::FieldId::Industry));
-    let check = |value: &str| {
-        run(&[
+    let code = common::code(1).to_string();
+    let check_for = |printed: &[&str], value: &str| {
+        let mut args = vec![
             "check-field",
             path.to_str().unwrap(),
             "--policy",
@@ -327,8 +379,11 @@ fn check_field_against_a_bundle_with_records_or_a_commitment() {
             value,
             "--salt",
             &salt,
-        ])
+        ];
+        args.extend_from_slice(printed);
+        run(&args)
     };
+    let check = |value: &str| check_for(&["--code", &code], value);
     let out = check("I6450 互联网数据服务");
     assert_eq!(
         code_of(&out),
@@ -338,6 +393,20 @@ fn check_field_against_a_bundle_with_records_or_a_commitment() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(code_of(&check("I6450")), 1);
+    // The bundle of another certificate than the one printed: tampered, no field is checked.
+    let other = common::code(4).to_string();
+    let out = check_for(&["--code", &other], "I6450 互联网数据服务");
+    assert_eq!(code_of(&out), 22);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("not {other}")),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        code_of(&check_for(&["--any-code"], "I6450 互联网数据服务")),
+        0
+    );
+    assert_eq!(code_of(&check_for(&[], "I6450 互联网数据服务")), 2);
     let content = testing::content(ledger_format::code::ObjectKind::DataResource, None);
     let commitment = content.fields[0].commitment.to_hex();
     let out = run(&[
@@ -359,6 +428,7 @@ fn check_field_against_a_bundle_with_records_or_a_commitment() {
         qr_form.to_str().unwrap(),
         "--policy",
         policy.to_str().unwrap(),
+        "--any-code",
         "--at",
         TODAY,
         "--field",

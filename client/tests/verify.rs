@@ -238,12 +238,97 @@ fn the_valid_report_shows_what_a_loan_officer_needs() {
     assert_eq!(json["witnesses"].as_array().unwrap().len(), 3);
     assert_eq!(json["witnesses"][0]["kind"], "replica");
     assert_eq!(json["reason"], serde_json::Value::Null);
-    // The code printed on the certificate must be the bundle's.
-    let (code_ok, _) = verify(&path, &policy, TODAY, &["--code", &code]);
-    assert_eq!(code_ok, 0);
-    let other = common::code(4).to_string();
-    let (code_other, text) = verify(&path, &policy, TODAY, &["--code", &other, "--lang", "en"]);
-    assert_eq!(code_other, 22, "{text}");
+}
+
+/// The attack: a registrant shows the bank certificate B (say, cancelled or someone else's) with
+/// the valid bundle of certificate A. The bank must give the code printed on B, and the bundle of
+/// A is then tampered; without `--code` or an explicit `--any-code` nothing is verified at all.
+#[test]
+fn the_bundle_of_another_certificate_is_tampered_and_the_printed_code_is_required() {
+    let l = ledger();
+    let files = Files::new();
+    let policy = files.policy("p", &policy(&l, 2));
+    let a = files.write("a", bundle(&l, 1, WITNESSES, false));
+    let (code_a, code_b) = (code(1).to_string(), code(4).to_string());
+
+    let (exit, en) = verify(&a, &policy, TODAY, &["--code", &code_b, "--lang", "en"]);
+    assert_eq!(exit, 22, "{en}");
+    assert!(en.contains("TAMPERED"), "{en}");
+    assert!(
+        en.contains(&format!(
+            "the bundle is for certificate {code_a}, not {code_b}"
+        )),
+        "{en}"
+    );
+    let (exit, zh) = verify(&a, &policy, TODAY, &["--code", &code_b]);
+    assert_eq!(exit, 22, "{zh}");
+    let (exit, json) = verify(&a, &policy, TODAY, &["--code", &code_b, "--json"]);
+    assert_eq!(exit, 22);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["verdict"], "tampered");
+    assert_eq!(json["reliable"], false);
+    assert_eq!(json["code_compared"], true);
+
+    // The right code: valid, and the report says it was compared.
+    let (exit, en) = verify(&a, &policy, TODAY, &["--code", &code_a, "--lang", "en"]);
+    assert_eq!(exit, 0, "{en}");
+    assert!(en.contains("Code on the certificate: compared"), "{en}");
+    let (_, zh) = verify(&a, &policy, TODAY, &["--code", &code_a]);
+    assert!(zh.contains("证书上的编码: 已比对"), "{zh}");
+
+    // --any-code: the bundle's own verdict, and the report says the code was not compared.
+    let (exit, en) = verify(&a, &policy, TODAY, &["--any-code", "--lang", "en"]);
+    assert_eq!(exit, 0, "{en}");
+    assert!(en.contains("Code on the certificate: NOT COMPARED"), "{en}");
+    let (_, zh) = verify(&a, &policy, TODAY, &["--any-code"]);
+    assert!(zh.contains("证书上的编码: 未比对"), "{zh}");
+    let (_, json) = verify(&a, &policy, TODAY, &["--any-code", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["code_compared"], false);
+    assert_eq!(json["code"], code_a);
+
+    // Neither: a usage error (exit 2) that names both flags, before anything is verified.
+    let bundle = a.to_str().unwrap();
+    let policy = policy.to_str().unwrap();
+    for args in [
+        vec!["verify", bundle, "--policy", policy],
+        vec!["verify", bundle, "--policy", policy, "--json"],
+    ] {
+        let out = run(&args);
+        assert_eq!(code_of(&out), 2, "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--code <CODE>") && stderr.contains("--any-code"),
+            "{stderr}"
+        );
+    }
+    // Both: a usage error too.
+    let out = run(&[
+        "verify",
+        bundle,
+        "--policy",
+        policy,
+        "--code",
+        &code_a,
+        "--any-code",
+    ]);
+    assert_eq!(code_of(&out), 2);
+    // A printed code that is not a certificate code: a usage error that says why.
+    let out = run(&[
+        "verify",
+        bundle,
+        "--policy",
+        policy,
+        "--code",
+        "5304002026R0000000",
+    ]);
+    assert_eq!(code_of(&out), 2);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("certificate code 5304002026R0000000"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -392,10 +477,13 @@ fn an_equivocation_proof_makes_the_log_untrusted() {
         path.to_str().unwrap(),
         "--policy",
         policy.to_str().unwrap(),
+        "--any-code",
         "--equivocation",
         bad.to_str().unwrap(),
     ]);
-    assert_ne!(code_of(&out), 0);
+    assert_eq!(code_of(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("equivocation proof"), "{stderr}");
 }
 
 #[test]

@@ -424,6 +424,7 @@ fn a_fork_shown_only_to_witnesses_is_refused_then_caught() {
     let report = client_verify(
         &bundle,
         &policy,
+        &code.to_string(),
         &["--equivocation", equivocation.to_str().unwrap()],
     );
     assert_eq!(report["verdict"], "untrusted", "{report}");
@@ -719,7 +720,8 @@ fn a_witnessed_time_in_the_future_is_refused_by_the_verifier() {
             .to_string()
     };
 
-    let control = client_verify(&real_file, &policy, &["--at", &day(1)]);
+    let code = code_of(A_REGION, 1).to_string();
+    let control = client_verify(&real_file, &policy, &code, &["--at", &day(1)]);
     assert_eq!(control["verdict"], "in-notice", "the control: {control}");
     for (what, file, at) in [
         (
@@ -729,7 +731,7 @@ fn a_witnessed_time_in_the_future_is_refused_by_the_verifier() {
         ),
         ("cosigned a year ahead", &far_file, day(1)),
     ] {
-        let report = client_verify(file, &policy, &["--at", &at]);
+        let report = client_verify(file, &policy, &code, &["--at", &at]);
         let refused = matches!(report["verdict"].as_str(), Some("untrusted" | "tampered"));
         let says_why = report["reason"]
             .as_str()

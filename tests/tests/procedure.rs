@@ -168,7 +168,7 @@ fn a_first_notice_terminated_in_error_leaves_the_registration_refused() {
     )
     .unwrap();
     std::fs::write(&policy, network_policy_text(a)).unwrap();
-    let report = client_verify(&bundle, &policy, &[]);
+    let report = client_verify(&bundle, &policy, &code.to_string(), &[]);
     assert_eq!(report["verdict"], "refused", "{report}");
     assert_eq!(report["status"], "refused", "{report}");
     assert_eq!(report["reliable"], false, "{report}");

@@ -30,7 +30,7 @@
 pub mod abi;
 
 use ledger_client::ledger_format::bundle::{TrustPolicy, WitnessRole};
-use ledger_client::report::{self, JsonReport, Lang};
+use ledger_client::report::{self, CodeCheck, JsonReport, Lang};
 use ledger_client::{codes, policy};
 use serde::Serialize;
 
@@ -56,13 +56,14 @@ impl Texts {
 /// languages, and the CLI's whole text report in both languages (the printable record).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PageVerdict {
-    /// Exactly `ledger-client verify --json`'s report.
+    /// Exactly `ledger-client verify --json`'s report (with `code_compared`).
     pub report: JsonReport,
     /// The verdict's headline, e.g. `有效` / `VALID`.
     pub headline: Texts,
     /// Why the verdict is not `valid` (absent for `valid`).
     pub reason: Option<Texts>,
-    /// Exactly `ledger-client verify`'s text report, in each language: the printable record.
+    /// Exactly `ledger-client verify`'s text report (with the line on the printed code), in each
+    /// language: the printable record.
     pub text: Texts,
     /// The report's `(label, value)` lines in Chinese and in English, for the page's table.
     pub lines: Lines,
@@ -97,15 +98,20 @@ pub fn verify(
         }
         None => ledger_client::verify(bundle, &policy, at),
     };
+    let check = if expected_code.is_some() {
+        CodeCheck::Compared
+    } else {
+        CodeCheck::NotCompared
+    };
     Ok(PageVerdict {
-        report: report::json_report(&verdict),
+        report: report::json_report_for_code(&verdict, check),
         headline: Texts::of(|lang| report::headline(&verdict.kind, lang).to_owned()),
         reason: report::reason(&verdict.kind, Lang::En)
             .map(|_| Texts::of(|lang| report::reason(&verdict.kind, lang).unwrap_or_default())),
-        text: Texts::of(|lang| report::text_report(&verdict, lang)),
+        text: Texts::of(|lang| report::text_report_for_code(&verdict, lang, check)),
         lines: Lines {
-            zh: report::report_lines(&verdict, Lang::Zh),
-            en: report::report_lines(&verdict, Lang::En),
+            zh: report::report_lines(&verdict, Lang::Zh, Some(check)),
+            en: report::report_lines(&verdict, Lang::En, Some(check)),
         },
         expected_code: expected_code.map(|c| c.trim().to_owned()),
     })

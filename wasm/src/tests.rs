@@ -56,6 +56,7 @@ fn valid_bundle_with_its_code() {
     );
     assert!(answer["reason"].is_null());
     assert_eq!(answer["expected_code"], code.as_str());
+    assert_eq!(answer["report"]["code_compared"], true);
     // The printable record is the CLI's text report, in both languages.
     assert!(answer["text"]["zh"].as_str().unwrap().contains(&code));
     assert!(answer["text"]["en"].as_str().unwrap().contains(&code));
@@ -131,7 +132,8 @@ fn expired_and_stale_by_the_time_given() {
             .unwrap()
             .starts_with("已过期")
     );
-    assert_eq!(answer["lines"]["zh"][1][0], "核验结论");
+    assert_eq!(answer["lines"]["zh"][0][0], "证书编码");
+    assert_eq!(answer["report"]["code_compared"], false);
     // With a one-day maximum age, the same check two years on finds the checkpoint stale.
     let (_, policy, bundle) = fixture();
     let (_, answer) = verify_abi(&bundle, &policy, "", noon("2029-12-08"));

@@ -518,14 +518,15 @@ pub fn evidence(service: &SigningKey, origin: &str, hash: &Hash) -> Value {
     })
 }
 
-/// Runs `ledger-client verify <bundle> --policy <policy> --json [extra]` and returns its JSON
-/// report.
-pub fn client_verify(bundle: &Path, policy: &Path, extra: &[&str]) -> Value {
+/// Runs `ledger-client verify <bundle> --policy <policy> --code <code> --json [extra]`, as a bank
+/// does with the code printed on the certificate, and returns its JSON report.
+pub fn client_verify(bundle: &Path, policy: &Path, code: &str, extra: &[&str]) -> Value {
     let out = Command::new(client_binary())
         .arg("verify")
         .arg(bundle)
         .arg("--policy")
         .arg(policy)
+        .args(["--code", code])
         .arg("--json")
         .args(extra)
         .output()
