@@ -65,7 +65,7 @@ awk '
 cat > "$work/run.sh" <<EOF
 set -euo pipefail
 cd "$work"
-cargo() { if $build; then (cd "$root" && env -u LD_PRELOAD -u FAKETIME command cargo "\$@"); fi; }
+cargo() { if $build; then (cd "$root" && env -u LD_PRELOAD -u FAKETIME cargo "\$@"); fi; }
 stop_node() {
   if [ -f node.pid ] && kill -INT "\$(cat node.pid)" 2>/dev/null; then
     while kill -0 "\$(cat node.pid)" 2>/dev/null; do sleep 0.2; done
