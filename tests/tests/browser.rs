@@ -8,14 +8,14 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
-use common::{Network, notice, service, wait_mirrored};
+use common::{Network, issue_in_process, notice, service, wait_mirrored};
 use ledger_format::Canonical;
 use ledger_format::bundle::Bundle;
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::date::CST_OFFSET_SECONDS;
-use ledger_format::record::{ApplicationKind, Body, Issued, Notice, RegistrationType};
-use ledger_format::testing::{self, at, parse_date as d};
+use ledger_format::record::{ApplicationKind, Body, RegistrationType};
+use ledger_format::testing::{at, parse_date as d};
 use ledger_node::clock::ManualClock;
 use ledger_node::config::{CONFIG_FILE, Config};
 use serde_json::json;
@@ -117,9 +117,8 @@ fn the_board_shows_a_notice_posted_a_moment_before() {
 /// `when` (Unix seconds) as RFC 3339 UTC, for the browser's clock.
 fn rfc3339(when: i64) -> String {
     // The CST day of the instant eight hours earlier is its UTC day.
-    let utc_day = ledger_format::date::Date::from_unix_cst(when - CST_OFFSET_SECONDS).unwrap();
+    let date = ledger_format::date::Date::from_unix_cst(when - CST_OFFSET_SECONDS).unwrap();
     let s = when.rem_euclid(86_400);
-    let date = utc_day;
     format!("{date}T{:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
 }
 
@@ -153,38 +152,8 @@ async fn the_bank_page_gives_the_right_verdict_from_a_qr_code() {
         .await
         .unwrap();
     let s = &node.sequencer;
-    for year in [2026, 2027] {
-        let calendar = WorkCalendar::new(year, vec![], vec![]).unwrap();
-        s.append(Body::Calendar(calendar)).await.unwrap();
-    }
-    s.append(testing::profile_adopted("2026-11-23"))
-        .await
-        .unwrap();
     let code = CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap();
-    let application = s
-        .append(testing::application(&code, ApplicationKind::First))
-        .await
-        .unwrap();
-    for body in testing::decided_application(&code, &ApplicationKind::First, application.index) {
-        s.append(body).await.unwrap();
-    }
-    s.append(Body::NoticePublished(Notice {
-        code: code.clone(),
-        registration_type: RegistrationType::First,
-        content: testing::content(code.kind(), None),
-        ends_on: d("2026-12-04"),
-    }))
-    .await
-    .unwrap();
-    clock.set(at("2026-12-07", 10));
-    s.append(Body::Issued(Issued {
-        code: code.clone(),
-        valid_from: d("2026-12-07"),
-        valid_until: d("2029-12-07"),
-    }))
-    .await
-    .unwrap();
-    s.checkpoint_now().await.unwrap();
+    issue_in_process(s, &clock, &code).await;
     let base = format!("http://{}", node.addr);
     let fetch = |url: String| {
         tokio::task::spawn_blocking(move || {

@@ -1,11 +1,13 @@
 //! A node started from `init` issues a certificate; its bundle, fetched over HTTP, verifies as
 //! valid with the client library and the trust policy that `init` wrote: the bank's two steps.
 
+mod common;
+
 use std::sync::Arc;
 
-use ledger_format::calendar::WorkCalendar;
+use common::issue_in_process;
 use ledger_format::code::{CertificateCode, ObjectKind};
-use ledger_format::record::{ApplicationKind, Body, Issued, Notice, RegistrationType};
+use ledger_format::record::Body;
 use ledger_format::testing::{self, at, parse_date as d};
 use ledger_node::clock::ManualClock;
 use ledger_node::config::{CONFIG_FILE, Config};
@@ -24,42 +26,8 @@ async fn bundle_from_a_running_node_verifies_with_the_init_policy() {
     let node = ledger_node::start(&config, Arc::new(clock.clone()))
         .await
         .unwrap();
-    let s = &node.sequencer;
-    for year in [2026, 2027] {
-        s.append(Body::Calendar(
-            WorkCalendar::new(year, vec![], vec![]).unwrap(),
-        ))
-        .await
-        .unwrap();
-    }
-    s.append(testing::profile_adopted("2026-11-23"))
-        .await
-        .unwrap();
     let code = CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap();
-    let application = s
-        .append(testing::application(&code, ApplicationKind::First))
-        .await
-        .unwrap();
-    for body in testing::decided_application(&code, &ApplicationKind::First, application.index) {
-        s.append(body).await.unwrap();
-    }
-    s.append(Body::NoticePublished(Notice {
-        code: code.clone(),
-        registration_type: RegistrationType::First,
-        content: testing::content(code.kind(), None),
-        ends_on: d("2026-12-04"),
-    }))
-    .await
-    .unwrap();
-    clock.set(at("2026-12-07", 10));
-    s.append(Body::Issued(Issued {
-        code: code.clone(),
-        valid_from: d("2026-12-07"),
-        valid_until: d("2029-12-07"),
-    }))
-    .await
-    .unwrap();
-    s.checkpoint_now().await.unwrap();
+    issue_in_process(&node.sequencer, &clock, &code).await;
 
     let url = format!("http://{}/v1/certificates/{code}/bundle", node.addr);
     let bundle = tokio::task::spawn_blocking(move || {

@@ -744,3 +744,49 @@ pub fn assert_no_equivocation(net: &Network, names: &[&str]) {
         assert_eq!(node.metric("ledger_equivocations"), 0.0, "{name}");
     }
 }
+
+/// Takes certificate `code` through a first registration on an in-process node whose clock is
+/// `clock`: plain calendars for 2026 and 2027 and the test profile, then the application, its
+/// acceptance and review and the public notice on 2026-11-23 (the clock's time when called), and
+/// the issue on 2026-12-07 (the clock is set to 10:00 that day), valid until 2029-12-07; then a
+/// checkpoint.
+pub async fn issue_in_process(
+    s: &ledger_node::sequencer::SequencerHandle,
+    clock: &ledger_node::clock::ManualClock,
+    code: &CertificateCode,
+) {
+    use ledger_format::calendar::WorkCalendar;
+    use ledger_format::record::Issued;
+    use ledger_format::testing::{self, at, parse_date as d};
+    for year in [2026, 2027] {
+        let calendar = WorkCalendar::new(year, vec![], vec![]).unwrap();
+        s.append(Body::Calendar(calendar)).await.unwrap();
+    }
+    s.append(testing::profile_adopted("2026-11-23"))
+        .await
+        .unwrap();
+    let application = s
+        .append(testing::application(code, ApplicationKind::First))
+        .await
+        .unwrap();
+    for body in testing::decided_application(code, &ApplicationKind::First, application.index) {
+        s.append(body).await.unwrap();
+    }
+    s.append(Body::NoticePublished(Notice {
+        code: code.clone(),
+        registration_type: RegistrationType::First,
+        content: testing::content(code.kind(), None),
+        ends_on: d("2026-12-04"),
+    }))
+    .await
+    .unwrap();
+    clock.set(at("2026-12-07", 10));
+    s.append(Body::Issued(Issued {
+        code: code.clone(),
+        valid_from: d("2026-12-07"),
+        valid_until: d("2029-12-07"),
+    }))
+    .await
+    .unwrap();
+    s.checkpoint_now().await.unwrap();
+}
