@@ -388,6 +388,27 @@ impl RocksStore {
         Ok(out)
     }
 
+    /// At most `limit` entries of `family` whose key, a big-endian `u64`, is below `before`,
+    /// greatest first: the newest-first pages of families keyed by index or size.
+    pub(super) fn scan_back(
+        &self,
+        family: &str,
+        before: u64,
+        limit: usize,
+    ) -> Result<Vec<KeyValue>, StoreError> {
+        let Some(last) = before.checked_sub(1) else {
+            return Ok(Vec::new());
+        };
+        let handle = self.cf(family)?;
+        let from = last.to_be_bytes();
+        let mode = IteratorMode::From(&from, Direction::Reverse);
+        self.db
+            .iterator_cf_opt(handle, ReadOptions::default(), mode)
+            .take(limit)
+            .map(|item| item.map_err(|e| engine_error(|| family.to_string(), &e)))
+            .collect()
+    }
+
     /// Commits `batch`, then extends the upper tree levels held in memory with its `nodes`.
     fn commit_with_tree(
         &self,
@@ -940,26 +961,16 @@ impl Store for RocksStore {
         size: u64,
         limit: usize,
     ) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        let Some(last) = size.checked_sub(1) else {
-            return Ok(Vec::new());
-        };
-        let handle = self.cf(cf::CHECKPOINTS)?;
-        let from = last.to_be_bytes();
-        let mode = IteratorMode::From(&from, Direction::Reverse);
-        let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf_opt(handle, ReadOptions::default(), mode)
-            .take(limit)
-        {
-            let (key, value) = item.map_err(|e| engine_error(|| "checkpoints".into(), &e))?;
-            let size =
-                suffix_index(&key, 0).ok_or_else(|| corrupted("checkpoints", "malformed key"))?;
-            let note = String::from_utf8(value.into_vec())
-                .map_err(|e| corrupted(format!("checkpoint/{size}"), e))?;
-            out.push(StoredCheckpoint { size, note });
-        }
-        Ok(out)
+        self.scan_back(cf::CHECKPOINTS, size, limit)?
+            .into_iter()
+            .map(|(key, value)| {
+                let size = suffix_index(&key, 0)
+                    .ok_or_else(|| corrupted("checkpoints", "malformed key"))?;
+                let note = String::from_utf8(value.into_vec())
+                    .map_err(|e| corrupted(format!("checkpoint/{size}"), e))?;
+                Ok(StoredCheckpoint { size, note })
+            })
+            .collect()
     }
 
     fn cosignatures(&self, size: u64) -> Result<Vec<String>, StoreError> {

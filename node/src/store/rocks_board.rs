@@ -8,9 +8,8 @@ use ledger_format::code::CertificateCode;
 use ledger_format::encoding::Canonical;
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::record::Record;
-use rocksdb::{Direction, IteratorMode, ReadOptions};
 
-use super::{KeyValue, RocksStore, cf, corrupted, decode_u64, engine_error, meta};
+use super::{RocksStore, cf, corrupted, decode_u64, meta};
 use crate::store::{SCHEMA_VERSION, Store, StoreError, WriteBatch, in_notice, is_announcement};
 
 /// The schema version whose stores a migration brings to [`SCHEMA_VERSION`]: the same layout
@@ -70,29 +69,17 @@ impl RocksStore {
         before: u64,
         limit: usize,
     ) -> Result<Vec<u64>, StoreError> {
-        let Some(last) = before.checked_sub(1) else {
-            return Ok(Vec::new());
-        };
-        let handle = self.cf(cf::ANNOUNCEMENTS)?;
-        let from = last.to_be_bytes();
-        let mode = IteratorMode::From(&from, Direction::Reverse);
-        let mut out = Vec::new();
-        for item in self
-            .db
-            .iterator_cf_opt(handle, ReadOptions::default(), mode)
-            .take(limit)
-        {
-            let (key, _): KeyValue =
-                item.map_err(|e| engine_error(|| cf::ANNOUNCEMENTS.to_string(), &e))?;
-            let index = decode_u64(&key).ok_or_else(|| {
-                corrupted(
-                    format!("announcements/{}", hex::encode(&key)),
-                    "not an index",
-                )
-            })?;
-            out.push(index);
-        }
-        Ok(out)
+        self.scan_back(cf::ANNOUNCEMENTS, before, limit)?
+            .into_iter()
+            .map(|(key, _)| {
+                decode_u64(&key).ok_or_else(|| {
+                    corrupted(
+                        format!("announcements/{}", hex::encode(&key)),
+                        "not an index",
+                    )
+                })
+            })
+            .collect()
     }
 
     /// Brings a store of schema version [`MIGRATES_FROM`] to [`SCHEMA_VERSION`]: fills the board's

@@ -429,6 +429,24 @@ fn checkpoint_history<S: Store>(store: &S) {
     );
     assert_eq!(store.checkpoint_at(5).unwrap(), None);
     assert_eq!(store.checkpoint_at(0).unwrap(), None);
+    // Newest first, below the size given, at most `limit`.
+    let sizes = |before, limit| -> Vec<u64> {
+        store
+            .checkpoints_before(before, limit)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.size)
+            .collect()
+    };
+    assert_eq!(sizes(u64::MAX, 10), vec![LOG_SIZE, 4]);
+    assert_eq!(sizes(LOG_SIZE, 10), vec![4]);
+    assert_eq!(sizes(u64::MAX, 1), vec![LOG_SIZE]);
+    assert_eq!(sizes(4, 10), Vec::<u64>::new());
+    assert_eq!(sizes(0, 10), Vec::<u64>::new());
+    assert_eq!(
+        store.checkpoints_before(LOG_SIZE + 1, 1).unwrap()[0].note,
+        note(LOG_SIZE)
+    );
 }
 
 fn read_cap<S: Store>(store: &S, mut frontier: Frontier) {
