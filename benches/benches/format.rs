@@ -35,13 +35,13 @@ fn records(c: &mut Criterion) {
 }
 
 fn leaf(n: u64) -> Hash {
-    merkle::leaf_hash(&n.to_be_bytes())
+    merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &n.to_be_bytes())
 }
 
 fn merkle_trees(c: &mut Criterion) {
     let mut group = c.benchmark_group("merkle");
     group.bench_function("append", |b| {
-        let mut frontier = Frontier::new();
+        let mut frontier = Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
         let mut n = 0u64;
         b.iter(|| {
             n += 1;
@@ -49,7 +49,7 @@ fn merkle_trees(c: &mut Criterion) {
         })
     });
     // One tree grown through the sizes: 10^7 leaves hold 640 MB of hashes.
-    let mut tree = MemoryTree::new();
+    let mut tree = MemoryTree::new(ledger_format::suite::Suite::Ed25519Sha256);
     let mut random = SplitMix(1);
     for size in [100_000u64, 1_000_000, 10_000_000] {
         for n in tree.size()..size {
@@ -64,7 +64,15 @@ fn merkle_trees(c: &mut Criterion) {
         let proof = merkle::inclusion_proof(size / 3, size, &tree).unwrap();
         let root = tree.root();
         group.bench_function(BenchmarkId::new("inclusion_verify", size), |b| {
-            b.iter(|| proof.verify(&leaf(size / 3), &root).unwrap())
+            b.iter(|| {
+                proof
+                    .verify(
+                        ledger_format::suite::Suite::Ed25519Sha256,
+                        &leaf(size / 3),
+                        &root,
+                    )
+                    .unwrap()
+            })
         });
     }
     group.finish();
@@ -72,7 +80,7 @@ fn merkle_trees(c: &mut Criterion) {
 
 fn map_proofs(c: &mut Criterion) {
     let mut group = c.benchmark_group("map");
-    let mut store = MemoryMapStore::new();
+    let mut store = MemoryMapStore::new(ledger_format::suite::Suite::Ed25519Sha256);
     let mut keys: Vec<Hash> = Vec::new();
     for size in [100_000u64, 1_000_000] {
         let mut updates: Vec<(Hash, Option<Hash>)> = (keys.len() as u64..size)
@@ -97,7 +105,16 @@ fn map_proofs(c: &mut Criterion) {
         let value = ledger_format::sha256(&key.0);
         let proof = map::prove(&store, root, key).unwrap();
         group.bench_function(BenchmarkId::new("verify", size), |b| {
-            b.iter(|| map::verify(root, key, Some(value), black_box(&proof)).unwrap())
+            b.iter(|| {
+                map::verify(
+                    ledger_format::suite::Suite::Ed25519Sha256,
+                    root,
+                    key,
+                    Some(value),
+                    black_box(&proof),
+                )
+                .unwrap()
+            })
         });
         let absent = ledger_format::sha256(b"absent");
         group.bench_function(BenchmarkId::new("prove_absent", size), |b| {

@@ -107,7 +107,7 @@ fn store_write(c: &mut Criterion) {
     let agency = testing::agency_key();
     let service = testing::submitter_key();
     let store = RocksStore::create(dir.path().join("db"), identity(&agency)).unwrap();
-    let mut frontier = Frontier::new();
+    let mut frontier = Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
     let mut group = c.benchmark_group("store");
     group.sample_size(10);
     for n in [1u64, 1_000, 10_000] {
@@ -128,7 +128,8 @@ fn store_write(c: &mut Criterion) {
                             officer: None,
                         };
                         let bytes = Record::evidence(header, s.hash, s.signature).encode();
-                        last = merkle::leaf_hash(&bytes);
+                        last =
+                            merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &bytes);
                         let index = frontier.size();
                         batch.tree_nodes.extend(frontier.append(last).unwrap());
                         batch.evidence.push((s.submitter, s.hash, index));

@@ -168,8 +168,10 @@ pub fn raw_signature_bundles_per_second(fixture: &BundleFixture, seconds: f64) -
             let key = SigningKey::from_seed(&[0x90 + n as u8; 32]);
             let message = vec![b'x' ^ n as u8; note_len];
             let signature = ed25519_dalek::Signature::from_bytes(&key.sign(&message).0);
-            let public = ed25519_dalek::VerifyingKey::from_bytes(&key.public_key().0)
-                .unwrap_or_else(|_| unreachable_key());
+            let public = ed25519_dalek::VerifyingKey::from_bytes(
+                &key.public_key().as_bytes().try_into().expect("ed25519 key"),
+            )
+            .unwrap_or_else(|_| unreachable_key());
             (public, message, signature)
         })
         .collect();

@@ -63,7 +63,7 @@ impl SplitMix {
 }
 
 fn leaf(n: u64) -> Hash {
-    merkle::leaf_hash(&n.to_be_bytes())
+    merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &n.to_be_bytes())
 }
 
 /// Grows a tree in a new store at `dir` through `sizes` (increasing) and times `per_size` proofs of
@@ -87,7 +87,7 @@ pub fn proof_latencies(
         },
         options,
     )?;
-    let mut frontier = Frontier::new();
+    let mut frontier = Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
     let mut random = SplitMix(6962);
     let mut out = Vec::new();
     for &size in sizes {
@@ -160,7 +160,11 @@ fn time_proofs(
         let t = Instant::now();
         let proof = merkle::inclusion_proof(index, size, &reader)?;
         inclusion.push(t.elapsed().as_secs_f64() * 1e6);
-        proof.verify(&leaf(index), &root)?;
+        proof.verify(
+            ledger_format::suite::Suite::Ed25519Sha256,
+            &leaf(index),
+            &root,
+        )?;
     }
     let mut consistency = Vec::with_capacity(per_size);
     for _ in 0..per_size {
@@ -171,7 +175,7 @@ fn time_proofs(
         let t = Instant::now();
         let proof = merkle::consistency_proof(old, size, &reader)?;
         consistency.push(t.elapsed().as_secs_f64() * 1e6);
-        proof.verify(&old_root, &root)?;
+        proof.verify(ledger_format::suite::Suite::Ed25519Sha256, &old_root, &root)?;
     }
     Ok((inclusion, consistency))
 }

@@ -76,7 +76,12 @@ pub fn parse_salt(text: &str) -> Result<[u8; 32], DisclosureError> {
 
 /// Whether `value` with `salt` opens `commitment` for `field`.
 pub fn opens(commitment: &Hash, field: FieldId, value: &str, salt: &[u8; 32]) -> bool {
-    field_commitment(field, salt, value) == *commitment
+    field_commitment(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        field,
+        salt,
+        value,
+    ) == *commitment
 }
 
 /// Where the commitment to check against comes from.
@@ -129,7 +134,10 @@ pub fn approved_content(bundle: &Bundle) -> Result<&Content, DisclosureError> {
         .rev()
         .find_map(|proven| match &proven.record.body {
             Body::NoticePublished(notice)
-                if content_commitment(&notice.content) == state.content =>
+                if content_commitment(
+                    ledger_format::suite::Suite::Ed25519Sha256,
+                    &notice.content,
+                ) == state.content =>
             {
                 Some(&notice.content)
             }

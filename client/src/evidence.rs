@@ -7,6 +7,7 @@
 use std::io::Read;
 
 use ledger_format::checkpoint::NoteSigningKey;
+use ledger_format::keys::{SecretKey, Signer};
 use ledger_format::record::{evidence_message, validate_origin};
 use ledger_format::{Hash, SigningKey};
 use serde::Serialize;
@@ -31,6 +32,9 @@ pub enum EvidenceError {
     /// The origin is not a valid log origin.
     #[error("invalid log origin {0:?}")]
     Origin(String),
+    /// The key (in a device) did not sign.
+    #[error("signing failed: {0}")]
+    Sign(String),
 }
 
 /// SHA-256 of everything `reader` yields, read in chunks.
@@ -50,22 +54,24 @@ pub fn hash_reader(mut reader: impl Read) -> Result<Hash, EvidenceError> {
 }
 
 /// Reads an evidence service's signing key: a note signer key (`PRIVATE+KEY+name+id+base64`, the
-/// form the node's key files use) or the 32-byte Ed25519 seed in hex.
+/// form the node's key files use, of either suite: an SM2 service of an `sm2-sm3` log writes its
+/// key with an SM2 type) or the 32-byte Ed25519 seed in hex.
 ///
 /// # Errors
 /// [`EvidenceError::KeyFile`].
-pub fn parse_signing_key(text: &str) -> Result<SigningKey, EvidenceError> {
+pub fn parse_signing_key(text: &str) -> Result<SecretKey, EvidenceError> {
     let text = text.trim();
     if text.starts_with("PRIVATE+KEY+") {
         return NoteSigningKey::parse(text)
-            .map(|k| k.signing_key().clone())
-            .map_err(|_| EvidenceError::KeyFile);
+            .ok()
+            .and_then(|k| k.secret_key().cloned())
+            .ok_or(EvidenceError::KeyFile);
     }
     let seed: [u8; 32] = hex::decode(text)
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(EvidenceError::KeyFile)?;
-    Ok(SigningKey::from_seed(&seed))
+    Ok(SecretKey::Ed25519(SigningKey::from_seed(&seed)))
 }
 
 /// Parses a hash given as 64 hex digits.
@@ -86,20 +92,21 @@ pub struct Submission {
 /// One signed hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubmissionEntry {
-    /// The evidence service's Ed25519 public key, hex.
+    /// The evidence service's public key, hex (Ed25519, 32 bytes; or SM2, 65 bytes).
     pub submitter: String,
-    /// The SHA-256 hash, hex.
+    /// The evidence hash, hex.
     pub hash: String,
-    /// Ed25519 signature over `evidence_message(origin, hash)`, hex (64 bytes).
+    /// The service's signature over `evidence_message(origin, hash)`, hex (64 bytes).
     pub signature: String,
 }
 
-/// Signs each of `hashes` for the log `origin` with `key`.
+/// Signs each of `hashes` for the log `origin` with `key` (in memory or in a device).
 ///
 /// # Errors
-/// [`EvidenceError::Origin`] when `origin` is not a valid log origin.
+/// [`EvidenceError::Origin`] when `origin` is not a valid log origin; [`EvidenceError::Sign`]
+/// when the key's device does not sign.
 pub fn sign_submission(
-    key: &SigningKey,
+    key: &dyn Signer,
     origin: &str,
     hashes: &[Hash],
 ) -> Result<Submission, EvidenceError> {
@@ -107,12 +114,17 @@ pub fn sign_submission(
     let submitter = key.public_key().to_hex();
     let submissions = hashes
         .iter()
-        .map(|hash| SubmissionEntry {
-            submitter: submitter.clone(),
-            hash: hash.to_hex(),
-            signature: hex::encode(key.sign(&evidence_message(origin, hash)).0),
+        .map(|hash| {
+            let signature = key
+                .sign(&evidence_message(origin, hash))
+                .map_err(|e| EvidenceError::Sign(e.to_string()))?;
+            Ok(SubmissionEntry {
+                submitter: submitter.clone(),
+                hash: hash.to_hex(),
+                signature: hex::encode(signature.0),
+            })
         })
-        .collect();
+        .collect::<Result<_, EvidenceError>>()?;
     Ok(Submission { submissions })
 }
 
@@ -145,7 +157,7 @@ mod tests {
         );
         let note =
             NoteSigningKey::new("evidence.example", SignatureType::Ed25519, key.clone()).unwrap();
-        let parsed = parse_signing_key(&note.to_secret_text()).unwrap();
+        let parsed = parse_signing_key(&note.to_secret_text().unwrap()).unwrap();
         assert_eq!(parsed.public_key(), key.public_key());
         assert!(matches!(
             parse_signing_key("PRIVATE+KEY+x"),

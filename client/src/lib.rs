@@ -17,7 +17,7 @@
 //! use ledger_format::{SigningKey, checkpoint::VerifierKey};
 //!
 //! // The agency's log key, as its node's `init` prints it (here a fixed test key).
-//! let key = VerifierKey::ed25519("ledger.yuxi.example/2026", SigningKey::from_seed(&[1; 32]).public_key())?;
+//! let key = VerifierKey::log("ledger.yuxi.example/2026", SigningKey::from_seed(&[1; 32]).public_key())?;
 //! let policy = policy::parse_policy(&format!("log {key}\nquorum none\nmax-age 24h\n"))?;
 //! let verdict = verify(b"not a bundle", &policy, 1_800_000_000);
 //! assert_eq!(verdict.kind.name(), "malformed");

@@ -61,9 +61,13 @@ pub enum LineError {
     /// The key text does not parse.
     #[error("bad key: {0}")]
     Key(KeyError),
-    /// A log key that is not an Ed25519 note key, or a witness key that is not `cosignature/v1`.
+    /// A log key that is not a note key (Ed25519 `0x01` or the SM2 note type), or a witness key
+    /// that is not a cosignature key (`cosignature/v1` or its SM2 twin).
     #[error("a {0} key must have type {1}")]
     KeyType(&'static str, &'static str),
+    /// Two keys of one log are of different suites: a log keeps its suite for life.
+    #[error("log {0} has keys of two suites (line {1} has the other): a log keeps its suite")]
+    MixedSuites(String, usize),
     /// An option after a log key that the format does not know.
     #[error("unknown option {0:?} (expected origin, not-before or not-after)")]
     UnknownOption(String),
@@ -279,7 +283,12 @@ impl Parser {
                 "a key, then optional origin, not-before, not-after",
             ));
         };
-        let key = parse_key(vkey, SignatureType::Ed25519, "log", "0x01 (Ed25519)")?;
+        let key = parse_key(
+            vkey,
+            |kind| !kind.is_cosignature(),
+            "log",
+            "0x01 (Ed25519) or the SM2 note type",
+        )?;
         let mut log = TrustedLog {
             origin: key.name().to_owned(),
             key,
@@ -293,6 +302,11 @@ impl Parser {
             .find(|(l, _)| l.origin == log.origin && l.key == log.key)
         {
             return Err(LineError::DuplicateLogKey(*first));
+        }
+        if let Some((_, other)) = self.logs.iter().find(|(l, _)| {
+            l.origin == log.origin && l.key.public_key().suite() != log.key.public_key().suite()
+        }) {
+            return Err(LineError::MixedSuites(log.origin.clone(), *other));
         }
         self.logs.push((log, line));
         Ok(())
@@ -339,9 +353,9 @@ impl Parser {
         };
         let key = parse_key(
             vkey,
-            SignatureType::CosignatureV1,
+            SignatureType::is_cosignature,
             "witness",
-            "0x04 (cosignature/v1)",
+            "0x04 (cosignature/v1) or the SM2 cosignature type",
         )?;
         let mut witness = TrustedWitness::replica(key);
         self.parse_witness_options(&mut witness, options)?;
@@ -624,12 +638,12 @@ fn is_decimal(text: &str) -> bool {
 
 fn parse_key(
     text: &str,
-    kind: SignatureType,
+    allowed: impl Fn(SignatureType) -> bool,
     role: &'static str,
     type_name: &'static str,
 ) -> Result<VerifierKey, LineError> {
     let key = VerifierKey::parse(text).map_err(LineError::Key)?;
-    if key.signature_type() != kind {
+    if !allowed(key.signature_type()) {
         return Err(LineError::KeyType(role, type_name));
     }
     Ok(key)

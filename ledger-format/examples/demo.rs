@@ -141,6 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let industry = "I6450 互联网数据服务";
     let opened = field_commitment(
+        ledger_format::suite::Suite::Ed25519Sha256,
         FieldId::Industry,
         &testing::salt(FieldId::Industry),
         industry,

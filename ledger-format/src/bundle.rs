@@ -233,6 +233,9 @@ pub struct TrustedCheckpoint {
     pub as_of: i64,
     /// The distinct witnesses whose cosignatures counted: replicas first, newest first.
     pub cosigners: Vec<Cosigner>,
+    /// The log's suite: that of the trusted log key that signed it (never taken from the bundle,
+    /// so that whoever made the bundle cannot choose the hash its proofs are checked with).
+    pub suite: crate::suite::Suite,
 }
 
 /// Checks a compact checkpoint against `policy` at Unix time `at`: a trusted log key signed it, a
@@ -280,10 +283,16 @@ pub fn verify_witnessed_checkpoint(
             names.join(", ")
         )));
     }
+    let suite = signers
+        .first()
+        .map_or(crate::suite::Suite::Ed25519Sha256, |log| {
+            log.key.public_key().suite()
+        });
     Ok(TrustedCheckpoint {
         signed,
         as_of,
         cosigners: witnessed.cosigners,
+        suite,
     })
 }
 
@@ -337,11 +346,15 @@ fn check_trust(
             listed.join(", ")
         )));
     }
-    let key = map::map_key(bundle.code.as_str().as_bytes());
-    let value = bundle.state.as_ref().map(CertificateState::map_value_hash);
-    map::verify(checkpoint.map_root, key, value, &bundle.map_proof)
+    let suite = trusted.suite;
+    let key = map::map_key(suite, bundle.code.as_str().as_bytes());
+    let value = bundle
+        .state
+        .as_ref()
+        .map(|state| state.map_value_hash(suite));
+    map::verify(suite, checkpoint.map_root, key, value, &bundle.map_proof)
         .map_err(|e| VerdictKind::Tampered(format!("status-map proof: {e}")))?;
-    check_records(bundle, policy, checkpoint)?;
+    check_records(bundle, policy, checkpoint, suite)?;
     Ok(trusted)
 }
 
@@ -400,6 +413,7 @@ fn check_records(
     bundle: &Bundle,
     policy: &TrustPolicy,
     checkpoint: &crate::checkpoint::Checkpoint,
+    suite: crate::suite::Suite,
 ) -> Result<(), VerdictKind> {
     let tampered =
         |index: u64, what: String| VerdictKind::Tampered(format!("record {index}: {what}"));
@@ -418,9 +432,15 @@ fn check_records(
                 "proof is for another position or tree".into(),
             ));
         }
+        if record.suite() != suite {
+            return Err(tampered(
+                index,
+                format!("a {} record in a {suite} log", record.suite()),
+            ));
+        }
         proven
             .proof
-            .verify(&record.hash(), &checkpoint.root)
+            .verify(suite, &record.hash(), &checkpoint.root)
             .map_err(|e| tampered(index, format!("inclusion proof: {e}")))?;
         let author_trusted = policy.logs.iter().any(|l| {
             l.origin == checkpoint.origin

@@ -61,7 +61,9 @@ pub use signature::{
 
 use crate::encoding::from_base64;
 use crate::hash::{HASH_LEN, Hash};
-use crate::keys::SigningKey;
+use std::sync::Arc;
+
+use crate::keys::Signer;
 
 /// Longest origin accepted, in bytes; origins are short URLs, and the bundle must fit a QR code.
 pub const MAX_ORIGIN_LEN: usize = 255;
@@ -160,18 +162,20 @@ pub struct SignedCheckpoint {
 }
 
 impl SignedCheckpoint {
-    /// Signs `checkpoint` as the log, with Ed25519 key `key` named `log_key_name` (which should be
-    /// the origin, per c2sp.org/tlog-checkpoint).
+    /// Signs `checkpoint` as the log, with `key` (Ed25519 or SM2: the log type of its suite, in
+    /// memory or in a device) named `log_key_name` (which should be the origin, per
+    /// c2sp.org/tlog-checkpoint).
     ///
     /// # Errors
     /// [`NoteError::BadBody`] for an invalid checkpoint, [`NoteError::Key`] for an invalid name.
     pub fn sign(
         checkpoint: Checkpoint,
         log_key_name: &str,
-        key: &SigningKey,
+        key: &(impl Signer + Clone + 'static),
     ) -> Result<Self, NoteError> {
         checkpoint.validate()?;
-        let key = NoteSigningKey::new(log_key_name, SignatureType::Ed25519, key.clone())?;
+        let kind = SignatureType::log(key.public_key().suite());
+        let key = NoteSigningKey::with_signer(log_key_name, kind, Arc::new(key.clone()))?;
         let mut note = Note::new(&checkpoint.body())?;
         note.sign(&key)?;
         Ok(SignedCheckpoint { checkpoint, note })
@@ -221,7 +225,8 @@ impl SignedCheckpoint {
         self.note.verify(log_key)
     }
 
-    /// Adds (or replaces) the `cosignature/v1` cosignature of witness `witness_name` at `timestamp`.
+    /// Adds (or replaces) the cosignature of witness `witness_name` at `timestamp`: `cosignature/v1`
+    /// for an Ed25519 key, its SM2 twin for an SM2 key.
     ///
     /// # Errors
     /// [`NoteError::Key`] for an invalid name, [`NoteError::TimestampOutOfRange`] above 2^63 - 1,
@@ -229,10 +234,11 @@ impl SignedCheckpoint {
     pub fn add_cosignature(
         &mut self,
         witness_name: &str,
-        key: &SigningKey,
+        key: &(impl Signer + Clone + 'static),
         timestamp: u64,
     ) -> Result<(), NoteError> {
-        let key = NoteSigningKey::new(witness_name, SignatureType::CosignatureV1, key.clone())?;
+        let kind = SignatureType::cosignature(key.public_key().suite());
+        let key = NoteSigningKey::with_signer(witness_name, kind, Arc::new(key.clone()))?;
         self.note.cosign(&key, timestamp)
     }
 

@@ -15,6 +15,7 @@
 //! Either way the proof shows two roots signed for one tree size, which [`EquivocationFacts`]
 //! reports.
 
+use crate::suite::Suite;
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{Checkpoint, SignedCheckpoint, VerifierKey};
@@ -123,7 +124,8 @@ impl Canonical for Equivocation {
                 "notes must be in increasing bytewise order",
             ));
         }
-        self.facts()
+        // The consistency proof is checked when the log's suite is known ([`Equivocation::facts`]).
+        self.checked_facts(None)
             .map(|_| ())
             .map_err(|e| DecodeError::invalid("equivocation", e.to_string()))
     }
@@ -231,7 +233,10 @@ impl Equivocation {
         &self,
         log_keys: &[VerifierKey],
     ) -> Result<EquivocationFacts, EquivocationError> {
-        let facts = self.facts()?;
+        let suite = log_keys
+            .first()
+            .map_or(Suite::Ed25519Sha256, |key| key.public_key().suite());
+        let facts = self.facts(suite)?;
         for text in [&self.first, &self.second] {
             let signed = parse(text)?;
             if !log_keys
@@ -246,11 +251,26 @@ impl Equivocation {
 
     /// The log and sizes the proof is about, checking everything but the signatures: one origin;
     /// same size with different roots, or a smaller and a larger tree whose consistency proof
-    /// shows another root at the smaller size.
+    /// (in the hash of `suite`, the log's) shows another root at the smaller size.
     ///
     /// # Errors
     /// [`EquivocationError`] when the notes do not parse or do not conflict.
-    pub fn facts(&self) -> Result<EquivocationFacts, EquivocationError> {
+    pub fn facts(&self, suite: Suite) -> Result<EquivocationFacts, EquivocationError> {
+        self.checked_facts(Some(suite))
+    }
+
+    /// The log and sizes the proof is about, checking what needs no hash: one origin, same size
+    /// with different roots, or a smaller and a larger tree (the consistency proof is checked by
+    /// [`Equivocation::facts`] and [`Equivocation::verify`], which know the log's suite).
+    ///
+    /// # Errors
+    /// [`EquivocationError`] when the notes do not parse or cannot conflict.
+    pub fn checked_structure(&self) -> Result<EquivocationFacts, EquivocationError> {
+        self.checked_facts(None)
+    }
+
+    /// [`Equivocation::facts`], checking the consistency proof only when `suite` is given.
+    fn checked_facts(&self, suite: Option<Suite>) -> Result<EquivocationFacts, EquivocationError> {
         let a = parse(&self.first)?;
         let b = parse(&self.second)?;
         let (a, b) = (a.checkpoint(), b.checkpoint());
@@ -263,7 +283,7 @@ impl Equivocation {
                 None
             }
             Conflict::AcrossSizes { prefix_root, proof } => {
-                across_sizes_conflict(a, b, prefix_root, proof)?;
+                across_sizes_conflict(suite, a, b, prefix_root, proof)?;
                 Some(b.size)
             }
         };
@@ -289,6 +309,7 @@ fn same_size_conflict(a: &Checkpoint, b: &Checkpoint) -> Result<(), Equivocation
 /// `larger`'s tree has `prefix_root` at `smaller`'s size (the proof verifies), and it is not
 /// `smaller`'s root. Status-map roots of different sizes are not comparable and are not looked at.
 fn across_sizes_conflict(
+    suite: Option<Suite>,
     smaller: &Checkpoint,
     larger: &Checkpoint,
     prefix_root: &Hash,
@@ -297,8 +318,17 @@ fn across_sizes_conflict(
     if smaller.size >= larger.size {
         return Err(EquivocationError::SizeOrder);
     }
-    crate::merkle::verify_consistency(smaller.size, larger.size, proof, prefix_root, &larger.root)
+    if let Some(suite) = suite {
+        crate::merkle::verify_consistency(
+            suite,
+            smaller.size,
+            larger.size,
+            proof,
+            prefix_root,
+            &larger.root,
+        )
         .map_err(|e| EquivocationError::BadConsistencyProof(e.to_string()))?;
+    }
     if *prefix_root == smaller.root {
         return Err(EquivocationError::Consistent);
     }

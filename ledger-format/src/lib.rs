@@ -25,10 +25,10 @@
 //! // Its canonical bytes are the leaf of the log's RFC 6962 tree; anyone can check its inclusion.
 //! let bytes = record.encode();
 //! assert_eq!(Record::decode_exact(&bytes)?, record);
-//! let mut tree = MemoryTree::new();
+//! let mut tree = MemoryTree::new(ledger_format::suite::Suite::Ed25519Sha256);
 //! tree.push(&bytes)?;
 //! let proof = inclusion_proof(0, tree.size(), &tree)?;
-//! proof.verify(&record.hash(), &tree.root())?;
+//! proof.verify(ledger_format::suite::Suite::Ed25519Sha256, &record.hash(), &tree.root())?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]

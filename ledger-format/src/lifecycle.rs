@@ -257,8 +257,8 @@ impl CertificateState {
     }
 
     /// The status-map value hash of this state ([`crate::map::map_value_hash`] of its bytes).
-    pub fn map_value_hash(&self) -> Hash {
-        crate::map::map_value_hash(&self.encode())
+    pub fn map_value_hash(&self, suite: crate::suite::Suite) -> Hash {
+        crate::map::map_value_hash(suite, &self.encode())
     }
 
     /// The object kind, taken from the code.
@@ -301,6 +301,8 @@ struct Rules<'a> {
     profile: &'a RuleProfile,
     today: Date,
     index: u64,
+    /// The log's suite: its hash makes the content commitment.
+    suite: crate::suite::Suite,
 }
 
 impl Rules<'_> {
@@ -360,6 +362,7 @@ pub fn transition(
         profile,
         today,
         index,
+        suite: record.suite(),
     };
     let mut late = None;
     let mut next = match (&record.body, state) {
@@ -390,8 +393,8 @@ pub fn transition(
         (Body::ObjectionResolved(r), Some(s)) => resolve_objection(s, r, today)?,
         (Body::NoticeTerminated(t), Some(s)) => terminate_notice(s, t.notice_index, &t.ground)?,
         (Body::Issued(i), Some(s)) => issue(s, i, &rules)?,
-        (Body::Changed(a), Some(s)) => amend(s, a, RegistrationType::Change, today)?,
-        (Body::Corrected(a), Some(s)) => amend(s, a, RegistrationType::Correction, today)?,
+        (Body::Changed(a), Some(s)) => amend(s, a, RegistrationType::Change, &rules)?,
+        (Body::Corrected(a), Some(s)) => amend(s, a, RegistrationType::Correction, &rules)?,
         (Body::Renewed(r), Some(s)) => renew(s, r, &rules, &mut late)?,
         (Body::Cancelled(c), Some(s)) => cancel(s, c, &rules, &mut late)?,
         (Body::Revoked(r), Some(s)) => {
@@ -481,7 +484,7 @@ fn publish(
             next.status = Status::InNotice;
             next.registrant = Some(n.content.registrant.clone());
             next.data_name = Some(n.content.data_name.clone());
-            next.content = content_commitment(&n.content);
+            next.content = content_commitment(rules.suite, &n.content);
             next.operation_ends = n.content.operation_ends;
         }
         (RegistrationType::First, _) => return Err(TransitionError::CodeInUse(n.code.to_string())),
@@ -581,8 +584,9 @@ fn amend(
     s: &CertificateState,
     a: &Amended,
     kind: RegistrationType,
-    today: Date,
+    rules: &Rules<'_>,
 ) -> Result<CertificateState, TransitionError> {
+    let today = rules.today;
     active(s)?;
     let validity = not_expired(s, today)?;
     let p = decidable(s, kind, today)?;
@@ -609,7 +613,7 @@ fn amend(
     let mut next = s.clone();
     next.registrant = Some(p.content.registrant.clone());
     next.data_name = Some(p.content.data_name.clone());
-    next.content = content_commitment(&p.content);
+    next.content = content_commitment(rules.suite, &p.content);
     next.operation_ends = p.content.operation_ends;
     next.validity = Some(Validity {
         from: validity.from,

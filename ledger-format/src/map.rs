@@ -21,16 +21,16 @@
 //! ```
 //! use ledger_format::map::{self, MemoryMapStore};
 //!
-//! let mut store = MemoryMapStore::new();
-//! let key = map::map_key(b"CERT-0001");
-//! let value = map::map_value_hash(b"encoded state");
+//! let mut store = MemoryMapStore::new(ledger_format::suite::Suite::Ed25519Sha256);
+//! let key = map::map_key(ledger_format::suite::Suite::Ed25519Sha256, b"CERT-0001");
+//! let value = map::map_value_hash(ledger_format::suite::Suite::Ed25519Sha256, b"encoded state");
 //! let update = map::apply(&store, map::EMPTY_HASH, &[(key, Some(value))])?;
 //! store.apply_update(&update);
 //!
 //! let proof = map::prove(&store, update.new_root, key)?;
-//! map::verify(update.new_root, key, Some(value), &proof)?;
-//! let absent = map::map_key(b"CERT-0002");
-//! map::verify(update.new_root, absent, None, &map::prove(&store, update.new_root, absent)?)?;
+//! map::verify(ledger_format::suite::Suite::Ed25519Sha256, update.new_root, key, Some(value), &proof)?;
+//! let absent = map::map_key(ledger_format::suite::Suite::Ed25519Sha256, b"CERT-0002");
+//! map::verify(ledger_format::suite::Suite::Ed25519Sha256, update.new_root, absent, None, &map::prove(&store, update.new_root, absent)?)?;
 //! # Ok::<(), ledger_format::map::MapError>(())
 //! ```
 
@@ -49,7 +49,8 @@ pub use proof::{MapProof, ProofTerminal, prove, verify};
 pub use update::{MapUpdate, apply};
 
 use crate::DecodeError;
-use crate::hash::{Hash, domain, sha256_parts};
+use crate::hash::{Hash, domain};
+use crate::suite::Suite;
 
 /// Number of bits in a key, and so the greatest depth of a leaf.
 pub const KEY_BITS: usize = 256;
@@ -64,14 +65,15 @@ pub const LEAF_DOMAIN: &[u8] = b"registration-ledger/map-leaf/v1\0";
 /// Prefix of an internal-node hash (docs/format.md#hashing).
 pub const INTERNAL_DOMAIN: &[u8] = b"registration-ledger/map-node/v1\0";
 
-/// The map key of a certificate code: SHA-256(`domain::MAP_KEY` || code bytes).
-pub fn map_key(code_bytes: &[u8]) -> Hash {
-    sha256_parts(&[domain::MAP_KEY, code_bytes])
+/// The map key of a certificate code: H(`domain::MAP_KEY` || code bytes), `H` the log suite's
+/// hash.
+pub fn map_key(suite: Suite, code_bytes: &[u8]) -> Hash {
+    suite.hash_parts(&[domain::MAP_KEY, code_bytes])
 }
 
-/// The value hash of an encoded state: SHA-256(`domain::MAP_VALUE` || encoded bytes).
-pub fn map_value_hash(encoded: &[u8]) -> Hash {
-    sha256_parts(&[domain::MAP_VALUE, encoded])
+/// The value hash of an encoded state: H(`domain::MAP_VALUE` || encoded bytes).
+pub fn map_value_hash(suite: Suite, encoded: &[u8]) -> Hash {
+    suite.hash_parts(&[domain::MAP_VALUE, encoded])
 }
 
 /// Sets every given certificate state in the map whose root is `root`: the one map update of
@@ -85,26 +87,27 @@ pub fn update_states<'a, S: MapStore + ?Sized>(
     root: Hash,
     states: impl IntoIterator<Item = &'a crate::lifecycle::CertificateState>,
 ) -> Result<MapUpdate, MapError> {
+    let suite = store.suite();
     let updates: Vec<(Hash, Option<Hash>)> = states
         .into_iter()
         .map(|state| {
             (
-                map_key(state.code.as_str().as_bytes()),
-                Some(state.map_value_hash()),
+                map_key(suite, state.code.as_str().as_bytes()),
+                Some(state.map_value_hash(suite)),
             )
         })
         .collect();
     apply(store, root, &updates)
 }
 
-/// Hash of a leaf: SHA-256(`LEAF_DOMAIN` || key || value hash).
-pub fn hash_leaf(key: &Hash, value_hash: &Hash) -> Hash {
-    sha256_parts(&[LEAF_DOMAIN, &key.0, &value_hash.0])
+/// Hash of a leaf: H(`LEAF_DOMAIN` || key || value hash).
+pub fn hash_leaf(suite: Suite, key: &Hash, value_hash: &Hash) -> Hash {
+    suite.hash_parts(&[LEAF_DOMAIN, &key.0, &value_hash.0])
 }
 
-/// Hash of an internal node: SHA-256(`INTERNAL_DOMAIN` || left || right).
-pub fn hash_internal(left: &Hash, right: &Hash) -> Hash {
-    sha256_parts(&[INTERNAL_DOMAIN, &left.0, &right.0])
+/// Hash of an internal node: H(`INTERNAL_DOMAIN` || left || right).
+pub fn hash_internal(suite: Suite, left: &Hash, right: &Hash) -> Hash {
+    suite.hash_parts(&[INTERNAL_DOMAIN, &left.0, &right.0])
 }
 
 /// Bit `index` of `key`, most significant bit of byte 0 first; `false` past bit 255.
@@ -178,6 +181,9 @@ pub enum MapError {
 
 /// Storage of map nodes by position; the node backs it with RocksDB, tests with a `BTreeMap`.
 pub trait MapStore {
+    /// The suite of the log whose map this is: its hash makes every node.
+    fn suite(&self) -> Suite;
+
     /// The node at `key`, or `None` when that position holds no node.
     ///
     /// # Errors
@@ -186,6 +192,10 @@ pub trait MapStore {
 }
 
 impl<S: MapStore + ?Sized> MapStore for &S {
+    fn suite(&self) -> Suite {
+        (**self).suite()
+    }
+
     fn get(&self, key: &NodeKey) -> Result<Option<Node>, MapError> {
         (**self).get(key)
     }
@@ -204,7 +214,7 @@ fn read_child<S: MapStore + ?Sized>(
     }
     let node = store.get(&key)?.ok_or(MapError::MissingNode { key })?;
     check_node(key, &node)?;
-    if node.hash() != expected {
+    if node.hash(store.suite()) != expected {
         return Err(MapError::Corrupted {
             key,
             reason: "node hash differs from the parent's",
@@ -217,7 +227,9 @@ fn read_child<S: MapStore + ?Sized>(
 fn read_root<S: MapStore + ?Sized>(store: &S, expected: Hash) -> Result<Option<Node>, MapError> {
     let key = NodeKey::root();
     let node = store.get(&key)?;
-    let stored = node.as_ref().map_or(EMPTY_HASH, Node::hash);
+    let stored = node
+        .as_ref()
+        .map_or(EMPTY_HASH, |node| node.hash(store.suite()));
     if stored != expected {
         return Err(MapError::StaleRoot { expected, stored });
     }

@@ -2,7 +2,9 @@
 //! (docs/format.md#merkle-tree).
 //!
 //! The tree, its inclusion proofs and its consistency proofs are exactly those of RFC 6962 §2.1
-//! (restated in RFC 9162 §2.1): SHA-256, [`leaf_hash`] prefixes `0x00`, [`node_hash`] prefixes `0x01`.
+//! (restated in RFC 9162 §2.1): [`leaf_hash`] prefixes `0x00`, [`node_hash`] prefixes `0x01`, with
+//! the log suite's hash in place of SHA-256 (SHA-256 for `ed25519-sha256`, SM3 for `sm2-sm3`: the
+//! same prefixes and shapes, docs/format.md#suites).
 //! A leaf's input is the canonical encoding of one record.
 //!
 //! Storage holds only **complete subtrees**, addressed by [`NodeId`]: once a perfect subtree of
@@ -19,7 +21,8 @@
 //!
 //! This module is pure: no I/O, no clock, no threads.
 
-use crate::hash::{Hash, sha256, sha256_parts};
+use crate::hash::Hash;
+use crate::suite::Suite;
 
 mod frontier;
 mod memory;
@@ -94,19 +97,19 @@ pub enum MerkleError {
     Storage(String),
 }
 
-/// RFC 6962 leaf hash: `SHA-256(0x00 || data)`.
-pub fn leaf_hash(data: &[u8]) -> Hash {
-    sha256_parts(&[&[0x00], data])
+/// RFC 6962 leaf hash: `H(0x00 || data)`, `H` the suite's hash.
+pub fn leaf_hash(suite: Suite, data: &[u8]) -> Hash {
+    suite.hash_parts(&[&[0x00], data])
 }
 
-/// RFC 6962 interior node hash: `SHA-256(0x01 || left || right)`.
-pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    sha256_parts(&[&[0x01], &left.0, &right.0])
+/// RFC 6962 interior node hash: `H(0x01 || left || right)`.
+pub fn node_hash(suite: Suite, left: &Hash, right: &Hash) -> Hash {
+    suite.hash_parts(&[&[0x01], &left.0, &right.0])
 }
 
-/// Root of the empty tree: `SHA-256("")` (RFC 9162 §2.1.1).
-pub fn empty_root() -> Hash {
-    sha256(b"")
+/// Root of the empty tree: `H("")` (RFC 9162 §2.1.1).
+pub fn empty_root(suite: Suite) -> Hash {
+    suite.hash(b"")
 }
 
 /// A complete (perfect) subtree: the `2^level` leaves `[index * 2^level, (index + 1) * 2^level)`.
@@ -155,6 +158,9 @@ impl NodeId {
 /// Every operation of this module makes at most one call, so that a store can batch the reads
 /// (one RocksDB `multi_get`).
 pub trait HashReader {
+    /// The suite of the log whose tree this is: its hash makes every node above the leaves.
+    fn suite(&self) -> Suite;
+
     /// Returns the hash of each id, in the order asked.
     ///
     /// # Errors
@@ -164,6 +170,10 @@ pub trait HashReader {
 }
 
 impl<R: HashReader + ?Sized> HashReader for &R {
+    fn suite(&self) -> Suite {
+        (**self).suite()
+    }
+
     fn read_hashes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, MerkleError> {
         (**self).read_hashes(ids)
     }
@@ -329,7 +339,7 @@ fn span_hashes(spans: &[Span], reader: &impl HashReader) -> Result<Vec<Hash>, Me
     let mut out = Vec::with_capacity(spans.len());
     for count in counts {
         let (parts, tail) = rest.split_at(count);
-        out.push(fold_subtrees(parts));
+        out.push(fold_subtrees(reader.suite(), parts));
         rest = tail;
     }
     Ok(out)
@@ -337,12 +347,12 @@ fn span_hashes(spans: &[Span], reader: &impl HashReader) -> Result<Vec<Hash>, Me
 
 /// The RFC 6962 hash of consecutive complete subtrees given left to right, largest first: each is
 /// the left child of the hash of all those to its right. No subtrees is the empty tree.
-pub(crate) fn fold_subtrees(parts: &[Hash]) -> Hash {
+pub(crate) fn fold_subtrees(suite: Suite, parts: &[Hash]) -> Hash {
     let mut iter = parts.iter().rev();
     let Some(last) = iter.next() else {
-        return empty_root();
+        return empty_root(suite);
     };
-    iter.fold(*last, |right, left| node_hash(left, &right))
+    iter.fold(*last, |right, left| node_hash(suite, left, &right))
 }
 
 /// The ids of the complete subtrees that make up a tree of `size` leaves, largest first.
@@ -370,7 +380,10 @@ pub fn root_at(size: u64, reader: &impl HashReader) -> Result<Hash, MerkleError>
         }],
         reader,
     )?;
-    Ok(hashes.first().copied().unwrap_or_else(empty_root))
+    Ok(hashes
+        .first()
+        .copied()
+        .unwrap_or_else(|| empty_root(reader.suite())))
 }
 
 /// The inclusion proof of leaf `index` in the tree of the first `size` leaves (RFC 6962 §2.1.1),

@@ -166,9 +166,16 @@ pub fn verify_receipt(
             "the proof is for another position or tree".into(),
         ));
     }
+    if record.suite() != trusted.suite {
+        return Err(ReceiptError::Tampered(format!(
+            "a {} record in a {} log",
+            record.suite(),
+            trusted.suite
+        )));
+    }
     receipt
         .proof
-        .verify(&record.hash(), &checkpoint.root)
+        .verify(trusted.suite, &record.hash(), &checkpoint.root)
         .map_err(|e| ReceiptError::Tampered(format!("inclusion proof: {e}")))?;
     Ok(ReceiptInfo {
         origin: header.origin.clone(),
@@ -213,7 +220,7 @@ pub fn verify_receipt_extended(
         )));
     }
     proof
-        .verify(&old.root, &new.root)
+        .verify(trusted.suite, &old.root, &new.root)
         .map_err(|e| ReceiptError::Tampered(format!("consistency proof: {e}")))?;
     info.consistent_with = Some(ConsistentCheckpoint {
         size: new.size,

@@ -19,11 +19,24 @@ use crate::calendar::WorkCalendar;
 use crate::code::{CertificateCode, CreditCode, ObjectKind};
 use crate::date::Date;
 use crate::encoding::{Canonical, DecodeError, to_bcs};
-use crate::hash::{Hash, domain, sha256_parts};
-use crate::keys::{PublicKey, Signature, SignatureError, SigningKey};
+use crate::hash::{Hash, domain};
+use crate::keys::{DecodeKeysAs, PublicKey, SignError, Signature, SignatureError, Signer};
+use crate::suite::Suite;
 
-/// The record format version this library writes and reads.
+/// The record format version of `ed25519-sha256` logs: version, header, body, signature.
 pub const FORMAT_VERSION: u8 = 2;
+/// The record format version of logs of any other suite: version, **suite**, header, body,
+/// signature (docs/format.md#records). An `ed25519-sha256` record is always version 2, so that
+/// every record has one encoding.
+pub const FORMAT_VERSION_SUITED: u8 = 3;
+
+/// The format version of the records of a log of `suite`.
+pub fn format_version(suite: Suite) -> u8 {
+    match suite {
+        Suite::Ed25519Sha256 => FORMAT_VERSION,
+        Suite::Sm2Sm3 => FORMAT_VERSION_SUITED,
+    }
+}
 /// Largest encoded record accepted (64 KiB): far above any real record, small enough to bound work.
 pub const MAX_RECORD_LEN: usize = 64 * 1024;
 /// Longest log origin in bytes.
@@ -38,9 +51,14 @@ pub const MAX_FIELDS: usize = 32;
 pub const MAX_CO_APPLICANTS: usize = 16;
 
 /// One entry of a log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Its suite is its author key's ([`Record::suite`]): every key a record names, and the hash that
+/// makes its leaf, are of that suite. In canonical form a version-3 record writes the suite's code
+/// after the version, so that a decoder knows the length of the keys before it reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
-    /// Always [`FORMAT_VERSION`].
+    /// [`FORMAT_VERSION`] for an `ed25519-sha256` record, [`FORMAT_VERSION_SUITED`] otherwise
+    /// ([`format_version`]).
     pub version: u8,
     /// Where the record sits and who wrote it.
     pub header: Header,
@@ -618,61 +636,80 @@ pub fn evidence_message(origin: &str, hash: &Hash) -> Vec<u8> {
     message
 }
 
-/// The salted commitment to one field value: SHA-256(domain || BCS(field, salt, value)).
-pub fn field_commitment(field: FieldId, salt: &[u8; 32], value: &str) -> Hash {
-    sha256_parts(&[domain::FIELD_COMMITMENT, &to_bcs(&(field, salt, value))])
+/// The salted commitment to one field value: H(domain || BCS(field, salt, value)), `H` the log
+/// suite's hash.
+pub fn field_commitment(suite: Suite, field: FieldId, salt: &[u8; 32], value: &str) -> Hash {
+    suite.hash_parts(&[domain::FIELD_COMMITMENT, &to_bcs(&(field, salt, value))])
 }
 
 /// The commitment to an individual registrant's identity document:
-/// SHA-256(IDENTITY || BCS(salt, document)), `document` being e.g. `resident-id:<number>`. The agency
+/// H(IDENTITY || BCS(salt, document)), `document` being e.g. `resident-id:<number>`. The agency
 /// keeps the salt with the registration materials; the registrant opens it to whom it chooses.
-pub fn identity_commitment(salt: &[u8; 32], document: &str) -> Hash {
-    sha256_parts(&[domain::IDENTITY, &to_bcs(&(salt, document))])
+pub fn identity_commitment(suite: Suite, salt: &[u8; 32], document: &str) -> Hash {
+    suite.hash_parts(&[domain::IDENTITY, &to_bcs(&(salt, document))])
 }
 
-/// The commitment to the officer who acted: SHA-256(OFFICER || BCS(origin, officer id, salt)).
+/// The commitment to the officer who acted: H(OFFICER || BCS(origin, officer id, salt)).
 /// The agency keeps each officer's salt in its officer registry and opens a commitment to an
 /// auditor or a court; the public sees which records one officer made, not who it is.
-pub fn officer_commitment(origin: &str, officer: &str, salt: &[u8; 32]) -> Hash {
-    sha256_parts(&[domain::OFFICER, &to_bcs(&(origin, officer, salt))])
+pub fn officer_commitment(suite: Suite, origin: &str, officer: &str, salt: &[u8; 32]) -> Hash {
+    suite.hash_parts(&[domain::OFFICER, &to_bcs(&(origin, officer, salt))])
 }
 
-/// The content commitment the status map carries: SHA-256(domain || canonical bytes of `content`).
-pub fn content_commitment(content: &Content) -> Hash {
-    sha256_parts(&[domain::CONTENT_COMMITMENT, &to_bcs(content)])
+/// The content commitment the status map carries: H(domain || canonical bytes of `content`).
+pub fn content_commitment(suite: Suite, content: &Content) -> Hash {
+    suite.hash_parts(&[domain::CONTENT_COMMITMENT, &to_bcs(content)])
 }
 
 impl Record {
-    /// Builds and signs an agency record.
-    pub fn sign_agency(header: Header, body: Body, key: &SigningKey) -> Record {
+    /// Builds and signs an agency record; its suite (and so its version) is the key's.
+    ///
+    /// # Errors
+    /// [`SignError`] when the key's device fails to sign.
+    pub fn sign_agency(header: Header, body: Body, key: &dyn Signer) -> Result<Record, SignError> {
         let mut record = Record {
-            version: FORMAT_VERSION,
+            version: format_version(header.author.suite()),
             header,
             body,
             signature: Signature([0; 64]),
         };
-        record.signature = key.sign(&record.signed_message());
-        record
+        record.signature = key.sign(&record.signed_message())?;
+        Ok(record)
     }
 
     /// Builds an evidence record from a submission the service already signed.
     pub fn evidence(header: Header, hash: Hash, signature: Signature) -> Record {
         Record {
-            version: FORMAT_VERSION,
+            version: format_version(header.author.suite()),
             header,
             body: Body::Evidence(Evidence { hash }),
             signature,
         }
     }
 
+    /// The record's suite: its author key's.
+    pub fn suite(&self) -> Suite {
+        self.header.author.suite()
+    }
+
     /// The message the author signed: [`evidence_message`] for evidence; otherwise the record domain
-    /// followed by the canonical bytes of `(version, header, body)`.
+    /// followed by the canonical bytes of everything but the signature: `(version, header, body)`,
+    /// and for version 3 `(version, suite, header, body)`.
     pub fn signed_message(&self) -> Vec<u8> {
         match &self.body {
             Body::Evidence(e) => evidence_message(&self.header.origin, &e.hash),
             _ => {
                 let mut message = domain::RECORD.to_vec();
-                message.extend_from_slice(&to_bcs(&(self.version, &self.header, &self.body)));
+                if self.version != FORMAT_VERSION_SUITED {
+                    message.extend_from_slice(&to_bcs(&(self.version, &self.header, &self.body)));
+                } else {
+                    message.extend_from_slice(&to_bcs(&(
+                        self.version,
+                        self.suite(),
+                        &self.header,
+                        &self.body,
+                    )));
+                }
                 message
             }
         }
@@ -688,24 +725,112 @@ impl Record {
             .verify(&self.signed_message(), &self.signature)
     }
 
-    /// The record's hash: the RFC 6962 leaf hash of its canonical bytes, SHA-256(0x00 || bytes).
+    /// The record's hash: the RFC 6962 leaf hash of its canonical bytes, H(0x00 || bytes) with
+    /// `H` its suite's hash.
     pub fn hash(&self) -> Hash {
-        leaf_hash_of(&self.encode())
+        leaf_hash_of(self.suite(), &self.encode())
     }
 }
 
-/// The RFC 6962 leaf hash of already-encoded record bytes (equal to `Record::hash`).
-pub fn leaf_hash_of(encoded: &[u8]) -> Hash {
-    sha256_parts(&[&[0x00], encoded])
+/// The RFC 6962 leaf hash of already-encoded record bytes of a log of `suite` (equal to
+/// `Record::hash`).
+pub fn leaf_hash_of(suite: Suite, encoded: &[u8]) -> Hash {
+    suite.hash_parts(&[&[0x00], encoded])
+}
+
+/// The fields of a record as JSON shows them (the same names as the struct's).
+#[derive(Serialize, Deserialize)]
+#[serde(rename = "Record")]
+struct RecordFields {
+    version: u8,
+    header: Header,
+    body: Body,
+    signature: Signature,
+}
+
+impl Serialize for Record {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        if s.is_human_readable() {
+            return RecordFields {
+                version: self.version,
+                header: self.header.clone(),
+                body: self.body.clone(),
+                signature: self.signature,
+            }
+            .serialize(s);
+        }
+        let suited = self.version == FORMAT_VERSION_SUITED;
+        let mut t = s.serialize_tuple(if suited { 5 } else { 4 })?;
+        t.serialize_element(&self.version)?;
+        if suited {
+            t.serialize_element(&self.suite())?;
+        }
+        t.serialize_element(&self.header)?;
+        t.serialize_element(&self.body)?;
+        t.serialize_element(&self.signature)?;
+        t.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = Record;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a record")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Record, A::Error> {
+                use serde::de::Error;
+                let missing = || A::Error::custom("truncated record");
+                let version: u8 = seq.next_element()?.ok_or_else(missing)?;
+                // Only version 3 writes a suite; every other version is read as version 2's
+                // layout, and [`Record::validate`] refuses what is not exactly a version its suite
+                // allows (`UnsupportedVersion`), including a version-3 record of `ed25519-sha256`.
+                let suite = if version == FORMAT_VERSION_SUITED {
+                    seq.next_element()?.ok_or_else(missing)?
+                } else {
+                    Suite::Ed25519Sha256
+                };
+                // The header's and body's keys are of the record's suite.
+                let _scope = DecodeKeysAs::new(suite);
+                let header: Header = seq.next_element()?.ok_or_else(missing)?;
+                let body: Body = seq.next_element()?.ok_or_else(missing)?;
+                let signature: Signature = seq.next_element()?.ok_or_else(missing)?;
+                Ok(Record {
+                    version,
+                    header,
+                    body,
+                    signature,
+                })
+            }
+        }
+        if d.is_human_readable() {
+            let fields = RecordFields::deserialize(d)?;
+            return Ok(Record {
+                version: fields.version,
+                header: fields.header,
+                body: fields.body,
+                signature: fields.signature,
+            });
+        }
+        // At most 5 elements: version, suite (version 3 only), header, body, signature.
+        d.deserialize_tuple(5, Fields)
+    }
 }
 
 impl Canonical for Record {
     const MAX_ENCODED_LEN: usize = MAX_RECORD_LEN;
 
     fn validate(&self) -> Result<(), DecodeError> {
-        if self.version != FORMAT_VERSION {
+        if self.version != format_version(self.suite()) {
             return Err(DecodeError::UnsupportedVersion(self.version));
         }
+        validate_suite_keys(self)?;
         validate_origin(&self.header.origin)?;
         if self.header.index == 0 && self.header.prev_hash != Hash::ZERO {
             return Err(DecodeError::invalid(
@@ -721,6 +846,25 @@ impl Canonical for Record {
         }
         validate_body(&self.body)
     }
+}
+
+/// Checks that every key the record names is of its suite (a record built in memory could mix
+/// them; a decoded one cannot, since its keys were read as its suite's).
+fn validate_suite_keys(record: &Record) -> Result<(), DecodeError> {
+    let suite = record.suite();
+    let named = match &record.body {
+        Body::SubmitterAdded(added) => Some(&added.key),
+        Body::SubmitterRemoved(removed) => Some(&removed.key),
+        Body::KeyRotation(rotation) => Some(&rotation.new_key),
+        _ => None,
+    };
+    if named.is_some_and(|key| key.suite() != suite) {
+        return Err(DecodeError::invalid(
+            "key",
+            format!("a {suite} record names a key of another suite"),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that `key` may be registered as a signer (an evidence service, or the agency's next

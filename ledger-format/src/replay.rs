@@ -303,7 +303,7 @@ impl VerifiedRecord {
             .into_iter()
             .zip(bytes)
             .map(|(record, encoded)| VerifiedRecord {
-                hash: leaf_hash_of(encoded),
+                hash: leaf_hash_of(record.suite(), encoded),
                 record,
             })
             .collect())
@@ -314,7 +314,7 @@ impl VerifiedRecord {
     /// `bytes` must be the record's canonical encoding: its leaf hash is taken from them.
     pub fn trusted(record: Record, bytes: &[u8]) -> Self {
         VerifiedRecord {
-            hash: leaf_hash_of(bytes),
+            hash: leaf_hash_of(record.suite(), bytes),
             record,
         }
     }
@@ -331,6 +331,11 @@ impl VerifiedRecord {
 }
 
 impl LogReplay {
+    /// The log's suite: its genesis key's, which every later key and record shares.
+    pub fn suite(&self) -> crate::suite::Suite {
+        self.frontier.suite()
+    }
+
     /// An empty log named `origin` whose first agency key is `genesis_key`.
     pub fn new(origin: &str, genesis_key: PublicKey) -> Self {
         LogReplay {
@@ -343,7 +348,7 @@ impl LogReplay {
             }]),
             last_hash: Hash::ZERO,
             last_time: i64::MIN,
-            frontier: Frontier::new(),
+            frontier: Frontier::new(genesis_key.suite()),
             calendars: Arc::new(Calendars::default()),
             profiles: Arc::new(Profiles::default()),
             profile_policy: Arc::new(ProfilePolicy::default()),
@@ -512,7 +517,8 @@ impl LogReplay {
         record
             .verify_signature()
             .map_err(|_| ReplayError::Signature(index))?;
-        self.apply_checked(record, leaf_hash_of(bytes), index)
+        let hash = leaf_hash_of(record.suite(), bytes);
+        self.apply_checked(record, hash, index)
     }
 
     /// Applies a record whose encoding and signature were already checked (for example on another
@@ -723,7 +729,7 @@ impl LogReplay {
             .iter()
             .filter(|(code, _)| codes.is_none_or(|set| set.contains(*code)))
             .map(|(_, state)| state);
-        let store = MemoryMapStore::new();
+        let store = MemoryMapStore::new(self.suite());
         Ok(map::update_states(&store, map::EMPTY_HASH, states)?.new_root)
     }
 }
@@ -938,12 +944,12 @@ mod tests {
         let mut l = Ledger::empty(testing::ORIGIN, testing::agency_key());
         for body in [
             Body::SubmitterAdded(crate::record::SubmitterAdded {
-                key: PublicKey(identity),
+                key: PublicKey::Ed25519(identity),
                 name: "weak".into(),
                 credit_code: crate::code::CreditCode::parse(testing::CREDIT_CODE).unwrap(),
             }),
             Body::KeyRotation(crate::record::KeyRotation {
-                new_key: PublicKey(identity),
+                new_key: PublicKey::Ed25519(identity),
             }),
         ] {
             let record = l.log.agency(at("2026-11-20", 9), body);

@@ -7,11 +7,12 @@
 use crate::code::{CertificateCode, CreditCode, ObjectKind};
 use crate::date::Date;
 use crate::hash::{Hash, sha256};
-use crate::keys::SigningKey;
+use crate::keys::{SecretKey, Signer, SigningKey};
 use crate::record::{
     ApplicationAct, ApplicationKind, ApplicationReceived, Body, Content, FieldCommitment, FieldId,
     Header, Record, Registrant, RegistrantId, RegistrantRole, evidence_message, field_commitment,
 };
+use crate::suite::Suite;
 
 /// The origin of the fixture log.
 pub const ORIGIN: &str = "ledger.yuxi.example/2026";
@@ -28,6 +29,27 @@ pub fn agency_key() -> SigningKey {
 /// The fixture evidence service's key (seed 0x02...).
 pub fn submitter_key() -> SigningKey {
     SigningKey::from_seed(&[2; 32])
+}
+
+/// The fixture agency's log key of `suite`: [`agency_key`], or the SM2 key whose secret is
+/// `0x01…01` (32 bytes).
+pub fn agency_key_of(suite: Suite) -> SecretKey {
+    fixture_key(suite, 1)
+}
+
+/// The fixture evidence service's key of `suite`: [`submitter_key`] or its SM2 twin.
+pub fn submitter_key_of(suite: Suite) -> SecretKey {
+    fixture_key(suite, 2)
+}
+
+/// The `n`th fixture witness key of `suite`: [`witness_key`] or its SM2 twin.
+pub fn witness_key_of(suite: Suite, n: u8) -> SecretKey {
+    fixture_key(suite, 0x10_u8.wrapping_add(n))
+}
+
+#[allow(clippy::expect_used, reason = "fixed secrets in range")]
+fn fixture_key(suite: Suite, byte: u8) -> SecretKey {
+    SecretKey::from_secret_bytes(suite, &[byte; 32]).expect("fixture secret in range")
 }
 
 /// The `n`th fixture witness key (seeds 0x10 + n).
@@ -204,7 +226,9 @@ pub fn content(kind: ObjectKind, operation_ends: Option<Date>) -> Content {
             .iter()
             .map(|(field, value)| FieldCommitment {
                 field: *field,
-                commitment: field_commitment(*field, &salt(*field), value),
+                // The fixture's commitments are SHA-256 ones whatever the log's suite: the
+                // ledger carries them as opaque hashes.
+                commitment: field_commitment(Suite::Ed25519Sha256, *field, &salt(*field), value),
             })
             .collect(),
     }
@@ -218,7 +242,7 @@ pub struct LogBuilder {
     pub origin: String,
     /// Every record so far.
     pub records: Vec<Record>,
-    agency: SigningKey,
+    agency: SecretKey,
 }
 
 impl Default for LogBuilder {
@@ -229,11 +253,11 @@ impl Default for LogBuilder {
 
 impl LogBuilder {
     /// An empty log named `origin` written by `agency`.
-    pub fn new(origin: &str, agency: SigningKey) -> Self {
+    pub fn new(origin: &str, agency: impl Into<SecretKey>) -> Self {
         LogBuilder {
             origin: origin.into(),
             records: Vec::new(),
-            agency,
+            agency: agency.into(),
         }
     }
 
@@ -250,25 +274,35 @@ impl LogBuilder {
     }
 
     /// Appends an agency record and returns it.
+    ///
+    /// # Panics
+    /// Never: in-memory keys always sign.
+    #[allow(clippy::expect_used, reason = "fixture")]
     pub fn agency(&mut self, time: i64, body: Body) -> Record {
         let header = self.next_header(time, self.agency.public_key());
-        let record = Record::sign_agency(header, body, &self.agency);
+        let record = Record::sign_agency(header, body, &self.agency).expect("in-memory key signs");
         self.records.push(record.clone());
         record
     }
 
     /// Appends an evidence record for `hash`, signed by `service`, and returns it.
-    pub fn evidence(&mut self, time: i64, hash: Hash, service: &SigningKey) -> Record {
+    ///
+    /// # Panics
+    /// Never: in-memory keys always sign.
+    #[allow(clippy::expect_used, reason = "fixture")]
+    pub fn evidence(&mut self, time: i64, hash: Hash, service: &dyn Signer) -> Record {
         let header = self.next_header(time, service.public_key());
-        let signature = service.sign(&evidence_message(&self.origin, &hash));
+        let signature = service
+            .sign(&evidence_message(&self.origin, &hash))
+            .expect("in-memory key signs");
         let record = Record::evidence(header, hash, signature);
         self.records.push(record.clone());
         record
     }
 
     /// Replaces the agency key for later records (after a key-rotation record).
-    pub fn rotate_to(&mut self, key: SigningKey) {
-        self.agency = key;
+    pub fn rotate_to(&mut self, key: impl Into<SecretKey>) {
+        self.agency = key.into();
     }
 }
 
@@ -301,7 +335,7 @@ pub struct Ledger {
     /// The current state of every code.
     pub states: std::collections::BTreeMap<CertificateCode, crate::lifecycle::CertificateState>,
     replay: crate::replay::LogReplay,
-    agency: SigningKey,
+    agency: SecretKey,
 }
 
 impl Default for Ledger {
@@ -311,14 +345,20 @@ impl Default for Ledger {
 }
 
 impl Ledger {
+    /// The ledger's suite: its agency key's.
+    pub fn suite(&self) -> Suite {
+        self.agency.suite()
+    }
+
     /// A ledger whose state starts as if calendars with plain weekends from 2026 to 2040 had been
     /// published and the fixture evidence service registered before its first record: records
     /// start at index 0 with the certificates themselves. Its records replay from that same
     /// starting state, not from an empty log ([`Ledger::empty`] makes one that does).
-    pub fn new(origin: &str, agency: SigningKey) -> Self {
+    pub fn new(origin: &str, agency: impl Into<SecretKey>) -> Self {
+        let agency: SecretKey = agency.into();
         let mut submitters = std::collections::BTreeMap::new();
         submitters.insert(
-            submitter_key().public_key(),
+            submitter_key_of(agency.suite()).public_key(),
             crate::replay::Submitter {
                 name: "fixture evidence service".into(),
                 credit_code: CREDIT_CODE.into(),
@@ -328,7 +368,7 @@ impl Ledger {
         let replay = crate::replay::LogReplay::resume(
             origin,
             crate::replay::ReplayResume {
-                frontier: crate::merkle::Frontier::new(),
+                frontier: crate::merkle::Frontier::new(agency.suite()),
                 last_hash: Hash::ZERO,
                 last_time: 0,
                 agency_key: agency.public_key(),
@@ -346,16 +386,18 @@ impl Ledger {
 
     /// A ledger that starts empty, as a real log does: calendars and evidence services exist only
     /// once records publish them.
-    pub fn empty(origin: &str, agency: SigningKey) -> Self {
+    pub fn empty(origin: &str, agency: impl Into<SecretKey>) -> Self {
+        let agency: SecretKey = agency.into();
         let replay = crate::replay::LogReplay::new(origin, agency.public_key());
         Ledger::with_replay(origin, agency, replay)
     }
 
-    fn with_replay(origin: &str, agency: SigningKey, replay: crate::replay::LogReplay) -> Self {
+    fn with_replay(origin: &str, agency: SecretKey, replay: crate::replay::LogReplay) -> Self {
+        let suite = agency.suite();
         Ledger {
             log: LogBuilder::new(origin, agency.clone()),
-            tree: crate::merkle::MemoryTree::new(),
-            map: crate::map::MemoryMapStore::new(),
+            tree: crate::merkle::MemoryTree::new(suite),
+            map: crate::map::MemoryMapStore::new(suite),
             states: Default::default(),
             replay,
             agency,
@@ -420,7 +462,8 @@ impl Ledger {
     /// # Panics
     /// When the engine refuses the rotation (a weak or former key).
     #[allow(clippy::expect_used, reason = "fixture")]
-    pub fn rotate(&mut self, date: &str, new_key: SigningKey) -> u64 {
+    pub fn rotate(&mut self, date: &str, new_key: impl Into<SecretKey>) -> u64 {
+        let new_key: SecretKey = new_key.into();
         let body = Body::KeyRotation(crate::record::KeyRotation {
             new_key: new_key.public_key(),
         });
@@ -437,7 +480,7 @@ impl Ledger {
     /// register it with a `SubmitterAdded` record first).
     #[allow(clippy::expect_used, reason = "fixture")]
     pub fn evidence(&mut self, time: i64, hash: Hash) -> Record {
-        self.evidence_by(time, hash, &submitter_key())
+        self.evidence_by(time, hash, &submitter_key_of(self.suite()))
     }
 
     /// Appends an evidence record for `hash` by `service` at `time`.
@@ -445,7 +488,7 @@ impl Ledger {
     /// # Panics
     /// When `service` is not registered.
     #[allow(clippy::expect_used, reason = "fixture")]
-    pub fn evidence_by(&mut self, time: i64, hash: Hash, service: &SigningKey) -> Record {
+    pub fn evidence_by(&mut self, time: i64, hash: Hash, service: &dyn Signer) -> Record {
         let record = self.log.evidence(time, hash, service);
         self.push(&record).expect("fixture evidence refused");
         record
@@ -492,7 +535,11 @@ impl Ledger {
         for n in 0..witnesses {
             let cosigned_at = u64::try_from(timestamp + 1).expect("positive time");
             signed
-                .add_cosignature(&witness_name(n), &witness_key(n), cosigned_at)
+                .add_cosignature(
+                    &witness_name(n),
+                    &witness_key_of(self.suite(), n),
+                    cosigned_at,
+                )
                 .expect("cosign");
         }
         signed
@@ -510,13 +557,20 @@ impl Ledger {
         crate::bundle::TrustPolicy {
             logs: vec![crate::bundle::TrustedLog {
                 origin: self.log.origin.clone(),
-                key: VerifierKey::ed25519(&self.log.origin, self.agency.public_key()).expect("key"),
+                key: VerifierKey::new(
+                    &self.log.origin,
+                    crate::checkpoint::SignatureType::log(self.suite()),
+                    self.agency.public_key(),
+                )
+                .expect("key"),
                 not_before: None,
                 not_after: None,
             }],
             regions: [(self.log.origin.clone(), vec![REGION])].into(),
             witnesses: (0..witnesses)
-                .map(|n| crate::bundle::TrustedWitness::replica(witness_verifier_key(n)))
+                .map(|n| {
+                    crate::bundle::TrustedWitness::replica(witness_verifier_key_of(self.suite(), n))
+                })
                 .collect(),
             quorum,
             consistency_quorum: 0,
@@ -538,7 +592,7 @@ impl Ledger {
         policy: &crate::bundle::TrustPolicy,
         with_records: bool,
     ) -> crate::bundle::Bundle {
-        let key = crate::map::map_key(code.as_str().as_bytes());
+        let key = crate::map::map_key(self.suite(), code.as_str().as_bytes());
         let map_proof = crate::map::prove(&self.map, self.map.root(), key).expect("map proof");
         let keys: Vec<_> = policy
             .logs
@@ -584,8 +638,17 @@ impl Ledger {
 /// Never: the fixture follows the rules.
 #[allow(clippy::expect_used, reason = "fixture")]
 pub fn six_certificates() -> Ledger {
+    six_certificates_of(Suite::Ed25519Sha256)
+}
+
+/// [`six_certificates`] in a log of `suite` (agency and evidence service keys of that suite).
+///
+/// # Panics
+/// Never: the fixture follows the rules.
+#[allow(clippy::expect_used, reason = "fixture")]
+pub fn six_certificates_of(suite: Suite) -> Ledger {
     use crate::record::*;
-    let mut l = Ledger::default();
+    let mut l = Ledger::new(ORIGIN, agency_key_of(suite));
     let c = |n| code(2026, n);
     for n in 1..=6 {
         l.apply_for("2026-11-23", &c(n), ApplicationKind::First)
@@ -689,6 +752,20 @@ pub fn rotated_log(new_key: SigningKey) -> (Ledger, Vec<crate::checkpoint::Signe
 /// The name of fixture witness `n`.
 pub fn witness_name(n: u8) -> String {
     format!("witness-{n}.example")
+}
+
+/// The verifier key of the `n`th fixture witness key of `suite` ([`witness_key_of`]).
+///
+/// # Panics
+/// Never: fixture names are valid.
+#[allow(clippy::expect_used, reason = "fixture")]
+pub fn witness_verifier_key_of(suite: Suite, n: u8) -> crate::checkpoint::VerifierKey {
+    crate::checkpoint::VerifierKey::new(
+        &witness_name(n),
+        crate::checkpoint::SignatureType::cosignature(suite),
+        witness_key_of(suite, n).public_key(),
+    )
+    .expect("fixture witness key")
 }
 
 /// The `cosignature/v1` verifier key of fixture witness `n`, named [`witness_name`].
@@ -830,11 +907,12 @@ pub fn one_record_of_each_kind() -> Vec<Record> {
             log.records.pop();
             let mut header = record.header.clone();
             header.officer = Some(crate::record::officer_commitment(
+                Suite::Ed25519Sha256,
                 &log.origin,
                 "registrar-01",
                 &[7; 32],
             ));
-            record = Record::sign_agency(header, record.body, &agency_key());
+            record = Record::sign_agency(header, record.body, &agency_key()).expect("signs");
             log.records.push(record.clone());
         }
         records.push(record);

@@ -109,8 +109,14 @@ fn ledger_seeds(l: &Ledger, add: &mut Add<'_>) {
         let input = checks::bundle_verify_input(at("2027-02-01", 12), &bundle);
         add("bundle_verify", format!("code-{n}"), input);
         add("map_proof", format!("code-{n}"), bundle.map_proof.encode());
-        let key = map::map_key(code.as_str().as_bytes());
-        let value = bundle.state.as_ref().map(|s| s.map_value_hash());
+        let key = map::map_key(
+            ledger_format::suite::Suite::Ed25519Sha256,
+            code.as_str().as_bytes(),
+        );
+        let value = bundle
+            .state
+            .as_ref()
+            .map(|s| s.map_value_hash(ledger_format::suite::Suite::Ed25519Sha256));
         let input = checks::map_verify_input(l.map.root(), key, value, &bundle.map_proof);
         add("map_verify", format!("code-{n}"), input);
     }
@@ -134,7 +140,7 @@ fn ledger_seeds(l: &Ledger, add: &mut Add<'_>) {
         add(
             "signing_key",
             format!("type-{i}"),
-            key.to_secret_text().into_bytes(),
+            key.to_secret_text().unwrap().into_bytes(),
         );
     }
 }

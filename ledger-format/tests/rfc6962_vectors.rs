@@ -76,7 +76,11 @@ fn reference_tree() -> MemoryTree {
         .iter()
         .map(|h| hex::decode(h.as_str().unwrap()).unwrap())
         .collect();
-    MemoryTree::from_leaves(leaves.iter().map(Vec::as_slice)).unwrap()
+    MemoryTree::from_leaves(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        leaves.iter().map(Vec::as_slice),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -90,7 +94,10 @@ fn roots_of_every_prefix() {
         assert_eq!(root_at(size as u64, &tree).unwrap(), want, "size {size}");
     }
     assert_eq!(tree.root().to_hex(), want[8].as_str().unwrap());
-    assert_eq!(leaf_hash(b"").to_hex(), want[1].as_str().unwrap());
+    assert_eq!(
+        leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, b"").to_hex(),
+        want[1].as_str().unwrap()
+    );
 }
 
 /// Counts of what a vector run did.
@@ -124,7 +131,14 @@ fn inclusion_vectors() {
             tally.rejected_by_leaf_length += 1;
             continue;
         };
-        let got = verify_inclusion(&Hash(leaf), index, size, &path_hashes, &root);
+        let got = verify_inclusion(
+            ledger_format::suite::Suite::Ed25519Sha256,
+            &Hash(leaf),
+            index,
+            size,
+            &path_hashes,
+            &root,
+        );
         assert_eq!(got.is_err(), want_err, "{}: {got:?}", path.display());
         if want_err {
             tally.rejected += 1;
@@ -159,7 +173,14 @@ fn consistency_vectors() {
         let root2 = hash_or_stand_in(&bytes(&v, "root2"));
         let proof_hashes = proof(&v);
         tally.files += 1;
-        let got = verify_consistency(size1, size2, &proof_hashes, &root1, &root2);
+        let got = verify_consistency(
+            ledger_format::suite::Suite::Ed25519Sha256,
+            size1,
+            size2,
+            &proof_hashes,
+            &root1,
+            &root2,
+        );
         assert_eq!(got.is_err(), want_err, "{}: {got:?}", path.display());
         if want_err {
             tally.rejected += 1;

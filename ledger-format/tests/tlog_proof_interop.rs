@@ -80,7 +80,7 @@ fn root_from(leaf: Vec<u8>, index: u64, size: u64, path: &[Vec<u8>]) -> Option<V
 
 /// Verifies the signature line by `name` over `message` with the raw Ed25519 key; `prefix` is the
 /// byte count between the key ID and the signature (8 for a cosignature's timestamp).
-fn signed_by(lines: &[&str], name: &str, key: &[u8; 32], prefix: usize, message: &[u8]) -> bool {
+fn signed_by(lines: &[&str], name: &str, key: &[u8], prefix: usize, message: &[u8]) -> bool {
     let Some(line) = lines
         .iter()
         .find_map(|l| l.strip_prefix(&format!("\u{2014} {name} ")))
@@ -89,7 +89,7 @@ fn signed_by(lines: &[&str], name: &str, key: &[u8; 32], prefix: usize, message:
     };
     let bytes = b64(line);
     let signature = Signature::from_slice(&bytes[4 + prefix..]).unwrap();
-    VerifyingKey::from_bytes(key)
+    VerifyingKey::from_bytes(key.try_into().unwrap())
         .unwrap()
         .verify(message, &signature)
         .is_ok()
@@ -111,11 +111,12 @@ fn third_party_check(l: &Ledger, text: &str) -> Option<[u8; 32]> {
     let root = b64(body_lines[2]);
     let signature_lines: Vec<&str> = signatures.lines().collect();
     // The log's signature, then each witness's cosignature (c2sp.org/tlog-cosignature).
-    let log_key = testing::agency_key().public_key().0;
+    let log_key = testing::agency_key().public_key();
+    let log_key = log_key.as_bytes();
     signed_by(
         &signature_lines,
         testing::ORIGIN,
-        &log_key,
+        log_key,
         0,
         body.as_bytes(),
     )
@@ -125,8 +126,9 @@ fn third_party_check(l: &Ledger, text: &str) -> Option<[u8; 32]> {
         let line = signature_lines.iter().find(|s| s.contains(&name))?;
         let timestamp = u64::from_be_bytes(b64(line.rsplit(' ').next()?)[4..12].try_into().ok()?);
         let message = format!("cosignature/v1\ntime {timestamp}\n{body}");
-        let key = testing::witness_key(n).public_key().0;
-        signed_by(&signature_lines, &name, &key, 8, message.as_bytes()).then_some(())?;
+        let key = testing::witness_key(n).public_key();
+        let key = key.as_bytes();
+        signed_by(&signature_lines, &name, key, 8, message.as_bytes()).then_some(())?;
     }
     // The leaf is SHA-256(0x00 || extra); the proof leads from it to the signed root.
     let leaf = Sha256::new()

@@ -93,7 +93,10 @@ pub fn audit<S: Store + ?Sized>(
             profiles.to_vec(),
         ));
     let mut checkpoints = Checkpoints::new(store)?;
-    let mut map = MapShadow::default();
+    let mut map = MapShadow {
+        store: MemoryMapStore::new(store.suite()),
+        dirty: BTreeSet::new(),
+    };
     let mut report = AuditReport::default();
     if checkpoints.check_due(&replay, &mut map, store, &identity.origin)? {
         report.checkpoints += 1;
@@ -139,7 +142,7 @@ fn replay_last_hash<S: Store + ?Sized>(store: &S, size: u64) -> Result<Hash, Fin
         return Ok(Hash::ZERO);
     }
     let bytes = store.record(size - 1)?.unwrap_or_default();
-    Ok(ledger_format::record::leaf_hash_of(&bytes))
+    Ok(ledger_format::record::leaf_hash_of(store.suite(), &bytes))
 }
 
 fn compare_tree<S: Store + ?Sized>(store: &S, nodes: &[(NodeId, Hash)]) -> Result<(), Finding> {
@@ -201,7 +204,6 @@ fn compare_states<S: Store + ?Sized>(store: &S, replay: &LogReplay) -> Result<()
 }
 
 /// The status map as audit rebuilds it, one checkpoint at a time.
-#[derive(Default)]
 struct MapShadow {
     store: MemoryMapStore,
     dirty: BTreeSet<CertificateCode>,
@@ -280,8 +282,7 @@ impl Checkpoints {
         };
         let signed = SignedCheckpoint::parse(&next.note).map_err(|e| bad(e.to_string()))?;
         let checkpoint = signed.checkpoint();
-        let key =
-            VerifierKey::ed25519(origin, replay.agency_key()).map_err(|e| bad(e.to_string()))?;
+        let key = VerifierKey::log(origin, replay.agency_key()).map_err(|e| bad(e.to_string()))?;
         signed
             .verify_log_signature(&key)
             .map_err(|e| bad(format!("signature: {e}")))?;

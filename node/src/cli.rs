@@ -64,6 +64,10 @@ pub enum Command {
         /// network, the membership file's entry says).
         #[arg(long = "region", value_name = "GB2260")]
         regions: Vec<u32>,
+        /// The log's cryptographic suite, for its whole life: `ed25519-sha256` (Ed25519 and
+        /// SHA-256) or `sm2-sm3` (the national algorithms SM2 and SM3, GB/T 32918 and 32905).
+        #[arg(long, default_value = "ed25519-sha256", value_parser = parse_suite)]
+        suite: ledger_format::suite::Suite,
     },
     /// Prints this node's `[[agency]]` entry for the network's membership file.
     Member {
@@ -212,8 +216,9 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             p2p_listen,
             membership,
             regions,
+            suite,
         } => {
-            let mut made = init::init(&dir, &origin, listen)
+            let mut made = init::init_with_suite(&dir, &origin, listen, suite)
                 .with_context(|| format!("initialising a node in {}", dir.display()))?;
             if let Some(address) = admin_listen {
                 made.config.http.admin_listen = address;
@@ -408,7 +413,7 @@ fn officer(dir: &Path, command: OfficerCommand) -> anyhow::Result<()> {
     match command {
         OfficerCommand::List => {
             let officers = registry
-                .officers(&config.origin)
+                .officers(&config.origin, config.suite)
                 .map_err(anyhow::Error::msg)?;
             for (entry, officer) in registry.officers.iter().zip(officers) {
                 let state = entry
@@ -604,7 +609,7 @@ async fn rotate_key(dir: &Path) -> anyhow::Result<()> {
     let key_file = config.path(&config.key_file);
     let next = init::prepare_next_key(&config.origin, &key_file)
         .with_context(|| format!("preparing the next key beside {}", key_file.display()))?;
-    let new_key = next.public_key();
+    let new_key = ledger_format::keys::Signer::public_key(&next);
     println!(
         "next key {} written to {} (mode 0600)",
         new_key,
@@ -650,7 +655,7 @@ fn offline_sequencer(config: &Config, store: RocksStore) -> anyhow::Result<Seque
 async fn rotate_offline(
     config: &Config,
     store: RocksStore,
-    next: ledger_format::keys::SigningKey,
+    next: ledger_format::keys::SecretKey,
 ) -> anyhow::Result<u64> {
     let key_file = config.path(&config.key_file);
     let sequencer = offline_sequencer(config, store)?;
@@ -711,7 +716,7 @@ fn admin_post(
 }
 
 fn parse_key(hex: &str) -> anyhow::Result<PublicKey> {
-    Ok(PublicKey(
+    Ok(PublicKey::Ed25519(
         ledger_format::encoding::from_hex_array(hex).context("the key is 64 hex digits")?,
     ))
 }
@@ -750,4 +755,10 @@ async fn submitters(dir: &Path, command: SubmittersCommand) -> anyhow::Result<()
         Err(e) => bail!("refused: {e}"),
     }
     Ok(())
+}
+
+/// Parses `--suite`.
+fn parse_suite(name: &str) -> Result<ledger_format::suite::Suite, String> {
+    name.parse()
+        .map_err(|e: ledger_format::DecodeError| e.to_string())
 }

@@ -60,6 +60,11 @@ pub enum ConfigError {
 pub struct Config {
     /// The log's origin (its checkpoints' first line), e.g. `ledger.yuxi.example/2026`.
     pub origin: String,
+    /// The log's cryptographic suite (docs/format.md#suites), chosen at `init` for the log's life:
+    /// `ed25519-sha256` (the default, and every log made before suites) or `sm2-sm3`. The node
+    /// refuses to start when the store's genesis key is of another suite.
+    #[serde(default, skip_serializing_if = "is_default_suite")]
+    pub suite: ledger_format::suite::Suite,
     /// RocksDB directory.
     #[serde(default = "default_db")]
     pub db_dir: PathBuf,
@@ -255,6 +260,7 @@ impl Config {
     pub fn new(origin: &str, base_dir: &Path) -> Self {
         Config {
             origin: origin.to_owned(),
+            suite: ledger_format::suite::Suite::default(),
             db_dir: default_db(),
             key_file: default_key_file(),
             token_file: default_token_file(),
@@ -446,4 +452,8 @@ mod tests {
             Err(ConfigError::Read { .. })
         ));
     }
+}
+
+fn is_default_suite(suite: &ledger_format::suite::Suite) -> bool {
+    *suite == ledger_format::suite::Suite::default()
 }

@@ -178,15 +178,15 @@ fn try_bundle<S: Store + ?Sized>(
     let map_root = latest.checkpoint().map_root;
     let signed = best_checkpoint(store, |c| c.checkpoint().map_root == map_root)?;
     let checkpoint = signed.checkpoint();
-    let key = map::map_key(code.as_str().as_bytes());
+    let key = map::map_key(store.suite(), code.as_str().as_bytes());
     let map_proof = match map::prove(&MapReader(store), checkpoint.map_root, key) {
         Ok(proof) => proof,
         Err(map::MapError::StaleRoot { .. }) => return Ok(None),
         Err(e) => return Err(corrupted("map", e)),
     };
     let state = store.checkpointed_state(code)?;
-    let value = state.as_ref().map(|s| s.map_value_hash());
-    if map::verify(checkpoint.map_root, key, value, &map_proof).is_err() {
+    let value = state.as_ref().map(|s| s.map_value_hash(store.suite()));
+    if map::verify(store.suite(), checkpoint.map_root, key, value, &map_proof).is_err() {
         return Ok(None);
     }
     let records = match (&state, with_records) {

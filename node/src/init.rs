@@ -4,7 +4,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ledger_format::checkpoint::{NoteSigningKey, SignatureType, VerifierKey};
-use ledger_format::keys::{PublicKey, SigningKey};
+use ledger_format::keys::{PublicKey, SecretKey, Signer};
+use ledger_format::suite::Suite;
+
+use crate::sequencer::LogKey;
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::store::{LogIdentity, RocksStore};
@@ -61,6 +64,19 @@ pub fn random_bytes() -> Result<[u8; 32], InitError> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| InitError::Random(e.to_string()))?;
     Ok(bytes)
+}
+
+/// A new secret key of `suite` from the OS's random source. (An SM2 scalar outside `[1, n-2]`,
+/// about one draw in 2^32, is drawn again.)
+///
+/// # Errors
+/// [`InitError::Random`] when the OS gives no random bytes.
+pub fn new_secret_key(suite: Suite) -> Result<SecretKey, InitError> {
+    loop {
+        if let Ok(key) = SecretKey::from_secret_bytes(suite, &random_bytes()?) {
+            return Ok(key);
+        }
+    }
 }
 
 /// Writes `contents` to a new file readable by its owner only (mode 0600); never overwrites.
@@ -121,13 +137,31 @@ pub fn replace_secret(path: &Path, contents: &str) -> Result<(), (PathBuf, std::
 ///
 /// # Errors
 /// [`InitError::Io`] or [`InitError::BadKey`].
-pub fn read_key(path: &Path) -> Result<SigningKey, InitError> {
+pub fn read_key(path: &Path) -> Result<SecretKey, InitError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
     let key = NoteSigningKey::parse(text.trim()).map_err(|e| InitError::BadKey {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    Ok(key.signing_key().clone())
+    if key.verifier_key().signature_type().is_cosignature() {
+        return Err(InitError::BadKey {
+            path: path.to_owned(),
+            reason: "a witness key, not a log key".into(),
+        });
+    }
+    key.secret_key().cloned().ok_or_else(|| InitError::BadKey {
+        path: path.to_owned(),
+        reason: "holds no secret".into(),
+    })
+}
+
+/// The secret text of `key` named `name` for signatures of type `kind`, as a key file holds it.
+fn secret_text(name: &str, kind: SignatureType, key: SecretKey) -> Result<String, InitError> {
+    NoteSigningKey::new(name, kind, key)
+        .map_err(|e| InitError::Config(e.to_string()))?
+        .to_secret_text()
+        .map(|text| text + "\n")
+        .ok_or_else(|| InitError::Config("the key is not in memory".into()))
 }
 
 /// Where a rotation keeps the next log key until it is in force: next to the current key file,
@@ -144,16 +178,16 @@ pub fn next_key_path(key_file: &Path) -> PathBuf {
 ///
 /// # Errors
 /// [`InitError`] when the file cannot be read or written.
-pub fn prepare_next_key(origin: &str, key_file: &Path) -> Result<SigningKey, InitError> {
+pub fn prepare_next_key(origin: &str, key_file: &Path) -> Result<SecretKey, InitError> {
     let next = next_key_path(key_file);
     if next.exists() {
         return read_key(&next);
     }
-    let key = SigningKey::from_seed(&random_bytes()?);
-    let note_key = NoteSigningKey::new(origin, SignatureType::Ed25519, key.clone())
-        .map_err(|e| InitError::Config(e.to_string()))?;
-    replace_secret(&next, &(note_key.to_secret_text() + "\n"))
-        .map_err(|(path, source)| InitError::Io { path, source })?;
+    // The log keeps its suite for life: the next key is of the current key's.
+    let suite = read_key(key_file)?.suite();
+    let key = new_secret_key(suite)?;
+    let text = secret_text(origin, SignatureType::log(suite), key.clone())?;
+    replace_secret(&next, &text).map_err(|(path, source)| InitError::Io { path, source })?;
     sync_parent(&next)?;
     Ok(key)
 }
@@ -176,12 +210,12 @@ pub fn switch_to_next_key(key_file: &Path) -> Result<(), InitError> {
 ///
 /// # Errors
 /// [`InitError::BadKey`] naming the key in force; I/O errors.
-pub fn load_log_key(key_file: &Path, in_force: PublicKey) -> Result<SigningKey, InitError> {
+pub fn load_log_key(key_file: &Path, in_force: PublicKey) -> Result<LogKey, InitError> {
     let current = read_key(key_file);
     if let Ok(key) = &current
         && key.public_key() == in_force
     {
-        return Ok(key.clone());
+        return Ok(std::sync::Arc::new(key.clone()));
     }
     let next = next_key_path(key_file);
     if next.exists() {
@@ -189,7 +223,7 @@ pub fn load_log_key(key_file: &Path, in_force: PublicKey) -> Result<SigningKey, 
         if key.public_key() == in_force {
             tracing::warn!(file = %key_file.display(), "the log rotated to the next key before the key file was switched: switching it now");
             switch_to_next_key(key_file)?;
-            return Ok(key);
+            return Ok(std::sync::Arc::new(key));
         }
     }
     current?;
@@ -232,8 +266,10 @@ pub fn read_token(path: &Path) -> Result<String, InitError> {
 ///
 /// # Errors
 /// [`InitError::Config`] when the origin is not a valid key name.
-pub fn log_verifier_key(origin: &str, key: &SigningKey) -> Result<VerifierKey, InitError> {
-    VerifierKey::ed25519(origin, key.public_key()).map_err(|e| InitError::Config(e.to_string()))
+pub fn log_verifier_key(origin: &str, key: &dyn Signer) -> Result<VerifierKey, InitError> {
+    let public = key.public_key();
+    VerifierKey::new(origin, SignatureType::log(public.suite()), public)
+        .map_err(|e| InitError::Config(e.to_string()))
 }
 
 /// The name of a node's witness key: its log's origin followed by `/witness`.
@@ -251,10 +287,10 @@ pub fn read_witness_key(path: &Path) -> Result<NoteSigningKey, InitError> {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    if key.verifier_key().signature_type() != SignatureType::CosignatureV1 {
+    if !key.verifier_key().signature_type().is_cosignature() {
         return Err(InitError::BadKey {
             path: path.to_owned(),
-            reason: "not a cosignature/v1 key".into(),
+            reason: "not a witness (cosignature) key".into(),
         });
     }
     Ok(key)
@@ -283,14 +319,14 @@ pub fn read_p2p_key(path: &Path) -> Result<libp2p::identity::Keypair, InitError>
 pub fn ensure_network_keys(config: &Config) -> Result<(), InitError> {
     let witness = config.path(&config.network.witness_key_file);
     if !witness.exists() {
-        let key = SigningKey::from_seed(&random_bytes()?);
-        let note_key = NoteSigningKey::new(
+        // A witness key of the log's suite.
+        let suite = config.suite;
+        let text = secret_text(
             &witness_key_name(&config.origin),
-            SignatureType::CosignatureV1,
-            key,
-        )
-        .map_err(|e| InitError::Config(e.to_string()))?;
-        write_secret(&witness, &(note_key.to_secret_text() + "\n"))?;
+            SignatureType::cosignature(suite),
+            new_secret_key(suite)?,
+        )?;
+        write_secret(&witness, &text)?;
     }
     let p2p = config.path(&config.network.p2p_key_file);
     if !p2p.exists() {
@@ -357,8 +393,7 @@ pub fn member_entry(
 /// [`InitError`] when neither can be read, or the store is busy and the key file holds a rotated
 /// key (stop the node, or take the entry printed before the rotation).
 fn genesis_log_key(config: &Config) -> Result<VerifierKey, InitError> {
-    let key =
-        |k| VerifierKey::ed25519(&config.origin, k).map_err(|e| InitError::Config(e.to_string()));
+    let key = |k| VerifierKey::log(&config.origin, k).map_err(|e| InitError::Config(e.to_string()));
     match RocksStore::open(config.path(&config.db_dir), &config.origin) {
         Ok(store) => {
             use crate::store::Store;
@@ -400,6 +435,20 @@ pub fn init(
     origin: &str,
     listen: Option<std::net::SocketAddr>,
 ) -> Result<Initialized, InitError> {
+    init_with_suite(dir, origin, listen, Suite::Ed25519Sha256)
+}
+
+/// [`init`] for a log of `suite`: its log key, witness key, records, tree, map and checkpoints
+/// are of that suite for the log's life (docs/format.md#suites).
+///
+/// # Errors
+/// As [`init`].
+pub fn init_with_suite(
+    dir: &Path,
+    origin: &str,
+    listen: Option<std::net::SocketAddr>,
+    suite: Suite,
+) -> Result<Initialized, InitError> {
     ledger_format::record::validate_origin(origin).map_err(|e| InitError::Config(e.to_string()))?;
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let config_path = dir.join(CONFIG_FILE);
@@ -407,6 +456,7 @@ pub fn init(
         return Err(InitError::Exists(dir.to_owned()));
     }
     let mut config = Config::new(origin, dir);
+    config.suite = suite;
     if let Some(listen) = listen {
         config.http.listen = listen;
         // A node on a port the OS chooses (tests, benchmarks) has its admin routes so too.
@@ -414,12 +464,10 @@ pub fn init(
             config.http.admin_listen = std::net::SocketAddr::new(listen.ip(), 0);
         }
     }
-    let key = SigningKey::from_seed(&random_bytes()?);
-    let note_key = NoteSigningKey::new(origin, SignatureType::Ed25519, key.clone())
-        .map_err(|e| InitError::Config(e.to_string()))?;
+    let key = new_secret_key(suite)?;
     write_secret(
         &config.path(&config.key_file),
-        &(note_key.to_secret_text() + "\n"),
+        &secret_text(origin, SignatureType::log(suite), key.clone())?,
     )?;
     let token = ledger_format::encoding::to_hex(&random_bytes()?);
     write_secret(&config.path(&config.token_file), &(token.clone() + "\n"))?;
@@ -447,12 +495,13 @@ pub fn init(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ledger_format::keys::SigningKey;
 
     const ORIGIN: &str = "ledger.yuxi.example/2026";
 
     fn write_key(path: &Path, key: &SigningKey) {
         let note = NoteSigningKey::new(ORIGIN, SignatureType::Ed25519, key.clone()).unwrap();
-        write_secret(path, &(note.to_secret_text() + "\n")).unwrap();
+        write_secret(path, &(note.to_secret_text().unwrap() + "\n")).unwrap();
     }
 
     #[test]
@@ -460,11 +509,15 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let key_file = dir.path().join("agency.key");
+        // No current key: the next key's suite is unknown, so none is made.
+        assert!(prepare_next_key(ORIGIN, &key_file).is_err());
+        write_key(&key_file, &SigningKey::from_seed(&[1; 32]));
         let next = prepare_next_key(ORIGIN, &key_file).unwrap();
         let path = next_key_path(&key_file);
         assert_eq!(path, dir.path().join("agency.key.next"));
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(next.suite(), Suite::Ed25519Sha256);
         // A rotation that did not finish reuses the prepared key rather than a second one.
         let again = prepare_next_key(ORIGIN, &key_file).unwrap();
         assert_eq!(again.public_key(), next.public_key());

@@ -123,11 +123,9 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
     sequencer_config.regions = log_regions(config, membership.as_ref());
     sequencer_config.profiles = log_profiles(config, membership.as_ref());
     // The membership names a log by its genesis key; the key in force comes from its records.
-    let genesis_key = ledger_format::checkpoint::VerifierKey::ed25519(
-        &config.origin,
-        store.identity()?.genesis_key,
-    )
-    .map_err(|e| init::InitError::Config(e.to_string()))?;
+    let genesis_key =
+        ledger_format::checkpoint::VerifierKey::log(&config.origin, store.identity()?.genesis_key)
+            .map_err(|e| init::InitError::Config(e.to_string()))?;
     let own = LogEntry {
         origin: config.origin.clone(),
         store: store.clone(),
@@ -155,6 +153,13 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
             (logs, Some(replication), Some(peer))
         }
     };
+    if store.suite() != config.suite {
+        return Err(NodeError::Init(init::InitError::Config(format!(
+            "the configuration says suite {}, but the store's log is {}: a log keeps its suite for life",
+            config.suite,
+            store.suite()
+        ))));
+    }
     // After the restore: the records (perhaps fetched from the network) say which key is in force.
     let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
@@ -325,7 +330,11 @@ pub fn open_officers(config: &Config) -> Result<officers::OfficerBook, NodeError
         officers::ensure_registry(&path, &token)?;
         tracing::info!(file = %path.display(), "officer registry created: the agency token is officer administrator");
     }
-    Ok(officers::OfficerBook::open(&path, &config.origin)?)
+    Ok(officers::OfficerBook::open(
+        &path,
+        &config.origin,
+        config.suite,
+    )?)
 }
 
 /// Brings the own log in line with what the network holds of it ([`replication::restore`]), before

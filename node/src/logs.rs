@@ -28,7 +28,7 @@ pub enum CheckpointKey {
 /// The key of `origin` named as its checkpoints name it (the log's origin), or `None` when the
 /// origin is not a valid key name.
 pub fn verifier_key(origin: &str, key: PublicKey) -> Option<VerifierKey> {
-    VerifierKey::ed25519(origin, key).ok()
+    VerifierKey::log(origin, key).ok()
 }
 
 /// Which key of `history` signed `signed`, given that the log holds `held` records.

@@ -9,6 +9,7 @@
 //! identity on every request and reads it again when it changed, so an officer added or revoked
 //! with `ledger-node officer …` counts from the next request, without a restart or a reload.
 
+use ledger_format::suite::Suite;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -187,7 +188,7 @@ pub struct Officer {
     pub id: String,
     /// What the officer may do.
     pub role: Role,
-    /// `officer_commitment(origin, id, salt)`: what the officer's records carry.
+    /// `officer_commitment(ledger_format::suite::Suite::Ed25519Sha256, origin, id, salt)`: what the officer's records carry.
     pub commitment: Hash,
     token_sha256: [u8; 32],
     revoked: Option<i64>,
@@ -219,7 +220,7 @@ impl Registry {
     pub fn parse(text: &str) -> Result<Self, String> {
         let registry: Registry = toml::from_str(text).map_err(|e| e.to_string())?;
         // The commitments depend on the origin; the checks do not.
-        registry.officers("")?;
+        registry.officers("", Suite::default())?;
         Ok(registry)
     }
 
@@ -228,7 +229,7 @@ impl Registry {
     ///
     /// # Errors
     /// The reason, naming the officer.
-    pub fn officers(&self, origin: &str) -> Result<Vec<Officer>, String> {
+    pub fn officers(&self, origin: &str, suite: Suite) -> Result<Vec<Officer>, String> {
         let mut out: Vec<Officer> = Vec::with_capacity(self.officers.len());
         for entry in &self.officers {
             let id = &entry.id;
@@ -262,7 +263,7 @@ impl Registry {
             out.push(Officer {
                 id: id.clone(),
                 role: entry.role,
-                commitment: officer_commitment(origin, id, &salt),
+                commitment: officer_commitment(suite, origin, id, &salt),
                 token_sha256,
                 revoked,
             });
@@ -334,7 +335,8 @@ impl Registry {
             salt: ledger_format::encoding::to_hex(&random_bytes()?),
             revoked: None,
         });
-        next.officers("").map_err(OfficerError::Refused)?;
+        next.officers("", Suite::default())
+            .map_err(OfficerError::Refused)?;
         *self = next;
         Ok(())
     }
@@ -491,18 +493,21 @@ type Officers = Result<Arc<[Officer]>, String>;
 pub struct OfficerBook {
     path: PathBuf,
     origin: String,
+    suite: Suite,
     cache: Mutex<Option<(Stamp, Officers)>>,
 }
 
 impl OfficerBook {
-    /// The registry at `path`, for the log `origin`, checked once now.
+    /// The registry at `path`, for the log `origin` of `suite` (whose hash makes the officers'
+    /// commitments), checked once now.
     ///
     /// # Errors
     /// [`OfficerError`] when it cannot be read or is invalid.
-    pub fn open(path: &Path, origin: &str) -> Result<Self, OfficerError> {
+    pub fn open(path: &Path, origin: &str, suite: Suite) -> Result<Self, OfficerError> {
         let book = OfficerBook {
             path: path.to_owned(),
             origin: origin.to_owned(),
+            suite,
             cache: Mutex::new(None),
         };
         book.officers().map_err(|reason| OfficerError::Invalid {
@@ -534,7 +539,7 @@ impl OfficerBook {
         }
         let officers: Officers = Registry::load(&self.path)
             .map_err(|e| e.to_string())
-            .and_then(|r| r.officers(&self.origin))
+            .and_then(|r| r.officers(&self.origin, self.suite))
             .map(Arc::from);
         match &officers {
             Ok(list) => {
@@ -586,7 +591,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("officers.toml");
         registry.save(&path).unwrap();
-        let book = OfficerBook::open(&path, ORIGIN).unwrap();
+        let book = OfficerBook::open(&path, ORIGIN, Suite::default()).unwrap();
         (dir, book)
     }
 
@@ -654,7 +659,12 @@ mod tests {
             ledger_format::encoding::from_hex_array(&registry.officers[0].salt).unwrap();
         assert_eq!(
             officer.commitment,
-            officer_commitment(ORIGIN, "yx-registrar-07", &salt)
+            officer_commitment(
+                ledger_format::suite::Suite::Ed25519Sha256,
+                ORIGIN,
+                "yx-registrar-07",
+                &salt
+            )
         );
         // The scheme in any case; the token exactly.
         let upper = format!("BEARER {token}");
@@ -758,7 +768,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let book = OfficerBook::open(&path, ORIGIN).unwrap();
+        let book = OfficerBook::open(&path, ORIGIN, Suite::default()).unwrap();
         let officer = book
             .authenticate(Some(&bearer("legacy-token-0123456")), 0)
             .unwrap();

@@ -203,7 +203,7 @@ mod tests {
         let membership = Membership::parse(&text).unwrap();
         let policy = network_policy_text(&membership, None);
         let witness = |n: u8| {
-            VerifierKey::cosignature_v1(
+            VerifierKey::witness(
                 &format!("ledger.a{n}.example/1/witness"),
                 testing::witness_key(n + 10).public_key(),
             )
@@ -234,7 +234,7 @@ mod tests {
         let mut membership = Membership::parse(&text).unwrap();
         let mut yuxi = membership.members[0].to_entry();
         let old = yuxi.witness_key.take().unwrap();
-        let new = VerifierKey::cosignature_v1(
+        let new = VerifierKey::witness(
             "ledger.a1.example/1/witness",
             testing::witness_key(40).public_key(),
         )
@@ -275,8 +275,7 @@ mod tests {
 
     #[test]
     fn the_own_policy_lists_regions_when_known() {
-        let key =
-            VerifierKey::ed25519(testing::ORIGIN, testing::agency_key().public_key()).unwrap();
+        let key = VerifierKey::log(testing::ORIGIN, testing::agency_key().public_key()).unwrap();
         let with = own_policy_text(testing::ORIGIN, &key, Some(&[testing::REGION, 530_100]));
         assert!(
             with.contains(&format!(

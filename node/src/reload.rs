@@ -287,7 +287,7 @@ mod tests {
         );
         let mut rekeyed = entry(2, 530_100);
         rekeyed.log_key =
-            VerifierKey::ed25519("ledger.a2.example/1", testing::witness_key(99).public_key())
+            VerifierKey::log("ledger.a2.example/1", testing::witness_key(99).public_key())
                 .unwrap()
                 .to_string();
         let err = check_kept_members(&old, &membership(&[entry(1, 530_400), rekeyed]));

@@ -34,7 +34,10 @@ use ledger_format::Canonical;
 use ledger_format::checkpoint::{Checkpoint, SignedCheckpoint};
 use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
-use ledger_format::keys::{PublicKey, Signature, SigningKey};
+use ledger_format::keys::{PublicKey, SignError, Signature, Signer};
+
+/// The log key: in memory (a key file) or in a hardware security module, as configured.
+pub type LogKey = Arc<dyn Signer>;
 use ledger_format::lifecycle::TransitionError;
 use ledger_format::record::{Body, Header, KeyRotation, Record, evidence_message};
 use ledger_format::replay::{LogReplay, ReplayError, Replayed, VerifiedRecord};
@@ -171,6 +174,9 @@ pub enum AppendError {
     /// A lifecycle rule forbids the record.
     #[error("{0}")]
     Rule(#[from] TransitionError),
+    /// The log key (in a hardware security module, say) did not sign.
+    #[error("the log key did not sign: {0}")]
+    Signing(#[from] SignError),
     /// The evidence submitter is not registered with this log.
     #[error("unknown submitter {0}")]
     UnknownSubmitter(PublicKey),
@@ -213,7 +219,7 @@ enum Command {
         oneshot::Sender<Result<Appended, AppendError>>,
     ),
     Rotate(
-        Box<SigningKey>,
+        Box<LogKey>,
         Option<Hash>,
         oneshot::Sender<Result<Appended, AppendError>>,
     ),
@@ -309,7 +315,10 @@ impl SequencerHandle {
     /// # Errors
     /// [`AppendError::Invalid`] when the engine refuses the new key (weak, or a key the log had
     /// before); store failures (then the old key stays in force).
-    pub async fn rotate_key(&self, new_key: SigningKey) -> Result<Appended, AppendError> {
+    pub async fn rotate_key(
+        &self,
+        new_key: impl Signer + 'static,
+    ) -> Result<Appended, AppendError> {
         self.rotate_key_as(new_key, None).await
     }
 
@@ -320,10 +329,11 @@ impl SequencerHandle {
     /// As [`SequencerHandle::rotate_key`].
     pub async fn rotate_key_as(
         &self,
-        new_key: SigningKey,
+        new_key: impl Signer + 'static,
         officer: Option<Hash>,
     ) -> Result<Appended, AppendError> {
         let (reply, answer) = oneshot::channel();
+        let new_key: LogKey = Arc::new(new_key);
         self.tx
             .send(Command::Rotate(Box::new(new_key), officer, reply))
             .await
@@ -368,12 +378,12 @@ impl Sequencer {
     /// [`AppendError::Invalid`] when `key` is not the log's current key.
     pub fn start<S: Store + ?Sized>(
         store: Arc<S>,
-        key: SigningKey,
+        key: impl Signer + 'static,
         clock: Arc<dyn Clock>,
         metrics: Arc<Metrics>,
         config: SequencerConfig,
     ) -> Result<Sequencer, AppendError> {
-        let state = State::load(store, key, clock, metrics, &config)?;
+        let state = State::load(store, Arc::new(key), clock, metrics, &config)?;
         let (tx, rx) = mpsc::channel(config.queue_depth.max(1));
         let (publish, checkpoints) = watch::channel(state.latest.clone());
         let origin = Arc::from(state.origin.as_str());
@@ -422,7 +432,7 @@ async fn tick(tx: mpsc::Sender<Command>, every: Duration) {
 /// What the sequencer thread owns.
 struct State<S: ?Sized> {
     store: Arc<S>,
-    key: SigningKey,
+    key: LogKey,
     origin: String,
     clock: Arc<dyn Clock>,
     metrics: Arc<Metrics>,
@@ -444,7 +454,7 @@ struct State<S: ?Sized> {
 impl<S: Store + ?Sized> State<S> {
     fn load(
         store: Arc<S>,
-        key: SigningKey,
+        key: LogKey,
         clock: Arc<dyn Clock>,
         metrics: Arc<Metrics>,
         config: &SequencerConfig,
@@ -650,7 +660,7 @@ impl<S: Store + ?Sized> State<S> {
     /// loads at start (`init::load_log_key`).
     fn rotate(
         &mut self,
-        new_key: SigningKey,
+        new_key: LogKey,
         officer: Option<Hash>,
         publish: &watch::Sender<Option<Arc<CheckpointSigned>>>,
     ) -> Result<Appended, AppendError> {
@@ -890,7 +900,7 @@ impl Commit {
         officer: Option<Hash>,
     ) -> Result<Appended, AppendError> {
         let header = Commit::header(&self.replay, state.key.public_key(), officer, self.now);
-        let record = Record::sign_agency(header, body, &state.key);
+        let record = Record::sign_agency(header, body, &*state.key)?;
         record
             .validate()
             .map_err(|e| AppendError::Invalid(e.to_string()))?;
@@ -1011,7 +1021,7 @@ fn existing_receipt<S: Store + ?Sized>(store: &S, index: u64) -> Result<Appended
         .map_err(|e| corrupted(&format!("record/{index}"), e.to_string()))?;
     Ok(Appended {
         index,
-        record_hash: ledger_format::record::leaf_hash_of(&bytes),
+        record_hash: ledger_format::record::leaf_hash_of(record.suite(), &bytes),
         time: record.header.time,
         existing: true,
     })

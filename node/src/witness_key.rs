@@ -32,13 +32,20 @@ pub fn next_key_path(config: &Config) -> PathBuf {
 /// be written; [`InitError::Random`] when there is no randomness.
 pub fn create_next(config: &Config) -> Result<NoteSigningKey, InitError> {
     let path = next_key_path(config);
+    // The next witness key is of the suite of the key it replaces.
+    let suite = init::read_witness_key(&config.path(&config.network.witness_key_file))
+        .map(|key| key.verifier_key().public_key().suite())
+        .unwrap_or(config.suite);
     let key = NoteSigningKey::new(
         &init::witness_key_name(&config.origin),
-        SignatureType::CosignatureV1,
-        SigningKey::from_seed(&init::random_bytes()?),
+        SignatureType::cosignature(suite),
+        init::new_secret_key(suite)?,
     )
     .map_err(|e| InitError::Config(e.to_string()))?;
-    init::write_secret(&path, &(key.to_secret_text() + "\n"))?;
+    let text = key
+        .to_secret_text()
+        .ok_or_else(|| InitError::Config("the witness key is not in memory".into()))?;
+    init::write_secret(&path, &(text + "\n"))?;
     Ok(key)
 }
 
@@ -169,7 +176,7 @@ mod tests {
 
     /// The node's membership entry listing `keys` with their windows.
     fn member(keys: &[(&NoteSigningKey, Option<i64>, Option<i64>)]) -> Member {
-        let log = VerifierKey::ed25519(
+        let log = VerifierKey::log(
             "ledger.a.example/1",
             ledger_format::testing::agency_key().public_key(),
         )

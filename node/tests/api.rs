@@ -129,7 +129,10 @@ async fn start(limits: ApiLimits, checkpoint_interval: Duration) -> Node {
         network: None,
         key_file: None,
         reloader: None,
-        officers: Arc::new(ledger_node::officers::OfficerBook::open(&registry, ORIGIN).unwrap()),
+        officers: Arc::new(
+            ledger_node::officers::OfficerBook::open(&registry, ORIGIN, Default::default())
+                .unwrap(),
+        ),
         access_log: Arc::new(
             ledger_node::access_log::AccessLog::open(&files.path().join("access.log")).unwrap(),
         ),
@@ -437,7 +440,10 @@ async fn read_endpoints_describe_the_log() {
     let one = node.get("/v1/records/1").await.json();
     assert_eq!(one["index"], 1);
     let bytes = hex::decode(one["hex"].as_str().unwrap()).unwrap();
-    assert_eq!(one["record_hash"], leaf_hash_of(&bytes).to_hex());
+    assert_eq!(
+        one["record_hash"],
+        leaf_hash_of(ledger_format::suite::Suite::Ed25519Sha256, &bytes).to_hex()
+    );
     assert_eq!(one["record"]["header"]["index"], 1);
     assert!(one["record"]["body"]["SubmitterAdded"].is_object(), "{one}");
     assert_eq!(log["last_record_hash"], one["record_hash"]);
@@ -455,7 +461,11 @@ async fn read_endpoints_describe_the_log() {
     let proof: InclusionProof = serde_json::from_slice(&proof.body).unwrap();
     assert_eq!(proof.tree_size, 2);
     proof
-        .verify(&leaf_hash_of(&bytes), &signed.checkpoint().root)
+        .verify(
+            ledger_format::suite::Suite::Ed25519Sha256,
+            &leaf_hash_of(ledger_format::suite::Suite::Ed25519Sha256, &bytes),
+            &signed.checkpoint().root,
+        )
         .unwrap();
     let body = node
         .get("/v1/proofs/inclusion?index=5&size=2")
@@ -1128,13 +1138,16 @@ async fn the_log_is_served_as_tlog_tiles() {
         let mut hashed = Vec::new();
         while let [a, b, tail @ ..] = rest {
             let (entry, tail) = tail.split_at(usize::from(u16::from_be_bytes([*a, *b])));
-            hashed.extend_from_slice(&leaf_hash_of(entry).0);
+            hashed.extend_from_slice(
+                &leaf_hash_of(ledger_format::suite::Suite::Ed25519Sha256, entry).0,
+            );
             rest = tail;
         }
         assert_eq!(hashed, tile.body);
         leaves.extend(tile.body.chunks(32).map(|c| Hash(c.try_into().unwrap())));
     }
-    let mut tree = ledger_format::merkle::MemoryTree::new();
+    let mut tree =
+        ledger_format::merkle::MemoryTree::new(ledger_format::suite::Suite::Ed25519Sha256);
     for leaf in &leaves {
         tree.push_hash(*leaf).unwrap();
     }
@@ -1167,7 +1180,11 @@ async fn the_log_is_served_as_tlog_tiles() {
 
 /// An individual registrant: a name, and a commitment to the identity document (never public).
 fn individual() -> (Registrant, Hash) {
-    let commitment = identity_commitment(&[7; 32], "resident-id:530402199001011234");
+    let commitment = identity_commitment(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        &[7; 32],
+        "resident-id:530402199001011234",
+    );
     let registrant = Registrant {
         name: "李四".into(),
         id: RegistrantId::Individual(commitment),

@@ -239,7 +239,13 @@ fn application(code: &CertificateCode) -> Body {
 }
 
 fn commitment_json(id: &str, salt: &[u8; 32]) -> Value {
-    serde_json::to_value(officer_commitment(ORIGIN, id, salt)).unwrap()
+    serde_json::to_value(officer_commitment(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        ORIGIN,
+        id,
+        salt,
+    ))
+    .unwrap()
 }
 
 /// The access-log line of the request numbered `n` (from 0), with its time checked and removed.
@@ -367,6 +373,7 @@ async fn records_carry_the_commitment_of_the_officer_who_made_them() {
     assert_eq!(
         decoded.header.officer,
         Some(officer_commitment(
+            ledger_format::suite::Suite::Ed25519Sha256,
             ORIGIN,
             "yx-registrar-07",
             &node.salt("yx-registrar-07")
@@ -374,7 +381,12 @@ async fn records_carry_the_commitment_of_the_officer_who_made_them() {
     );
     // `officer list` shows the same commitments, for the auditor.
     let list = node.officer(&["list"]).await;
-    let expected = officer_commitment(ORIGIN, "yx-reviewer-02", &node.salt("yx-reviewer-02"));
+    let expected = officer_commitment(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        ORIGIN,
+        "yx-reviewer-02",
+        &node.salt("yx-reviewer-02"),
+    );
     assert!(list.contains("yx-reviewer-02  reviewer  valid"), "{list}");
     assert!(list.contains(&expected.to_string()), "{list}");
 

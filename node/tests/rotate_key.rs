@@ -8,7 +8,6 @@ use std::process::Command;
 use std::sync::Arc;
 
 use ledger_format::checkpoint::{SignedCheckpoint, VerifierKey};
-use ledger_format::keys::SigningKey;
 use ledger_node::clock::{Clock, SystemClock};
 use ledger_node::config::{CONFIG_FILE, Config};
 use ledger_node::init;
@@ -32,7 +31,7 @@ fn config(dir: &Path) -> Config {
     Config::load(&dir.join(CONFIG_FILE)).unwrap()
 }
 
-fn vkey(key: &SigningKey) -> VerifierKey {
+fn vkey(key: &ledger_format::keys::SecretKey) -> VerifierKey {
     VerifierKey::ed25519(ORIGIN, key.public_key()).unwrap()
 }
 
@@ -144,6 +143,7 @@ async fn after_a_crash_between_record_and_key_file_the_node_starts_with_the_key_
         )
         .unwrap()
         .to_secret_text()
+        .unwrap()
             + "\n"),
     )
     .unwrap();

@@ -254,6 +254,7 @@ fn a_stolen_key_cannot_get_a_forged_status_map_cosigned() {
         .verify_log_signature(&a.log_verifier_key())
         .expect("the stolen key signs as A");
     verify_consistency(
+        ledger_format::suite::Suite::Ed25519Sha256,
         n,
         n + 1,
         &proof.path,

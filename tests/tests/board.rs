@@ -57,7 +57,11 @@ fn a_notice_is_on_the_board_of_every_node() {
     a.set_up(&service());
     a.apply_for(&code(), ApplicationKind::First);
     // An individual registrant: a name in clear, the identity document only as a commitment.
-    let identity = identity_commitment(&[9; 32], "resident-id:530402199001011234");
+    let identity = identity_commitment(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        &[9; 32],
+        "resident-id:530402199001011234",
+    );
     let person = Registrant {
         name: "王五".into(),
         id: RegistrantId::Individual(identity),

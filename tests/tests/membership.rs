@@ -240,7 +240,7 @@ fn a_witness_key_rotates_on_a_running_network() {
     forged
         .add_cosignature(
             stolen.verifier_key().name(),
-            stolen.signing_key(),
+            stolen.signer(),
             u64::try_from(now()).unwrap(),
         )
         .unwrap();

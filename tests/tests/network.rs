@@ -15,7 +15,7 @@ use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::date::Date;
 use ledger_format::equivocation::Equivocation;
 use ledger_format::hash::Hash;
-use ledger_format::keys::SigningKey;
+use ledger_format::keys::SecretKey;
 use ledger_format::receipt::{
     EvidenceReceipt, ReceiptError, verify_receipt, verify_receipt_extended,
 };
@@ -195,14 +195,14 @@ fn a_fresh_node_catches_up_100k_records_and_resumes_after_a_crash() {
 /// checkpoint over them with the agency's own key.
 fn forge_log(
     agency: &Agency,
-    forge: impl FnOnce(&SigningKey, &str) -> Vec<ledger_format::record::Record>,
+    forge: impl FnOnce(&SecretKey, &str) -> Vec<ledger_format::record::Record>,
 ) {
     let records = forge(&agency.log_key(), &agency.origin);
     common::forge::write_log(agency, &records, &[]);
 }
 
 fn calendar_record(
-    key: &SigningKey,
+    key: &SecretKey,
     origin: &str,
     index: u64,
     prev: Hash,
@@ -217,7 +217,7 @@ fn calendar_record(
     };
     let calendar =
         ledger_format::calendar::WorkCalendar::new(2026 + index as u16, vec![], vec![]).unwrap();
-    ledger_format::record::Record::sign_agency(header, Body::Calendar(calendar), key)
+    ledger_format::record::Record::sign_agency(header, Body::Calendar(calendar), key).unwrap()
 }
 
 #[test]
@@ -257,7 +257,7 @@ fn forged_records_and_unlisted_peers_are_refused() {
         });
         vec![
             first,
-            ledger_format::record::Record::sign_agency(header, issued, key),
+            ledger_format::record::Record::sign_agency(header, issued, key).unwrap(),
         ]
     });
     // U lists itself and B, so it dials B; B does not list U.

@@ -68,6 +68,68 @@ async fn bundle_from_a_running_node_verifies_with_the_init_policy() {
     ));
 }
 
+/// `init --suite sm2-sm3`: the node signs SM2 records and checkpoints and hashes with SM3, and
+/// the bank verifies its bundle offline with the policy `init` wrote, exactly as for Ed25519.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sm2_sm3_node_issues_a_bundle_the_bank_verifies() {
+    use ledger_format::suite::Suite;
+    let dir = tempfile::tempdir().unwrap();
+    let made = ledger_node::init::init_with_suite(
+        dir.path(),
+        "ledger.sm2.example/2026",
+        Some("127.0.0.1:0".parse().unwrap()),
+        Suite::Sm2Sm3,
+    )
+    .unwrap();
+    assert_eq!(made.config.suite, Suite::Sm2Sm3);
+    assert!(made.verifier_key.public_key().suite() == Suite::Sm2Sm3);
+    let config = Config::load(&dir.path().join(CONFIG_FILE)).unwrap();
+    assert_eq!(config.suite, Suite::Sm2Sm3);
+    let clock = ManualClock::new(at("2026-11-23", 10));
+    let node = ledger_node::start(&config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let code = CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap();
+    issue_in_process(&node.sequencer, &clock, &code).await;
+    let base = format!("http://{}", node.addr);
+    let (status, _, bundle) = tokio::task::spawn_blocking({
+        let base = base.clone();
+        move || get(&base, &format!("/v1/certificates/{code}/bundle"), None)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    let (_, _, checkpoint) =
+        tokio::task::spawn_blocking(move || get(&base, "/v1/checkpoint", None))
+            .await
+            .unwrap();
+    node.stop().await.unwrap();
+    let checkpoint = String::from_utf8(checkpoint).unwrap();
+    let signed = ledger_format::checkpoint::SignedCheckpoint::parse(&checkpoint).unwrap();
+    signed.verify_log_signature(&made.verifier_key).unwrap();
+    println!("sm2-sm3 bundle without records: {} bytes", bundle.len());
+
+    let policy_text = std::fs::read_to_string(&made.policy_path).unwrap();
+    let policy = ledger_client::policy::parse_policy(&policy_text).unwrap();
+    let verdict = ledger_client::verify(&bundle, &policy, at("2026-12-07", 15));
+    assert_eq!(
+        verdict.kind,
+        ledger_format::bundle::VerdictKind::Valid {
+            valid_from: d("2026-12-07"),
+            valid_until: d("2029-12-07")
+        }
+    );
+    // A node whose configuration names another suite than its store refuses to start.
+    let mut wrong = config.clone();
+    wrong.suite = Suite::Ed25519Sha256;
+    let refused = ledger_node::start(&wrong, Arc::new(clock.clone())).await;
+    assert!(
+        refused
+            .err()
+            .is_some_and(|e| e.to_string().contains("keeps its suite")),
+    );
+}
+
 /// GETs `path` from `base`, with an `accept` header when given: (status, content type, body).
 fn get(base: &str, path: &str, accept: Option<&str>) -> (u16, String, Vec<u8>) {
     let mut request = ureq::get(&format!("{base}{path}"));

@@ -15,7 +15,6 @@ use ledger_format::bundle::{Bundle, TrustPolicy, TrustedLog, VerdictKind, verify
 use ledger_format::checkpoint::{SignedCheckpoint, VerifierKey};
 use ledger_format::code::{CertificateCode, ObjectKind};
 use ledger_format::hash::Hash;
-use ledger_format::keys::SigningKey;
 use ledger_format::record::{Body, Record};
 use serde_json::{Value, json};
 
@@ -148,7 +147,7 @@ fn the_writers_key_rotates_under_load_and_old_and_new_proofs_verify() {
     net.node("a").configure("write_burst", "1000000");
     net.start_all();
     let a_origin = net.node("a").origin.clone();
-    let old_key: SigningKey = net.node("a").log_key();
+    let old_key = net.node("a").log_key();
     {
         let a = net.node("a");
         a.set_up(&service());

@@ -13,7 +13,7 @@
 //! ```
 //! use ledger_client::ledger_format::{SigningKey, checkpoint::VerifierKey};
 //!
-//! let key = VerifierKey::ed25519("ledger.yuxi.example/2026", SigningKey::from_seed(&[1; 32]).public_key())?;
+//! let key = VerifierKey::log("ledger.yuxi.example/2026", SigningKey::from_seed(&[1; 32]).public_key())?;
 //! let policy = ledger_wasm::read_policy(&format!("log {key}\nquorum none\nmax-age 24h\n")).unwrap();
 //! assert_eq!(policy.logs[0].key_id, key.key_id().to_string());
 //! let checked = ledger_wasm::verify(b"not a bundle", &policy.canonical, 1_800_000_000, None).unwrap();

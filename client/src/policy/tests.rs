@@ -3,11 +3,11 @@ use ledger_format::SigningKey;
 use ledger_format::testing::{self, Ledger};
 
 fn log_key(name: &str, seed: u8) -> VerifierKey {
-    VerifierKey::ed25519(name, SigningKey::from_seed(&[seed; 32]).public_key()).unwrap()
+    VerifierKey::log(name, SigningKey::from_seed(&[seed; 32]).public_key()).unwrap()
 }
 
 fn witness_key(name: &str, seed: u8) -> VerifierKey {
-    VerifierKey::cosignature_v1(name, SigningKey::from_seed(&[seed; 32]).public_key()).unwrap()
+    VerifierKey::witness(name, SigningKey::from_seed(&[seed; 32]).public_key()).unwrap()
 }
 
 /// A file with two keys for one log (a rotation), a second log, three witnesses and a group.
@@ -152,12 +152,15 @@ fn every_line_error_names_its_line() {
         (
             format!("log {w}\n{tail}"),
             1,
-            LineError::KeyType("log", "0x01 (Ed25519)"),
+            LineError::KeyType("log", "0x01 (Ed25519) or the SM2 note type"),
         ),
         (
             format!("log {log}\nwitness a {log}\n{tail}"),
             2,
-            LineError::KeyType("witness", "0x04 (cosignature/v1)"),
+            LineError::KeyType(
+                "witness",
+                "0x04 (cosignature/v1) or the SM2 cosignature type",
+            ),
         ),
         (
             format!("log {log} url https://x\n{tail}"),

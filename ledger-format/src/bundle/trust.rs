@@ -178,7 +178,7 @@ impl TrustPolicy {
         &mut self,
         proof: &Equivocation,
     ) -> Result<EquivocationFacts, EquivocationError> {
-        let facts = proof.facts()?;
+        let facts = proof.checked_structure()?;
         let mut last_error =
             EquivocationError::NotSigned(format!("no key for log {}", facts.origin));
         for log in self.logs.iter().filter(|l| l.origin == facts.origin) {

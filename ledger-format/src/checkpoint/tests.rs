@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::encoding::{Canonical, DecodeError};
 use crate::hash::sha256;
+use crate::keys::SigningKey;
 
 const ORIGIN: &str = "registry.example/log/110000";
 const WITNESSES: [&str; 3] = [
@@ -57,13 +58,16 @@ fn golden_keys_text() -> String {
         "# Keys of checkpoint-v1.txt. Seeds: log 0x01 x 32, witnesses 0x02, 0x03, 0x04 x 32.\n",
     );
     let log = NoteSigningKey::new(ORIGIN, SignatureType::Ed25519, log_key()).unwrap();
-    out.push_str(&format!("log-signer {}\n", log.to_secret_text()));
+    out.push_str(&format!("log-signer {}\n", log.to_secret_text().unwrap()));
     out.push_str(&format!("log-verifier {}\n", log_verifier()));
     for (i, v) in witness_verifiers().iter().enumerate() {
         let signer =
             NoteSigningKey::new(WITNESSES[i], SignatureType::CosignatureV1, witness_key(i))
                 .unwrap();
-        out.push_str(&format!("witness-signer {}\n", signer.to_secret_text()));
+        out.push_str(&format!(
+            "witness-signer {}\n",
+            signer.to_secret_text().unwrap()
+        ));
         out.push_str(&format!("witness-verifier {v}\n"));
     }
     out

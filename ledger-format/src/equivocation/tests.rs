@@ -120,7 +120,7 @@ struct Fork {
 impl Fork {
     fn new(m: u64, n: u64, fork: u64) -> Self {
         let tree = |size: u64, fork: Option<u64>| {
-            let mut tree = MemoryTree::new();
+            let mut tree = MemoryTree::new(crate::suite::Suite::Ed25519Sha256);
             for i in 0..size {
                 let tag = u8::from(Some(i) == fork);
                 tree.push(&[&i.to_be_bytes()[..], &[tag]].concat()).unwrap();

@@ -4,17 +4,22 @@ use std::collections::BTreeMap;
 
 use super::{EMPTY_HASH, MapError, MapStore, MapUpdate, Node, NodeKey};
 use crate::hash::Hash;
+use crate::suite::Suite;
 
 /// A [`MapStore`] in a `BTreeMap`, in the order RocksDB would keep the same keys.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryMapStore {
+    suite: Suite,
     nodes: BTreeMap<NodeKey, Node>,
 }
 
 impl MemoryMapStore {
-    /// An empty store (the empty map, root [`EMPTY_HASH`]).
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty store (the empty map, root [`EMPTY_HASH`]) for a log of `suite`.
+    pub fn new(suite: Suite) -> Self {
+        MemoryMapStore {
+            suite,
+            nodes: BTreeMap::new(),
+        }
     }
 
     /// Applies the deletes, then the writes, of an update computed against this store.
@@ -31,7 +36,7 @@ impl MemoryMapStore {
     pub fn root(&self) -> Hash {
         self.nodes
             .get(&NodeKey::root())
-            .map_or(EMPTY_HASH, Node::hash)
+            .map_or(EMPTY_HASH, |node| node.hash(self.suite))
     }
 
     /// Number of stored nodes.
@@ -51,6 +56,10 @@ impl MemoryMapStore {
 }
 
 impl MapStore for MemoryMapStore {
+    fn suite(&self) -> Suite {
+        self.suite
+    }
+
     fn get(&self, key: &NodeKey) -> Result<Option<Node>, MapError> {
         Ok(self.nodes.get(key).copied())
     }

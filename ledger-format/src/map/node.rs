@@ -142,11 +142,11 @@ pub enum Node {
 }
 
 impl Node {
-    /// The node's hash: [`hash_leaf`] or [`hash_internal`].
-    pub fn hash(&self) -> Hash {
+    /// The node's hash in a map of a log of `suite`: [`hash_leaf`] or [`hash_internal`].
+    pub fn hash(&self, suite: crate::suite::Suite) -> Hash {
         match self {
-            Node::Leaf { key, value_hash } => hash_leaf(key, value_hash),
-            Node::Internal { left, right } => hash_internal(left, right),
+            Node::Leaf { key, value_hash } => hash_leaf(suite, key, value_hash),
+            Node::Internal { left, right } => hash_internal(suite, left, right),
         }
     }
 }

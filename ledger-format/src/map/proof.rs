@@ -151,6 +151,7 @@ pub fn prove<S: MapStore + ?Sized>(store: &S, root: Hash, key: Hash) -> Result<M
 /// [`MapError::MalformedProof`], [`MapError::WrongProofKind`], [`MapError::KeyMismatch`] or
 /// [`MapError::RootMismatch`].
 pub fn verify(
+    suite: crate::suite::Suite,
     root: Hash,
     key: Hash,
     value_hash: Option<Hash>,
@@ -159,7 +160,7 @@ pub fn verify(
     proof.validate().map_err(MapError::MalformedProof)?;
     let depth = usize::from(proof.depth);
     let mut hash = match (value_hash, proof.terminal) {
-        (Some(value_hash), ProofTerminal::Leaf) => hash_leaf(&key, &value_hash),
+        (Some(value_hash), ProofTerminal::Leaf) => hash_leaf(suite, &key, &value_hash),
         (None, ProofTerminal::Empty) => EMPTY_HASH,
         (
             None,
@@ -174,7 +175,7 @@ pub fn verify(
             if common_prefix_bits(&other, &key) < depth {
                 return Err(MapError::KeyMismatch("the leaf is not on the key's path"));
             }
-            hash_leaf(&other, &value_hash)
+            hash_leaf(suite, &other, &value_hash)
         }
         (Some(_), _) => {
             return Err(MapError::WrongProofKind(
@@ -200,9 +201,9 @@ pub fn verify(
             EMPTY_HASH
         };
         hash = if key_bit(&key, level) {
-            hash_internal(&sibling, &hash)
+            hash_internal(suite, &sibling, &hash)
         } else {
-            hash_internal(&hash, &sibling)
+            hash_internal(suite, &hash, &sibling)
         };
     }
     if hash != root {

@@ -11,7 +11,17 @@ use crate::encoding::Canonical;
 /// Proves `key` and checks the proof verifies for `value` (its true value).
 fn prove_ok(store: &MemoryMapStore, key: Hash, value: Option<Hash>) -> MapProof {
     let proof = prove(store, store.root(), key).unwrap();
-    assert_eq!(verify(store.root(), key, value, &proof), Ok(()), "{key}");
+    assert_eq!(
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            store.root(),
+            key,
+            value,
+            &proof
+        ),
+        Ok(()),
+        "{key}"
+    );
     proof
 }
 
@@ -23,22 +33,31 @@ fn random_map(n: u64) -> (BTreeMap<Hash, Hash>, MemoryMapStore) {
 
 #[test]
 fn empty_map_proves_absence_only() {
-    let store = MemoryMapStore::new();
+    let store = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
     let proof = prove_ok(&store, h(1), None);
     assert_eq!(proof.depth, 0);
     assert_eq!(proof.terminal, ProofTerminal::Empty);
     assert_eq!(proof.encode(), [0, 0, 0, 0, 0]);
     assert!(matches!(
-        verify(EMPTY_HASH, h(1), Some(h(2)), &proof),
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            EMPTY_HASH,
+            h(1),
+            Some(h(2)),
+            &proof
+        ),
         Err(MapError::WrongProofKind(_))
     ));
 }
 
 #[test]
 fn single_key_map_is_its_leaf() {
-    let mut store = MemoryMapStore::new();
+    let mut store = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
     let root = apply_to(&mut store, &[(h(1), Some(h(2)))]);
-    assert_eq!(root, hash_leaf(&h(1), &h(2)));
+    assert_eq!(
+        root,
+        hash_leaf(crate::suite::Suite::Ed25519Sha256, &h(1), &h(2))
+    );
     let member = prove_ok(&store, h(1), Some(h(2)));
     assert_eq!((member.depth, member.terminal), (0, ProofTerminal::Leaf));
     let absent = prove_ok(&store, h(3), None);
@@ -58,7 +77,13 @@ fn every_present_key_and_random_absent_keys_prove() {
         let proof = prove_ok(&store, *key, Some(*value));
         assert_eq!(proof.terminal, ProofTerminal::Leaf);
         assert!(matches!(
-            verify(store.root(), *key, None, &proof),
+            verify(
+                crate::suite::Suite::Ed25519Sha256,
+                store.root(),
+                *key,
+                None,
+                &proof
+            ),
             Err(MapError::WrongProofKind(_))
         ));
     }
@@ -110,11 +135,23 @@ fn crafted_keys_with_long_shared_prefixes() {
     assert_eq!((proof.depth, proof.terminal), (1, other));
     // The same proof cannot show the absence of a key off far's path, nor of far itself.
     assert_eq!(
-        verify(store.root(), flip(far, 0), None, &proof),
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            store.root(),
+            flip(far, 0),
+            None,
+            &proof
+        ),
         Err(MapError::KeyMismatch("the leaf is not on the key's path"))
     );
     assert_eq!(
-        verify(store.root(), far, None, &proof),
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            store.root(),
+            far,
+            None,
+            &proof
+        ),
         Err(MapError::KeyMismatch("the key is present"))
     );
 }
@@ -138,36 +175,83 @@ fn tampered_membership_proofs_fail() {
         let mut bad = proof.clone();
         bad.siblings[i].0[31] ^= 1;
         assert!(
-            root_mismatch(verify(root, key, Some(value), &bad)),
+            root_mismatch(verify(
+                crate::suite::Suite::Ed25519Sha256,
+                root,
+                key,
+                Some(value),
+                &bad
+            )),
             "sibling {i}"
         );
     }
     assert!(
-        root_mismatch(verify(root, key, Some(h(5)), &proof)),
+        root_mismatch(verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            key,
+            Some(h(5)),
+            &proof
+        )),
         "wrong value"
     );
     assert!(
-        verify(root, h(8), Some(h(1_000_008)), &proof).is_err(),
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            h(8),
+            Some(h(1_000_008)),
+            &proof
+        )
+        .is_err(),
         "wrong key"
     );
     assert!(
-        verify(root, flip(key, 255), Some(value), &proof).is_err(),
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            flip(key, 255),
+            Some(value),
+            &proof
+        )
+        .is_err(),
         "near key"
     );
     // A proof from another root: the same key in the map with one more entry.
     let mut bigger = store.clone();
     apply_to(&mut bigger, &[(h(999_999), Some(h(1)))]);
     let other = prove_ok(&bigger, key, Some(value));
-    assert!(root_mismatch(verify(root, key, Some(value), &other)));
+    assert!(root_mismatch(verify(
+        crate::suite::Suite::Ed25519Sha256,
+        root,
+        key,
+        Some(value),
+        &other
+    )));
     // Truncated: one sibling fewer; or the deepest level dropped entirely.
     let mut short = proof.clone();
     short.siblings.pop();
     assert!(matches!(
-        verify(root, key, Some(value), &short),
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            key,
+            Some(value),
+            &short
+        ),
         Err(MapError::MalformedProof(_))
     ));
     let shallower = drop_deepest_level(&proof);
-    assert!(verify(root, key, Some(value), &shallower).is_err());
+    assert!(
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            key,
+            Some(value),
+            &shallower
+        )
+        .is_err()
+    );
     // Swapped bitmap: move a set bit to an unset level (the last level stays set).
     let depth = usize::from(proof.depth);
     let set = (0..depth - 1).find(|l| proof.has_sibling(*l)).unwrap();
@@ -176,11 +260,23 @@ fn tampered_membership_proofs_fail() {
         let mut swapped = proof.clone();
         swapped.bitmap[set / 8] ^= 0x80 >> (set % 8);
         swapped.bitmap[unset / 8] ^= 0x80 >> (unset % 8);
-        assert!(root_mismatch(verify(root, key, Some(value), &swapped)));
+        assert!(root_mismatch(verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            key,
+            Some(value),
+            &swapped
+        )));
     }
     let mut reordered = proof.clone();
     reordered.siblings.swap(0, 1);
-    assert!(root_mismatch(verify(root, key, Some(value), &reordered)));
+    assert!(root_mismatch(verify(
+        crate::suite::Suite::Ed25519Sha256,
+        root,
+        key,
+        Some(value),
+        &reordered
+    )));
 }
 
 /// The same proof with its deepest level removed (a consistent but wrong shorter proof).
@@ -203,7 +299,16 @@ fn tampered_absence_proofs_fail() {
     // Turning a membership proof into an absence proof, either way.
     let mut as_empty = member.clone();
     as_empty.terminal = ProofTerminal::Empty;
-    assert!(verify(root, key, None, &as_empty).is_err());
+    assert!(
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            key,
+            None,
+            &as_empty
+        )
+        .is_err()
+    );
     let absent = (0..).map(|i| h(5_000_000 + i)).find(|k| {
         let p = prove(&store, root, *k).unwrap();
         matches!(p.terminal, ProofTerminal::OtherLeaf { .. })
@@ -218,15 +323,51 @@ fn tampered_absence_proofs_fail() {
         key: other,
         value_hash: value,
     };
-    assert!(verify(root, absent, None, &wrong_value).is_err());
+    assert!(
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            absent,
+            None,
+            &wrong_value
+        )
+        .is_err()
+    );
     let mut emptied = proof.clone();
     emptied.terminal = ProofTerminal::Empty;
-    assert!(verify(root, absent, None, &emptied).is_err());
+    assert!(
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            absent,
+            None,
+            &emptied
+        )
+        .is_err()
+    );
     // The other leaf's own proof of membership cannot be read as absence of `other`.
     let mut as_member = proof.clone();
     as_member.terminal = ProofTerminal::Leaf;
-    assert!(verify(root, absent, None, &as_member).is_err());
-    assert!(verify(root, absent, Some(value), &as_member).is_err());
+    assert!(
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            absent,
+            None,
+            &as_member
+        )
+        .is_err()
+    );
+    assert!(
+        verify(
+            crate::suite::Suite::Ed25519Sha256,
+            root,
+            absent,
+            Some(value),
+            &as_member
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -319,14 +460,14 @@ proptest! {
     ) {
         let proof = MapProof { depth, bitmap, siblings, terminal };
         let value = member.then(|| h(1));
-        prop_assert!(verify(h(0), Hash(key), value, &proof).is_err());
+        prop_assert!(verify(crate::suite::Suite::Ed25519Sha256, h(0), Hash(key), value, &proof).is_err());
     }
 
     #[test]
     fn decode_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..700)) {
         if let Ok(proof) = MapProof::decode_exact(&bytes) {
             prop_assert_eq!(proof.encode(), bytes);
-            let _ = verify(h(0), h(1), None, &proof);
+            let _ = verify(crate::suite::Suite::Ed25519Sha256, h(0), h(1), None, &proof);
         }
     }
 
@@ -337,7 +478,7 @@ proptest! {
         let at = index.index(bytes.len());
         bytes[at] ^= mask;
         if let Ok(bad) = MapProof::decode_exact(&bytes) {
-            prop_assert!(verify(store.root(), key, Some(value), &bad).is_err());
+            prop_assert!(verify(crate::suite::Suite::Ed25519Sha256, store.root(), key, Some(value), &bad).is_err());
         }
     }
 }
@@ -361,7 +502,7 @@ fn member_proof_len(siblings: f64, levels: f64) -> f64 {
 #[test]
 fn proof_sizes_for_a_hundred_thousand_keys() {
     const N: u64 = 100_000;
-    let mut store = MemoryMapStore::new();
+    let mut store = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
     for batch in 0..10 {
         let updates: Vec<_> = (batch * N / 10..(batch + 1) * N / 10)
             .map(|i| (h(i), Some(h(i))))
@@ -415,9 +556,14 @@ fn worked_example() {
     let updates: Vec<_> = codes
         .iter()
         .zip(states)
-        .map(|(code, state)| (map_key(code), Some(map_value_hash(state))))
+        .map(|(code, state)| {
+            (
+                map_key(crate::suite::Suite::Ed25519Sha256, code),
+                Some(map_value_hash(crate::suite::Suite::Ed25519Sha256, state)),
+            )
+        })
         .collect();
-    let mut store = MemoryMapStore::new();
+    let mut store = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
     let update = apply(&store, EMPTY_HASH, &updates).unwrap();
     store.apply_update(&update);
     let nodes: Vec<String> = store
@@ -437,7 +583,11 @@ fn worked_example() {
         hex(&member.encode()),
         "02000140015866143db1323f048062b3a68d2c20f464fafa1951f75df04963700ed884d3aa01"
     );
-    let absent = prove_ok(&store, map_key(b"CERT-0004"), None);
+    let absent = prove_ok(
+        &store,
+        map_key(crate::suite::Suite::Ed25519Sha256, b"CERT-0004"),
+        None,
+    );
     assert_eq!(
         hex(&absent.encode()),
         concat!(

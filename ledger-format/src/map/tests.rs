@@ -29,11 +29,12 @@ pub(super) fn naive_root(entries: &BTreeMap<Hash, Hash>) -> Hash {
 fn naive_subtree(depth: usize, entries: &[(Hash, Hash)]) -> Hash {
     match entries {
         [] => EMPTY_HASH,
-        [(key, value)] => hash_leaf(key, value),
+        [(key, value)] => hash_leaf(crate::suite::Suite::Ed25519Sha256, key, value),
         _ => {
             let (left, right): (Vec<_>, Vec<_>) =
                 entries.iter().partition(|(key, _)| !key_bit(key, depth));
             hash_internal(
+                crate::suite::Suite::Ed25519Sha256,
                 &naive_subtree(depth + 1, &left),
                 &naive_subtree(depth + 1, &right),
             )
@@ -54,7 +55,7 @@ pub(super) fn apply_to(store: &mut MemoryMapStore, updates: &[(Hash, Option<Hash
 
 /// A store holding exactly `entries`, built in one batch.
 pub(super) fn store_of(entries: &BTreeMap<Hash, Hash>) -> MemoryMapStore {
-    let mut store = MemoryMapStore::new();
+    let mut store = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
     let updates: Vec<_> = entries.iter().map(|(k, v)| (*k, Some(*v))).collect();
     apply_to(&mut store, &updates);
     store
@@ -109,7 +110,7 @@ proptest! {
         pool in prop::collection::vec(key_strategy(), 24),
         batches in batches_strategy(),
     ) {
-        let mut store = MemoryMapStore::new();
+        let mut store = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
         let mut model = BTreeMap::new();
         for batch in batches {
             // One update per key and batch: the last one wins.
@@ -132,14 +133,14 @@ proptest! {
             prop_assert_eq!(&store, &store_of(&model));
         }
         // Insertion order independence: one key at a time, in reverse order.
-        let mut one_by_one = MemoryMapStore::new();
+        let mut one_by_one = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
         for (key, value) in model.iter().rev() {
             apply_to(&mut one_by_one, &[(*key, Some(*value))]);
         }
         prop_assert_eq!(&one_by_one, &store);
         for key in &pool {
             let proof = prove(&store, store.root(), *key).unwrap();
-            prop_assert_eq!(verify(store.root(), *key, model.get(key).copied(), &proof), Ok(()));
+            prop_assert_eq!(verify(crate::suite::Suite::Ed25519Sha256, store.root(), *key, model.get(key).copied(), &proof), Ok(()));
             prop_assert_eq!(MapProof::decode_exact(&proof.encode()).unwrap(), proof);
         }
     }
@@ -160,17 +161,23 @@ proptest! {
 fn hash_definitions_are_domain_separated() {
     let (k, v) = (h(1), h(2));
     assert_eq!(
-        hash_leaf(&k, &v),
+        hash_leaf(crate::suite::Suite::Ed25519Sha256, &k, &v),
         sha256(&[b"registration-ledger/map-leaf/v1\0".as_slice(), &k.0, &v.0].concat())
     );
     assert_eq!(
-        hash_internal(&k, &v),
+        hash_internal(crate::suite::Suite::Ed25519Sha256, &k, &v),
         sha256(&[b"registration-ledger/map-node/v1\0".as_slice(), &k.0, &v.0].concat())
     );
-    assert_ne!(hash_leaf(&k, &v), hash_internal(&k, &v));
-    assert_eq!(map_key(b"X"), sha256(&[domain::MAP_KEY, b"X"].concat()));
+    assert_ne!(
+        hash_leaf(crate::suite::Suite::Ed25519Sha256, &k, &v),
+        hash_internal(crate::suite::Suite::Ed25519Sha256, &k, &v)
+    );
     assert_eq!(
-        map_value_hash(b"X"),
+        map_key(crate::suite::Suite::Ed25519Sha256, b"X"),
+        sha256(&[domain::MAP_KEY, b"X"].concat())
+    );
+    assert_eq!(
+        map_value_hash(crate::suite::Suite::Ed25519Sha256, b"X"),
         sha256(&[domain::MAP_VALUE, b"X"].concat())
     );
     let all = [
@@ -268,7 +275,7 @@ fn node_encoding_is_tag_and_two_hashes() {
 
 #[test]
 fn empty_batches_and_absent_deletes_change_nothing() {
-    let mut store = MemoryMapStore::new();
+    let mut store = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
     let update = apply(&store, EMPTY_HASH, &[(h(1), None)]).unwrap();
     assert_eq!(update.new_root, EMPTY_HASH);
     assert!(update.writes.is_empty() && update.deletes.is_empty());
@@ -311,7 +318,7 @@ fn batch_update_touches_few_nodes() {
 
 #[test]
 fn duplicate_keys_are_rejected() {
-    let store = MemoryMapStore::new();
+    let store = MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256);
     let updates = [(h(1), Some(h(2))), (h(3), None), (h(1), None)];
     assert_eq!(
         apply(&store, EMPTY_HASH, &updates),
@@ -332,7 +339,11 @@ fn store_errors_are_reported_not_panicked() {
         })
     );
     assert!(matches!(
-        prove(&MemoryMapStore::new(), root, h(1)),
+        prove(
+            &MemoryMapStore::new(crate::suite::Suite::Ed25519Sha256),
+            root,
+            h(1)
+        ),
         Err(MapError::StaleRoot { .. })
     ));
     // Drop a node below the root: the path through it reports it missing.

@@ -5,6 +5,7 @@
 //! path reaches an empty position or a leaf, the few keys that now live there (the updates plus
 //! that leaf) are built into a fresh subtree.
 
+use crate::suite::Suite;
 use std::collections::BTreeMap;
 
 use super::{EMPTY_HASH, MapError, MapStore, Node, NodeKey, read_child, read_root};
@@ -59,7 +60,7 @@ pub fn apply<S: MapStore + ?Sized>(
     }
     let result = pass.update(NodeKey::root(), current, &sorted)?;
     pass.place(NodeKey::root(), result);
-    let new_root = result.hash();
+    let new_root = result.hash(store.suite());
     Ok(pass.finish(new_root))
 }
 
@@ -77,10 +78,10 @@ enum Sub {
 }
 
 impl Sub {
-    fn hash(&self) -> Hash {
+    fn hash(&self, suite: Suite) -> Hash {
         match self {
             Sub::Empty => EMPTY_HASH,
-            Sub::Leaf(key, value_hash) => super::hash_leaf(key, value_hash),
+            Sub::Leaf(key, value_hash) => super::hash_leaf(suite, key, value_hash),
             Sub::Internal(hash) | Sub::Untouched(hash) => *hash,
         }
     }
@@ -172,11 +173,11 @@ impl<S: MapStore + ?Sized> Pass<'_, S> {
         self.place(child_of(pos, false)?, left);
         self.place(child_of(pos, true)?, right);
         let node = Node::Internal {
-            left: left.hash(),
-            right: right.hash(),
+            left: left.hash(self.store.suite()),
+            right: right.hash(self.store.suite()),
         };
         self.written.insert(pos, node);
-        Ok(Sub::Internal(node.hash()))
+        Ok(Sub::Internal(node.hash(self.store.suite())))
     }
 
     /// Reads an untouched child whose sibling became empty: a leaf must move up.

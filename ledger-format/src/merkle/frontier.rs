@@ -2,23 +2,34 @@
 
 use super::{HashReader, MerkleError, NodeId, fold_subtrees, node_hash, subtrees_of};
 use crate::hash::Hash;
+use crate::suite::Suite;
 
 /// The complete subtrees that make up a tree of [`Frontier::size`] leaves: one per set bit of the
 /// size, largest (leftmost) first, so at most 64 hashes. Also called a compact range.
 ///
 /// Appending a leaf costs amortized one hash (at most 64) and no reads; it returns the complete
 /// subtrees it finishes, which are what a store must write.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frontier {
+    suite: Suite,
     size: u64,
     /// Hashes of the complete subtrees of [`subtrees_of`]`(size)`, in that order.
     hashes: Vec<Hash>,
 }
 
 impl Frontier {
-    /// The frontier of the empty tree.
-    pub fn new() -> Self {
-        Self::default()
+    /// The frontier of the empty tree of a log of `suite`.
+    pub fn new(suite: Suite) -> Self {
+        Frontier {
+            suite,
+            size: 0,
+            hashes: Vec::new(),
+        }
+    }
+
+    /// The suite whose hash makes the tree.
+    pub fn suite(&self) -> Suite {
+        self.suite
     }
 
     /// Rebuilds the frontier of the tree of the first `size` leaves with one read.
@@ -28,7 +39,7 @@ impl Frontier {
     pub fn load(size: u64, reader: &impl HashReader) -> Result<Self, MerkleError> {
         let ids = subtrees_of(size);
         if ids.is_empty() {
-            return Ok(Self::new());
+            return Ok(Self::new(reader.suite()));
         }
         let hashes = reader.read_hashes(&ids)?;
         if hashes.len() != ids.len() {
@@ -37,7 +48,11 @@ impl Frontier {
                 got: hashes.len(),
             });
         }
-        Ok(Frontier { size, hashes })
+        Ok(Frontier {
+            suite: reader.suite(),
+            size,
+            hashes,
+        })
     }
 
     /// Number of leaves in the tree.
@@ -57,7 +72,7 @@ impl Frontier {
 
     /// The RFC 6962 root of the tree; [`super::empty_root`] when it is empty.
     pub fn root(&self) -> Hash {
-        fold_subtrees(&self.hashes)
+        fold_subtrees(self.suite, &self.hashes)
     }
 
     /// Appends the leaf whose RFC 6962 hash is `leaf` (see [`super::leaf_hash`]).
@@ -83,7 +98,7 @@ impl Frontier {
                     index: (index >> (level - 1)) - 1,
                 }));
             };
-            hash = node_hash(&left, &hash);
+            hash = node_hash(self.suite, &left, &hash);
             done.push((
                 NodeId {
                     level: level as u8,

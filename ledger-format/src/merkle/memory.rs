@@ -2,21 +2,25 @@
 
 use super::{Frontier, HashReader, MerkleError, NodeId, leaf_hash};
 use crate::hash::Hash;
+use crate::suite::Suite;
 
 /// A Merkle tree held in memory: `levels[l][i]` is the hash of [`NodeId`] `{ level: l, index: i }`.
 ///
 /// It stores exactly what a persistent store stores (the nodes [`Frontier::append`] returns), so
 /// proofs served from it take the same path as proofs served from disk.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct MemoryTree {
     levels: Vec<Vec<Hash>>,
     frontier: Frontier,
 }
 
 impl MemoryTree {
-    /// The empty tree.
-    pub fn new() -> Self {
-        Self::default()
+    /// The empty tree of a log of `suite`.
+    pub fn new(suite: Suite) -> Self {
+        MemoryTree {
+            levels: Vec::new(),
+            frontier: Frontier::new(suite),
+        }
     }
 
     /// A tree of the given leaf inputs (each hashed with [`leaf_hash`]).
@@ -24,9 +28,10 @@ impl MemoryTree {
     /// # Errors
     /// [`MerkleError::TreeFull`] only past `u64::MAX` leaves.
     pub fn from_leaves<'a>(
+        suite: Suite,
         leaves: impl IntoIterator<Item = &'a [u8]>,
     ) -> Result<Self, MerkleError> {
-        let mut tree = Self::new();
+        let mut tree = Self::new(suite);
         for data in leaves {
             tree.push(data)?;
         }
@@ -38,7 +43,7 @@ impl MemoryTree {
     /// # Errors
     /// [`MerkleError::TreeFull`] only past `u64::MAX` leaves.
     pub fn push(&mut self, data: &[u8]) -> Result<(), MerkleError> {
-        self.push_hash(leaf_hash(data))
+        self.push_hash(leaf_hash(self.frontier.suite(), data))
     }
 
     /// Appends a leaf by its RFC 6962 leaf hash.
@@ -78,6 +83,10 @@ impl MemoryTree {
 }
 
 impl HashReader for MemoryTree {
+    fn suite(&self) -> Suite {
+        self.frontier.suite()
+    }
+
     fn read_hashes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, MerkleError> {
         ids.iter()
             .map(|id| self.get(*id).ok_or(MerkleError::MissingNode(*id)))

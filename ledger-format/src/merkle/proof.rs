@@ -9,6 +9,7 @@ use super::{
 };
 use crate::encoding::{Canonical, DecodeError};
 use crate::hash::{HASH_LEN, Hash};
+use crate::suite::Suite;
 
 /// BCS length of a `Vec<Hash>` of at most 127 hashes: a one-byte ULEB128 count, then the hashes.
 const fn path_encoded_len(max_hashes: usize) -> usize {
@@ -28,12 +29,20 @@ pub struct InclusionProof {
 }
 
 impl InclusionProof {
-    /// Verifies that the leaf with RFC 6962 hash `leaf_hash` is in the tree with root `root`.
+    /// Verifies that the leaf with RFC 6962 hash `leaf_hash` is in the tree of a log of `suite`
+    /// with root `root`.
     ///
     /// # Errors
     /// As [`verify_inclusion`].
-    pub fn verify(&self, leaf_hash: &Hash, root: &Hash) -> Result<(), MerkleError> {
-        verify_inclusion(leaf_hash, self.leaf_index, self.tree_size, &self.path, root)
+    pub fn verify(&self, suite: Suite, leaf_hash: &Hash, root: &Hash) -> Result<(), MerkleError> {
+        verify_inclusion(
+            suite,
+            leaf_hash,
+            self.leaf_index,
+            self.tree_size,
+            &self.path,
+            root,
+        )
     }
 }
 
@@ -69,12 +78,13 @@ pub struct ConsistencyProof {
 }
 
 impl ConsistencyProof {
-    /// Verifies that the tree with root `root2` extends the tree with root `root1`.
+    /// Verifies that the tree with root `root2` extends the tree with root `root1`, in a log of
+    /// `suite`.
     ///
     /// # Errors
     /// As [`verify_consistency`].
-    pub fn verify(&self, root1: &Hash, root2: &Hash) -> Result<(), MerkleError> {
-        verify_consistency(self.size1, self.size2, &self.path, root1, root2)
+    pub fn verify(&self, suite: Suite, root1: &Hash, root2: &Hash) -> Result<(), MerkleError> {
+        verify_consistency(suite, self.size1, self.size2, &self.path, root1, root2)
     }
 }
 

@@ -20,7 +20,11 @@ fn tree() -> &'static MemoryTree {
     static TREE: OnceLock<MemoryTree> = OnceLock::new();
     TREE.get_or_init(|| {
         let data: Vec<Vec<u8>> = (0..LEAVES).map(leaf_data).collect();
-        MemoryTree::from_leaves(data.iter().map(Vec::as_slice)).unwrap()
+        MemoryTree::from_leaves(
+            crate::suite::Suite::Ed25519Sha256,
+            data.iter().map(Vec::as_slice),
+        )
+        .unwrap()
     })
 }
 
@@ -35,7 +39,9 @@ struct Reference {
 impl Reference {
     fn new(n: u64) -> Self {
         Reference {
-            leaves: (0..n).map(|i| leaf_hash(&leaf_data(i))).collect(),
+            leaves: (0..n)
+                .map(|i| leaf_hash(crate::suite::Suite::Ed25519Sha256, &leaf_data(i)))
+                .collect(),
             memo: RefCell::new(vec![None; (n as usize + 1) * (n as usize + 1)]),
         }
     }
@@ -56,11 +62,15 @@ impl Reference {
             return h;
         }
         let h = match b - a {
-            0 => sha256(b""),
+            0 => crate::sha256(b""),
             1 => self.leaves[a],
             n => {
                 let k = Self::k(n);
-                node_hash(&self.mth(a, a + k), &self.mth(a + k, b))
+                node_hash(
+                    crate::suite::Suite::Ed25519Sha256,
+                    &self.mth(a, a + k),
+                    &self.mth(a + k, b),
+                )
             }
         };
         self.memo.borrow_mut()[slot] = Some(h);
@@ -129,6 +139,10 @@ impl<'a> Counting<'a> {
 }
 
 impl HashReader for Counting<'_> {
+    fn suite(&self) -> crate::suite::Suite {
+        crate::suite::Suite::Ed25519Sha256
+    }
+
     fn read_hashes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, MerkleError> {
         self.calls.set(self.calls.get() + 1);
         self.ids.set(self.ids.get() + ids.len());
@@ -142,15 +156,23 @@ struct Uniform([Hash; 64]);
 
 impl Uniform {
     fn new() -> Self {
-        let mut levels = [leaf_hash(b"same"); 64];
+        let mut levels = [leaf_hash(crate::suite::Suite::Ed25519Sha256, b"same"); 64];
         for l in 1..64 {
-            levels[l] = node_hash(&levels[l - 1], &levels[l - 1]);
+            levels[l] = node_hash(
+                crate::suite::Suite::Ed25519Sha256,
+                &levels[l - 1],
+                &levels[l - 1],
+            );
         }
         Uniform(levels)
     }
 }
 
 impl HashReader for Uniform {
+    fn suite(&self) -> crate::suite::Suite {
+        crate::suite::Suite::Ed25519Sha256
+    }
+
     fn read_hashes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, MerkleError> {
         Ok(ids.iter().map(|id| self.0[usize::from(id.level)]).collect())
     }
@@ -160,20 +182,29 @@ impl HashReader for Uniform {
 fn hash_functions_known_answers() {
     // RFC 9162 §2.1.1 / transparency-dev/merkle testonly/constants.go.
     assert_eq!(
-        empty_root().to_hex(),
+        empty_root(crate::suite::Suite::Ed25519Sha256).to_hex(),
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
     assert_eq!(
-        leaf_hash(b"").to_hex(),
+        leaf_hash(crate::suite::Suite::Ed25519Sha256, b"").to_hex(),
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
     );
-    let (a, b) = (leaf_hash(b""), leaf_hash(&[0x00]));
+    let (a, b) = (
+        leaf_hash(crate::suite::Suite::Ed25519Sha256, b""),
+        leaf_hash(crate::suite::Suite::Ed25519Sha256, &[0x00]),
+    );
     assert_eq!(
-        node_hash(&a, &b).to_hex(),
+        node_hash(crate::suite::Suite::Ed25519Sha256, &a, &b).to_hex(),
         "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"
     );
-    assert_eq!(MemoryTree::new().root(), empty_root());
-    assert_eq!(root_at(0, &MemoryTree::new()).unwrap(), empty_root());
+    assert_eq!(
+        MemoryTree::new(crate::suite::Suite::Ed25519Sha256).root(),
+        empty_root(crate::suite::Suite::Ed25519Sha256)
+    );
+    assert_eq!(
+        root_at(0, &MemoryTree::new(crate::suite::Suite::Ed25519Sha256)).unwrap(),
+        empty_root(crate::suite::Suite::Ed25519Sha256)
+    );
 }
 
 #[test]
@@ -208,10 +239,13 @@ fn node_id_keys_sort_by_level_then_index() {
 
 #[test]
 fn append_returns_every_complete_subtree_once() {
-    let mut frontier = Frontier::new();
+    let mut frontier = Frontier::new(crate::suite::Suite::Ed25519Sha256);
     let mut stored = HashMap::new();
     for i in 0..LEAVES {
-        for (id, hash) in frontier.append(leaf_hash(&leaf_data(i))).unwrap() {
+        for (id, hash) in frontier
+            .append(leaf_hash(crate::suite::Suite::Ed25519Sha256, &leaf_data(i)))
+            .unwrap()
+        {
             assert!(stored.insert(id, hash).is_none(), "{id:?} stored twice");
         }
         let n = i + 1;
@@ -227,7 +261,7 @@ fn append_returns_every_complete_subtree_once() {
 
 #[test]
 fn roots_and_frontiers_at_every_size() {
-    let mut frontier = Frontier::new();
+    let mut frontier = Frontier::new(crate::suite::Suite::Ed25519Sha256);
     for size in 0..=LEAVES {
         let counting = Counting::new(tree());
         let root = root_at(size, &counting).unwrap();
@@ -239,7 +273,12 @@ fn roots_and_frontiers_at_every_size() {
         assert_eq!(loaded.root(), root);
         assert_eq!(loaded.ids().len(), loaded.hashes().len());
         if size < LEAVES {
-            frontier.append(leaf_hash(&leaf_data(size))).unwrap();
+            frontier
+                .append(leaf_hash(
+                    crate::suite::Suite::Ed25519Sha256,
+                    &leaf_data(size),
+                ))
+                .unwrap();
         }
     }
     assert_eq!(tree().root(), frontier.root());
@@ -257,7 +296,13 @@ fn inclusion_proofs_match_reference_for_every_index_and_size() {
             let want = r.path(index as usize, 0, size as usize);
             assert_eq!(proof.path, want, "index {index} size {size}");
             assert_eq!(proof.path.len(), inclusion_proof_len(index, size).unwrap());
-            proof.verify(&r.leaves[index as usize], &root).unwrap();
+            proof
+                .verify(
+                    crate::suite::Suite::Ed25519Sha256,
+                    &r.leaves[index as usize],
+                    &root,
+                )
+                .unwrap();
         }
     }
 }
@@ -274,11 +319,21 @@ fn consistency_proofs_match_reference_for_every_pair_of_sizes() {
             let want = r.subproof(size1 as usize, 0, size2 as usize, true);
             assert_eq!(proof.path, want, "{size1} -> {size2}");
             let root1 = r.mth(0, size1 as usize);
-            proof.verify(&root1, &root2).unwrap();
+            proof
+                .verify(crate::suite::Suite::Ed25519Sha256, &root1, &root2)
+                .unwrap();
             // A proof for the wrong pair of roots fails (on small trees, to keep the test fast).
             if size1 < size2 && size2 <= 64 {
-                assert!(proof.verify(&root2, &root2).is_err());
-                assert!(proof.verify(&root1, &root1).is_err());
+                assert!(
+                    proof
+                        .verify(crate::suite::Suite::Ed25519Sha256, &root2, &root2)
+                        .is_err()
+                );
+                assert!(
+                    proof
+                        .verify(crate::suite::Suite::Ed25519Sha256, &root1, &root1)
+                        .is_err()
+                );
             }
         }
     }
@@ -299,15 +354,27 @@ fn reads_stay_logarithmic_at_huge_sizes() {
         let proof = inclusion_proof(index, size1, &uniform).unwrap();
         assert_eq!(proof.path.len(), inclusion_proof_len(index, size1).unwrap());
         let root = root_at(size1, &uniform).unwrap();
-        proof.verify(&uniform.0[0], &root).unwrap();
+        proof
+            .verify(crate::suite::Suite::Ed25519Sha256, &uniform.0[0], &root)
+            .unwrap();
         let root_of_other = root_at(size1 - 1, &uniform).unwrap();
-        assert!(proof.verify(&uniform.0[0], &root_of_other).is_err());
+        assert!(
+            proof
+                .verify(
+                    crate::suite::Suite::Ed25519Sha256,
+                    &uniform.0[0],
+                    &root_of_other
+                )
+                .is_err()
+        );
     }
     let proof = consistency_proof(u64::MAX - 2, u64::MAX, &uniform).unwrap();
     assert_eq!(proof.path.len(), MAX_CONSISTENCY_PROOF_LEN);
     let root1 = root_at(u64::MAX - 2, &uniform).unwrap();
     let root2 = root_at(u64::MAX, &uniform).unwrap();
-    proof.verify(&root1, &root2).unwrap();
+    proof
+        .verify(crate::suite::Suite::Ed25519Sha256, &root1, &root2)
+        .unwrap();
     proof.validate().unwrap();
 }
 
@@ -335,6 +402,10 @@ fn generation_errors() {
     ));
     struct Short;
     impl HashReader for Short {
+        fn suite(&self) -> crate::suite::Suite {
+            crate::suite::Suite::Ed25519Sha256
+        }
+
         fn read_hashes(&self, _: &[NodeId]) -> Result<Vec<Hash>, MerkleError> {
             Ok(vec![])
         }
@@ -363,27 +434,58 @@ fn verify_inclusion_errors_are_distinct() {
     let (size, index) = (10u64, 3u64);
     let proof = inclusion_proof(index, size, tree()).unwrap();
     let root = root_at(size, tree()).unwrap();
-    let leaf = leaf_hash(&leaf_data(index));
-    assert_eq!(proof.verify(&leaf, &root), Ok(()));
+    let leaf = leaf_hash(crate::suite::Suite::Ed25519Sha256, &leaf_data(index));
     assert_eq!(
-        verify_inclusion(&leaf, size, size, &proof.path, &root),
+        proof.verify(crate::suite::Suite::Ed25519Sha256, &leaf, &root),
+        Ok(())
+    );
+    assert_eq!(
+        verify_inclusion(
+            crate::suite::Suite::Ed25519Sha256,
+            &leaf,
+            size,
+            size,
+            &proof.path,
+            &root
+        ),
         Err(MerkleError::IndexOutOfRange { index: size, size })
     );
     assert_eq!(
-        verify_inclusion(&leaf, 0, 0, &[], &empty_root()),
+        verify_inclusion(
+            crate::suite::Suite::Ed25519Sha256,
+            &leaf,
+            0,
+            0,
+            &[],
+            &empty_root(crate::suite::Suite::Ed25519Sha256)
+        ),
         Err(MerkleError::IndexOutOfRange { index: 0, size: 0 })
     );
     let mut long = proof.path.clone();
     long.push(root);
     assert_eq!(
-        verify_inclusion(&leaf, index, size, &long, &root),
+        verify_inclusion(
+            crate::suite::Suite::Ed25519Sha256,
+            &leaf,
+            index,
+            size,
+            &long,
+            &root
+        ),
         Err(MerkleError::ProofLength {
             expected: 4,
             got: 5
         })
     );
     assert_eq!(
-        verify_inclusion(&leaf, index, size, &proof.path, &leaf),
+        verify_inclusion(
+            crate::suite::Suite::Ed25519Sha256,
+            &leaf,
+            index,
+            size,
+            &proof.path,
+            &leaf
+        ),
         Err(MerkleError::RootMismatch)
     );
 }
@@ -392,39 +494,90 @@ fn verify_inclusion_errors_are_distinct() {
 fn verify_consistency_errors_are_distinct() {
     let (root6, root9) = (root_at(6, tree()).unwrap(), root_at(9, tree()).unwrap());
     let proof = consistency_proof(6, 9, tree()).unwrap();
-    assert_eq!(proof.verify(&root6, &root9), Ok(()));
     assert_eq!(
-        verify_consistency(9, 6, &proof.path, &root9, &root6),
+        proof.verify(crate::suite::Suite::Ed25519Sha256, &root6, &root9),
+        Ok(())
+    );
+    assert_eq!(
+        verify_consistency(
+            crate::suite::Suite::Ed25519Sha256,
+            9,
+            6,
+            &proof.path,
+            &root9,
+            &root6
+        ),
         Err(MerkleError::SizeOrder { size1: 9, size2: 6 })
     );
     assert_eq!(
-        verify_consistency(0, 0, &[], &root6, &root6),
+        verify_consistency(
+            crate::suite::Suite::Ed25519Sha256,
+            0,
+            0,
+            &[],
+            &root6,
+            &root6
+        ),
         Err(MerkleError::EmptyOldTree)
     );
-    assert_eq!(verify_consistency(6, 6, &[], &root6, &root6), Ok(()));
     assert_eq!(
-        verify_consistency(6, 6, &[], &root6, &root9),
+        verify_consistency(
+            crate::suite::Suite::Ed25519Sha256,
+            6,
+            6,
+            &[],
+            &root6,
+            &root6
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        verify_consistency(
+            crate::suite::Suite::Ed25519Sha256,
+            6,
+            6,
+            &[],
+            &root6,
+            &root9
+        ),
         Err(MerkleError::RootMismatch)
     );
     assert_eq!(
-        verify_consistency(6, 6, &[root6], &root6, &root6),
+        verify_consistency(
+            crate::suite::Suite::Ed25519Sha256,
+            6,
+            6,
+            &[root6],
+            &root6,
+            &root6
+        ),
         Err(MerkleError::ProofLength {
             expected: 0,
             got: 1
         })
     );
     assert_eq!(
-        verify_consistency(6, 9, &proof.path[1..], &root6, &root9),
+        verify_consistency(
+            crate::suite::Suite::Ed25519Sha256,
+            6,
+            9,
+            &proof.path[1..],
+            &root6,
+            &root9
+        ),
         Err(MerkleError::ProofLength {
             expected: proof.path.len(),
             got: proof.path.len() - 1
         })
     );
     assert_eq!(
-        proof.verify(&root9, &root9),
+        proof.verify(crate::suite::Suite::Ed25519Sha256, &root9, &root9),
         Err(MerkleError::OldRootMismatch)
     );
-    assert_eq!(proof.verify(&root6, &root6), Err(MerkleError::RootMismatch));
+    assert_eq!(
+        proof.verify(crate::suite::Suite::Ed25519Sha256, &root6, &root6),
+        Err(MerkleError::RootMismatch)
+    );
 }
 
 #[test]
@@ -530,14 +683,14 @@ proptest! {
         let index = index_seed % size;
         let mut proof = inclusion_proof(index, size, tree()).unwrap();
         let mut root = root_at(size, tree()).unwrap();
-        let mut leaf = leaf_hash(&leaf_data(index));
-        prop_assert!(proof.verify(&leaf, &root).is_ok());
+        let mut leaf = leaf_hash(crate::suite::Suite::Ed25519Sha256, &leaf_data(index));
+        prop_assert!(proof.verify(crate::suite::Suite::Ed25519Sha256, &leaf, &root).is_ok());
         match which % (proof.path.len() + 2) {
             0 => flip(&mut root, bit),
             1 => flip(&mut leaf, bit),
             i => flip(&mut proof.path[i - 2], bit),
         }
-        prop_assert!(proof.verify(&leaf, &root).is_err());
+        prop_assert!(proof.verify(crate::suite::Suite::Ed25519Sha256, &leaf, &root).is_err());
     }
 
     #[test]
@@ -548,13 +701,13 @@ proptest! {
         let mut proof = consistency_proof(size1, size2, tree()).unwrap();
         let mut root1 = root_at(size1, tree()).unwrap();
         let mut root2 = root_at(size2, tree()).unwrap();
-        prop_assert!(proof.verify(&root1, &root2).is_ok());
+        prop_assert!(proof.verify(crate::suite::Suite::Ed25519Sha256, &root1, &root2).is_ok());
         match which % (proof.path.len() + 2) {
             0 => flip(&mut root1, bit),
             1 => flip(&mut root2, bit),
             i => flip(&mut proof.path[i - 2], bit),
         }
-        prop_assert!(proof.verify(&root1, &root2).is_err());
+        prop_assert!(proof.verify(crate::suite::Suite::Ed25519Sha256, &root1, &root2).is_err());
     }
 
     #[test]
@@ -564,10 +717,10 @@ proptest! {
         // Sizes near u64::MAX, zero and random, with proofs of any length: never a panic.
         let path = vec![Hash::ZERO; len];
         for s in [size, u64::MAX, u64::MAX - small, small] {
-            let _ = verify_inclusion(&Hash::ZERO, index, s, &path, &Hash::ZERO);
-            let _ = verify_inclusion(&Hash::ZERO, s.saturating_sub(1), s, &path, &Hash::ZERO);
-            let _ = verify_consistency(size1, s, &path, &Hash::ZERO, &Hash::ZERO);
-            let _ = verify_consistency(s.saturating_sub(small), s, &path, &Hash::ZERO, &Hash::ZERO);
+            let _ = verify_inclusion(crate::suite::Suite::Ed25519Sha256, &Hash::ZERO, index, s, &path, &Hash::ZERO);
+            let _ = verify_inclusion(crate::suite::Suite::Ed25519Sha256, &Hash::ZERO, s.saturating_sub(1), s, &path, &Hash::ZERO);
+            let _ = verify_consistency(crate::suite::Suite::Ed25519Sha256, size1, s, &path, &Hash::ZERO, &Hash::ZERO);
+            let _ = verify_consistency(crate::suite::Suite::Ed25519Sha256, s.saturating_sub(small), s, &path, &Hash::ZERO, &Hash::ZERO);
         }
     }
 
@@ -596,7 +749,11 @@ fn spec_worked_example() {
     ];
     let mut leaves: Vec<Vec<u8>> = inputs.iter().map(|h| hex::decode(h).unwrap()).collect();
     leaves.push(hex::decode("606162636465666768696a6b6c6d6e6f").unwrap());
-    let tree = MemoryTree::from_leaves(leaves.iter().map(Vec::as_slice)).unwrap();
+    let tree = MemoryTree::from_leaves(
+        crate::suite::Suite::Ed25519Sha256,
+        leaves.iter().map(Vec::as_slice),
+    )
+    .unwrap();
     let proof = inclusion_proof(2, 8, &tree).unwrap();
     assert_eq!(
         hex::encode(proof.encode()),
@@ -610,14 +767,20 @@ fn spec_worked_example() {
         )
     );
     assert_eq!(
-        leaf_hash(&leaves[2]).to_hex(),
+        leaf_hash(crate::suite::Suite::Ed25519Sha256, &leaves[2]).to_hex(),
         "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7"
     );
     assert_eq!(
         tree.root().to_hex(),
         "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"
     );
-    proof.verify(&leaf_hash(&leaves[2]), &tree.root()).unwrap();
+    proof
+        .verify(
+            crate::suite::Suite::Ed25519Sha256,
+            &leaf_hash(crate::suite::Suite::Ed25519Sha256, &leaves[2]),
+            &tree.root(),
+        )
+        .unwrap();
     // The stored nodes read: leaf 3, node (1, 0) and node (2, 1).
     let ids = [
         NodeId::leaf(3),

@@ -6,6 +6,7 @@
 
 use super::{MerkleError, check_sizes, consistency_proof_len, inclusion_proof_len, node_hash};
 use crate::hash::Hash;
+use crate::suite::Suite;
 
 /// Verifies that the leaf with RFC 6962 hash `leaf_hash` is at `index` in the tree of `size` leaves
 /// whose root is `root`, given the inclusion proof `path` (RFC 9162 §2.1.3.2).
@@ -15,6 +16,7 @@ use crate::hash::Hash;
 /// does not have the length the sizes imply; [`MerkleError::RootMismatch`] when the computed root
 /// differs from `root`.
 pub fn verify_inclusion(
+    suite: Suite,
     leaf_hash: &Hash,
     index: u64,
     size: u64,
@@ -39,13 +41,13 @@ pub fn verify_inclusion(
             });
         }
         if fn_ & 1 == 1 || fn_ == sn {
-            r = node_hash(p, &r);
+            r = node_hash(suite, p, &r);
             while fn_ & 1 == 0 && fn_ != 0 {
                 fn_ >>= 1;
                 sn >>= 1;
             }
         } else {
-            r = node_hash(&r, p);
+            r = node_hash(suite, &r, p);
         }
         fn_ >>= 1;
         sn >>= 1;
@@ -67,6 +69,7 @@ pub fn verify_inclusion(
 /// 0; [`MerkleError::ProofLength`] when `proof` does not have the length the sizes imply;
 /// [`MerkleError::OldRootMismatch`] or [`MerkleError::RootMismatch`] when a computed root differs.
 pub fn verify_consistency(
+    suite: Suite,
     size1: u64,
     size2: u64,
     proof: &[Hash],
@@ -98,7 +101,7 @@ pub fn verify_consistency(
             None => return Err(MerkleError::ProofLength { expected, got: 0 }),
         }
     };
-    let (fr, sr, sn) = chain_consistency(size1, size2, seed, rest);
+    let (fr, sr, sn) = chain_consistency(suite, size1, size2, seed, rest);
     if sn != 0 {
         return Err(MerkleError::ProofLength {
             expected,
@@ -116,7 +119,13 @@ pub fn verify_consistency(
 
 /// RFC 9162 §2.1.4.2 steps 3 to 6: returns the old root, the new root and the final `sn`.
 /// Requires `0 < size1 < size2`.
-fn chain_consistency(size1: u64, size2: u64, seed: &Hash, rest: &[Hash]) -> (Hash, Hash, u64) {
+fn chain_consistency(
+    suite: Suite,
+    size1: u64,
+    size2: u64,
+    seed: &Hash,
+    rest: &[Hash],
+) -> (Hash, Hash, u64) {
     let (mut fn_, mut sn) = (size1 - 1, size2 - 1);
     while fn_ & 1 == 1 {
         fn_ >>= 1;
@@ -129,14 +138,14 @@ fn chain_consistency(size1: u64, size2: u64, seed: &Hash, rest: &[Hash]) -> (Has
             return (fr, sr, 1);
         }
         if fn_ & 1 == 1 || fn_ == sn {
-            fr = node_hash(c, &fr);
-            sr = node_hash(c, &sr);
+            fr = node_hash(suite, c, &fr);
+            sr = node_hash(suite, c, &sr);
             while fn_ & 1 == 0 && fn_ != 0 {
                 fn_ >>= 1;
                 sn >>= 1;
             }
         } else {
-            sr = node_hash(&sr, c);
+            sr = node_hash(suite, &sr, c);
         }
         fn_ >>= 1;
         sn >>= 1;

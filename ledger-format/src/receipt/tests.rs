@@ -363,10 +363,14 @@ fn tlog_proof_form_round_trips_and_verifies() {
     let info = verify_receipt(&a, &back, &policy, checkpoint_time() + 365 * 86_400).unwrap();
     assert_eq!(info.as_of, checkpoint_time() + 1);
     // The leaf is the RFC 6962 hash of the extra bytes, as a third-party checker computes it.
-    let leaf = crate::record::leaf_hash_of(parsed.extra());
+    let leaf = crate::record::leaf_hash_of(crate::suite::Suite::Ed25519Sha256, parsed.extra());
     let checkpoint = parsed.checkpoint().checkpoint();
     assert_eq!(
-        parsed.inclusion_proof().verify(&leaf, &checkpoint.root),
+        parsed.inclusion_proof().verify(
+            crate::suite::Suite::Ed25519Sha256,
+            &leaf,
+            &checkpoint.root
+        ),
         Ok(())
     );
 }

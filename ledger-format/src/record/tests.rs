@@ -77,7 +77,10 @@ fn records_chain_by_leaf_hash() {
     let second = log.evidence(at("2026-11-23", 9), crate::sha256(b"x"), &submitter_key());
     assert_eq!(first.header.prev_hash, Hash::ZERO);
     assert_eq!(second.header.prev_hash, first.hash());
-    assert_eq!(first.hash(), leaf_hash_of(&first.encode()));
+    assert_eq!(
+        first.hash(),
+        leaf_hash_of(crate::suite::Suite::Ed25519Sha256, &first.encode())
+    );
 }
 
 #[test]
@@ -255,13 +258,47 @@ fn decode_rejects_unknown_record_kind() {
 #[test]
 fn field_commitment_opens_only_with_value_and_salt() {
     let salt = [9u8; 32];
-    let c = field_commitment(FieldId::CoOwners, &salt, "某某公司");
-    assert_eq!(c, field_commitment(FieldId::CoOwners, &salt, "某某公司"));
-    assert_ne!(c, field_commitment(FieldId::CoOwners, &salt, "某某公司 "));
-    assert_ne!(c, field_commitment(FieldId::Industry, &salt, "某某公司"));
+    let c = field_commitment(
+        crate::suite::Suite::Ed25519Sha256,
+        FieldId::CoOwners,
+        &salt,
+        "某某公司",
+    );
+    assert_eq!(
+        c,
+        field_commitment(
+            crate::suite::Suite::Ed25519Sha256,
+            FieldId::CoOwners,
+            &salt,
+            "某某公司"
+        )
+    );
     assert_ne!(
         c,
-        field_commitment(FieldId::CoOwners, &[8u8; 32], "某某公司")
+        field_commitment(
+            crate::suite::Suite::Ed25519Sha256,
+            FieldId::CoOwners,
+            &salt,
+            "某某公司 "
+        )
+    );
+    assert_ne!(
+        c,
+        field_commitment(
+            crate::suite::Suite::Ed25519Sha256,
+            FieldId::Industry,
+            &salt,
+            "某某公司"
+        )
+    );
+    assert_ne!(
+        c,
+        field_commitment(
+            crate::suite::Suite::Ed25519Sha256,
+            FieldId::CoOwners,
+            &[8u8; 32],
+            "某某公司"
+        )
     );
 }
 

@@ -112,8 +112,7 @@ pub async fn rotate_key(
 ) -> Result<(StatusCode, Json<RotatedJson>), ApiError> {
     acting.may("key-rotation")?;
     let ApiJson(body) = ApiJson::<RotateRequest>::from_request(request, &()).await?;
-    let expected = ledger_format::encoding::from_hex_array(&body.new_key)
-        .map(PublicKey)
+    let expected = PublicKey::from_hex(&body.new_key)
         .map_err(|e| ApiError::bad_request("new_key", e.to_string()))?;
     let key_file = state
         .key_file

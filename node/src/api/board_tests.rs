@@ -25,8 +25,11 @@ fn applied() -> CertificateState {
 
 fn in_notice() -> CertificateState {
     let mut content = testing::content(ObjectKind::DataResource, None);
-    content.registrant.id =
-        RegistrantId::Individual(identity_commitment(&[3; 32], "resident-id:1"));
+    content.registrant.id = RegistrantId::Individual(identity_commitment(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        &[3; 32],
+        "resident-id:1",
+    ));
     CertificateState {
         status: Status::InNotice,
         registrant: Some(content.registrant.clone()),

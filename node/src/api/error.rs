@@ -221,7 +221,9 @@ impl From<AppendError> for ApiError {
             },
             AppendError::BatchRefused => ApiError::Unprocessable(e.to_string()),
             AppendError::Store(s) => ApiError::from(s),
-            AppendError::Stopped | AppendError::Fenced(_) => ApiError::Unavailable(e.to_string()),
+            AppendError::Stopped | AppendError::Fenced(_) | AppendError::Signing(_) => {
+                ApiError::Unavailable(e.to_string())
+            }
         }
     }
 }

@@ -120,7 +120,7 @@ pub async fn equivocations(
             let proof = Equivocation::decode_exact(&bytes).map_err(|e| {
                 ApiError::Internal(format!("stored equivocation of {}: {e}", log.origin))
             })?;
-            let facts = proof.facts().ok();
+            let facts = proof.facts(log.store.suite()).ok();
             out.push(EquivocationJson {
                 origin: log.origin.clone(),
                 size: facts.as_ref().map_or(0, |f| f.size),

@@ -40,7 +40,7 @@ impl RecordJson {
         })?;
         Ok(RecordJson {
             index,
-            record_hash: leaf_hash_of(&bytes).to_hex(),
+            record_hash: leaf_hash_of(record.suite(), &bytes).to_hex(),
             hex: hex::encode(&bytes),
             record,
         })

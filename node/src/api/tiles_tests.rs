@@ -19,7 +19,7 @@ fn empty_store() -> MemoryStore {
 /// their size; returns the store and the checkpoint's root.
 fn store_with(leaves: &[Hash], records: Vec<Vec<u8>>) -> (MemoryStore, Hash) {
     let store = empty_store();
-    let mut frontier = Frontier::new();
+    let mut frontier = Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
     let mut batch = WriteBatch::default();
     for leaf in leaves {
         batch.tree_nodes.extend(frontier.append(*leaf).unwrap());
@@ -49,7 +49,7 @@ fn store_with(leaves: &[Hash], records: Vec<Vec<u8>>) -> (MemoryStore, Hash) {
 /// A tree of `size` synthetic leaves (no records).
 fn synthetic(size: u64) -> (MemoryStore, Hash) {
     let leaves: Vec<Hash> = (0..size)
-        .map(|n| merkle::leaf_hash(&n.to_be_bytes()))
+        .map(|n| merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &n.to_be_bytes()))
         .collect();
     store_with(&leaves, Vec::new())
 }

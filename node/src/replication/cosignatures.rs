@@ -181,11 +181,7 @@ mod tests {
         )
         .unwrap();
         signed
-            .add_cosignature(
-                "ledger.b.example/1/witness",
-                witness.signing_key(),
-                timestamp,
-            )
+            .add_cosignature("ledger.b.example/1/witness", witness.signer(), timestamp)
             .unwrap();
         signed.note().signatures()[1].to_line()
     }

@@ -106,7 +106,7 @@ impl Equivocations {
             metrics.gossip_rejected("malformed equivocation proof");
             return false;
         };
-        let Ok(facts) = proof.facts() else {
+        let Ok(facts) = proof.checked_structure() else {
             metrics.gossip_rejected("malformed equivocation proof");
             return false;
         };

@@ -44,8 +44,7 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
         origin: testing::ORIGIN.into(),
         genesis_key: testing::agency_key().public_key(),
     }));
-    let genesis =
-        VerifierKey::ed25519(testing::ORIGIN, testing::agency_key().public_key()).unwrap();
+    let genesis = VerifierKey::log(testing::ORIGIN, testing::agency_key().public_key()).unwrap();
     let mirror = Arc::new(
         Mirror::open(testing::ORIGIN, genesis.clone(), mirror_store.clone())
             .unwrap()
@@ -58,7 +57,7 @@ fn node() -> (Shared, Arc<Mirror>, Arc<Metrics>) {
         own: LogEntry {
             origin: OWN.into(),
             store: own_store,
-            keys: vec![VerifierKey::ed25519(OWN, own_key.public_key()).unwrap()],
+            keys: vec![VerifierKey::log(OWN, own_key.public_key()).unwrap()],
             mirror: None,
             regions: vec![530_100],
             profiles: Vec::new(),

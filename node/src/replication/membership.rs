@@ -355,8 +355,8 @@ impl Member {
             .map_err(|e| format!("origin: {e}"))?;
         check_regions(&entry.regions)?;
         let log_key = VerifierKey::parse(&entry.log_key).map_err(|e| format!("log_key: {e}"))?;
-        if log_key.signature_type() != SignatureType::Ed25519 {
-            return Err("log_key: not an Ed25519 note key".into());
+        if log_key.signature_type().is_cosignature() {
+            return Err("log_key: a witness key, not a log (note) key".into());
         }
         log_key
             .public_key()
@@ -503,8 +503,8 @@ fn witness_keys(entry: &MemberEntry, log_key: &VerifierKey) -> Result<Vec<Witnes
 
 fn witness_key(entry: &WitnessKeyEntry, log_key: &VerifierKey) -> Result<WitnessKey, String> {
     let key = VerifierKey::parse(&entry.key).map_err(|e| e.to_string())?;
-    if key.signature_type() != SignatureType::CosignatureV1 {
-        return Err("not a cosignature/v1 key".into());
+    if !key.signature_type().is_cosignature() {
+        return Err("not a witness (cosignature) key".into());
     }
     key.public_key()
         .check_registrable()
@@ -605,12 +605,12 @@ pub(crate) fn test_entry(
         origin: origin.to_owned(),
         regions: vec![region],
         profiles: Vec::new(),
-        log_key: VerifierKey::ed25519(origin, log_key)
+        log_key: VerifierKey::log(origin, log_key)
             .expect("a valid origin")
             .to_string(),
         log_key_not_after: None,
         witness_key: Some(
-            VerifierKey::cosignature_v1(
+            VerifierKey::witness(
                 &format!("{origin}/witness"),
                 testing::witness_key(n + 10).public_key(),
             )
@@ -765,12 +765,10 @@ mod tests {
         let identity = {
             let mut bytes = [0u8; 32];
             bytes[0] = 1;
-            ledger_format::keys::PublicKey(bytes)
+            ledger_format::keys::PublicKey::Ed25519(bytes)
         };
         let mut bad = entry(1);
-        bad.log_key = VerifierKey::ed25519(&bad.origin, identity)
-            .unwrap()
-            .to_string();
+        bad.log_key = VerifierKey::log(&bad.origin, identity).unwrap().to_string();
         let err = Membership::parse(&bad.to_toml()).unwrap_err();
         assert!(
             err.contains("log_key") && err.contains("small order"),
@@ -778,7 +776,7 @@ mod tests {
         );
         let mut bad = entry(1);
         bad.witness_key = Some(
-            VerifierKey::cosignature_v1("a1.example/witness", identity)
+            VerifierKey::witness("a1.example/witness", identity)
                 .unwrap()
                 .to_string(),
         );
@@ -805,7 +803,7 @@ mod tests {
         let mut bad = entry(1);
         let log_key = VerifierKey::parse(&bad.log_key).unwrap();
         bad.witness_key = Some(
-            VerifierKey::cosignature_v1("a1-witness", *log_key.public_key())
+            VerifierKey::witness("a1-witness", *log_key.public_key())
                 .unwrap()
                 .to_string(),
         );
@@ -821,7 +819,7 @@ mod tests {
     }
 
     fn witness(n: u8, seed: u8) -> VerifierKey {
-        VerifierKey::cosignature_v1(
+        VerifierKey::witness(
             &format!("ledger.a{n}.example/1/witness"),
             testing::witness_key(seed).public_key(),
         )

@@ -169,7 +169,7 @@ impl Cosigner<'_> {
         let name = self.key.verifier_key().name();
         let mut cosigned = signed.clone();
         cosigned
-            .add_cosignature(name, self.key.signing_key(), self.timestamp)
+            .add_cosignature(name, self.key.signer(), self.timestamp)
             .map_err(bad)?;
         cosigned
             .note()
@@ -723,6 +723,7 @@ fn check_in_signed_tree(
         return Ok(());
     }
     verify_consistency(
+        replay.suite(),
         size,
         checkpoint.size,
         proof,

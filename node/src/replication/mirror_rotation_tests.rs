@@ -24,7 +24,7 @@ fn new_key() -> SigningKey {
 }
 
 fn vkey(key: &SigningKey) -> VerifierKey {
-    VerifierKey::ed25519(testing::ORIGIN, key.public_key()).unwrap()
+    VerifierKey::log(testing::ORIGIN, key.public_key()).unwrap()
 }
 
 impl Rotated {

@@ -233,7 +233,7 @@ fn issued(code: CertificateCode, from: &str, until: &str) -> Body {
 }
 
 fn log_key() -> VerifierKey {
-    VerifierKey::ed25519(testing::ORIGIN, testing::agency_key().public_key()).unwrap()
+    VerifierKey::log(testing::ORIGIN, testing::agency_key().public_key()).unwrap()
 }
 
 fn identity() -> LogIdentity {
@@ -321,7 +321,7 @@ fn header_after(prev: &Record, time: i64, author: PublicKey) -> Header {
 /// An agency record after `prev`, signed with the real agency key.
 fn agency_after(prev: &Record, time: i64, body: Body) -> Record {
     let key = testing::agency_key();
-    Record::sign_agency(header_after(prev, time, key.public_key()), body, &key)
+    Record::sign_agency(header_after(prev, time, key.public_key()), body, &key).unwrap()
 }
 
 /// The evidence of `of` (its hash and its service's signature) under another header.
@@ -391,7 +391,10 @@ fn assert_mirrors_source(store: &dyn Store, source: &Source) {
             .map(|r| r.header.index)
             .collect();
         assert_eq!(store.code_records(&code).unwrap(), about, "{code}");
-        let key = map::map_key(code.as_str().as_bytes());
+        let key = map::map_key(
+            ledger_format::suite::Suite::Ed25519Sha256,
+            code.as_str().as_bytes(),
+        );
         assert_eq!(
             map::prove(&MapReader(store), map_root, key).unwrap(),
             map::prove(&source.ledger.map, map_root, key).unwrap(),
@@ -675,7 +678,8 @@ fn a_reopened_mirror_resumes_from_its_store() {
     );
     let mut unchained = agency_after(tip, tip.header.time, Body::Calendar(calendar(2029)));
     unchained.header.prev_hash = source.record(19).hash();
-    let unchained = Record::sign_agency(unchained.header, unchained.body, &testing::agency_key());
+    let unchained =
+        Record::sign_agency(unchained.header, unchained.body, &testing::agency_key()).unwrap();
     assert_refused(&mirror, MirrorError::Record(ReplayError::Chain(21)), |m| {
         m.apply(21, &[unchained.encode()], target, &proof, None)
     });
@@ -835,7 +839,8 @@ fn a_record_with_a_bad_signature_is_refused() {
         },
         forged.body,
         &other,
-    );
+    )
+    .unwrap();
     let range = with(13, forged.encode());
     assert_refused(
         &mirror,
@@ -1004,7 +1009,8 @@ fn a_broken_hash_chain_is_refused_even_when_signed_by_the_agency() {
     let rechained = |index: u64, prev_hash: Hash| {
         let mut record = source.record(index).clone();
         record.header.prev_hash = prev_hash;
-        let record = Record::sign_agency(record.header, record.body, &testing::agency_key());
+        let record =
+            Record::sign_agency(record.header, record.body, &testing::agency_key()).unwrap();
         assert_eq!(record.verify_signature(), Ok(()));
         record.encode()
     };
@@ -1128,9 +1134,16 @@ fn reordered_evidence_with_valid_signatures_is_not_in_the_signed_tree() {
     // As a middle range of a later checkpoint.
     let target = source.checkpoint(SIZE);
     let proof = source.proof(16, SIZE);
-    let reason = verify_consistency(16, SIZE, &proof, &replay.root(), &target.checkpoint().root)
-        .unwrap_err()
-        .to_string();
+    let reason = verify_consistency(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        16,
+        SIZE,
+        &proof,
+        &replay.root(),
+        &target.checkpoint().root,
+    )
+    .unwrap_err()
+    .to_string();
     assert_refused(
         &mirror,
         MirrorError::NotInSignedTree {
@@ -1315,6 +1328,7 @@ fn a_middle_range_needs_the_right_consistency_proof() {
         size: 22,
         target: SIZE,
         reason: verify_consistency(
+            ledger_format::suite::Suite::Ed25519Sha256,
             22,
             SIZE,
             bad,

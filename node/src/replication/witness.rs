@@ -282,8 +282,15 @@ impl Shared {
         }
         match &witnessed {
             Some(w) if new.size > old => {
-                verify_consistency(old, new.size, proof, &w.checkpoint().root, &new.root)
-                    .map_err(|e| WitnessError::BadProof(e.to_string()))?;
+                verify_consistency(
+                    mirror.store().suite(),
+                    old,
+                    new.size,
+                    proof,
+                    &w.checkpoint().root,
+                    &new.root,
+                )
+                .map_err(|e| WitnessError::BadProof(e.to_string()))?;
             }
             _ if !proof.is_empty() => {
                 return Err(WitnessError::BadProof(

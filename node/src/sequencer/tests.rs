@@ -12,6 +12,7 @@ use ledger_format::testing::{self, at, parse_date as d};
 use super::*;
 use crate::clock::ManualClock;
 use crate::store::{LogIdentity, MapReader, MemoryStore};
+use ledger_format::keys::SigningKey;
 use ledger_format::map;
 
 struct Node {
@@ -330,7 +331,7 @@ async fn checkpoint_covers_tree_and_map_and_is_signed_once_per_size() {
         .unwrap();
     let stored = node.handle().checkpoint_now().await.unwrap().unwrap();
     let signed = SignedCheckpoint::parse(&stored.note).unwrap();
-    let key = ledger_format::checkpoint::VerifierKey::ed25519(
+    let key = ledger_format::checkpoint::VerifierKey::log(
         testing::ORIGIN,
         testing::agency_key().public_key(),
     )
@@ -383,13 +384,17 @@ async fn restart_resumes_the_log_and_the_pending_map_work() {
     let stored = restarted.handle().checkpoint_now().await.unwrap().unwrap();
     let signed = SignedCheckpoint::parse(&stored.note).unwrap();
     assert_eq!(signed.checkpoint().size, store.tip().unwrap().size);
-    let key = map::map_key(code.as_str().as_bytes());
+    let key = map::map_key(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        code.as_str().as_bytes(),
+    );
     let proof = map::prove(&MapReader(&*store), signed.checkpoint().map_root, key).unwrap();
     let state = store.checkpointed_state(&code).unwrap().unwrap();
     map::verify(
+        ledger_format::suite::Suite::Ed25519Sha256,
         signed.checkpoint().map_root,
         key,
-        Some(state.map_value_hash()),
+        Some(state.map_value_hash(ledger_format::suite::Suite::Ed25519Sha256)),
         &proof,
     )
     .unwrap();
@@ -477,7 +482,7 @@ async fn a_weak_submitter_key_is_refused_by_the_engine() {
     let refused = node
         .handle()
         .append(Body::SubmitterAdded(SubmitterAdded {
-            key: ledger_format::PublicKey(identity),
+            key: ledger_format::PublicKey::Ed25519(identity),
             name: "weak".into(),
             credit_code: CreditCode::parse(testing::CREDIT_CODE).unwrap(),
         }))
@@ -534,7 +539,7 @@ async fn a_fence_above_the_tree_stops_appends_and_signing() {
 }
 
 fn vkey(key: &SigningKey) -> ledger_format::checkpoint::VerifierKey {
-    ledger_format::checkpoint::VerifierKey::ed25519(testing::ORIGIN, key.public_key()).unwrap()
+    ledger_format::checkpoint::VerifierKey::log(testing::ORIGIN, key.public_key()).unwrap()
 }
 
 fn parsed(stored: &StoredCheckpoint) -> SignedCheckpoint {

@@ -128,7 +128,7 @@ impl Inner {
     }
 
     /// Everything as one batch (the latest checkpoint in it) and the older checkpoints.
-    fn to_batch(&self) -> (WriteBatch, Vec<StoredCheckpoint>) {
+    fn to_batch(&self, suite: ledger_format::suite::Suite) -> (WriteBatch, Vec<StoredCheckpoint>) {
         let checkpoint = |(size, note): (&u64, &String)| StoredCheckpoint {
             size: *size,
             note: note.clone(),
@@ -166,7 +166,7 @@ impl Inner {
                 new_root: self
                     .map
                     .get(&NodeKey::root())
-                    .map_or(map::EMPTY_HASH, map::Node::hash),
+                    .map_or(map::EMPTY_HASH, |node| node.hash(suite)),
                 writes: self.map.iter().map(|(k, n)| (*k, *n)).collect(),
                 deletes: Vec::new(),
             }),
@@ -192,6 +192,10 @@ impl Store for MemoryStore {
 
     fn identity(&self) -> Result<LogIdentity, StoreError> {
         Ok(self.identity.clone())
+    }
+
+    fn suite(&self) -> ledger_format::suite::Suite {
+        self.identity.genesis_key.suite()
     }
 
     fn tip(&self) -> Result<Tip, StoreError> {
@@ -442,7 +446,7 @@ impl Store for MemoryStore {
     /// [`RocksStore::open`] opens.
     fn backup(&self, dir: &Path) -> Result<(), StoreError> {
         prepare_backup_dir(dir)?;
-        let (batch, history) = self.read()?.to_batch();
+        let (batch, history) = self.read()?.to_batch(self.suite());
         let rocks = RocksStore::create(dir, self.identity.clone())?;
         rocks.import(batch, &history)
     }

@@ -211,6 +211,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// The log's identity.
     fn identity(&self) -> Result<LogIdentity, StoreError>;
 
+    /// The log's suite: its genesis key's, fixed when the store was created.
+    fn suite(&self) -> ledger_format::suite::Suite;
+
     /// The tip (size 0 for an empty log).
     fn tip(&self) -> Result<Tip, StoreError>;
 
@@ -476,7 +479,7 @@ pub fn map_root<S: Store + ?Sized>(store: &S) -> Result<Hash, StoreError> {
     let root = MapReader(store)
         .get(&NodeKey::root())
         .map_err(|e| corrupted("map/root", e))?;
-    Ok(root.map_or(map::EMPTY_HASH, |node| node.hash()))
+    Ok(root.map_or(map::EMPTY_HASH, |node| node.hash(store.suite())))
 }
 
 /// The certificate codes that records `from..to` are about: after a restart, the status map's
@@ -514,6 +517,10 @@ pub fn codes_in<S: Store + ?Sized>(
 pub struct TreeReader<'a, S: ?Sized>(pub &'a S);
 
 impl<S: Store + ?Sized> HashReader for TreeReader<'_, S> {
+    fn suite(&self) -> ledger_format::suite::Suite {
+        self.0.suite()
+    }
+
     fn read_hashes(&self, ids: &[NodeId]) -> Result<Vec<Hash>, MerkleError> {
         let found = self
             .0
@@ -531,6 +538,10 @@ impl<S: Store + ?Sized> HashReader for TreeReader<'_, S> {
 pub struct MapReader<'a, S: ?Sized>(pub &'a S);
 
 impl<S: Store + ?Sized> map::MapStore for MapReader<'_, S> {
+    fn suite(&self) -> ledger_format::suite::Suite {
+        self.0.suite()
+    }
+
     fn get(&self, key: &NodeKey) -> Result<Option<map::Node>, map::MapError> {
         self.0
             .map_node(key)

@@ -8,8 +8,8 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use ledger_format::calendar::WorkCalendar;
 use ledger_format::code::CertificateCode;
 use ledger_format::encoding::Canonical;
-use ledger_format::hash::{HASH_LEN, Hash, sha256_parts};
-use ledger_format::keys::{PUBLIC_KEY_LEN, PublicKey};
+use ledger_format::hash::{HASH_LEN, Hash};
+use ledger_format::keys::PublicKey;
 use ledger_format::lifecycle::CertificateState;
 use ledger_format::map::{self, NodeKey};
 use ledger_format::merkle::NodeId;
@@ -333,8 +333,12 @@ impl RocksStore {
         let mut rocks = rocksdb::WriteBatch::default();
         rocks.put_cf(meta, meta::SCHEMA_VERSION, SCHEMA_VERSION.to_be_bytes());
         rocks.put_cf(meta, meta::ORIGIN, self.identity.origin.as_bytes());
-        rocks.put_cf(meta, meta::GENESIS_KEY, self.identity.genesis_key.0);
-        rocks.put_cf(meta, meta::AGENCY_KEY, self.identity.genesis_key.0);
+        rocks.put_cf(
+            meta,
+            meta::GENESIS_KEY,
+            self.identity.genesis_key.as_bytes(),
+        );
+        rocks.put_cf(meta, meta::AGENCY_KEY, self.identity.genesis_key.as_bytes());
         rocks.put_cf(meta, meta::TIP, encode_tip(&Tip::default()));
         self.commit(rocks)
     }
@@ -453,8 +457,8 @@ impl RocksStore {
         let submitters = self.cf(cf::SUBMITTERS)?;
         for (key, submitter) in &batch.submitters {
             match submitter {
-                Some(s) => rocks.put_cf(submitters, key.0, encode_submitter(s)?),
-                None => rocks.delete_cf(submitters, key.0),
+                Some(s) => rocks.put_cf(submitters, key.as_bytes(), encode_submitter(s)?),
+                None => rocks.delete_cf(submitters, key.as_bytes()),
             }
         }
         let calendars = self.cf(cf::CALENDARS)?;
@@ -472,7 +476,7 @@ impl RocksStore {
                 rotations.extend_from_slice(&encode_rotation(epoch));
             }
             rocks.put_cf(meta, meta::KEY_ROTATIONS, rotations);
-            rocks.put_cf(meta, meta::AGENCY_KEY, last.key.0);
+            rocks.put_cf(meta, meta::AGENCY_KEY, last.key.as_bytes());
         }
         if let Some(tip) = &batch.tip {
             rocks.put_cf(meta, meta::TIP, encode_tip(tip));
@@ -568,7 +572,7 @@ impl RocksStore {
             {
                 rocks.put_cf(evidence, key, index.to_be_bytes());
             } else {
-                let value = [&index.to_be_bytes()[..], &submitter.0, &hash.0].concat();
+                let value = [&index.to_be_bytes()[..], submitter.as_bytes(), &hash.0].concat();
                 rocks.put_cf(evidence, key, value);
             }
             rocks.put_cf(submissions, submission_key(submitter, *index), [0u8; 0]);
@@ -656,6 +660,10 @@ impl Store for RocksStore {
         Ok(self.identity.clone())
     }
 
+    fn suite(&self) -> ledger_format::suite::Suite {
+        self.identity.genesis_key.suite()
+    }
+
     fn tip(&self) -> Result<Tip, StoreError> {
         let bytes = self
             .get(cf::META, meta::TIP)?
@@ -673,7 +681,14 @@ impl Store for RocksStore {
     fn key_history(&self) -> Result<Vec<KeyEpoch>, StoreError> {
         let rotations = self.get(cf::META, meta::KEY_ROTATIONS)?.unwrap_or_default();
         let mut history = vec![super::genesis_epoch(self.identity.genesis_key)];
-        for chunk in rotations.chunks(ROTATION_LEN) {
+        let suite = self.identity.genesis_key.suite();
+        if rotations.len() % rotation_len(suite) != 0 {
+            return Err(corrupted(
+                "meta/key_rotations",
+                format!("not a list of {}-byte entries", rotation_len(suite)),
+            ));
+        }
+        for chunk in rotations.chunks(rotation_len(suite)) {
             history.push(decode_rotation(chunk)?);
         }
         Ok(history)
@@ -764,7 +779,7 @@ impl Store for RocksStore {
         }
         if !computed.is_empty() {
             let ids: Vec<_> = computed.iter().map(|(_, id)| *id).collect();
-            let hashes = tree::computed_nodes(&self.db, handle, &ids)?;
+            let hashes = tree::computed_nodes(self.suite(), &self.db, handle, &ids)?;
             for ((at, _), hash) in computed.iter().zip(hashes) {
                 out[*at] = hash;
             }
@@ -860,7 +875,10 @@ impl Store for RocksStore {
                 })?;
                 anchors(&record, submitter, hash)
             }
-            72 => bytes[8..40] == submitter.0 && bytes[40..] == hash.0,
+            // Index, submitter key (32 or 65 bytes, the log's suite), hash.
+            n if n == 8 + submitter.as_bytes().len() + 32 => {
+                bytes[8..n - 32] == *submitter.as_bytes() && bytes[n - 32..] == hash.0
+            }
             n => return Err(corrupted(name(), format!("{n} bytes"))),
         };
         Ok(confirmed.then_some(index))
@@ -872,11 +890,11 @@ impl Store for RocksStore {
         start: u64,
         limit: usize,
     ) -> Result<Vec<u64>, StoreError> {
-        let prefix = submitter.0;
-        self.scan(cf::SUBMISSIONS, &prefix, &start.to_be_bytes(), limit)?
+        let prefix = submitter.as_bytes();
+        self.scan(cf::SUBMISSIONS, prefix, &start.to_be_bytes(), limit)?
             .iter()
             .map(|(key, _)| {
-                suffix_index(key, PUBLIC_KEY_LEN)
+                suffix_index(key, prefix.len())
                     .ok_or_else(|| corrupted(format!("submissions/{submitter}"), "malformed key"))
             })
             .collect()
@@ -1199,10 +1217,14 @@ fn code_record_key(code: &CertificateCode, index: u64) -> Vec<u8> {
 /// Length of an `evidence` key.
 const EVIDENCE_KEY_LEN: usize = 16;
 
-/// The `evidence` key of `(submitter, hash)`: the first 16 bytes of `SHA-256(submitter ‖ hash)`.
+/// The `evidence` key of `(submitter, hash)`: the first 16 bytes of `H(submitter ‖ hash)`, `H`
+/// the hash of the log's suite (the submitter key's).
 fn evidence_key(submitter: &PublicKey, hash: &Hash) -> [u8; EVIDENCE_KEY_LEN] {
     let mut key = [0u8; EVIDENCE_KEY_LEN];
-    key.copy_from_slice(&sha256_parts(&[&submitter.0, &hash.0]).0[..EVIDENCE_KEY_LEN]);
+    let digest = submitter
+        .suite()
+        .hash_parts(&[submitter.as_bytes(), &hash.0]);
+    key.copy_from_slice(&digest.0[..EVIDENCE_KEY_LEN]);
     key
 }
 
@@ -1214,11 +1236,9 @@ fn anchors(bytes: &[u8], submitter: &PublicKey, hash: &Hash) -> bool {
     })
 }
 
-fn submission_key(submitter: &PublicKey, index: u64) -> [u8; 40] {
-    let mut key = [0u8; 40];
-    key[..32].copy_from_slice(&submitter.0);
-    key[32..].copy_from_slice(&index.to_be_bytes());
-    key
+/// The `submissions` key: the submitter's key bytes (32 or 65, the log's suite), then the index.
+fn submission_key(submitter: &PublicKey, index: u64) -> Vec<u8> {
+    [submitter.as_bytes(), &index.to_be_bytes()].concat()
 }
 
 /// The big-endian index after a `prefix_len`-byte prefix, when the key is exactly that long.
@@ -1237,19 +1257,23 @@ fn decode_hash(bytes: &[u8]) -> Option<Hash> {
     <[u8; HASH_LEN]>::try_from(bytes).ok().map(Hash)
 }
 
-/// Bytes of one key rotation in `meta/key_rotations`.
-const ROTATION_LEN: usize = 48;
+/// Bytes of one key rotation in `meta/key_rotations`: size, time, key (48 for `ed25519-sha256`,
+/// 81 for `sm2-sm3`).
+fn rotation_len(suite: ledger_format::suite::Suite) -> usize {
+    16 + suite.public_key_len()
+}
 
-fn encode_rotation(epoch: &KeyEpoch) -> [u8; ROTATION_LEN] {
-    let mut bytes = [0u8; ROTATION_LEN];
-    bytes[..8].copy_from_slice(&epoch.from_size.to_be_bytes());
-    bytes[8..16].copy_from_slice(&epoch.since.unwrap_or(0).to_be_bytes());
-    bytes[16..].copy_from_slice(&epoch.key.0);
-    bytes
+fn encode_rotation(epoch: &KeyEpoch) -> Vec<u8> {
+    [
+        &epoch.from_size.to_be_bytes()[..],
+        &epoch.since.unwrap_or(0).to_be_bytes(),
+        epoch.key.as_bytes(),
+    ]
+    .concat()
 }
 
 fn decode_rotation(bytes: &[u8]) -> Result<KeyEpoch, StoreError> {
-    let bad = || corrupted("meta/key_rotations", "not a list of 48-byte entries");
+    let bad = || corrupted("meta/key_rotations", "malformed entry");
     let from_size = bytes.get(..8).and_then(decode_u64).ok_or_else(bad)?;
     let since = bytes
         .get(8..16)
@@ -1264,9 +1288,9 @@ fn decode_rotation(bytes: &[u8]) -> Result<KeyEpoch, StoreError> {
     })
 }
 
+/// A key stored as its bytes: 32 (Ed25519) or 65 (SM2); the length says which.
 fn decode_key(name: &str, bytes: &[u8]) -> Result<PublicKey, StoreError> {
-    <[u8; PUBLIC_KEY_LEN]>::try_from(bytes)
-        .map(PublicKey)
+    PublicKey::from_slice(bytes)
         .map_err(|_| corrupted(name, format!("{} bytes, not a key", bytes.len())))
 }
 

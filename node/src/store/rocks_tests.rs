@@ -193,7 +193,12 @@ fn backup_opens_with_the_same_log() {
 fn tampered_values_are_reported() {
     let dir = TempDir::new().unwrap();
     let store = RocksStore::create(dir.path(), identity()).unwrap();
-    store.write(append(&mut Frontier::new(), 0..4)).unwrap();
+    store
+        .write(append(
+            &mut Frontier::new(ledger_format::suite::Suite::Ed25519Sha256),
+            0..4,
+        ))
+        .unwrap();
     drop(store);
 
     let db = raw(dir.path());
@@ -221,7 +226,7 @@ fn tampered_values_are_reported() {
     )
     .unwrap();
     let evidence = db.cf_handle(cf::EVIDENCE).unwrap();
-    let zero = PublicKey([0; 32]);
+    let zero = PublicKey::Ed25519([0; 32]);
     db.put_cf(evidence, super::evidence_key(&zero, &Hash::ZERO), [1u8; 7])
         .unwrap();
     drop(db);
@@ -239,7 +244,9 @@ fn tampered_values_are_reported() {
     assert_ne!(store.record(3).unwrap(), Some(record(3)));
 
     let tampered = store.tree_nodes(&[NodeId::leaf(0)]).unwrap()[0];
-    assert!(tampered.is_some_and(|h| h != merkle::leaf_hash(&record(0))));
+    assert!(tampered.is_some_and(
+        |h| h != merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &record(0))
+    ));
     assert_eq!(
         corrupted_key(store.tree_nodes(&[NodeId::leaf(0), NodeId::leaf(1)])).0,
         "tree/0/1"
@@ -255,10 +262,14 @@ fn acknowledged_writes_survive_a_drop_without_flush() {
     const BATCHES: u64 = 100;
     let dir = TempDir::new().unwrap();
     let store = RocksStore::create(dir.path(), identity()).unwrap();
-    let mut frontier = Frontier::new();
+    let mut frontier = Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
     for i in 0..BATCHES {
         let mut batch = append(&mut frontier, i * 3..i * 3 + 3);
-        batch.evidence = vec![(identity().genesis_key, merkle::leaf_hash(&record(i)), i)];
+        batch.evidence = vec![(
+            identity().genesis_key,
+            merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &record(i)),
+            i,
+        )];
         store.write(batch).unwrap();
     }
     drop(store);
@@ -292,7 +303,7 @@ fn crash_child() {
         return;
     };
     let store = RocksStore::create(&dir, identity()).unwrap();
-    let mut frontier = Frontier::new();
+    let mut frontier = Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
     let mut out = std::io::stdout().lock();
     for i in 0.. {
         store
@@ -357,10 +368,13 @@ fn chained_store(dir: &std::path::Path, size: u64) -> (RocksStore, Vec<Vec<u8>>,
         "{size} records hold no chained evidence"
     );
     let mut expected: Vec<_> = fixture.iter().map(Canonical::encode).collect();
-    let (mut frontier, mut tree) = (Frontier::new(), MemoryTree::new());
+    let (mut frontier, mut tree) = (
+        Frontier::new(ledger_format::suite::Suite::Ed25519Sha256),
+        MemoryTree::new(ledger_format::suite::Suite::Ed25519Sha256),
+    );
     let mut batch = WriteBatch::default();
     for (index, bytes) in expected.iter().enumerate() {
-        let leaf = merkle::leaf_hash(bytes);
+        let leaf = merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, bytes);
         batch.tree_nodes.extend(frontier.append(leaf).unwrap());
         tree.push_hash(leaf).unwrap();
         batch.records.push((index as u64, bytes.clone()));
@@ -397,7 +411,10 @@ fn fixture_len() -> u64 {
 }
 
 fn frontier_leaf(records: &[Vec<u8>]) -> Hash {
-    merkle::leaf_hash(records.last().unwrap())
+    merkle::leaf_hash(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        records.last().unwrap(),
+    )
 }
 
 #[test]
@@ -586,7 +603,7 @@ fn evidence_hits_are_confirmed() {
     assert_eq!(store.evidence_index(&submitter, &other).unwrap(), None);
     let verbatim = [
         &index.to_be_bytes()[..],
-        &submitter.0,
+        submitter.as_bytes(),
         &evidence_hash(index).0,
     ]
     .concat();
@@ -619,7 +636,7 @@ pub(super) fn chained(
         fixture.header.prev_hash = *prev;
         fixture.header.author = services[(index % services.len() as u64) as usize];
         let bytes = fixture.encode();
-        let leaf = merkle::leaf_hash(&bytes);
+        let leaf = merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &bytes);
         batch.tree_nodes.extend(frontier.append(leaf).unwrap());
         batch
             .evidence
@@ -648,7 +665,10 @@ fn bytes_per_evidence_record() {
     let services: Vec<_> = (0..16u8)
         .map(|n| SigningKey::from_seed(&[0x40 + n; 32]).public_key())
         .collect();
-    let (mut frontier, mut prev) = (Frontier::new(), Hash::ZERO);
+    let (mut frontier, mut prev) = (
+        Frontier::new(ledger_format::suite::Suite::Ed25519Sha256),
+        Hash::ZERO,
+    );
     let mut writing = std::time::Duration::ZERO;
     for start in (0..RECORDS).step_by(PER_WRITE as usize) {
         let batch = chained(
@@ -706,7 +726,13 @@ fn time_reads(store: &RocksStore, size: u64, root: Hash) {
         let started = std::time::Instant::now();
         let bytes = store.record(index).unwrap().unwrap();
         singles.push(started.elapsed());
-        proof.verify(&merkle::leaf_hash(&bytes), &root).unwrap();
+        proof
+            .verify(
+                ledger_format::suite::Suite::Ed25519Sha256,
+                &merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &bytes),
+                &root,
+            )
+            .unwrap();
         let start = index.min(size - 1_000);
         let started = std::time::Instant::now();
         assert_eq!(store.records(start, start + 1_000).unwrap().len(), 1_000);
@@ -764,8 +790,8 @@ fn upper_levels_in_memory_agree_with_the_store_across_writes_and_reopens() {
             ..super::RocksOptions::default()
         };
         let store = RocksStore::create_with(dir.path(), identity(), &options).unwrap();
-        let mut frontier = Frontier::new();
-        let mut expected = MemoryTree::new();
+        let mut frontier = Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
+        let mut expected = MemoryTree::new(ledger_format::suite::Suite::Ed25519Sha256);
         let mut size = 0;
         for step in [1, 255, 1, 300, 2_000, 1, 1_538] {
             store

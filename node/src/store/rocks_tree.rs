@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use ledger_format::hash::Hash;
 use ledger_format::merkle::{NodeId, node_hash};
+use ledger_format::suite::Suite;
 use rocksdb::{ColumnFamily, DB, ReadOptions};
 
 use super::{StoreError, corrupted, decode_hash, engine_error};
@@ -99,6 +100,7 @@ pub(super) fn leaf(leaves: &Leaves, index: u64) -> Result<Option<Hash>, StoreErr
 /// The hash of `id` from `leaves`: `None` when one of its leaves is missing. Nodes computed on the
 /// way are kept in `memo`, so that overlapping requests hash each node once.
 fn compute(
+    suite: Suite,
     id: NodeId,
     leaves: &Leaves,
     memo: &mut HashMap<NodeId, Option<Hash>>,
@@ -120,8 +122,8 @@ fn compute(
         level: below,
         index,
     };
-    let hash = match compute(child(left), leaves, memo)? {
-        Some(l) => compute(child(right), leaves, memo)?.map(|r| node_hash(&l, &r)),
+    let hash = match compute(suite, child(left), leaves, memo)? {
+        Some(l) => compute(suite, child(right), leaves, memo)?.map(|r| node_hash(suite, &l, &r)),
         None => None,
     };
     memo.insert(id, hash);
@@ -135,6 +137,7 @@ fn compute(
 /// [`StoreError::Corrupted`] naming a leaf below a requested node whose value is not 32 bytes;
 /// engine errors.
 pub(super) fn computed_nodes(
+    suite: Suite,
     db: &DB,
     tree: &ColumnFamily,
     ids: &[NodeId],
@@ -142,7 +145,7 @@ pub(super) fn computed_nodes(
     let leaves = read_leaves(db, tree, &merged_ranges(ids))?;
     let mut memo = HashMap::new();
     ids.iter()
-        .map(|id| compute(*id, &leaves, &mut memo))
+        .map(|id| compute(suite, *id, &leaves, &mut memo))
         .collect()
 }
 
@@ -313,18 +316,37 @@ mod tests {
     fn computed_from_leaves_or_none() {
         let mut leaves: Leaves = (0..6).map(|i| (i, Ok(Hash([i as u8; 32])))).collect();
         let mut memo = HashMap::new();
-        let mut node = |id| compute(id, &leaves, &mut memo).unwrap();
-        let n = |a: u64, b: u64| node_hash(&Hash([a as u8; 32]), &Hash([b as u8; 32]));
+        let mut node = |id| compute(Suite::Ed25519Sha256, id, &leaves, &mut memo).unwrap();
+        let n = |a: u64, b: u64| {
+            node_hash(
+                ledger_format::suite::Suite::Ed25519Sha256,
+                &Hash([a as u8; 32]),
+                &Hash([b as u8; 32]),
+            )
+        };
         assert_eq!(node(id(1, 2)), Some(n(4, 5)));
-        assert_eq!(node(id(2, 0)), Some(node_hash(&n(0, 1), &n(2, 3))));
+        assert_eq!(
+            node(id(2, 0)),
+            Some(node_hash(
+                ledger_format::suite::Suite::Ed25519Sha256,
+                &n(0, 1),
+                &n(2, 3)
+            ))
+        );
         assert_eq!(node(id(2, 1)), None, "leaves 6, 7 missing");
         assert_eq!(node(id(7, u64::MAX)), None);
         let bad = corrupted("tree/0/9", "31 bytes");
         leaves.insert(9, Err(bad.clone()));
         leaves.insert(8, Ok(Hash::ZERO));
         let mut memo = HashMap::new();
-        assert_eq!(compute(id(1, 4), &leaves, &mut memo), Err(bad));
-        assert_eq!(compute(id(1, 3), &leaves, &mut memo), Ok(None));
+        assert_eq!(
+            compute(Suite::Ed25519Sha256, id(1, 4), &leaves, &mut memo),
+            Err(bad)
+        );
+        assert_eq!(
+            compute(Suite::Ed25519Sha256, id(1, 3), &leaves, &mut memo),
+            Ok(None)
+        );
     }
 
     fn hash(level: u8, index: u64) -> Hash {

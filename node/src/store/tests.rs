@@ -98,7 +98,7 @@ pub(crate) fn append(frontier: &mut Frontier, range: std::ops::Range<u64>) -> Wr
     let mut batch = WriteBatch::default();
     for index in range {
         let bytes = record(index);
-        let leaf = merkle::leaf_hash(&bytes);
+        let leaf = merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &bytes);
         batch
             .tree_nodes
             .extend(frontier.append(leaf).expect("append"));
@@ -171,7 +171,7 @@ fn empty<S: Store>(store: &S) {
 fn log_and_indexes<S: Store>(store: &S) -> Frontier {
     let [k1, k2, k3] = submitters();
     let [a, b, c] = codes();
-    let mut frontier = Frontier::new();
+    let mut frontier = Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
     let mut first = append(&mut frontier, 0..4);
     first.evidence = vec![
         (k1, evidence_hash(0), 0),
@@ -192,7 +192,10 @@ fn log_and_indexes<S: Store>(store: &S) -> Frontier {
     let tip = store.tip().unwrap();
     assert_eq!(
         (tip.size, tip.last_hash),
-        (LOG_SIZE, merkle::leaf_hash(&record(8)))
+        (
+            LOG_SIZE,
+            merkle::leaf_hash(ledger_format::suite::Suite::Ed25519Sha256, &record(8))
+        )
     );
     assert_eq!(store.record(3).unwrap(), Some(record(3)));
     assert_eq!(store.record(LOG_SIZE).unwrap(), None);
@@ -215,7 +218,13 @@ fn log_and_indexes<S: Store>(store: &S) -> Frontier {
         NodeId::leaf(9),
     ];
     let found = store.tree_nodes(&ids).unwrap();
-    assert_eq!(found[0], Some(merkle::leaf_hash(&record(0))));
+    assert_eq!(
+        found[0],
+        Some(merkle::leaf_hash(
+            ledger_format::suite::Suite::Ed25519Sha256,
+            &record(0)
+        ))
+    );
     assert!(found[1].is_some() && found[2].is_some());
     assert_eq!(found[3], None);
     assert!(store.tree_nodes(&[]).unwrap().is_empty());
@@ -251,7 +260,10 @@ fn log_and_indexes<S: Store>(store: &S) -> Frontier {
 }
 
 fn map_key(code: &CertificateCode) -> Hash {
-    map::map_key(code.as_str().as_bytes())
+    map::map_key(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        code.as_str().as_bytes(),
+    )
 }
 
 fn states_and_map<S: Store>(store: &S) {
@@ -261,8 +273,14 @@ fn states_and_map<S: Store>(store: &S) {
         &MapReader(store),
         map::EMPTY_HASH,
         &[
-            (map_key(&a), Some(a0.map_value_hash())),
-            (map_key(&b), Some(b0.map_value_hash())),
+            (
+                map_key(&a),
+                Some(a0.map_value_hash(ledger_format::suite::Suite::Ed25519Sha256)),
+            ),
+            (
+                map_key(&b),
+                Some(b0.map_value_hash(ledger_format::suite::Suite::Ed25519Sha256)),
+            ),
         ],
     )
     .unwrap();
@@ -276,9 +294,10 @@ fn states_and_map<S: Store>(store: &S) {
         .unwrap();
     let proof = map::prove(&MapReader(store), update.new_root, map_key(&a)).unwrap();
     map::verify(
+        ledger_format::suite::Suite::Ed25519Sha256,
         update.new_root,
         map_key(&a),
-        Some(a0.map_value_hash()),
+        Some(a0.map_value_hash(ledger_format::suite::Suite::Ed25519Sha256)),
         &proof,
     )
     .unwrap();
@@ -302,7 +321,10 @@ fn states_and_map<S: Store>(store: &S) {
         &MapReader(store),
         update.new_root,
         &[
-            (map_key(&a), Some(a1.map_value_hash())),
+            (
+                map_key(&a),
+                Some(a1.map_value_hash(ledger_format::suite::Suite::Ed25519Sha256)),
+            ),
             (map_key(&b), None),
         ],
     )
@@ -327,14 +349,22 @@ fn states_and_map<S: Store>(store: &S) {
     let reader = MapReader(store);
     let proof = map::prove(&reader, removal.new_root, map_key(&a)).unwrap();
     map::verify(
+        ledger_format::suite::Suite::Ed25519Sha256,
         removal.new_root,
         map_key(&a),
-        Some(a1.map_value_hash()),
+        Some(a1.map_value_hash(ledger_format::suite::Suite::Ed25519Sha256)),
         &proof,
     )
     .unwrap();
     let proof = map::prove(&reader, removal.new_root, map_key(&b)).unwrap();
-    map::verify(removal.new_root, map_key(&b), None, &proof).unwrap();
+    map::verify(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        removal.new_root,
+        map_key(&b),
+        None,
+        &proof,
+    )
+    .unwrap();
     assert_eq!(store.checkpointed_state(&a).unwrap(), Some(a1));
 }
 

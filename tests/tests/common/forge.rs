@@ -13,7 +13,7 @@ use ledger_format::code::CertificateCode;
 use ledger_format::date::Date;
 use ledger_format::encoding::to_base64;
 use ledger_format::hash::Hash;
-use ledger_format::keys::SigningKey;
+use ledger_format::keys::SecretKey;
 use ledger_format::lifecycle::{CertificateState, Status, Validity};
 use ledger_format::map::{self, MemoryMapStore};
 use ledger_format::merkle::{ConsistencyProof, MemoryTree, consistency_proof, verify_consistency};
@@ -46,7 +46,11 @@ pub fn fetch_records(node: &Agency, origin: &str, size: u64) -> Vec<Vec<u8>> {
 
 /// The RFC 6962 tree of `records` (canonical record bytes).
 pub fn tree_of(records: &[Vec<u8>]) -> MemoryTree {
-    MemoryTree::from_leaves(records.iter().map(Vec::as_slice)).unwrap()
+    MemoryTree::from_leaves(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        records.iter().map(Vec::as_slice),
+    )
+    .unwrap()
 }
 
 /// A real RFC 6962 extension of the tree of `base` by `invented` leaves: the new tree and the
@@ -59,6 +63,7 @@ pub fn extend(base: &[Vec<u8>], invented: &[Vec<u8>]) -> (MemoryTree, Consistenc
     }
     let proof = consistency_proof(old.size(), tree.size(), &tree).unwrap();
     verify_consistency(
+        ledger_format::suite::Suite::Ed25519Sha256,
         old.size(),
         tree.size(),
         &proof.path,
@@ -70,7 +75,7 @@ pub fn extend(base: &[Vec<u8>], invented: &[Vec<u8>]) -> (MemoryTree, Consistenc
 }
 
 /// The record after `previous` in its log, signed by `key` as the agency.
-pub fn next_record(key: &SigningKey, previous: &Record, time: i64, body: Body) -> Record {
+pub fn next_record(key: &SecretKey, previous: &Record, time: i64, body: Body) -> Record {
     let header = Header {
         origin: previous.header.origin.clone(),
         index: previous.header.index + 1,
@@ -79,13 +84,13 @@ pub fn next_record(key: &SigningKey, previous: &Record, time: i64, body: Body) -
         author: key.public_key(),
         officer: None,
     };
-    Record::sign_agency(header, body, key)
+    Record::sign_agency(header, body, key).unwrap()
 }
 
 /// A checkpoint note signed with `key` as the log `origin` (the key's name is the origin).
 pub fn sign_checkpoint(
     origin: &str,
-    key: &SigningKey,
+    key: &SecretKey,
     tree: &MemoryTree,
     map_root: Hash,
     timestamp: i64,
@@ -110,7 +115,7 @@ pub fn cosign(
     cosigned
         .add_cosignature(
             witness.verifier_key().name(),
-            witness.signing_key(),
+            witness.signer(),
             u64::try_from(timestamp).unwrap(),
         )
         .unwrap();
@@ -157,7 +162,7 @@ pub fn submit_checkpoint(witness: &Agency, log_node: &Agency, signed: &SignedChe
 
 /// A status map holding exactly `states`.
 pub fn map_of(states: &[CertificateState]) -> MemoryMapStore {
-    let mut store = MemoryMapStore::new();
+    let mut store = MemoryMapStore::new(ledger_format::suite::Suite::Ed25519Sha256);
     let update = map::update_states(&store, store.root(), states).unwrap();
     store.apply_update(&update);
     store
@@ -187,7 +192,7 @@ pub fn active_state(code: &CertificateCode, from: Date) -> CertificateState {
         status: Status::Active,
         registrant: Some(content.registrant.clone()),
         data_name: Some(content.data_name.clone()),
-        content: content_commitment(&content),
+        content: content_commitment(ledger_format::suite::Suite::Ed25519Sha256, &content),
         operation_ends: None,
         validity: Some(Validity {
             from,
@@ -209,10 +214,19 @@ pub fn bundle(
     signed: &SignedCheckpoint,
     keys: &[VerifierKey],
 ) -> Bundle {
-    let key = map::map_key(state.code.as_str().as_bytes());
+    let key = map::map_key(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        state.code.as_str().as_bytes(),
+    );
     let map_proof = map::prove(map, map.root(), key).unwrap();
-    map::verify(map.root(), key, Some(state.map_value_hash()), &map_proof)
-        .expect("the forged map proves the forged state");
+    map::verify(
+        ledger_format::suite::Suite::Ed25519Sha256,
+        map.root(),
+        key,
+        Some(state.map_value_hash(ledger_format::suite::Suite::Ed25519Sha256)),
+        &map_proof,
+    )
+    .expect("the forged map proves the forged state");
     Bundle {
         version: BUNDLE_VERSION,
         code: state.code.clone(),
@@ -227,7 +241,7 @@ pub fn bundle(
 /// with the log key `log_key` of `origin` at `timestamp` and cosigned by `witnesses` then.
 pub fn bundle_from_scratch(
     origin: &str,
-    log_key: &SigningKey,
+    log_key: &SecretKey,
     state: &CertificateState,
     witnesses: &[NoteSigningKey],
     timestamp: i64,
@@ -283,12 +297,14 @@ pub fn write_log(agency: &Agency, records: &[Record], states: &[CertificateState
     use ledger_node::store::{RocksStore, Store, StoredCheckpoint, Tip, WriteBatch};
     let key = agency.log_key();
     let store = RocksStore::open(agency.dir.join("db"), &agency.origin).unwrap();
-    let mut frontier = ledger_format::merkle::Frontier::new();
+    let mut frontier =
+        ledger_format::merkle::Frontier::new(ledger_format::suite::Suite::Ed25519Sha256);
     let mut batch = WriteBatch::default();
     let mut last = Tip::default();
     for record in records {
         let bytes = record.encode();
-        let hash = ledger_format::record::leaf_hash_of(&bytes);
+        let hash =
+            ledger_format::record::leaf_hash_of(ledger_format::suite::Suite::Ed25519Sha256, &bytes);
         batch.tree_nodes.extend(frontier.append(hash).unwrap());
         batch.records.push((record.header.index, bytes));
         if let Some(code) = record.body.certificate_code() {
@@ -308,7 +324,12 @@ pub fn write_log(agency: &Agency, records: &[Record], states: &[CertificateState
         };
     }
     batch.tip = Some(last);
-    let map = map::update_states(&MemoryMapStore::new(), map::EMPTY_HASH, states).unwrap();
+    let map = map::update_states(
+        &MemoryMapStore::new(ledger_format::suite::Suite::Ed25519Sha256),
+        map::EMPTY_HASH,
+        states,
+    )
+    .unwrap();
     let map_root = map.new_root;
     if !states.is_empty() {
         batch.map = Some(map);

@@ -122,7 +122,7 @@ impl Agency {
     }
 
     /// The agency's log signing key (what a rogue agency would misuse).
-    pub fn log_key(&self) -> SigningKey {
+    pub fn log_key(&self) -> ledger_format::keys::SecretKey {
         ledger_node::init::read_key(&self.dir.join("agency.key")).unwrap()
     }
 

@@ -222,6 +222,7 @@ fn individual_registrant_goes_through_the_whole_procedure() {
     let person = Registrant {
         name: "张三".into(),
         id: RegistrantId::Individual(identity_commitment(
+            crate::suite::Suite::Ed25519Sha256,
             &[9; 32],
             "resident-id:530402199001011234",
         )),
@@ -252,7 +253,10 @@ fn individual_registrant_goes_through_the_whole_procedure() {
     let state = life.state();
     assert_eq!(state.registrant, Some(person.clone()));
     assert_eq!(state.registrant.as_ref().unwrap().credit_code(), None);
-    assert_eq!(state.content, content_commitment(&content));
+    assert_eq!(
+        state.content,
+        content_commitment(crate::suite::Suite::Ed25519Sha256, &content)
+    );
     // Renewed and then cancelled on its own application, like any registrant.
     let renewal = life.apply_for("2029-11-01", &code, ApplicationKind::Renewal);
     life.apply("2029-11-02", renewed(&code, renewal, "2032-12-07"))
@@ -284,7 +288,11 @@ fn co_applicants_are_part_of_the_registered_content() {
         },
         Registrant {
             name: "李四".into(),
-            id: RegistrantId::Individual(identity_commitment(&[4; 32], "resident-id:4")),
+            id: RegistrantId::Individual(identity_commitment(
+                crate::suite::Suite::Ed25519Sha256,
+                &[4; 32],
+                "resident-id:4",
+            )),
             role: RegistrantRole::DataHolder,
         },
     ];
@@ -315,13 +323,22 @@ fn co_applicants_are_part_of_the_registered_content() {
     life.apply("2026-12-07", issued(&code, "2026-12-07", "2029-12-07"))
         .unwrap();
     // The certificate commits to the joint applicants: dropping one is a different content.
-    assert_eq!(life.state().content, content_commitment(&jointly));
-    assert_ne!(life.state().content, content_commitment(&alone));
+    assert_eq!(
+        life.state().content,
+        content_commitment(crate::suite::Suite::Ed25519Sha256, &jointly)
+    );
+    assert_ne!(
+        life.state().content,
+        content_commitment(crate::suite::Suite::Ed25519Sha256, &alone)
+    );
     let one = Content {
         co_applicants: co_applicants[..1].to_vec(),
         ..alone
     };
-    assert_ne!(life.state().content, content_commitment(&one));
+    assert_ne!(
+        life.state().content,
+        content_commitment(crate::suite::Suite::Ed25519Sha256, &one)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
