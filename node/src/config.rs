@@ -395,6 +395,10 @@ impl Config {
     }
 }
 
+fn is_default_suite(suite: &ledger_format::suite::Suite) -> bool {
+    *suite == ledger_format::suite::Suite::default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,8 +456,4 @@ mod tests {
             Err(ConfigError::Read { .. })
         ));
     }
-}
-
-fn is_default_suite(suite: &ledger_format::suite::Suite) -> bool {
-    *suite == ledger_format::suite::Suite::default()
 }

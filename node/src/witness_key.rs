@@ -10,7 +10,6 @@
 use std::path::PathBuf;
 
 use ledger_format::checkpoint::{NoteSigningKey, SignatureType, VerifierKey};
-use ledger_format::keys::SigningKey;
 
 use crate::config::Config;
 use crate::init::{self, InitError};

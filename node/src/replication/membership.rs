@@ -44,7 +44,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ledger_format::checkpoint::{SignatureType, VerifierKey};
+use ledger_format::checkpoint::VerifierKey;
 use ledger_format::code::{is_region_code, region_covers};
 use libp2p::{Multiaddr, PeerId};
 use serde::{Deserialize, Serialize};
