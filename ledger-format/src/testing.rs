@@ -785,12 +785,22 @@ pub fn witness_verifier_key(n: u8) -> crate::checkpoint::VerifierKey {
 /// Never for fixture input.
 #[allow(clippy::expect_used, reason = "fixture")]
 pub fn one_record_of_each_kind() -> Vec<Record> {
+    one_record_of_each_kind_of(Suite::Ed25519Sha256)
+}
+
+/// [`one_record_of_each_kind`] in a log of `suite` (agency and service keys of that suite, whose
+/// secrets are `0x01…` and `0x02…`): the source of `tests/vectors/records-v3-sm2-sm3.json`.
+///
+/// # Panics
+/// Never for fixture input.
+#[allow(clippy::expect_used, reason = "fixture")]
+pub fn one_record_of_each_kind_of(suite: Suite) -> Vec<Record> {
     use crate::record::*;
     let code = code(2026, 1);
     let d = parse_date;
     let bodies = vec![
         Body::SubmitterAdded(SubmitterAdded {
-            key: submitter_key().public_key(),
+            key: submitter_key_of(suite).public_key(),
             name: "云南数据存证服务有限公司".into(),
             credit_code: CreditCode::parse("91440300708461136T").expect("valid"),
         }),
@@ -844,10 +854,10 @@ pub fn one_record_of_each_kind() -> Vec<Record> {
             reason: RevocationReason::FalseMaterials,
         }),
         Body::SubmitterRemoved(SubmitterRemoved {
-            key: submitter_key().public_key(),
+            key: submitter_key_of(suite).public_key(),
         }),
         Body::KeyRotation(KeyRotation {
-            new_key: SigningKey::from_seed(&[3; 32]).public_key(),
+            new_key: fixture_key(suite, 3).public_key(),
         }),
         profile_adopted("2026-11-23"),
         application(
@@ -897,9 +907,10 @@ pub fn one_record_of_each_kind() -> Vec<Record> {
             ground: RefusalGround::OtherLegalGround("申请人隐瞒有关情况".into()),
         }),
     ];
-    let mut log = LogBuilder::default();
+    let mut log = LogBuilder::new(ORIGIN, agency_key_of(suite));
     let base = at("2026-11-23", 9);
-    let mut records = vec![log.evidence(base, sha256(b"evidence snapshot"), &submitter_key())];
+    let mut records =
+        vec![log.evidence(base, sha256(b"evidence snapshot"), &submitter_key_of(suite))];
     for (i, body) in bodies.into_iter().enumerate() {
         let mut record = log.agency(base + 60 * (i as i64 + 1), body);
         // Every agency act names an officer; the first records show both forms.
@@ -907,12 +918,13 @@ pub fn one_record_of_each_kind() -> Vec<Record> {
             log.records.pop();
             let mut header = record.header.clone();
             header.officer = Some(crate::record::officer_commitment(
-                Suite::Ed25519Sha256,
+                suite,
                 &log.origin,
                 "registrar-01",
                 &[7; 32],
             ));
-            record = Record::sign_agency(header, record.body, &agency_key()).expect("signs");
+            record =
+                Record::sign_agency(header, record.body, &agency_key_of(suite)).expect("signs");
             log.records.push(record.clone());
         }
         records.push(record);

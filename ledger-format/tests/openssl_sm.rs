@@ -332,3 +332,82 @@ fn we_verify_openssl_signatures_under_their_id_only() {
         ));
     }
 }
+
+/// The artefacts of an `sm2-sm3` log, not just bare messages: OpenSSL verifies the log's SM2
+/// signature on the golden checkpoint note (over the note text), a witness's SM2 cosignature
+/// (over the `cosignature/v1` message), and an agency record's signature (over its signed
+/// message), and its SM3 of a record's `0x00 ‖ bytes` is the record's hash.
+#[test]
+fn openssl_verifies_the_signatures_of_an_sm2_log() {
+    use ledger_format::checkpoint::SignedCheckpoint;
+    use ledger_format::keys::PublicKey;
+    let dir = Dir::new();
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/sm2-sm3");
+    let note = std::fs::read_to_string(format!("{vectors}/checkpoint.txt")).unwrap();
+    let signed = SignedCheckpoint::parse(&note).unwrap();
+    let note_text = signed.note().text().to_owned();
+    let key = |byte: u8| {
+        Sm2SigningKey::from_secret_bytes(&[byte; 32])
+            .unwrap()
+            .public_key()
+    };
+    let signature = |line: usize, skip: usize| {
+        let bytes = &signed.note().signatures()[line].bytes()[skip..];
+        Sm2Signature(bytes.try_into().unwrap())
+    };
+    let id = std::str::from_utf8(DEFAULT_DIST_ID).unwrap();
+    // The log's line: 64 bytes of r ‖ s over the note text.
+    let log_pem = dir.write("log.pem", public_key_pem(&key(1)).as_bytes());
+    let der = signature_der(&signature(0, 0));
+    assert!(openssl_verifies(
+        &dir,
+        &log_pem,
+        note_text.as_bytes(),
+        &der,
+        id
+    ));
+    assert!(!openssl_verifies(
+        &dir,
+        &log_pem,
+        b"another text\n",
+        &der,
+        id
+    ));
+    // The first witness's line: 8-byte timestamp, then r ‖ s over the cosignature message.
+    let line = signed.note().signatures()[1].bytes();
+    let timestamp = u64::from_be_bytes(line[..8].try_into().unwrap());
+    let message = format!("cosignature/v1\ntime {timestamp}\n{note_text}");
+    let witness_pem = dir.write("witness.pem", public_key_pem(&key(2)).as_bytes());
+    let der = signature_der(&signature(1, 8));
+    assert!(openssl_verifies(
+        &dir,
+        &witness_pem,
+        message.as_bytes(),
+        &der,
+        id
+    ));
+    // A record of the golden SM2 log.
+    let records: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{vectors}/records-v3.json")).unwrap(),
+    )
+    .unwrap();
+    let entry = &records["records"][1];
+    let bytes = hex::decode(entry["hex"].as_str().unwrap()).unwrap();
+    let record =
+        <ledger_format::record::Record as ledger_format::Canonical>::decode_exact(&bytes).unwrap();
+    let PublicKey::Sm2(author) = record.header.author else {
+        panic!("an sm2-sm3 record names an SM2 key");
+    };
+    let author_pem = dir.write("author.pem", public_key_pem(&author).as_bytes());
+    let der = signature_der(&Sm2Signature(record.signature.0));
+    assert!(openssl_verifies(
+        &dir,
+        &author_pem,
+        &record.signed_message(),
+        &der,
+        id
+    ));
+    let leaf = dir.write("leaf", &[&[0u8][..], &bytes].concat());
+    let digest = openssl_ok(&["dgst", "-sm3", "-binary", text(&leaf)]);
+    assert_eq!(hex::encode(digest), entry["record_hash"].as_str().unwrap());
+}
