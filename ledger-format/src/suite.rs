@@ -13,8 +13,10 @@
 //! are the one entry point through which code that hashes for a log (record hashes, the RFC 6962
 //! tree with its `0x00`/`0x01` prefixes, the status map, commitments, key IDs) takes the log's suite.
 //!
-//! This module is the foundation the formats build on: records, checkpoints, bundles and the node do
-//! not yet carry a suite, and every log today is `ed25519-sha256`.
+//! A log's suite is its genesis key's ([`crate::keys::PublicKey::suite`]): records say it by their
+//! version (2 for `ed25519-sha256`, 3 with a suite byte otherwise), checkpoints by the type of the
+//! log's signature line, and a verifier takes it from the log key its policy trusts, never from the
+//! bundle in front of it.
 //!
 //! ```
 //! use ledger_format::suite::Suite;
