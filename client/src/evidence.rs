@@ -7,11 +7,12 @@
 use std::io::Read;
 
 use ledger_format::checkpoint::NoteSigningKey;
+use ledger_format::checkpoint::SignatureType;
 use ledger_format::keys::{SecretKey, Signer};
 use ledger_format::record::{evidence_message, validate_origin};
+use ledger_format::suite::Suite;
 use ledger_format::{Hash, SigningKey};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// Read buffer for hashing files: large enough to keep the disk busy, small enough for any machine.
 const HASH_BUFFER_BYTES: usize = 64 * 1024;
@@ -41,16 +42,48 @@ pub enum EvidenceError {
 ///
 /// # Errors
 /// [`EvidenceError::Io`].
-pub fn hash_reader(mut reader: impl Read) -> Result<Hash, EvidenceError> {
-    let mut hasher = Sha256::new();
+pub fn hash_reader(reader: impl Read) -> Result<Hash, EvidenceError> {
+    hash_reader_of(Suite::Ed25519Sha256, reader)
+}
+
+/// The hash of `suite` (SHA-256 or SM3) of everything `reader` yields, read in chunks: what an
+/// evidence service of a log of that suite anchors.
+///
+/// # Errors
+/// [`EvidenceError::Io`].
+pub fn hash_reader_of(suite: Suite, mut reader: impl Read) -> Result<Hash, EvidenceError> {
+    let mut hasher = suite.hasher();
     let mut buffer = vec![0u8; HASH_BUFFER_BYTES];
     loop {
         let n = reader.read(&mut buffer)?;
         if n == 0 {
-            return Ok(Hash(hasher.finalize().into()));
+            return Ok(hasher.finalize());
         }
         hasher.update(buffer.get(..n).unwrap_or_default());
     }
+}
+
+/// A new evidence-service key of `suite` named `name`, from `secret` (32 bytes the caller drew from
+/// the OS's random source), in the `PRIVATE+KEY+` text form [`parse_signing_key`] reads, with the
+/// key's public hex (what the agency registers).
+///
+/// # Errors
+/// [`EvidenceError::KeyFile`] when `name` is not a valid key name or `secret` is not a valid SM2
+/// scalar (about one draw in 2^32: draw again).
+pub fn new_signing_key(
+    suite: Suite,
+    name: &str,
+    secret: &[u8; 32],
+) -> Result<(String, String), EvidenceError> {
+    let key = SecretKey::from_secret_bytes(suite, secret).map_err(|_| EvidenceError::KeyFile)?;
+    let public = key.public_key().to_hex();
+    // A service key uses the log type of its suite: evidence is signed over its own message
+    // (`evidence_message`), and the note type only names the key's algorithm in the text.
+    let text = NoteSigningKey::new(name, SignatureType::log(suite), key)
+        .map_err(|_| EvidenceError::KeyFile)?
+        .to_secret_text()
+        .ok_or(EvidenceError::KeyFile)?;
+    Ok((text, public))
 }
 
 /// Reads an evidence service's signing key: a note signer key (`PRIVATE+KEY+name+id+base64`, the

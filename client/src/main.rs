@@ -205,10 +205,26 @@ struct FetchArgs {
 
 #[derive(Debug, Subcommand)]
 enum EvidenceCommand {
-    /// Print the SHA-256 of a file, in hex.
+    /// Print the hash of a file, in hex: SHA-256, or SM3 for a log of suite sm2-sm3.
     Hash {
         /// The file.
         file: PathBuf,
+        /// The suite of the log the hash is for: ed25519-sha256 (SHA-256) or sm2-sm3 (SM3).
+        #[arg(long, default_value = "ed25519-sha256", value_parser = parse_suite)]
+        suite: ledger_format::suite::Suite,
+    },
+    /// Write a new evidence-service key (PRIVATE+KEY+ text, mode 0600) and print its public key,
+    /// which the agency registers: an Ed25519 key, or an SM2 key for a log of suite sm2-sm3.
+    NewKey {
+        /// Where to write the key; never overwritten.
+        #[arg(long)]
+        out: PathBuf,
+        /// The service's key name, e.g. evidence.example.
+        #[arg(long)]
+        name: String,
+        /// The suite of the log the service submits to.
+        #[arg(long, default_value = "ed25519-sha256", value_parser = parse_suite)]
+        suite: ledger_format::suite::Suite,
     },
     /// Print the submission JSON: each hash signed for the log ORIGIN.
     Sign {
@@ -586,10 +602,22 @@ fn signed_submission(key: &Path, origin: &str, hashes: &[String]) -> Result<evid
 
 fn run_evidence(command: EvidenceCommand) -> Result<u8> {
     match command {
-        EvidenceCommand::Hash { file } => {
+        EvidenceCommand::Hash { file, suite } => {
             let reader = std::fs::File::open(&file)
                 .with_context(|| format!("opening {}", file.display()))?;
-            println!("{}", evidence::hash_reader(reader)?);
+            println!("{}", evidence::hash_reader_of(suite, reader)?);
+            Ok(0)
+        }
+        EvidenceCommand::NewKey { out, name, suite } => {
+            let (text, public) = loop {
+                let mut secret = [0u8; 32];
+                getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                if let Ok(made) = evidence::new_signing_key(suite, &name, &secret) {
+                    break made;
+                }
+            };
+            write_secret_file(&out, &(text + "\n"))?;
+            println!("{public}");
             Ok(0)
         }
         EvidenceCommand::Sign {
@@ -693,4 +721,25 @@ fn qr(args: QrArgs) -> Result<u8> {
         p = info.pixels,
     );
     Ok(0)
+}
+
+/// Parses `--suite`.
+fn parse_suite(name: &str) -> Result<ledger_format::suite::Suite, String> {
+    name.parse()
+        .map_err(|e: ledger_format::DecodeError| e.to_string())
+}
+
+/// Writes a secret to a new file readable by its owner only (mode 0600); never overwrites.
+fn write_secret_file(path: &Path, contents: &str) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist)", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
 }

@@ -616,3 +616,72 @@ fn receipt_checked_against_a_newer_checkpoint() {
     let (code, _) = verify_receipt_cli(&hash, &receipt, &policy, TODAY, &["--checkpoint", note]);
     assert_eq!(code, 2);
 }
+
+/// An evidence service of an `sm2-sm3` log: `evidence new-key --suite sm2-sm3` writes an SM2 key
+/// (mode 0600, never over an existing file), `evidence hash --suite sm2-sm3` hashes with SM3, and
+/// `evidence sign` signs with the SM2 key: the signature verifies under the printed public key.
+#[test]
+fn an_sm2_evidence_service() {
+    use std::os::unix::fs::PermissionsExt;
+    let files = Files::new();
+    let file = files.write("snapshot.csv", b"line,count\n1,42\n");
+    let out = run(&[
+        "evidence",
+        "hash",
+        "--suite",
+        "sm2-sm3",
+        file.to_str().unwrap(),
+    ]);
+    let expected = ledger_format::sm3(b"line,count\n1,42\n").to_hex();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), expected);
+
+    let key = files.dir.path().join("sm2-service.key");
+    let args = [
+        "evidence",
+        "new-key",
+        "--suite",
+        "sm2-sm3",
+        "--name",
+        "evidence.example",
+        "--out",
+        key.to_str().unwrap(),
+    ];
+    let out = run(&args);
+    assert_eq!(code_of(&out), 0);
+    let public = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(public.len(), 130, "an SM2 key, uncompressed: {public}");
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // Never overwritten.
+    assert_ne!(code_of(&run(&args)), 0);
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .starts_with("PRIVATE+KEY+evidence.example+")
+    );
+
+    let out = run(&[
+        "evidence",
+        "sign",
+        "--key",
+        key.to_str().unwrap(),
+        "--origin",
+        testing::ORIGIN,
+        &expected,
+    ]);
+    assert_eq!(code_of(&out), 0);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = &json["submissions"][0];
+    assert_eq!(entry["submitter"], public.as_str());
+    let submitter = ledger_format::PublicKey::from_hex(&public).unwrap();
+    let signature = ledger_format::Signature(
+        hex::decode(entry["signature"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    );
+    let hash = ledger_format::Hash::from_hex(&expected).unwrap();
+    let message = ledger_format::record::evidence_message(testing::ORIGIN, &hash);
+    submitter.verify(&message, &signature).unwrap();
+    assert!(submitter.verify(b"another message", &signature).is_err());
+}

@@ -110,10 +110,7 @@ pub fn record(data: &[u8]) -> bool {
     let Some(record) = decode_round_trip::<Record>(data) else {
         return false;
     };
-    assert_eq!(
-        record.hash(),
-        record::leaf_hash_of(ledger_format::suite::Suite::Ed25519Sha256, data)
-    );
+    assert_eq!(record.hash(), record::leaf_hash_of(record.suite(), data));
     let _ = (record.body.certificate_code(), record.body.kind_name());
     record.verify_signature().is_ok()
 }

@@ -143,6 +143,43 @@ fn ledger_seeds(l: &Ledger, add: &mut Add<'_>) {
             key.to_secret_text().unwrap().into_bytes(),
         );
     }
+    sm2_seeds(add);
+}
+
+/// The same targets fed the artefacts of an `sm2-sm3` log: version-3 records, SM2 key texts, an
+/// SM2-signed checkpoint note.
+fn sm2_seeds(add: &mut Add<'_>) {
+    use ledger_format::suite::Suite;
+    for record in testing::one_record_of_each_kind_of(Suite::Sm2Sm3) {
+        add(
+            "record",
+            format!("sm2-{}", record.body.kind_name()),
+            record.encode(),
+        );
+    }
+    let kinds = [SignatureType::Sm2, SignatureType::Sm2CosignatureV1];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        let key = NoteSigningKey::new(
+            testing::ORIGIN,
+            kind,
+            testing::witness_key_of(Suite::Sm2Sm3, 0),
+        )
+        .unwrap();
+        add(
+            "signing_key",
+            format!("sm2-type-{i}"),
+            key.to_secret_text().unwrap().into_bytes(),
+        );
+        add(
+            "verifier_key",
+            format!("sm2-type-{i}"),
+            key.verifier_key().to_string().into_bytes(),
+        );
+    }
+    let sm2 = testing::six_certificates_of(Suite::Sm2Sm3);
+    let note = sm2.checkpoint(at("2027-02-01", 9), 3).to_note_text();
+    add("signed_checkpoint", "sm2".into(), note.clone().into_bytes());
+    add("note", "sm2".into(), note.into_bytes());
 }
 
 /// Inclusion and consistency proofs of the fixture ledger's tree.
