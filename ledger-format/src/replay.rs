@@ -43,6 +43,17 @@ pub enum ReplayError {
         /// The decoding failure.
         error: DecodeError,
     },
+    /// The record is of another suite than the log (an Ed25519 record in an `sm2-sm3` log, or
+    /// the reverse): a log keeps its genesis key's suite for life.
+    #[error("record {index}: a {found} record in a {expected} log")]
+    Suite {
+        /// Position in the log.
+        index: u64,
+        /// The record's suite.
+        found: crate::suite::Suite,
+        /// The log's suite.
+        expected: crate::suite::Suite,
+    },
     /// The record names another log.
     #[error("record {index}: origin {found}, expected {expected}")]
     Origin {
@@ -587,6 +598,13 @@ impl LogReplay {
     }
 
     fn check_header(&self, record: &Record, index: u64) -> Result<(), ReplayError> {
+        if record.suite() != self.suite() {
+            return Err(ReplayError::Suite {
+                index,
+                found: record.suite(),
+                expected: self.suite(),
+            });
+        }
         let header = &record.header;
         if header.origin != self.origin {
             return Err(ReplayError::Origin {

@@ -410,3 +410,26 @@ mod golden {
         assert!(parsed.verify_cosignatures(&keys[1..]).meets_quorum(3));
     }
 }
+
+#[test]
+fn the_replay_engine_refuses_a_record_of_another_suite() {
+    use ledger_format::replay::{LogReplay, ReplayError};
+    // An Ed25519 record (a valid one, of the Ed25519 fixture log) offered to an SM2 log.
+    let sm2 = testing::agency_key_of(Suite::Sm2Sm3);
+    let mut replay = LogReplay::new(testing::ORIGIN, sm2.public_key());
+    let ed = testing::one_record_of_each_kind();
+    let refused = replay.apply(&ed[0].encode()).unwrap_err();
+    assert!(
+        matches!(
+            refused,
+            ReplayError::Suite {
+                index: 0,
+                found: Suite::Ed25519Sha256,
+                expected: Suite::Sm2Sm3
+            }
+        ),
+        "{refused}"
+    );
+    assert_eq!(replay.size(), 0);
+    assert_eq!(replay.suite(), Suite::Sm2Sm3);
+}

@@ -125,6 +125,7 @@ impl MirrorError {
                 ReplayError::Chain(_) => "chain",
                 ReplayError::Future { .. } | ReplayError::Time { .. } => "time",
                 ReplayError::Region { .. } => "region",
+                ReplayError::Suite { .. } => "suite",
                 ReplayError::Author { .. } => "author",
                 ReplayError::Rule { .. } => "rule",
                 ReplayError::Registry { .. } => "registry",
