@@ -128,6 +128,14 @@ pub fn from_hex_array<const N: usize>(text: &str) -> Result<[u8; N], DecodeError
     Ok(out)
 }
 
+/// Parses hex of any even length (either case).
+///
+/// # Errors
+/// [`DecodeError::Invalid`] when the text is not hex digits in pairs.
+pub fn from_hex(text: &str) -> Result<Vec<u8>, DecodeError> {
+    hex::decode(text).map_err(|e| DecodeError::invalid("hex", e.to_string()))
+}
+
 /// Standard base64 with padding.
 pub fn to_base64(bytes: &[u8]) -> String {
     use base64::Engine;

@@ -14,22 +14,111 @@
 
 use crate::encoding::fixed_bytes_serde;
 use crate::hash::{Hash, sha256};
+use crate::suite::Suite;
+use crate::suite::sm2::{SM2_PUBLIC_KEY_LEN, Sm2PublicKey, Sm2Signature, Sm2SigningKey};
 
 /// Length of an Ed25519 public key in bytes.
 pub const PUBLIC_KEY_LEN: usize = 32;
-/// Length of an Ed25519 signature in bytes.
+/// Length of a signature in bytes, in both suites (Ed25519 `R ‖ S`; SM2 `r ‖ s`).
 pub const SIGNATURE_LEN: usize = 64;
 
-/// An Ed25519 public key (32 bytes, RFC 8032 encoding).
+/// A public key of either suite ([`Suite`]): an Ed25519 key (32 bytes, RFC 8032 encoding) or an
+/// SM2 key (65 bytes, the uncompressed point, [`Sm2PublicKey`]).
+///
+/// In canonical (BCS) form a key is its raw bytes with no tag or length: 32 bytes for Ed25519,
+/// exactly as before suites existed, and 65 for SM2. Which of the two a decoder reads is the suite
+/// of the artefact that holds the key (a record says its suite before its header,
+/// docs/format.md#records), never the bytes themselves. In JSON a key is lowercase hex, and its
+/// length says its kind.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PublicKey(pub [u8; PUBLIC_KEY_LEN]);
+pub enum PublicKey {
+    /// An Ed25519 key (suite `ed25519-sha256`).
+    Ed25519([u8; PUBLIC_KEY_LEN]),
+    /// An SM2 key (suite `sm2-sm3`).
+    Sm2(Sm2PublicKey),
+}
 
-/// An Ed25519 signature (64 bytes, RFC 8032 encoding).
+/// A signature (64 bytes in both suites); the key that checks it says how to read it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Signature(pub [u8; SIGNATURE_LEN]);
 
-fixed_bytes_serde!(PublicKey, PUBLIC_KEY_LEN);
 fixed_bytes_serde!(Signature, SIGNATURE_LEN);
+
+thread_local! {
+    /// The suite whose keys [`PublicKey`]'s canonical decoding reads (see [`DecodeKeysAs`]).
+    static DECODE_SUITE: std::cell::Cell<Suite> = const { std::cell::Cell::new(Suite::Ed25519Sha256) };
+}
+
+/// While alive, canonical (BCS) decoding of a [`PublicKey`] on this thread reads keys of `suite`;
+/// dropping it restores the suite that was in force before. A record's decoder holds one from the
+/// moment it has read its suite byte until it has read its signature, so the keys in its header and
+/// body take the record's suite. Decoding outside any scope reads Ed25519 keys.
+#[must_use = "the scope ends when this value is dropped"]
+pub(crate) struct DecodeKeysAs {
+    previous: Suite,
+}
+
+impl DecodeKeysAs {
+    pub(crate) fn new(suite: Suite) -> DecodeKeysAs {
+        DecodeKeysAs {
+            previous: DECODE_SUITE.with(|cell| cell.replace(suite)),
+        }
+    }
+}
+
+impl Drop for DecodeKeysAs {
+    fn drop(&mut self) {
+        DECODE_SUITE.with(|cell| cell.set(self.previous));
+    }
+}
+
+impl serde::Serialize for PublicKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.serialize_str(&self.to_hex())
+        } else {
+            use serde::ser::SerializeTuple;
+            let bytes = self.as_bytes();
+            let mut t = s.serialize_tuple(bytes.len())?;
+            for b in bytes {
+                t.serialize_element(b)?;
+            }
+            t.end()
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PublicKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        struct Bytes(usize);
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "a public key of {} bytes", self.0)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+                let mut out = Vec::with_capacity(self.0);
+                for i in 0..self.0 {
+                    out.push(
+                        seq.next_element()?
+                            .ok_or_else(|| serde::de::Error::invalid_length(i, &self))?,
+                    );
+                }
+                Ok(out)
+            }
+        }
+        if d.is_human_readable() {
+            let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            let bytes = crate::encoding::from_hex(&text).map_err(D::Error::custom)?;
+            PublicKey::from_slice(&bytes).map_err(D::Error::custom)
+        } else {
+            let suite = DECODE_SUITE.with(std::cell::Cell::get);
+            let bytes = d.deserialize_tuple(suite.public_key_len(), Bytes(suite.public_key_len()))?;
+            PublicKey::from_suite_bytes(suite, &bytes).map_err(D::Error::custom)
+        }
+    }
+}
 
 /// Why a signature did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,30 +141,103 @@ pub enum SignatureError {
 }
 
 impl PublicKey {
-    /// Verifies `signature` over `message` by the ZIP-215 rules (module documentation): the one
-    /// rule for every signature the ledger accepts, the same as [`verify_batch`]'s.
+    /// The suite the key belongs to.
+    pub fn suite(&self) -> Suite {
+        match self {
+            PublicKey::Ed25519(_) => Suite::Ed25519Sha256,
+            PublicKey::Sm2(_) => Suite::Sm2Sm3,
+        }
+    }
+
+    /// The key's canonical bytes: 32 (Ed25519) or 65 (SM2).
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            PublicKey::Ed25519(bytes) => bytes,
+            PublicKey::Sm2(key) => &key.0,
+        }
+    }
+
+    /// The key of `suite` whose canonical bytes are `bytes`. Only the length is checked here; a
+    /// key that is not a point is refused when it is used ([`PublicKey::verify`]).
     ///
     /// # Errors
-    /// [`SignatureError::BadKey`] when the key is not a curve point; [`SignatureError::BadSignature`]
-    /// when the signature does not verify (including a non-canonical `S` or an `R` off the curve).
+    /// [`SignatureError::BadKey`] or [`SignatureError::BadSm2Key`] for the wrong length.
+    pub fn from_suite_bytes(suite: Suite, bytes: &[u8]) -> Result<PublicKey, SignatureError> {
+        match suite {
+            Suite::Ed25519Sha256 => <[u8; PUBLIC_KEY_LEN]>::try_from(bytes)
+                .map(PublicKey::Ed25519)
+                .map_err(|_| SignatureError::BadKey),
+            Suite::Sm2Sm3 => <[u8; SM2_PUBLIC_KEY_LEN]>::try_from(bytes)
+                .map(|bytes| PublicKey::Sm2(Sm2PublicKey(bytes)))
+                .map_err(|_| SignatureError::BadSm2Key("not 65 bytes: give the uncompressed form 04 || x || y")),
+        }
+    }
+
+    /// The key whose canonical bytes are `bytes`, its suite told by the length: 32 bytes are an
+    /// Ed25519 key, 65 an SM2 key (as in JSON and key texts).
+    ///
+    /// # Errors
+    /// [`SignatureError::BadKey`] for any other length.
+    pub fn from_slice(bytes: &[u8]) -> Result<PublicKey, SignatureError> {
+        match bytes.len() {
+            PUBLIC_KEY_LEN => PublicKey::from_suite_bytes(Suite::Ed25519Sha256, bytes),
+            SM2_PUBLIC_KEY_LEN => PublicKey::from_suite_bytes(Suite::Sm2Sm3, bytes),
+            _ => Err(SignatureError::BadKey),
+        }
+    }
+
+    /// Parses lowercase or uppercase hex: 64 digits for Ed25519, 130 for SM2.
+    ///
+    /// # Errors
+    /// [`DecodeError::Invalid`](crate::DecodeError::Invalid) when it is not hex of one of those lengths.
+    pub fn from_hex(text: &str) -> Result<PublicKey, crate::DecodeError> {
+        let bytes = crate::encoding::from_hex(text)?;
+        PublicKey::from_slice(&bytes).map_err(|_| {
+            crate::DecodeError::invalid(
+                "public key",
+                "not 64 hex digits (ed25519) or 130 (sm2, uncompressed)",
+            )
+        })
+    }
+
+    /// Verifies `signature` over `message` by the rule of the key's suite: ZIP-215 for Ed25519
+    /// (module documentation, the same rule as [`verify_batch`]'s), GB/T 32918.2 for SM2 with the
+    /// default distinguishing ID ([`crate::suite::sm2`]).
+    ///
+    /// # Errors
+    /// [`SignatureError::BadKey`] / [`SignatureError::BadSm2Key`] when the key is not a curve
+    /// point; [`SignatureError::BadSignature`] when the signature does not verify (including a
+    /// non-canonical `S` or an `R` off the curve).
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
-        let key =
-            ed25519_zebra::VerificationKey::try_from(self.0).map_err(|_| SignatureError::BadKey)?;
-        let sig = ed25519_zebra::Signature::from_bytes(&signature.0);
-        key.verify(&sig, message)
-            .map_err(|_| SignatureError::BadSignature)
+        match self {
+            PublicKey::Ed25519(bytes) => {
+                let key = ed25519_zebra::VerificationKey::try_from(*bytes)
+                    .map_err(|_| SignatureError::BadKey)?;
+                let sig = ed25519_zebra::Signature::from_bytes(&signature.0);
+                key.verify(&sig, message)
+                    .map_err(|_| SignatureError::BadSignature)
+            }
+            PublicKey::Sm2(key) => key.verify(message, &Sm2Signature(signature.0)),
+        }
     }
 
     /// Checks that the key may be registered (an evidence service, the agency's next log key, a
-    /// witness): a point, encoded canonically, of prime order (no small-order component).
+    /// witness). Ed25519: a point, encoded canonically, of prime order (no small-order component).
+    /// SM2: the uncompressed encoding of a point of the curve other than the identity (the curve's
+    /// cofactor is 1, so every such point has prime order).
     ///
     /// # Errors
-    /// [`SignatureError::BadKey`] when it is not a point; [`SignatureError::WeakKey`] otherwise.
+    /// [`SignatureError::BadKey`] when it is not a point; [`SignatureError::WeakKey`] otherwise;
+    /// [`SignatureError::BadSm2Key`] for SM2.
     pub fn check_registrable(&self) -> Result<(), SignatureError> {
-        let point = curve25519_dalek::edwards::CompressedEdwardsY(self.0)
+        let bytes = match self {
+            PublicKey::Ed25519(bytes) => *bytes,
+            PublicKey::Sm2(key) => return key.check_registrable(),
+        };
+        let point = curve25519_dalek::edwards::CompressedEdwardsY(bytes)
             .decompress()
             .ok_or(SignatureError::BadKey)?;
-        if point.compress().to_bytes() != self.0 {
+        if point.compress().to_bytes() != bytes {
             return Err(SignatureError::WeakKey("not canonically encoded"));
         }
         if point.is_small_order() {
@@ -87,20 +249,20 @@ impl PublicKey {
         Ok(())
     }
 
-    /// SHA-256 of the key bytes: a stable identifier for indexes and logs.
+    /// The suite's hash of the key bytes (SHA-256 or SM3): a stable identifier for indexes and logs.
     pub fn fingerprint(&self) -> Hash {
-        sha256(&self.0)
+        self.suite().hash(self.as_bytes())
     }
 
     /// Lowercase hex of the key.
     pub fn to_hex(&self) -> String {
-        crate::encoding::to_hex(&self.0)
+        crate::encoding::to_hex(self.as_bytes())
     }
 }
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PublicKey({})", self.to_hex())
+        write!(f, "PublicKey::Ed25519({})", self.to_hex())
     }
 }
 
@@ -116,19 +278,20 @@ impl std::fmt::Debug for Signature {
     }
 }
 
-/// Verifies every `(key, message, signature)` of `items` at once by the ZIP-215 rules: `Ok` exactly
-/// when [`PublicKey::verify`] accepts each one (a batch that fails says only that one item is bad:
-/// check them one by one to name it). About twice as fast per signature as single checks when the
-/// batch has few distinct keys.
+/// Verifies every `(key, message, signature)` of `items` at once: `Ok` exactly when
+/// [`PublicKey::verify`] accepts each one (a batch that fails says only that one item is bad:
+/// check them one by one to name it). Ed25519 signatures are checked together by the ZIP-215
+/// rules, about twice as fast per signature as single checks when the batch has few distinct
+/// keys; SM2 signatures, which have no batch equation, one by one.
 ///
 /// The batch's random coefficients come from a ChaCha20 stream seeded with SHA-256 over every
-/// item (key, signature, SHA-256 of the message), so the check is deterministic and needs no
-/// random source, and the coefficients cannot be known before every signature is fixed: finding
+/// Ed25519 item (key, signature, SHA-256 of the message), so the check is deterministic and needs
+/// no random source, and the coefficients cannot be known before every signature is fixed: finding
 /// a batch that passes with a bad signature is as hard as guessing a 128-bit value.
 ///
 /// # Errors
-/// [`SignatureError::BadKey`] when a key is not a curve point; [`SignatureError::BadSignature`]
-/// when the batch does not verify.
+/// [`SignatureError::BadKey`] / [`SignatureError::BadSm2Key`] when a key is not a curve point;
+/// [`SignatureError::BadSignature`] when the batch does not verify.
 pub fn verify_batch<'a>(
     items: impl IntoIterator<Item = (&'a PublicKey, &'a [u8], &'a Signature)>,
 ) -> Result<(), SignatureError> {
@@ -141,15 +304,23 @@ pub fn verify_batch<'a>(
     // verifier, which groups the signatures by key: a batch has few distinct keys.
     let mut keys = std::collections::BTreeSet::new();
     for (key, message, signature) in items {
-        let bytes = ed25519_zebra::VerificationKeyBytes::from(key.0);
-        if keys.insert(key.0) {
-            ed25519_zebra::VerificationKey::try_from(bytes).map_err(|_| SignatureError::BadKey)?;
+        let bytes = match key {
+            PublicKey::Ed25519(bytes) => *bytes,
+            PublicKey::Sm2(_) => {
+                key.verify(message, signature)?;
+                continue;
+            }
+        };
+        let zebra_bytes = ed25519_zebra::VerificationKeyBytes::from(bytes);
+        if keys.insert(bytes) {
+            ed25519_zebra::VerificationKey::try_from(zebra_bytes)
+                .map_err(|_| SignatureError::BadKey)?;
         }
-        transcript.update(key.0);
+        transcript.update(bytes);
         transcript.update(signature.0);
         transcript.update(sha256(message).0);
         let sig = ed25519_zebra::Signature::from_bytes(&signature.0);
-        verifier.queue((bytes, sig, message));
+        verifier.queue((zebra_bytes, sig, message));
     }
     let seed: [u8; 32] = transcript.finalize().into();
     verifier
@@ -188,7 +359,7 @@ impl SigningKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
-        PublicKey(self.0.verifying_key().to_bytes())
+        PublicKey::Ed25519(self.0.verifying_key().to_bytes())
     }
 
     /// Signs `message` (pure Ed25519, RFC 8032 §5.1.6).
@@ -201,6 +372,132 @@ impl SigningKey {
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "SigningKey(public={}, ..)", self.public_key().to_hex())
+    }
+}
+
+/// Why a [`Signer`] could not sign.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// SM2 signing failed ([`crate::suite::sm2::Sm2Error`]).
+    #[error("sm2 signing failed: {0}")]
+    Sm2(#[from] crate::suite::sm2::Sm2Error),
+    /// The key lives in a device (a PKCS#11 token) that did not sign; the text says why.
+    #[error("the signing device failed: {0}")]
+    Device(String),
+}
+
+/// Something that holds a secret key and signs with it: a key in memory ([`SigningKey`],
+/// [`Sm2SigningKey`]) or a key in a hardware security module, which never leaves it (the node's
+/// PKCS#11 backend). Log keys, witness keys and evidence-service keys are used through this trait,
+/// so that where a key lives is a matter of configuration.
+pub trait Signer: Send + Sync + std::fmt::Debug {
+    /// The public key of the secret key that signs.
+    fn public_key(&self) -> PublicKey;
+
+    /// Signs `message` by the rule of the key's suite (pure Ed25519, RFC 8032 §5.1.6; or SM2 with
+    /// the default distinguishing ID, GB/T 32918.2).
+    ///
+    /// # Errors
+    /// [`SignError`] when the key's device or the algorithm fails.
+    fn sign(&self, message: &[u8]) -> Result<Signature, SignError>;
+}
+
+impl Signer for SigningKey {
+    fn public_key(&self) -> PublicKey {
+        SigningKey::public_key(self)
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Signature, SignError> {
+        Ok(SigningKey::sign(self, message))
+    }
+}
+
+impl Signer for Sm2SigningKey {
+    fn public_key(&self) -> PublicKey {
+        PublicKey::Sm2(Sm2SigningKey::public_key(self))
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Signature, SignError> {
+        Ok(Signature(Sm2SigningKey::sign(self, message)?.0))
+    }
+}
+
+/// A secret key held in memory, of either suite: what a key file holds.
+#[derive(Clone, Debug)]
+pub enum SecretKey {
+    /// An Ed25519 key (RFC 8032 seed).
+    Ed25519(SigningKey),
+    /// An SM2 key (the secret scalar).
+    Sm2(Sm2SigningKey),
+}
+
+impl SecretKey {
+    /// The key of `suite` whose 32 secret bytes (an Ed25519 seed, an SM2 scalar, big-endian) are
+    /// `bytes`. Callers draw fresh bytes from the OS's random source.
+    ///
+    /// # Errors
+    /// [`SignError::Sm2`] for an SM2 scalar outside `[1, n-2]` (for random bytes, about one in
+    /// 2^32 draws: draw again).
+    pub fn from_secret_bytes(suite: Suite, bytes: &[u8; 32]) -> Result<SecretKey, SignError> {
+        Ok(match suite {
+            Suite::Ed25519Sha256 => SecretKey::Ed25519(SigningKey::from_seed(bytes)),
+            Suite::Sm2Sm3 => SecretKey::Sm2(Sm2SigningKey::from_secret_bytes(bytes)?),
+        })
+    }
+
+    /// The 32 secret bytes, for writing the key file.
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        match self {
+            SecretKey::Ed25519(key) => key.seed(),
+            SecretKey::Sm2(key) => key.secret_bytes(),
+        }
+    }
+
+    /// The key's suite.
+    pub fn suite(&self) -> Suite {
+        match self {
+            SecretKey::Ed25519(_) => Suite::Ed25519Sha256,
+            SecretKey::Sm2(_) => Suite::Sm2Sm3,
+        }
+    }
+}
+
+impl From<SigningKey> for SecretKey {
+    fn from(key: SigningKey) -> SecretKey {
+        SecretKey::Ed25519(key)
+    }
+}
+
+impl From<Sm2SigningKey> for SecretKey {
+    fn from(key: Sm2SigningKey) -> SecretKey {
+        SecretKey::Sm2(key)
+    }
+}
+
+impl Signer for SecretKey {
+    fn public_key(&self) -> PublicKey {
+        match self {
+            SecretKey::Ed25519(key) => Signer::public_key(key),
+            SecretKey::Sm2(key) => Signer::public_key(key),
+        }
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Signature, SignError> {
+        match self {
+            SecretKey::Ed25519(key) => Signer::sign(key, message),
+            SecretKey::Sm2(key) => Signer::sign(key, message),
+        }
+    }
+}
+
+impl<T: Signer + ?Sized> Signer for std::sync::Arc<T> {
+    fn public_key(&self) -> PublicKey {
+        (**self).public_key()
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Signature, SignError> {
+        (**self).sign(message)
     }
 }
 
@@ -280,7 +577,7 @@ mod tests {
             .map(|y| {
                 let mut bytes = [0; 32];
                 bytes[0] = y;
-                PublicKey(bytes)
+                PublicKey::Ed25519(bytes)
             })
             .find(|key| key.check_registrable() == Err(SignatureError::BadKey))
             .unwrap();

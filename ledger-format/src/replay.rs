@@ -938,12 +938,12 @@ mod tests {
         let mut l = Ledger::empty(testing::ORIGIN, testing::agency_key());
         for body in [
             Body::SubmitterAdded(crate::record::SubmitterAdded {
-                key: PublicKey(identity),
+                key: PublicKey::Ed25519(identity),
                 name: "weak".into(),
                 credit_code: crate::code::CreditCode::parse(testing::CREDIT_CODE).unwrap(),
             }),
             Body::KeyRotation(crate::record::KeyRotation {
-                new_key: PublicKey(identity),
+                new_key: PublicKey::Ed25519(identity),
             }),
         ] {
             let record = l.log.agency(at("2026-11-20", 9), body);

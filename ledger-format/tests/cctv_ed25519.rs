@@ -27,7 +27,7 @@ fn cases() -> Vec<Case> {
         .iter()
         .map(|case| Case {
             number: case["number"].as_u64().unwrap(),
-            key: PublicKey(
+            key: PublicKey::Ed25519(
                 hex::decode(case["key"].as_str().unwrap())
                     .unwrap()
                     .try_into()

@@ -711,7 +711,7 @@ fn admin_post(
 }
 
 fn parse_key(hex: &str) -> anyhow::Result<PublicKey> {
-    Ok(PublicKey(
+    Ok(PublicKey::Ed25519(
         ledger_format::encoding::from_hex_array(hex).context("the key is 64 hex digits")?,
     ))
 }

@@ -3,9 +3,11 @@
 //! c2sp.org/signed-note "Signatures": `key ID = SHA-256(key name || 0x0A || type || public key)[:4]`.
 //! The text forms are those of Go's `golang.org/x/mod/sumdb/note` (docs/format.md#checkpoint-keys).
 
+use std::sync::Arc;
+
 use crate::encoding::{fixed_bytes_serde, from_base64, to_base64};
-use crate::hash::sha256_parts;
-use crate::keys::{PUBLIC_KEY_LEN, PublicKey, SigningKey};
+use crate::keys::{PublicKey, SecretKey, Signer};
+use crate::suite::Suite;
 
 /// Length of a key ID in bytes.
 pub const KEY_ID_LEN: usize = 4;
@@ -39,7 +41,12 @@ impl std::fmt::Debug for KeyId {
     }
 }
 
-/// The signature types this crate signs and verifies (c2sp.org/signed-note "Signature types").
+/// The signature types this crate signs and verifies (c2sp.org/signed-note "Signature types";
+/// docs/format.md#key-ids-and-signature-types).
+///
+/// The spec assigns bytes to Ed25519 types only; SM2 types use the byte it reserves for types
+/// without one, `0xff`, followed by a longer identifier: an ASCII name ending in a NUL byte, so that
+/// no identifier is a prefix of another and a reader knows where the key starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SignatureType {
@@ -47,23 +54,92 @@ pub enum SignatureType {
     Ed25519,
     /// `0x04`: timestamped Ed25519 witness cosignature, c2sp.org/tlog-cosignature `cosignature/v1`.
     CosignatureV1,
+    /// `0xff "registration-ledger/sm2-note/v1" 0x00`: SM2 over the note text; used by an
+    /// `sm2-sm3` log for its checkpoints.
+    Sm2,
+    /// `0xff "registration-ledger/sm2-cosignature/v1" 0x00`: a timestamped SM2 witness
+    /// cosignature, the message and line layout of `cosignature/v1` with an SM2 signature.
+    Sm2CosignatureV1,
 }
 
+/// The type bytes of [`SignatureType::Sm2`].
+const SM2_NOTE_TYPE: &[u8] = b"\xffregistration-ledger/sm2-note/v1\0";
+/// The type bytes of [`SignatureType::Sm2CosignatureV1`].
+const SM2_COSIGNATURE_TYPE: &[u8] = b"\xffregistration-ledger/sm2-cosignature/v1\0";
+
 impl SignatureType {
-    /// The identifier byte hashed into the key ID and written first in a verifier key.
+    /// Every type, log types first.
+    pub const ALL: [SignatureType; 4] = [
+        SignatureType::Ed25519,
+        SignatureType::Sm2,
+        SignatureType::CosignatureV1,
+        SignatureType::Sm2CosignatureV1,
+    ];
+
+    /// The first type byte (`0x01`, `0x04`, or `0xff` for the SM2 types).
     pub fn byte(self) -> u8 {
+        self.type_bytes()[0]
+    }
+
+    /// The whole signature type as hashed into the key ID and written before the key in a key
+    /// text: one byte for the Ed25519 types, `0xff`, an identifier and a NUL for the SM2 ones.
+    pub fn type_bytes(self) -> &'static [u8] {
         match self {
-            SignatureType::Ed25519 => 0x01,
-            SignatureType::CosignatureV1 => 0x04,
+            SignatureType::Ed25519 => &[0x01],
+            SignatureType::CosignatureV1 => &[0x04],
+            SignatureType::Sm2 => SM2_NOTE_TYPE,
+            SignatureType::Sm2CosignatureV1 => SM2_COSIGNATURE_TYPE,
         }
     }
 
-    /// The type with identifier byte `byte`, if this crate supports it.
+    /// The type with identifier byte `byte`, if this crate supports it and it needs no longer
+    /// identifier (the Ed25519 types).
     pub fn from_byte(byte: u8) -> Option<Self> {
         match byte {
             0x01 => Some(SignatureType::Ed25519),
             0x04 => Some(SignatureType::CosignatureV1),
             _ => None,
+        }
+    }
+
+    /// Splits `typed` (`type ‖ key`) into the type it starts with and the rest.
+    fn split(typed: &[u8]) -> Result<(SignatureType, &[u8]), KeyError> {
+        let first = *typed.first().ok_or(KeyError::Malformed("empty key"))?;
+        SignatureType::ALL
+            .into_iter()
+            .find_map(|kind| typed.strip_prefix(kind.type_bytes()).map(|rest| (kind, rest)))
+            .ok_or(KeyError::UnsupportedType(first))
+    }
+
+    /// The suite whose keys make signatures of this type.
+    pub fn suite(self) -> Suite {
+        match self {
+            SignatureType::Ed25519 | SignatureType::CosignatureV1 => Suite::Ed25519Sha256,
+            SignatureType::Sm2 | SignatureType::Sm2CosignatureV1 => Suite::Sm2Sm3,
+        }
+    }
+
+    /// True for the witness types (a timestamp before the signature), false for the log types.
+    pub fn is_cosignature(self) -> bool {
+        matches!(
+            self,
+            SignatureType::CosignatureV1 | SignatureType::Sm2CosignatureV1
+        )
+    }
+
+    /// The type a log of `suite` signs its checkpoints with.
+    pub fn log(suite: Suite) -> SignatureType {
+        match suite {
+            Suite::Ed25519Sha256 => SignatureType::Ed25519,
+            Suite::Sm2Sm3 => SignatureType::Sm2,
+        }
+    }
+
+    /// The type a witness key of `suite` cosigns with.
+    pub fn cosignature(suite: Suite) -> SignatureType {
+        match suite {
+            Suite::Ed25519Sha256 => SignatureType::CosignatureV1,
+            Suite::Sm2Sm3 => SignatureType::Sm2CosignatureV1,
         }
     }
 }
@@ -84,6 +160,15 @@ pub enum KeyError {
     /// The key ID written in the text is not the one derived from the name and key.
     #[error("key id does not match the name and key")]
     KeyIdMismatch,
+    /// The key is not of the suite the signature type needs (an SM2 key for an Ed25519 type, or
+    /// the reverse).
+    #[error("a {key} key cannot make {kind:?} signatures")]
+    WrongKeySuite {
+        /// The signature type.
+        kind: SignatureType,
+        /// The key's suite.
+        key: Suite,
+    },
 }
 
 /// Whether `name` is a valid note key name: non-empty, no Unicode white space (the `White_Space`
@@ -96,9 +181,16 @@ pub fn is_valid_key_name(name: &str) -> bool {
             .any(|c| c.is_whitespace() || c == '+' || c.is_control())
 }
 
-/// The key ID of `public_key` under `name` and `kind`: `SHA-256(name || 0x0A || type || key)[:4]`.
+/// The key ID of `public_key` under `name` and `kind`: `H(name || 0x0A || type || key)[:4]`, where
+/// `H` is the hash of the key's suite (SHA-256, as the spec recommends, for Ed25519 keys; SM3 for
+/// SM2 keys, whose types the spec leaves to us) and `type` is [`SignatureType::type_bytes`].
 pub fn key_id(name: &str, kind: SignatureType, public_key: &PublicKey) -> KeyId {
-    let digest = sha256_parts(&[name.as_bytes(), b"\n", &[kind.byte()], &public_key.0]);
+    let digest = public_key.suite().hash_parts(&[
+        name.as_bytes(),
+        b"\n",
+        kind.type_bytes(),
+        public_key.as_bytes(),
+    ]);
     let mut id = [0u8; KEY_ID_LEN];
     id.copy_from_slice(&digest.0[..KEY_ID_LEN]);
     KeyId(id)
@@ -133,10 +225,17 @@ impl VerifierKey {
     /// A key of any supported type.
     ///
     /// # Errors
-    /// [`KeyError::InvalidName`] when `name` is not a valid key name.
+    /// [`KeyError::InvalidName`] when `name` is not a valid key name;
+    /// [`KeyError::WrongKeySuite`] when the key is not of the type's suite.
     pub fn new(name: &str, kind: SignatureType, key: PublicKey) -> Result<Self, KeyError> {
         if !is_valid_key_name(name) {
             return Err(KeyError::InvalidName);
+        }
+        if key.suite() != kind.suite() {
+            return Err(KeyError::WrongKeySuite {
+                kind,
+                key: key.suite(),
+            });
         }
         let id = key_id(name, kind, &key);
         Ok(VerifierKey {
@@ -160,7 +259,13 @@ impl VerifierKey {
             .split_once('+')
             .ok_or(KeyError::Malformed("missing '+'"))?;
         let (kind, key_bytes) = parse_typed_key(id_hex, key_b64)?;
-        let key = VerifierKey::new(name, kind, PublicKey(key_bytes))?;
+        let key = PublicKey::from_suite_bytes(kind.suite(), &key_bytes).map_err(|_| {
+            KeyError::Malformed(match kind.suite() {
+                Suite::Ed25519Sha256 => "key is not 32 bytes",
+                Suite::Sm2Sm3 => "key is not 65 bytes",
+            })
+        })?;
+        let key = VerifierKey::new(name, kind, key)?;
         check_key_id(id_hex, key.id)?;
         Ok(key)
     }
@@ -175,7 +280,7 @@ impl VerifierKey {
         self.kind
     }
 
-    /// The Ed25519 public key.
+    /// The public key (Ed25519 or SM2, as the type says).
     pub fn public_key(&self) -> &PublicKey {
         &self.key
     }
@@ -189,9 +294,7 @@ impl VerifierKey {
 impl std::fmt::Display for VerifierKey {
     /// `name+hexid+base64(type || key)`, the hex ID in lowercase.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut typed = Vec::with_capacity(1 + PUBLIC_KEY_LEN);
-        typed.push(self.kind.byte());
-        typed.extend_from_slice(&self.key.0);
+        let typed = [self.kind.type_bytes(), self.key.as_bytes()].concat();
         write!(f, "{}+{}+{}", self.name, self.id, to_base64(&typed))
     }
 }
@@ -202,25 +305,54 @@ impl std::fmt::Debug for VerifierKey {
     }
 }
 
-/// A named signing key: what a log or a witness keeps in its key file. `Debug` hides the secret.
+/// A named signing key: what a log or a witness signs with. `Debug` hides the secret.
+///
+/// The secret is either in memory (a key file, [`NoteSigningKey::new`]) or in a device that signs
+/// without giving it out ([`NoteSigningKey::with_signer`], e.g. a PKCS#11 token).
 #[derive(Clone)]
 pub struct NoteSigningKey {
     verifier: VerifierKey,
-    key: SigningKey,
+    signer: Arc<dyn Signer>,
+    secret: Option<SecretKey>,
 }
 
 impl NoteSigningKey {
-    /// Names `key` for signatures of type `kind`.
+    /// Names the in-memory `key` for signatures of type `kind`.
     ///
     /// # Errors
-    /// [`KeyError::InvalidName`] when `name` is not a valid key name.
-    pub fn new(name: &str, kind: SignatureType, key: SigningKey) -> Result<Self, KeyError> {
+    /// [`KeyError::InvalidName`] when `name` is not a valid key name;
+    /// [`KeyError::WrongKeySuite`] when the key is not of the type's suite.
+    pub fn new(name: &str, kind: SignatureType, key: impl Into<SecretKey>) -> Result<Self, KeyError> {
+        let key = key.into();
         let verifier = VerifierKey::new(name, kind, key.public_key())?;
-        Ok(NoteSigningKey { verifier, key })
+        Ok(NoteSigningKey {
+            verifier,
+            signer: Arc::new(key.clone()),
+            secret: Some(key),
+        })
     }
 
-    /// Parses `PRIVATE+KEY+name+hexid+base64(type || 32-byte seed)`; the ID is that of the public key.
-    /// Go's `note.NewSigner` reads type `0x01`; type `0x04` in this form is our extension.
+    /// Names a key that `signer` holds (in a device, say) for signatures of type `kind`.
+    ///
+    /// # Errors
+    /// As [`NoteSigningKey::new`].
+    pub fn with_signer(
+        name: &str,
+        kind: SignatureType,
+        signer: Arc<dyn Signer>,
+    ) -> Result<Self, KeyError> {
+        let verifier = VerifierKey::new(name, kind, signer.public_key())?;
+        Ok(NoteSigningKey {
+            verifier,
+            signer,
+            secret: None,
+        })
+    }
+
+    /// Parses `PRIVATE+KEY+name+hexid+base64(type || 32 secret bytes)`; the ID is that of the
+    /// public key. The secret bytes are an RFC 8032 seed for the Ed25519 types and the big-endian
+    /// scalar for the SM2 types. Go's `note.NewSigner` reads type `0x01`; the other types in this
+    /// form are our extension.
     ///
     /// # Errors
     /// Any [`KeyError`]; the messages never include key material.
@@ -234,25 +366,30 @@ impl NoteSigningKey {
         let (id_hex, key_b64) = rest
             .split_once('+')
             .ok_or(KeyError::Malformed("missing '+'"))?;
-        let (kind, seed) = parse_typed_key(id_hex, key_b64)?;
-        let key = NoteSigningKey::new(name, kind, SigningKey::from_seed(&seed))?;
+        let (kind, secret) = parse_typed_key(id_hex, key_b64)?;
+        let secret: [u8; 32] = secret
+            .try_into()
+            .map_err(|_| KeyError::Malformed("secret key is not 32 bytes"))?;
+        let secret = SecretKey::from_secret_bytes(kind.suite(), &secret)
+            .map_err(|_| KeyError::Malformed("secret key out of range"))?;
+        let key = NoteSigningKey::new(name, kind, secret)?;
         check_key_id(id_hex, key.verifier.id)?;
         Ok(key)
     }
 
-    /// The secret text form `PRIVATE+KEY+name+hexid+base64(type || seed)`, for the key file only.
-    /// Deliberately not `Display`, so that the secret cannot reach a log line by accident.
-    pub fn to_secret_text(&self) -> String {
-        let mut typed = Vec::with_capacity(1 + 32);
-        typed.push(self.verifier.kind.byte());
-        typed.extend_from_slice(&self.key.seed());
+    /// The secret text form `PRIVATE+KEY+name+hexid+base64(type || secret)`, for the key file only;
+    /// `None` for a key held by a device. Deliberately not `Display`, so that the secret cannot
+    /// reach a log line by accident.
+    pub fn to_secret_text(&self) -> Option<String> {
+        let secret = self.secret.as_ref()?;
+        let typed = [self.verifier.kind.type_bytes(), &secret.secret_bytes()].concat();
         let v = &self.verifier;
-        format!(
+        Some(format!(
             "{SIGNER_KEY_PREFIX}{}+{}+{}",
             v.name,
             v.id,
             to_base64(&typed)
-        )
+        ))
     }
 
     /// The matching verifier key.
@@ -260,9 +397,14 @@ impl NoteSigningKey {
         &self.verifier
     }
 
-    /// The Ed25519 signing key.
-    pub fn signing_key(&self) -> &SigningKey {
-        &self.key
+    /// What signs: the key in memory, or the device that holds it.
+    pub fn signer(&self) -> &Arc<dyn Signer> {
+        &self.signer
+    }
+
+    /// The key in memory, if it is not held by a device.
+    pub fn secret_key(&self) -> Option<&SecretKey> {
+        self.secret.as_ref()
     }
 }
 
@@ -272,20 +414,14 @@ impl std::fmt::Debug for NoteSigningKey {
     }
 }
 
-/// Checks the 8-hex-digit ID syntax and decodes `base64(type || 32 bytes)`.
-fn parse_typed_key(id_hex: &str, key_b64: &str) -> Result<(SignatureType, [u8; 32]), KeyError> {
+/// Checks the 8-hex-digit ID syntax and decodes `base64(type || key bytes)`.
+fn parse_typed_key(id_hex: &str, key_b64: &str) -> Result<(SignatureType, Vec<u8>), KeyError> {
     if id_hex.len() != 2 * KEY_ID_LEN || !id_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(KeyError::Malformed("key id is not 8 hex digits"));
     }
     let bytes = from_base64(key_b64).map_err(|_| KeyError::Malformed("key is not base64"))?;
-    let (&type_byte, key) = bytes
-        .split_first()
-        .ok_or(KeyError::Malformed("empty key"))?;
-    let kind = SignatureType::from_byte(type_byte).ok_or(KeyError::UnsupportedType(type_byte))?;
-    let key: [u8; 32] = key
-        .try_into()
-        .map_err(|_| KeyError::Malformed("key is not 32 bytes"))?;
-    Ok((kind, key))
+    let (kind, key) = SignatureType::split(&bytes)?;
+    Ok((kind, key.to_vec()))
 }
 
 fn check_key_id(id_hex: &str, derived: KeyId) -> Result<(), KeyError> {

@@ -111,6 +111,9 @@ pub enum NoteError {
     /// A cosignature timestamp above 2^63 - 1.
     #[error("timestamp out of range")]
     TimestampOutOfRange,
+    /// The key (in a device, say) did not sign.
+    #[error("signing failed: {0}")]
+    Sign(#[from] crate::keys::SignError),
     /// The compact form names a key ID that no given key has.
     #[error("no key with id {0}")]
     UnknownKeyId(KeyId),

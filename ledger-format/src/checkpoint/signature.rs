@@ -1,7 +1,7 @@
 //! Making and checking note signatures: Ed25519 (type `0x01`) over the note text, and timestamped
 //! `cosignature/v1` (type `0x04`, c2sp.org/tlog-cosignature) over a header, a time line and the text.
 
-use super::key::{KeyId, NoteSigningKey, SignatureType, VerifierKey};
+use super::key::{KeyId, NoteSigningKey, VerifierKey};
 use super::note::{Note, NoteError, NoteSignature};
 use crate::keys::{SIGNATURE_LEN, Signature, SignatureError};
 
@@ -120,48 +120,50 @@ impl NoteSignature {
 }
 
 impl Note {
-    /// Signs the text with an Ed25519 (type `0x01`) key, replacing that key's earlier line if any.
+    /// Signs the text with a log key (type `0x01` Ed25519 or the SM2 note type), replacing that
+    /// key's earlier line if any.
     ///
     /// # Errors
-    /// [`NoteError::WrongKeyType`] for a cosigner key, [`NoteError::TooManySignatures`].
+    /// [`NoteError::WrongKeyType`] for a cosigner key, [`NoteError::TooManySignatures`],
+    /// [`NoteError::Sign`] when the key's device fails.
     pub fn sign(&mut self, key: &NoteSigningKey) -> Result<(), NoteError> {
         let v = key.verifier_key();
-        if v.signature_type() != SignatureType::Ed25519 {
+        if v.signature_type().is_cosignature() {
             return Err(NoteError::WrongKeyType);
         }
-        let sig = key.signing_key().sign(self.text().as_bytes());
+        let sig = key.signer().sign(self.text().as_bytes())?;
         self.put_signature(NoteSignature::new(v.name(), v.key_id(), sig.0.to_vec())?)
     }
 
-    /// Cosigns the text at `timestamp` (Unix seconds) with a `cosignature/v1` (type `0x04`) key,
-    /// replacing that key's earlier line if any.
+    /// Cosigns the text at `timestamp` (Unix seconds) with a witness key (`cosignature/v1`, type
+    /// `0x04`, or its SM2 twin), replacing that key's earlier line if any.
     ///
     /// # Errors
     /// [`NoteError::WrongKeyType`] for a log key, [`NoteError::TimestampOutOfRange`] above 2^63 - 1,
-    /// [`NoteError::TooManySignatures`].
+    /// [`NoteError::TooManySignatures`], [`NoteError::Sign`].
     pub fn cosign(&mut self, key: &NoteSigningKey, timestamp: u64) -> Result<(), NoteError> {
         let v = key.verifier_key();
-        if v.signature_type() != SignatureType::CosignatureV1 {
+        if !v.signature_type().is_cosignature() {
             return Err(NoteError::WrongKeyType);
         }
         if i64::try_from(timestamp).is_err() {
             return Err(NoteError::TimestampOutOfRange);
         }
         let message = cosignature_message(self.text(), timestamp);
-        let sig = key.signing_key().sign(message.as_bytes());
+        let sig = key.signer().sign(message.as_bytes())?;
         let mut bytes = Vec::with_capacity(COSIGNATURE_LEN);
         bytes.extend_from_slice(&timestamp.to_be_bytes());
         bytes.extend_from_slice(&sig.0);
         self.put_signature(NoteSignature::new(v.name(), v.key_id(), bytes)?)
     }
 
-    /// Verifies the line by `key`, which must be an Ed25519 (type `0x01`) key.
+    /// Verifies the line by `key`, which must be a log key (type `0x01` or the SM2 note type).
     ///
     /// # Errors
     /// [`VerifyError::MissingSignature`] when no line has the key's name and ID;
     /// [`VerifyError::BadSignature`] when it does not verify; [`VerifyError::WrongKeyType`].
     pub fn verify(&self, key: &VerifierKey) -> Result<(), VerifyError> {
-        if key.signature_type() != SignatureType::Ed25519 {
+        if key.signature_type().is_cosignature() {
             return Err(error(key, ErrorKind::WrongKeyType));
         }
         let line = self
@@ -170,13 +172,13 @@ impl Note {
         verify_line(self.text(), key, line).map(|_| ())
     }
 
-    /// Verifies the cosignature by `key`, which must be a `cosignature/v1` (type `0x04`) key, and
-    /// returns its timestamp.
+    /// Verifies the cosignature by `key`, which must be a witness key (`cosignature/v1`, type
+    /// `0x04`, or its SM2 twin), and returns its timestamp.
     ///
     /// # Errors
     /// As [`Note::verify`], and [`VerifyError::TimestampOutOfRange`].
     pub fn verify_cosignature(&self, key: &VerifierKey) -> Result<u64, VerifyError> {
-        if key.signature_type() != SignatureType::CosignatureV1 {
+        if !key.signature_type().is_cosignature() {
             return Err(error(key, ErrorKind::WrongKeyType));
         }
         let line = self
@@ -185,13 +187,13 @@ impl Note {
         verify_line(self.text(), key, line)?.ok_or_else(|| error(key, ErrorKind::WrongKeyType))
     }
 
-    /// Checks every line against the `cosignature/v1` keys among `witnesses` (other keys are
-    /// ignored), sorting lines into valid, invalid (tampering) and unknown.
+    /// Checks every line against the witness keys among `witnesses` (`cosignature/v1` and its SM2
+    /// twin; other keys are ignored), sorting lines into valid, invalid (tampering) and unknown.
     pub fn check_cosignatures(&self, witnesses: &[VerifierKey]) -> CosignatureCheck {
         let mut check = CosignatureCheck::default();
         for line in self.signatures() {
             let mut matching = witnesses.iter().filter(|k| {
-                k.signature_type() == SignatureType::CosignatureV1
+                k.signature_type().is_cosignature()
                     && k.key_id() == line.key_id()
                     && k.name() == line.name()
             });
@@ -223,9 +225,9 @@ fn verify_line(
     key: &VerifierKey,
     line: &NoteSignature,
 ) -> Result<Option<u64>, VerifyError> {
-    let (message, sig_bytes, timestamp) = match key.signature_type() {
-        SignatureType::Ed25519 => (text.as_bytes().to_vec(), line.bytes(), None),
-        SignatureType::CosignatureV1 => {
+    let (message, sig_bytes, timestamp) = match key.signature_type().is_cosignature() {
+        false => (text.as_bytes().to_vec(), line.bytes(), None),
+        true => {
             let (ts, sig) = line
                 .bytes()
                 .split_first_chunk::<8>()

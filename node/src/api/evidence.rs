@@ -171,7 +171,7 @@ pub async fn receipt(
     ApiQuery(query): ApiQuery<ReceiptQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let submitter = PublicKey(hex_param::<32>("submitter", &submitter)?);
+    let submitter = PublicKey::Ed25519(hex_param::<32>("submitter", &submitter)?);
     let hash = Hash(hex_param::<32>("hash", &hash)?);
     let format = query.format;
     let binary = accepts_binary(&headers);

@@ -765,7 +765,7 @@ mod tests {
         let identity = {
             let mut bytes = [0u8; 32];
             bytes[0] = 1;
-            ledger_format::keys::PublicKey(bytes)
+            ledger_format::keys::PublicKey::Ed25519(bytes)
         };
         let mut bad = entry(1);
         bad.log_key = VerifierKey::ed25519(&bad.origin, identity)

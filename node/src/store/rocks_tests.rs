@@ -221,7 +221,7 @@ fn tampered_values_are_reported() {
     )
     .unwrap();
     let evidence = db.cf_handle(cf::EVIDENCE).unwrap();
-    let zero = PublicKey([0; 32]);
+    let zero = PublicKey::Ed25519([0; 32]);
     db.put_cf(evidence, super::evidence_key(&zero, &Hash::ZERO), [1u8; 7])
         .unwrap();
     drop(db);
