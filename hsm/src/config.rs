@@ -70,19 +70,23 @@ impl HsmKeyConfig {
         }
         match (&self.pin_file, &self.pin_env) {
             (None, None) => return config("give the pin's source: pin-file or pin-env"),
-            (Some(_), Some(_)) => return config("give one pin source, not both pin-file and pin-env"),
+            (Some(_), Some(_)) => {
+                return config("give one pin source, not both pin-file and pin-env");
+            }
             _ => {}
         }
         match (self.suite, self.sm2_mechanism) {
-            (Suite::Ed25519Sha256, Some(_)) => {
-                config("sm2-mechanism is for suite sm2-sm3; ed25519-sha256 keys sign with CKM_EDDSA")
-            }
+            (Suite::Ed25519Sha256, Some(_)) => config(
+                "sm2-mechanism is for suite sm2-sm3; ed25519-sha256 keys sign with CKM_EDDSA",
+            ),
             (Suite::Sm2Sm3, None) => config(
                 "suite sm2-sm3 needs sm2-mechanism: the vendor's mechanism number for an SM2 signature of a digest",
             ),
-            (Suite::Sm2Sm3, Some(number)) if number < CKM_VENDOR_DEFINED => Err(HsmError::Config(
-                format!("sm2-mechanism {number:#x} is below CKM_VENDOR_DEFINED (0x80000000): SM2 mechanisms are vendor-defined"),
-            )),
+            (Suite::Sm2Sm3, Some(number)) if number < CKM_VENDOR_DEFINED => {
+                Err(HsmError::Config(format!(
+                    "sm2-mechanism {number:#x} is below CKM_VENDOR_DEFINED (0x80000000): SM2 mechanisms are vendor-defined"
+                )))
+            }
             _ => Ok(()),
         }
     }
@@ -276,7 +280,9 @@ mod tests {
             pin = "1234"
             suite = "ed25519-sha256"
         "#;
-        let error = toml::from_str::<HsmKeyConfig>(text).unwrap_err().to_string();
+        let error = toml::from_str::<HsmKeyConfig>(text)
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("unknown field `pin`"), "{error}");
     }
 
@@ -297,7 +303,9 @@ mod tests {
         assert!(matches!(config.validate(), Err(HsmError::Config(m)) if m.contains("not both")));
         config.pin_file = None;
         config.pin_env = None;
-        assert!(matches!(config.validate(), Err(HsmError::Config(m)) if m.contains("pin-file or pin-env")));
+        assert!(
+            matches!(config.validate(), Err(HsmError::Config(m)) if m.contains("pin-file or pin-env"))
+        );
 
         let mut config = ed25519_config();
         config.sm2_mechanism = Some(CKM_VENDOR_DEFINED + 1);
@@ -306,9 +314,13 @@ mod tests {
         config.suite = Suite::Sm2Sm3;
         config.validate().unwrap();
         config.sm2_mechanism = None;
-        assert!(matches!(config.validate(), Err(HsmError::Config(m)) if m.contains("needs sm2-mechanism")));
+        assert!(
+            matches!(config.validate(), Err(HsmError::Config(m)) if m.contains("needs sm2-mechanism"))
+        );
         config.sm2_mechanism = Some(0x1057);
-        assert!(matches!(config.validate(), Err(HsmError::Config(m)) if m.contains("below CKM_VENDOR_DEFINED")));
+        assert!(
+            matches!(config.validate(), Err(HsmError::Config(m)) if m.contains("below CKM_VENDOR_DEFINED"))
+        );
 
         let mut config = ed25519_config();
         config.key_label.clear();
@@ -347,7 +359,9 @@ mod tests {
         let error = Pin::from_env("LEDGER_HSM_TEST_VARIABLE_THAT_IS_NEVER_SET").unwrap_err();
         assert_eq!(
             error,
-            HsmError::Pin("environment variable LEDGER_HSM_TEST_VARIABLE_THAT_IS_NEVER_SET is not set".into())
+            HsmError::Pin(
+                "environment variable LEDGER_HSM_TEST_VARIABLE_THAT_IS_NEVER_SET is not set".into()
+            )
         );
     }
 }

@@ -162,10 +162,16 @@ mod tests {
     #[test]
     fn curve_names() {
         let ed25519_oid = [0x06, 0x03, 0x2b, 0x65, 0x70];
-        assert_eq!(curve_name(&ed25519_oid), Ok(CurveName::Oid(&[0x2b, 0x65, 0x70])));
+        assert_eq!(
+            curve_name(&ed25519_oid),
+            Ok(CurveName::Oid(&[0x2b, 0x65, 0x70]))
+        );
         let mut printable = vec![0x13, 12];
         printable.extend_from_slice(b"edwards25519");
-        assert_eq!(curve_name(&printable), Ok(CurveName::Printable(b"edwards25519")));
+        assert_eq!(
+            curve_name(&printable),
+            Ok(CurveName::Printable(b"edwards25519"))
+        );
         assert!(curve_name(&[0x30, 0x00]).is_err());
         assert!(curve_name(&[0x06, 0x03, 0x2b, 0x65]).is_err());
         assert!(curve_name(&[0x06, 0x03, 0x2b, 0x65, 0x70, 0x00]).is_err());
@@ -195,18 +201,44 @@ mod tests {
     #[test]
     fn non_canonical_der_signatures_are_refused() {
         let cases: [(&[u8], &str); 7] = [
-            (&[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x00], "trailing bytes after the element"),
-            (&[0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x01], "integer not minimal"),
-            (&[0x30, 0x06, 0x02, 0x01, 0x81, 0x02, 0x01, 0x01], "integer is negative"),
-            (&[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01], "integer is zero"),
+            (
+                &[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x00],
+                "trailing bytes after the element",
+            ),
+            (
+                &[0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x01],
+                "integer not minimal",
+            ),
+            (
+                &[0x30, 0x06, 0x02, 0x01, 0x81, 0x02, 0x01, 0x01],
+                "integer is negative",
+            ),
+            (
+                &[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01],
+                "integer is zero",
+            ),
             (&[0x30, 0x05, 0x02, 0x00, 0x02, 0x01, 0x01], "empty integer"),
-            (&[0x30, 0x81, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01], "length not in its shortest form"),
-            (&[0x31, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01], "unexpected tag"),
+            (
+                &[0x30, 0x81, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+                "length not in its shortest form",
+            ),
+            (
+                &[0x31, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+                "unexpected tag",
+            ),
         ];
         for (der, why) in cases {
             assert_eq!(signature_from_der(der), Err(why), "{der:02x?}");
         }
-        let too_long = [&[0x30, 0x27, 0x02, 0x22, 0x01][..], &[0u8; 33], &[0x02, 0x01, 0x01]].concat();
-        assert_eq!(signature_from_der(&too_long), Err("integer longer than 32 bytes"));
+        let too_long = [
+            &[0x30, 0x27, 0x02, 0x22, 0x01][..],
+            &[0u8; 33],
+            &[0x02, 0x01, 0x01],
+        ]
+        .concat();
+        assert_eq!(
+            signature_from_der(&too_long),
+            Err("integer longer than 32 bytes")
+        );
     }
 }

@@ -29,7 +29,10 @@ pub enum HsmError {
         reason: String,
     },
     /// No slot holds a token with the configured label.
-    #[error("no token labelled {label:?} (tokens present: {})", present_list(present))]
+    #[error(
+        "no token labelled {label:?} (tokens present: {})",
+        present_list(present)
+    )]
     TokenNotFound {
         /// The configured label.
         label: String,
@@ -182,7 +185,10 @@ mod tests {
         let error = CkError::Pkcs11(RvError::UserNotLoggedIn, Function::Sign);
         assert_eq!(describe(&error), "Sign returned CKR_USER_NOT_LOGGED_IN");
         let error = CkError::Pkcs11(RvError::VendorDefined(0x8000_0123), Function::Sign);
-        assert_eq!(describe(&error), "Sign returned vendor-defined error 0x80000123");
+        assert_eq!(
+            describe(&error),
+            "Sign returned vendor-defined error 0x80000123"
+        );
     }
 
     #[test]
@@ -199,12 +205,18 @@ mod tests {
             label: "log".into(),
             present: vec!["witness".into()],
         };
-        assert_eq!(error.to_string(), r#"no token labelled "log" (tokens present: "witness")"#);
+        assert_eq!(
+            error.to_string(),
+            r#"no token labelled "log" (tokens present: "witness")"#
+        );
         let error = HsmError::KeyNotFound {
             token: "log".into(),
             label: "key".into(),
             id: Some("01".into()),
         };
-        assert_eq!(error.to_string(), r#"no private key labelled "key" with id 01 on token "log""#);
+        assert_eq!(
+            error.to_string(),
+            r#"no private key labelled "key" with id 01 on token "log""#
+        );
     }
 }

@@ -128,7 +128,11 @@ mod tests {
     }
 
     fn sm2_public(secret: &[u8; 32]) -> PublicKey {
-        PublicKey::Sm2(Sm2SigningKey::from_secret_bytes(secret).unwrap().public_key())
+        PublicKey::Sm2(
+            Sm2SigningKey::from_secret_bytes(secret)
+                .unwrap()
+                .public_key(),
+        )
     }
 
     /// DER `SEQUENCE { INTEGER r, INTEGER s }` of `r ‖ s`, as GM/T 0009 writes it.
@@ -154,13 +158,21 @@ mod tests {
         let message = b"checkpoint body\n";
         let input = token_input(&public, message).unwrap();
         assert_eq!(input.len(), 32);
-        let PublicKey::Sm2(key) = public else { unreachable!() };
-        assert_eq!(input, key.message_digest(&DistId::default(), message).unwrap().0);
+        let PublicKey::Sm2(key) = public else {
+            unreachable!()
+        };
+        assert_eq!(
+            input,
+            key.message_digest(&DistId::default(), message).unwrap().0
+        );
 
         let signature = sign_with(&public, message, |e| Ok(token(e))).unwrap();
         public.verify(message, &signature).unwrap();
         // The same signature as an in-memory key's: both sign e with RFC 6979 nonces.
-        let in_memory = Sm2SigningKey::from_secret_bytes(&SECRET).unwrap().sign(message).unwrap();
+        let in_memory = Sm2SigningKey::from_secret_bytes(&SECRET)
+            .unwrap()
+            .sign(message)
+            .unwrap();
         assert_eq!(signature.0, in_memory.0);
     }
 
@@ -189,10 +201,8 @@ mod tests {
         // signing, so the token signs SM3(e) instead of e.
         let public = sm2_public(&SECRET);
         let token = sm2_token(&SECRET);
-        let error = sign_with(&public, b"m", |e| {
-            Ok(token(&ledger_format::hash::sm3(e).0))
-        })
-        .unwrap_err();
+        let error =
+            sign_with(&public, b"m", |e| Ok(token(&ledger_format::hash::sm3(e).0))).unwrap_err();
         assert!(error.contains("does not verify"), "{error}");
     }
 
@@ -227,7 +237,10 @@ mod tests {
             [to_der(&raw).as_slice(), &[0]].concat(),
         ];
         for output in cases {
-            assert!(checked_signature(&public, b"m", &output).is_err(), "{output:02x?}");
+            assert!(
+                checked_signature(&public, b"m", &output).is_err(),
+                "{output:02x?}"
+            );
         }
 
         let ed = SigningKey::from_seed(&[1; 32]);

@@ -109,8 +109,7 @@ impl Pkcs11Signer {
         let mut state = self.lock();
         match self.attempt(&mut state, message) {
             Err(Failure {
-                session_lost: true,
-                ..
+                session_lost: true, ..
             }) => {
                 *state = None;
                 self.attempt(&mut state, message)
@@ -123,12 +122,12 @@ impl Pkcs11Signer {
     fn attempt(&self, state: &mut Option<OpenKey>, message: &[u8]) -> Result<Signature, Failure> {
         let open = match state {
             Some(open) => open,
-            None => state.insert(
-                open_key(&self.context, &self.config, &self.pin).map_err(|e| Failure {
+            None => state.insert(open_key(&self.context, &self.config, &self.pin).map_err(
+                |e| Failure {
                     session_lost: false,
                     reason: e.to_string(),
-                })?,
-            ),
+                },
+            )?),
         };
         let mechanism = mechanism(&self.config).map_err(|reason| Failure {
             session_lost: false,
@@ -136,12 +135,10 @@ impl Pkcs11Signer {
         })?;
         let mut session_lost = false;
         scheme::sign_with(&self.public, message, |input| {
-            open.session
-                .sign(&mechanism, open.key, input)
-                .map_err(|e| {
-                    session_lost = is_session_lost(&e);
-                    describe(&e)
-                })
+            open.session.sign(&mechanism, open.key, input).map_err(|e| {
+                session_lost = is_session_lost(&e);
+                describe(&e)
+            })
         })
         .map_err(|reason| Failure {
             session_lost,
@@ -192,9 +189,13 @@ fn mechanism(config: &HsmKeyConfig) -> Result<Mechanism<'static>, String> {
             EddsaSignatureScheme::Pure,
         ))),
         (Suite::Sm2Sm3, Some(number)) if number >= CKM_VENDOR_DEFINED => {
-            let value = number
-                .try_into()
-                .map_err(|_| format!("sm2-mechanism {number:#x} does not fit this platform's CK_ULONG"))?;
+            #[allow(
+                clippy::useless_conversion,
+                reason = "CK_ULONG is u64 here but 32 bits on Windows"
+            )]
+            let value = number.try_into().map_err(|_| {
+                format!("sm2-mechanism {number:#x} does not fit this platform's CK_ULONG")
+            })?;
             let kind = MechanismType::new_vendor_defined(value)
                 .map_err(|e| format!("sm2-mechanism {number:#x}: {e}"))?;
             Ok(Mechanism::VendorDefined(VendorDefinedMechanism::new::<()>(
@@ -233,7 +234,9 @@ fn open_key(context: &Pkcs11, config: &HsmKeyConfig, pin: &Pin) -> Result<OpenKe
 fn login_reason(error: &CkError) -> String {
     let hint = match error {
         CkError::Pkcs11(RvError::PinIncorrect, _) => ": the pin is incorrect",
-        CkError::Pkcs11(RvError::PinLocked, _) => ": the pin is locked (the security officer must unlock it)",
+        CkError::Pkcs11(RvError::PinLocked, _) => {
+            ": the pin is locked (the security officer must unlock it)"
+        }
         CkError::Pkcs11(RvError::PinExpired, _) => ": the pin has expired (set a new one)",
         CkError::Pkcs11(RvError::UserPinNotInitialized, _) => ": the token has no user pin yet",
         _ => "",
@@ -325,9 +328,9 @@ fn attributes<const N: usize>(
     object: ObjectHandle,
     types: [AttributeType; N],
 ) -> Result<[Option<Attribute>; N], HsmError> {
-    let found = session.get_attributes(object, &types).map_err(|e| {
-        HsmError::Device(format!("reading a key's attributes: {}", describe(&e)))
-    })?;
+    let found = session
+        .get_attributes(object, &types)
+        .map_err(|e| HsmError::Device(format!("reading a key's attributes: {}", describe(&e))))?;
     Ok(types.map(|wanted| {
         found
             .iter()
@@ -501,9 +504,14 @@ mod tests {
 
     #[test]
     fn sm2_public_keys_must_be_uncompressed_points_of_the_sm2_curve() {
-        let key = Sm2SigningKey::from_secret_bytes(&[5; 32]).unwrap().public_key();
+        let key = Sm2SigningKey::from_secret_bytes(&[5; 32])
+            .unwrap()
+            .public_key();
         let wrapped = [&[0x04, 0x41][..], &key.0].concat();
-        assert_eq!(sm2_public_key(Some(SM2_OID), &wrapped), Ok(PublicKey::Sm2(key)));
+        assert_eq!(
+            sm2_public_key(Some(SM2_OID), &wrapped),
+            Ok(PublicKey::Sm2(key))
+        );
         assert_eq!(sm2_public_key(None, &key.0), Ok(PublicKey::Sm2(key)));
 
         let error = sm2_public_key(Some(P256_OID), &key.0).unwrap_err();

@@ -11,15 +11,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use ledger_format::Hash;
 use ledger_format::checkpoint::{
     Checkpoint, Note, NoteSigningKey, SignatureType, SignedCheckpoint, VerifierKey,
 };
 use ledger_format::keys::{PublicKey, Signer};
 use ledger_format::suite::Suite;
-use ledger_format::Hash;
 use ledger_hsm::{HsmError, HsmKeyConfig, Pkcs11Signer};
 
 /// Where distributions install SoftHSM2's module.
@@ -105,15 +105,40 @@ fn make_tokens() -> Result<PathBuf, String> {
     run(
         &conf,
         "softhsm2-util",
-        &["--init-token", "--free", "--label", TOKEN, "--so-pin", SO_PIN, "--pin", USER_PIN],
+        &[
+            "--init-token",
+            "--free",
+            "--label",
+            TOKEN,
+            "--so-pin",
+            SO_PIN,
+            "--pin",
+            USER_PIN,
+        ],
     )?;
     let module = module.to_string_lossy().into_owned();
     let tool = |args: &[&str]| {
-        let common = ["--module", &module, "--token-label", TOKEN, "--login", "--pin", USER_PIN];
+        let common = [
+            "--module",
+            &module,
+            "--token-label",
+            TOKEN,
+            "--login",
+            "--pin",
+            USER_PIN,
+        ];
         run(&conf, "pkcs11-tool", &[&common[..], args].concat())
     };
     let keypair = |key_type: &str, label: &str, id: &str| {
-        tool(&["--keypairgen", "--key-type", key_type, "--label", label, "--id", id])
+        tool(&[
+            "--keypairgen",
+            "--key-type",
+            key_type,
+            "--label",
+            label,
+            "--id",
+            id,
+        ])
     };
     // The key the cases sign with, made as docs/operations.md tells an operator to.
     keypair("EC:edwards25519", "log-key", "01")?;
@@ -162,6 +187,10 @@ fn in_child(name: &str, case: fn(&Case)) {
     }
     let conf = tokens();
     let exe = std::env::current_exe().unwrap();
+    // One case at a time: SoftHSM2 rewrites a token's file on some calls (a failed login, say),
+    // and another process reading it then may get CKR_GENERAL_ERROR.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let output = Command::new(exe)
         .args([name, "--exact", "--nocapture", "--test-threads", "1"])
         .env("SOFTHSM2_CONF", conf)
@@ -169,6 +198,7 @@ fn in_child(name: &str, case: fn(&Case)) {
         .env(PIN_VARIABLE, USER_PIN)
         .output()
         .unwrap();
+    drop(guard);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
