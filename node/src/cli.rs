@@ -68,6 +68,11 @@ pub enum Command {
         /// SHA-256) or `sm2-sm3` (the national algorithms SM2 and SM3, GB/T 32918 and 32905).
         #[arg(long, default_value = "ed25519-sha256", value_parser = parse_suite)]
         suite: ledger_format::suite::Suite,
+        /// Keep the log key in a hardware security module: a TOML file naming the PKCS#11 module,
+        /// token, key label and PIN source (docs/operations.md). The module's existing key becomes
+        /// the log's key; no agency.key is written.
+        #[arg(long, value_name = "FILE")]
+        log_key_hsm: Option<PathBuf>,
     },
     /// Prints this node's `[[agency]]` entry for the network's membership file.
     Member {
@@ -217,8 +222,16 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             membership,
             regions,
             suite,
+            log_key_hsm,
         } => {
-            let mut made = init::init_with_suite(&dir, &origin, listen, suite)
+            let hsm = log_key_hsm
+                .map(|path| -> anyhow::Result<ledger_hsm::HsmKeyConfig> {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+                })
+                .transpose()?;
+            let mut made = init::init_with(&dir, &origin, listen, suite, hsm)
                 .with_context(|| format!("initialising a node in {}", dir.display()))?;
             if let Some(address) = admin_listen {
                 made.config.http.admin_listen = address;
@@ -606,6 +619,12 @@ fn export_bundle(
 
 async fn rotate_key(dir: &Path) -> anyhow::Result<()> {
     let config = load_config(dir)?;
+    if config.log_key_hsm.is_some() {
+        bail!(
+            "the log key is in a hardware security module (log_key_hsm): make the next key with \
+             the module's tools; rotating a key in a module is not supported by rotate-key yet"
+        );
+    }
     let key_file = config.path(&config.key_file);
     let next = init::prepare_next_key(&config.origin, &key_file)
         .with_context(|| format!("preparing the next key beside {}", key_file.display()))?;
@@ -642,7 +661,7 @@ fn offline_sequencer(config: &Config, store: RocksStore) -> anyhow::Result<Seque
              against the network before it signs"
         );
     }
-    let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
+    let key = init::open_log_key(config, store.agency_key()?)?;
     Ok(Sequencer::start(
         Arc::new(store),
         key,

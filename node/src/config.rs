@@ -68,9 +68,15 @@ pub struct Config {
     /// RocksDB directory.
     #[serde(default = "default_db")]
     pub db_dir: PathBuf,
-    /// The agency's log key (C2SP signed-note private key text), mode 0600.
+    /// The agency's log key (C2SP signed-note private key text), mode 0600. Not read when
+    /// `log_key_hsm` is given.
     #[serde(default = "default_key_file")]
     pub key_file: PathBuf,
+    /// The agency's log key in a hardware security module instead of `key_file`: the PKCS#11
+    /// module, token, key label and PIN source (docs/operations.md, "Keys in a hardware security
+    /// module"). Relative paths are relative to this file's directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_key_hsm: Option<ledger_hsm::HsmKeyConfig>,
     /// The bearer token of the agency's registration platform, mode 0600.
     #[serde(default = "default_token_file")]
     pub token_file: PathBuf,
@@ -263,6 +269,7 @@ impl Config {
             suite: ledger_format::suite::Suite::default(),
             db_dir: default_db(),
             key_file: default_key_file(),
+            log_key_hsm: None,
             token_file: default_token_file(),
             officers_file: default_officers_file(),
             access_log: None,

@@ -47,6 +47,72 @@ pub enum InitError {
     /// The origin or configuration is invalid.
     #[error("{0}")]
     Config(String),
+    /// The log key's hardware security module refused (docs/operations.md).
+    #[error("log key in the hardware security module: {0}")]
+    Hsm(ledger_hsm::HsmError),
+}
+
+// Not `#[from]`: that would make the module's error the source too, and a report of the chain
+// would print it twice.
+impl From<ledger_hsm::HsmError> for InitError {
+    fn from(e: ledger_hsm::HsmError) -> Self {
+        InitError::Hsm(e)
+    }
+}
+
+/// `config` with its relative paths (module, PIN file) resolved against the node's directory.
+fn resolved(config: &Config, hsm: &ledger_hsm::HsmKeyConfig) -> ledger_hsm::HsmKeyConfig {
+    let mut hsm = hsm.clone();
+    hsm.module = config.path(&hsm.module);
+    hsm.pin_file = hsm.pin_file.map(|pin| config.path(&pin));
+    hsm
+}
+
+/// Opens the log key of a node whose configuration keeps it in a hardware security module
+/// (`log_key_hsm`): the module signs and verifies a test message first, and the key must be of
+/// the log's suite.
+///
+/// # Errors
+/// [`InitError::Hsm`] when the module, token, PIN or key is unusable; [`InitError::Config`] for a
+/// key of another suite than the log's.
+pub fn open_hsm_log_key(
+    config: &Config,
+    hsm: &ledger_hsm::HsmKeyConfig,
+) -> Result<ledger_hsm::Pkcs11Signer, InitError> {
+    let signer = ledger_hsm::Pkcs11Signer::open(&resolved(config, hsm))?;
+    let suite = signer.public_key().suite();
+    if suite != config.suite {
+        return Err(InitError::Config(format!(
+            "the log key in the module is a {suite} key, and the log is {}",
+            config.suite
+        )));
+    }
+    Ok(signer)
+}
+
+/// The log key in force (`in_force`, the store's agency key), wherever the configuration keeps
+/// it: in a hardware security module (`log_key_hsm`), whose key must be the one in force, or in
+/// the key file ([`load_log_key`]).
+///
+/// # Errors
+/// As [`open_hsm_log_key`] and [`load_log_key`]; [`InitError::BadKey`] when the module's key is
+/// not the key in force.
+pub fn open_log_key(config: &Config, in_force: PublicKey) -> Result<LogKey, InitError> {
+    let Some(hsm) = &config.log_key_hsm else {
+        return load_log_key(&config.path(&config.key_file), in_force);
+    };
+    let signer = open_hsm_log_key(config, hsm)?;
+    if signer.public_key() != in_force {
+        return Err(InitError::BadKey {
+            path: config.path(&hsm.module),
+            reason: format!(
+                "the module's key {} (label {:?}) is not the key in force, {in_force}",
+                signer.public_key(),
+                hsm.key_label
+            ),
+        });
+    }
+    Ok(std::sync::Arc::new(signer))
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> InitError + '_ {
@@ -400,6 +466,10 @@ fn genesis_log_key(config: &Config) -> Result<VerifierKey, InitError> {
             key(store.identity()?.genesis_key)
         }
         Err(busy) => {
+            if let Some(hsm) = &config.log_key_hsm {
+                tracing::warn!(error = %busy, "the store cannot be read: the module's key is taken as the genesis key");
+                return key(open_hsm_log_key(config, hsm)?.public_key());
+            }
             let path = config.path(&config.key_file);
             let current = read_key(&path)?;
             if next_key_path(&path).exists() {
@@ -449,6 +519,22 @@ pub fn init_with_suite(
     listen: Option<std::net::SocketAddr>,
     suite: Suite,
 ) -> Result<Initialized, InitError> {
+    init_with(dir, origin, listen, suite, None)
+}
+
+/// [`init_with_suite`], the log key kept in a hardware security module when `hsm` is given: the
+/// module's key (which must exist, made with the vendor's tools) becomes the log's genesis key,
+/// no `agency.key` is written, and `config.toml` names the module (`log_key_hsm`).
+///
+/// # Errors
+/// As [`init`]; [`InitError::Hsm`] when the module cannot sign.
+pub fn init_with(
+    dir: &Path,
+    origin: &str,
+    listen: Option<std::net::SocketAddr>,
+    suite: Suite,
+    hsm: Option<ledger_hsm::HsmKeyConfig>,
+) -> Result<Initialized, InitError> {
     ledger_format::record::validate_origin(origin).map_err(|e| InitError::Config(e.to_string()))?;
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let config_path = dir.join(CONFIG_FILE);
@@ -464,11 +550,27 @@ pub fn init_with_suite(
             config.http.admin_listen = std::net::SocketAddr::new(listen.ip(), 0);
         }
     }
-    let key = new_secret_key(suite)?;
-    write_secret(
-        &config.path(&config.key_file),
-        &secret_text(origin, SignatureType::log(suite), key.clone())?,
-    )?;
+    let key: LogKey = match hsm {
+        Some(hsm) => {
+            if hsm.suite != suite {
+                return Err(InitError::Config(format!(
+                    "the module's key is configured as {}, and the log as {suite}",
+                    hsm.suite
+                )));
+            }
+            let signer = open_hsm_log_key(&config, &hsm)?;
+            config.log_key_hsm = Some(hsm);
+            std::sync::Arc::new(signer)
+        }
+        None => {
+            let key = new_secret_key(suite)?;
+            write_secret(
+                &config.path(&config.key_file),
+                &secret_text(origin, SignatureType::log(suite), key.clone())?,
+            )?;
+            std::sync::Arc::new(key)
+        }
+    };
     let token = ledger_format::encoding::to_hex(&random_bytes()?);
     write_secret(&config.path(&config.token_file), &(token.clone() + "\n"))?;
     crate::officers::ensure_registry(&config.path(&config.officers_file), &token)

@@ -161,7 +161,7 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         ))));
     }
     // After the restore: the records (perhaps fetched from the network) say which key is in force.
-    let key = init::load_log_key(&config.path(&config.key_file), store.agency_key()?)?;
+    let key = init::open_log_key(config, store.agency_key()?)?;
     let verifier_key = init::log_verifier_key(&config.origin, &key)?;
     let policy_text = Arc::new(policy::own_policy_text(
         &config.origin,
@@ -200,7 +200,11 @@ pub async fn start(config: &Config, clock: Arc<dyn Clock>) -> Result<RunningNode
         policy_text,
         officers,
         access_log,
-        key_file: Some(config.path(&config.key_file)),
+        // A key in a module is rotated with the module's tools, not over HTTP.
+        key_file: config
+            .log_key_hsm
+            .is_none()
+            .then(|| config.path(&config.key_file)),
         metrics,
         clock: clock.clone(),
         limits: api::ApiLimits {

@@ -103,9 +103,26 @@ pub struct Agency {
     pub admin: u16,
     child: Option<Child>,
     offset_days: i64,
+    /// Environment variables the node process gets (e.g. `SOFTHSM2_CONF`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Agency {
+    /// An agency whose node directory `dir` was made by the caller (`ledger-node init` with
+    /// options a network does not use), listening on `http` and `admin`; not running yet.
+    pub fn standalone(name: &str, origin: &str, dir: PathBuf, http: u16, admin: u16) -> Agency {
+        Agency {
+            name: name.to_owned(),
+            origin: origin.to_owned(),
+            dir,
+            http,
+            admin,
+            child: None,
+            offset_days: 0,
+            env: Vec::new(),
+        }
+    }
+
     /// The URL of `path` on the listener that serves it: the agency and admin routes and
     /// `/metrics` on the admin listener, everything else on the public one.
     pub fn url(&self, path: &str) -> String {
@@ -185,6 +202,7 @@ impl Agency {
             .arg(&self.dir)
             .args(["run", "--clock-offset-days", &offset_days.to_string()])
             .env("RUST_LOG", "info")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -602,6 +620,7 @@ impl Network {
                 admin,
                 child: None,
                 offset_days: 0,
+                env: Vec::new(),
             };
             // The nodes of a test start one after the other: the first would wait the default
             // 10 s for a peer to tell it about its own log.
