@@ -229,8 +229,12 @@ enum EvidenceCommand {
     /// Print the submission JSON: each hash signed for the log ORIGIN.
     Sign {
         /// The evidence service's key file (PRIVATE+KEY+... or a hex seed).
-        #[arg(long)]
-        key: PathBuf,
+        #[arg(long, required_unless_present = "hsm", conflicts_with = "hsm")]
+        key: Option<PathBuf>,
+        /// The service's key in a hardware security module instead: a TOML file naming the
+        /// PKCS#11 module, token, key label and PIN source (docs/operations.md).
+        #[arg(long, value_name = "FILE")]
+        hsm: Option<PathBuf>,
         /// The log's origin, e.g. ledger.yuxi.example/2026.
         #[arg(long)]
         origin: String,
@@ -242,8 +246,12 @@ enum EvidenceCommand {
     #[cfg(feature = "fetch")]
     Submit {
         /// The evidence service's key file (PRIVATE+KEY+... or a hex seed).
-        #[arg(long)]
-        key: PathBuf,
+        #[arg(long, required_unless_present = "hsm", conflicts_with = "hsm")]
+        key: Option<PathBuf>,
+        /// The service's key in a hardware security module instead: a TOML file naming the
+        /// PKCS#11 module, token, key label and PIN source (docs/operations.md).
+        #[arg(long, value_name = "FILE")]
+        hsm: Option<PathBuf>,
         /// The log's origin, e.g. ledger.yuxi.example/2026.
         #[arg(long)]
         origin: String,
@@ -588,16 +596,34 @@ fn fetch(args: FetchArgs) -> Result<u8> {
     )
 }
 
-/// Reads the service's key file and signs `hashes` (hex) for the log `origin`.
-fn signed_submission(key: &Path, origin: &str, hashes: &[String]) -> Result<evidence::Submission> {
-    let text =
-        std::fs::read_to_string(key).with_context(|| format!("reading key {}", key.display()))?;
-    let key = evidence::parse_signing_key(&text)?;
+/// Signs `hashes` (hex) for the log `origin` with the service's key: from its key file, or in
+/// the hardware security module that `hsm` (a TOML file) names.
+fn signed_submission(
+    key: Option<&Path>,
+    hsm: Option<&Path>,
+    origin: &str,
+    hashes: &[String],
+) -> Result<evidence::Submission> {
+    let signer: Box<dyn ledger_format::keys::Signer> = match (key, hsm) {
+        (Some(key), None) => {
+            let text = std::fs::read_to_string(key)
+                .with_context(|| format!("reading key {}", key.display()))?;
+            Box::new(evidence::parse_signing_key(&text)?)
+        }
+        (None, Some(hsm)) => {
+            let text = std::fs::read_to_string(hsm)
+                .with_context(|| format!("reading {}", hsm.display()))?;
+            let config: ledger_hsm::HsmKeyConfig =
+                toml::from_str(&text).with_context(|| format!("parsing {}", hsm.display()))?;
+            Box::new(ledger_hsm::Pkcs11Signer::open(&config)?)
+        }
+        _ => bail!("give the service's key: --key FILE or --hsm FILE"),
+    };
     let hashes = hashes
         .iter()
         .map(|h| evidence::parse_hash(h))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(evidence::sign_submission(&key, origin, &hashes)?)
+    Ok(evidence::sign_submission(&*signer, origin, &hashes)?)
 }
 
 fn run_evidence(command: EvidenceCommand) -> Result<u8> {
@@ -622,21 +648,23 @@ fn run_evidence(command: EvidenceCommand) -> Result<u8> {
         }
         EvidenceCommand::Sign {
             key,
+            hsm,
             origin,
             hashes,
         } => {
-            let submission = signed_submission(&key, &origin, &hashes)?;
+            let submission = signed_submission(key.as_deref(), hsm.as_deref(), &origin, &hashes)?;
             println!("{}", serde_json::to_string_pretty(&submission)?);
             Ok(0)
         }
         #[cfg(feature = "fetch")]
         EvidenceCommand::Submit {
             key,
+            hsm,
             origin,
             node,
             hashes,
         } => {
-            let submission = signed_submission(&key, &origin, &hashes)?;
+            let submission = signed_submission(key.as_deref(), hsm.as_deref(), &origin, &hashes)?;
             let answer = ledger_client::fetch::submit_evidence(&node, &submission)?;
             println!("{}", serde_json::to_string_pretty(&answer)?);
             Ok(0)

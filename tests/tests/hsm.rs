@@ -203,3 +203,51 @@ fn a_node_signs_its_log_with_a_key_in_a_pkcs11_token() {
     assert!(stderr.contains("not the key in force"), "{stderr}");
     assert!(stderr.contains(&log_key.public_key().to_hex()), "{stderr}");
 }
+
+/// An evidence service whose key is in a token: `ledger-client evidence sign --hsm` signs through
+/// PKCS#11, and the signature verifies under the token's public key; a wrong PIN is refused.
+#[test]
+fn an_evidence_service_signs_with_a_key_in_a_pkcs11_token() {
+    let work = tempfile::tempdir().unwrap();
+    let conf = token(work.path(), "service");
+    let sign = |config: &Path| {
+        Command::new(common::client_binary())
+            .env("SOFTHSM2_CONF", &conf)
+            .args([
+                "evidence",
+                "sign",
+                "--origin",
+                "ledger.hsm.example/1",
+                "--hsm",
+            ])
+            .arg(config)
+            .arg("ab".repeat(32))
+            .output()
+            .unwrap()
+    };
+    let out = sign(&hsm_toml(work.path(), "service", PIN));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let entry = &json["submissions"][0];
+    let submitter =
+        ledger_format::PublicKey::from_hex(entry["submitter"].as_str().unwrap()).unwrap();
+    let signature = ledger_format::Signature(
+        hex::decode(entry["signature"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap(),
+    );
+    let hash = ledger_format::Hash::from_hex(&"ab".repeat(32)).unwrap();
+    let message = ledger_format::record::evidence_message("ledger.hsm.example/1", &hash);
+    submitter.verify(&message, &signature).unwrap();
+
+    let out = sign(&hsm_toml(work.path(), "service", "wrong-pin-0"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("PIN") || stderr.contains("pin"), "{stderr}");
+    assert!(!stderr.contains("wrong-pin-0"), "{stderr}");
+}
