@@ -515,6 +515,12 @@ const HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// entry that lists it (docs/operations.md#rotating-a-witness-key).
 fn rotate_witness_key(dir: &Path, at: Option<&str>) -> anyhow::Result<()> {
     let config = load_config(dir)?;
+    if config.network.witness_key_hsm.is_some() {
+        bail!(
+            "the witness key is in a hardware security module (network.witness_key_hsm): make the \
+             next key with the module's tools; rotate-key --witness does not rotate a key in a module"
+        );
+    }
     let at = match at {
         Some(text) => ledger_format::date::parse_instant(text)
             .with_context(|| format!("--at {text:?}: neither RFC 3339 nor Unix seconds"))?,

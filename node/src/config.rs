@@ -216,8 +216,14 @@ pub struct NetworkSettings {
     pub listen: Vec<String>,
     /// This node's libp2p identity key (hex Ed25519 seed), mode 0600.
     pub p2p_key_file: PathBuf,
-    /// This node's witness key (C2SP signed-note private key, `cosignature/v1`), mode 0600.
+    /// This node's witness key (C2SP signed-note private key, `cosignature/v1`), mode 0600. Not
+    /// read when `witness_key_hsm` is given.
     pub witness_key_file: PathBuf,
+    /// This node's witness key in a hardware security module instead of `witness_key_file`
+    /// (docs/operations.md, "Keys in a hardware security module"); its key name is
+    /// `<origin>/witness`, its type the cosignature type of the module key's suite.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witness_key_hsm: Option<ledger_hsm::HsmKeyConfig>,
     /// Where the mirrors of the other agencies' logs are kept.
     pub mirrors_dir: PathBuf,
     /// Seconds after which this node cosigns a quiet log's latest checkpoint again, so that the
@@ -235,6 +241,7 @@ impl Default for NetworkSettings {
             listen: vec![DEFAULT_P2P_LISTEN.to_owned()],
             p2p_key_file: PathBuf::from("p2p.key"),
             witness_key_file: PathBuf::from("witness.key"),
+            witness_key_hsm: None,
             mirrors_dir: PathBuf::from("mirrors"),
             recosign_interval_secs: crate::replication::RECOSIGN_INTERVAL_SECS,
             restore_wait_secs: 10,

@@ -343,6 +343,26 @@ pub fn witness_key_name(origin: &str) -> String {
     format!("{origin}/witness")
 }
 
+/// The node's current witness key, wherever the configuration keeps it: in a hardware security
+/// module (`network.witness_key_hsm`, named `<origin>/witness`, which signs and verifies a test
+/// message when opened) or in the witness key file ([`read_witness_key`]).
+///
+/// # Errors
+/// [`InitError::Hsm`] when the module is unusable; as [`read_witness_key`].
+pub fn witness_key(config: &Config) -> Result<NoteSigningKey, InitError> {
+    let Some(hsm) = &config.network.witness_key_hsm else {
+        return read_witness_key(&config.path(&config.network.witness_key_file));
+    };
+    let signer = ledger_hsm::Pkcs11Signer::open(&resolved(config, hsm))?;
+    let kind = SignatureType::cosignature(signer.public_key().suite());
+    NoteSigningKey::with_signer(
+        &witness_key_name(&config.origin),
+        kind,
+        std::sync::Arc::new(signer),
+    )
+    .map_err(|e| InitError::Config(e.to_string()))
+}
+
 /// Reads the node's witness key (a C2SP note private key of type `cosignature/v1`).
 ///
 /// # Errors
@@ -384,7 +404,7 @@ pub fn read_p2p_key(path: &Path) -> Result<libp2p::identity::Keypair, InitError>
 /// [`InitError`] when a key cannot be written.
 pub fn ensure_network_keys(config: &Config) -> Result<(), InitError> {
     let witness = config.path(&config.network.witness_key_file);
-    if !witness.exists() {
+    if config.network.witness_key_hsm.is_none() && !witness.exists() {
         // A witness key of the log's suite.
         let suite = config.suite;
         let text = secret_text(
@@ -432,7 +452,7 @@ pub fn member_entry(
 ) -> Result<crate::replication::MemberEntry, InitError> {
     ensure_network_keys(config)?;
     let log_key = genesis_log_key(config)?;
-    let witness = read_witness_key(&config.path(&config.network.witness_key_file))?;
+    let witness = witness_key(config)?;
     let p2p = read_p2p_key(&config.path(&config.network.p2p_key_file))?;
     let default_name = config.origin.split(['.', '/']).next().unwrap_or("agency");
     Ok(crate::replication::MemberEntry {

@@ -65,10 +65,10 @@ pub struct Held {
 /// A message when a file is unreadable, or when the membership lists neither key for this node
 /// in force at `now` (the node would cosign with a key nobody trusts).
 pub fn held(config: &Config, me: &Member, now: i64) -> Result<Held, String> {
-    let current_path = config.path(&config.network.witness_key_file);
-    let current = init::read_witness_key(&current_path).map_err(|e| e.to_string())?;
+    let current = init::witness_key(config).map_err(|e| e.to_string())?;
     let next_path = next_key_path(config);
-    let next = if next_path.exists() {
+    // A key in a module is rotated with the module's tools: no next key file.
+    let next = if config.network.witness_key_hsm.is_none() && next_path.exists() {
         Some(init::read_witness_key(&next_path).map_err(|e| e.to_string())?)
     } else {
         None
