@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use ledger_format::suite::Suite;
 use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
 
 use crate::HsmError;
 
@@ -149,10 +150,9 @@ impl<'de> Deserialize<'de> for KeyId {
     }
 }
 
-/// A token's user PIN. Its `Debug` shows nothing of it, and it has no `Display`; it is only
-/// handed to the token's login.
-#[derive(Clone)]
-pub(crate) struct Pin(String);
+/// A token's user PIN. Its `Debug` shows nothing of it, it has no `Display`, and it is wiped from
+/// memory on drop; it is only handed to the token's login.
+pub(crate) struct Pin(Zeroizing<String>);
 
 impl Pin {
     /// The PIN in the file at `path`: its content without one trailing line ending.
@@ -163,14 +163,15 @@ impl Pin {
     pub(crate) fn from_file(path: &Path) -> Result<Pin, HsmError> {
         let shown = path.display();
         check_not_world_readable(path)?;
-        let bytes =
-            std::fs::read(path).map_err(|e| HsmError::Pin(format!("reading {shown}: {e}")))?;
-        let text = String::from_utf8(bytes)
+        let bytes = Zeroizing::new(
+            std::fs::read(path).map_err(|e| HsmError::Pin(format!("reading {shown}: {e}")))?,
+        );
+        let text = std::str::from_utf8(&bytes)
             .map_err(|_| HsmError::Pin(format!("{shown} is not UTF-8 text")))?;
         let pin = text
             .strip_suffix("\r\n")
             .or_else(|| text.strip_suffix('\n'))
-            .unwrap_or(&text);
+            .unwrap_or(text);
         Pin::new(pin, &format!("pin file {shown}"))
     }
 
@@ -179,14 +180,14 @@ impl Pin {
     /// # Errors
     /// [`HsmError::Pin`] when the variable is unset, empty or not UTF-8.
     pub(crate) fn from_env(name: &str) -> Result<Pin, HsmError> {
-        let value = std::env::var(name).map_err(|e| {
+        let value = Zeroizing::new(std::env::var(name).map_err(|e| {
             HsmError::Pin(match e {
                 std::env::VarError::NotPresent => format!("environment variable {name} is not set"),
                 std::env::VarError::NotUnicode(_) => {
                     format!("environment variable {name} is not UTF-8")
                 }
             })
-        })?;
+        })?);
         Pin::new(&value, &format!("environment variable {name}"))
     }
 
@@ -199,12 +200,16 @@ impl Pin {
                 "{source} holds more than one line (a pin is one line)"
             )));
         }
-        Ok(Pin(pin.to_owned()))
+        Ok(Pin(Zeroizing::new(pin.to_owned())))
     }
 
     /// The PIN in the form the login takes.
     pub(crate) fn auth_pin(&self) -> cryptoki::types::AuthPin {
-        cryptoki::types::AuthPin::from(self.0.clone())
+        // Exactly as long as the PIN, so that boxing it moves the buffer instead of copying it
+        // (the login's copy is wiped on drop too).
+        let mut copy = String::with_capacity(self.0.len());
+        copy.push_str(&self.0);
+        cryptoki::types::AuthPin::from(copy)
     }
 }
 
@@ -336,7 +341,7 @@ mod tests {
         std::fs::write(&path, "s3cret-pin\r\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let pin = Pin::from_file(&path).unwrap();
-        assert_eq!(pin.0, "s3cret-pin");
+        assert_eq!(pin.0.as_str(), "s3cret-pin");
         assert_eq!(format!("{pin:?}"), "Pin(..)");
 
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();

@@ -9,6 +9,8 @@
 //!
 //! SoftHSM2 and OpenSC are required: without them these tests fail and say what to install.
 
+#![cfg(unix)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
