@@ -251,3 +251,75 @@ fn an_evidence_service_signs_with_a_key_in_a_pkcs11_token() {
     assert!(stderr.contains("PIN") || stderr.contains("pin"), "{stderr}");
     assert!(!stderr.contains("wrong-pin-0"), "{stderr}");
 }
+
+/// The node's witness key in a token (`network.witness_key_hsm`): the node's membership entry
+/// names the token's key as its `cosignature/v1` key; a wrong PIN is refused.
+#[test]
+fn a_node_witness_key_in_a_pkcs11_token() {
+    let work = tempfile::tempdir().unwrap();
+    let conf = token(work.path(), "witness");
+    let node_dir = work.path().join("node");
+    let origin = "ledger.witness.example/1";
+    let init = Command::new(node_binary())
+        .arg("--data-dir")
+        .arg(&node_dir)
+        .args(["init", "--origin", origin])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let hsm = hsm_toml(work.path(), "witness", PIN);
+    let table = std::fs::read_to_string(&hsm).unwrap();
+    let config = node_dir.join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("\n[network.witness_key_hsm]\n{table}"));
+    std::fs::write(&config, text).unwrap();
+    let member = || {
+        Command::new(node_binary())
+            .env("SOFTHSM2_CONF", &conf)
+            .arg("--data-dir")
+            .arg(&node_dir)
+            .args(["member", "--region", "530400"])
+            .output()
+            .unwrap()
+    };
+    let out = member();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entry: toml::Value = toml::from_str(&String::from_utf8(out.stdout).unwrap()).unwrap();
+    let witness = ledger_format::checkpoint::VerifierKey::parse(
+        entry["agency"][0]["witness_key"].as_str().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(witness.name(), format!("{origin}/witness"));
+    assert_eq!(
+        witness.signature_type(),
+        ledger_format::checkpoint::SignatureType::CosignatureV1
+    );
+    // It is the token's key, not the witness.key file's.
+    let file_key = ledger_node::init::read_witness_key(&node_dir.join("witness.key")).unwrap();
+    assert_ne!(witness.public_key(), file_key.verifier_key().public_key());
+    let signed = Command::new(common::client_binary())
+        .env("SOFTHSM2_CONF", &conf)
+        .args(["evidence", "sign", "--origin", origin, "--hsm"])
+        .arg(&hsm)
+        .arg("cd".repeat(32))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&signed.stdout).unwrap();
+    assert_eq!(
+        json["submissions"][0]["submitter"].as_str().unwrap(),
+        witness.public_key().to_hex()
+    );
+    // The wrong PIN: refused.
+    hsm_toml(work.path(), "witness", "wrong-pin-1");
+    let out = member();
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("wrong-pin-1"));
+}
