@@ -741,9 +741,7 @@ fn admin_post(
 }
 
 fn parse_key(hex: &str) -> anyhow::Result<PublicKey> {
-    Ok(PublicKey::Ed25519(
-        ledger_format::encoding::from_hex_array(hex).context("the key is 64 hex digits")?,
-    ))
+    PublicKey::from_hex(hex).context("the key is 64 hex digits (ed25519) or 130 (sm2)")
 }
 
 async fn submitters(dir: &Path, command: SubmittersCommand) -> anyhow::Result<()> {

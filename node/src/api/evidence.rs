@@ -171,7 +171,13 @@ pub async fn receipt(
     ApiQuery(query): ApiQuery<ReceiptQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let submitter = PublicKey::Ed25519(hex_param::<32>("submitter", &submitter)?);
+    // 64 hex digits (Ed25519) or 130 (SM2, for an sm2-sm3 log).
+    let submitter = PublicKey::from_hex(&submitter).map_err(|_| {
+        ApiError::bad_request(
+            "submitter",
+            "submitter: not 64 hex digits (ed25519) or 130 (sm2)",
+        )
+    })?;
     let hash = Hash(hex_param::<32>("hash", &hash)?);
     let format = query.format;
     let binary = accepts_binary(&headers);
