@@ -715,10 +715,10 @@ fn admin_post(
     Ok((status, body.to_owned()))
 }
 
+/// An evidence service's key of either suite (64 hex digits for Ed25519, 130 for SM2): an
+/// `sm2-sm3` log registers SM2 services.
 fn parse_key(hex: &str) -> anyhow::Result<PublicKey> {
-    Ok(PublicKey::Ed25519(
-        ledger_format::encoding::from_hex_array(hex).context("the key is 64 hex digits")?,
-    ))
+    PublicKey::from_hex(hex).context("the evidence service's key")
 }
 
 async fn submitters(dir: &Path, command: SubmittersCommand) -> anyhow::Result<()> {

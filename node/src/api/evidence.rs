@@ -171,7 +171,10 @@ pub async fn receipt(
     ApiQuery(query): ApiQuery<ReceiptQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let submitter = PublicKey::Ed25519(hex_param::<32>("submitter", &submitter)?);
+    // Either suite's key: an `sm2-sm3` log's evidence services have SM2 keys (130 hex digits),
+    // which a 32-byte Ed25519-only parse refused with 400.
+    let submitter = PublicKey::from_hex(&submitter)
+        .map_err(|e| ApiError::bad_request("submitter", format!("submitter: {e}")))?;
     let hash = Hash(hex_param::<32>("hash", &hash)?);
     let format = query.format;
     let binary = accepts_binary(&headers);
