@@ -740,6 +740,8 @@ fn admin_post(
     Ok((status, body.to_owned()))
 }
 
+/// An evidence service's key of either suite (64 hex digits for Ed25519, 130 for SM2): an
+/// `sm2-sm3` log registers SM2 services.
 fn parse_key(hex: &str) -> anyhow::Result<PublicKey> {
     PublicKey::from_hex(hex).context("the key is 64 hex digits (ed25519) or 130 (sm2)")
 }

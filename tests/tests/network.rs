@@ -7,6 +7,7 @@ mod common;
 
 use common::{
     Agency, DAY, Network, network_policy, now, service, wait_for, wait_long, wait_mirrored,
+    witnessed_receipt,
 };
 use ledger_format::Canonical;
 use ledger_format::bundle::{Bundle, VerdictKind, verify_bundle};
@@ -16,25 +17,12 @@ use ledger_format::date::Date;
 use ledger_format::equivocation::Equivocation;
 use ledger_format::hash::Hash;
 use ledger_format::keys::SecretKey;
-use ledger_format::receipt::{
-    EvidenceReceipt, ReceiptError, verify_receipt, verify_receipt_extended,
-};
+use ledger_format::receipt::{ReceiptError, verify_receipt, verify_receipt_extended};
 use ledger_format::record::{Body, Issued};
 use serde_json::json;
 
 fn code() -> CertificateCode {
     CertificateCode::new(530_400, 2026, ObjectKind::DataResource, 1).unwrap()
-}
-
-/// Issues [`code`] on the node's (shifted) date `offset_days` from now.
-fn issue(a: &Agency, offset_days: i64) {
-    let from = Date::from_unix_cst(now() + offset_days * DAY).unwrap();
-    let body = Body::Issued(Issued {
-        code: code(),
-        valid_from: from,
-        valid_until: from.period_end_years(3).unwrap(),
-    });
-    a.append(serde_json::to_value(&body).unwrap());
 }
 
 #[test]
@@ -93,7 +81,7 @@ fn agencies_mirror_cosign_and_outlive_the_writer() {
 
     // A issues the certificate; C's bundle carries cosignatures of B and C and verifies as valid
     // with the network's policy (quorum 2), as of A's shifted date.
-    issue(net.agency("a"), 14);
+    net.agency("a").issue(&code());
     wait_mirrored(net.agency("c"), &a_origin, size + 1);
     let c = net.agency("c");
     let policy = network_policy(c);
@@ -378,34 +366,6 @@ fn an_equivocating_agency_is_caught_and_no_longer_cosigned() {
     );
 }
 
-/// The tlog-proof receipt of `hash` that `a` serves, once `policy` accepts it at `at`.
-fn witnessed_receipt(
-    a: &Agency,
-    hash: &Hash,
-    policy: &ledger_format::bundle::TrustPolicy,
-    at: i64,
-) -> EvidenceReceipt {
-    let path = format!(
-        "/v1/evidence/{}/{hash}/receipt?format=tlog-proof",
-        service().public_key()
-    );
-    let mut receipt = None;
-    wait_for(
-        "a receipt whose checkpoint a quorum of replicas cosigned",
-        || {
-            let bytes = a.get_bytes(&path);
-            // Before a checkpoint covers the record, the node answers 202 with a JSON `pending`.
-            let Ok(read) = ledger_client::receipt::read_receipt_for(&bytes, policy) else {
-                return false;
-            };
-            let proven = verify_receipt(hash, &read, policy, at).is_ok();
-            receipt = Some(read);
-            proven
-        },
-    );
-    receipt.unwrap()
-}
-
 #[test]
 fn a_witnessed_receipt_stays_provable_as_the_log_grows() {
     let mut net = Network::create(&["a", "b", "c"], None);
@@ -418,7 +378,7 @@ fn a_witnessed_receipt_stays_provable_as_the_log_grows() {
     let hash = ledger_format::sha256(&0u64.to_be_bytes());
     let policy = network_policy(a);
     assert_eq!(policy.quorum, 2);
-    let receipt = witnessed_receipt(a, &hash, &policy, now());
+    let receipt = witnessed_receipt(a, &service().public_key(), &hash, &policy, now());
     let old_size = receipt.proof.tree_size;
     // A year later it still proves the hash, as of the time the replicas witnessed it.
     let year_later = now() + 365 * DAY;

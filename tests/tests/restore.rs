@@ -13,8 +13,6 @@ use common::{
 use ledger_format::Canonical;
 use ledger_format::bundle::{Bundle, VerdictKind, verify_bundle};
 use ledger_format::code::{CertificateCode, ObjectKind};
-use ledger_format::date::Date;
-use ledger_format::record::{Body, Issued};
 
 /// The root of the checkpoint of `size` of `origin` as `node` serves it.
 fn root_at(node: &Agency, origin: &str, size: u64) -> String {
@@ -185,18 +183,12 @@ fn bundles_of_a_network_quiet_for_three_days_verify_as_valid() {
     net.node("a").set_up(&service());
     net.node("a").publish_first_notice(&code());
     // The notice period passes for the whole network; A issues the certificate.
-    restart_all(&mut net, 14);
-    let from = Date::from_unix_cst(now() + 14 * DAY).unwrap();
-    let issued = Body::Issued(Issued {
-        code: code(),
-        valid_from: from,
-        valid_until: from.period_end_years(3).unwrap(),
-    });
-    net.node("a").append(serde_json::to_value(&issued).unwrap());
+    net.restart_all(14);
+    net.node("a").issue(&code());
     // Set-up (4 records), the procedure and the notice (4), the issue.
     wait_replicas(&net, &origin, 9);
     // Three days without a single write anywhere.
-    restart_all(&mut net, 17);
+    net.restart_all(17);
     let policy = network_policy(net.node("b"));
     let at = now() + 17 * DAY;
     for name in ["a", "b", "c"] {
@@ -236,15 +228,6 @@ fn bundles_of_a_network_quiet_for_three_days_verify_as_valid() {
         matches!(verdict.kind, VerdictKind::Valid { .. }),
         "{verdict:?}"
     );
-}
-
-fn restart_all(net: &mut Network, offset_days: i64) {
-    for name in ["a", "b", "c"] {
-        net.agency(name).kill();
-    }
-    for name in ["a", "b", "c"] {
-        net.agency(name).start(offset_days);
-    }
 }
 
 #[test]

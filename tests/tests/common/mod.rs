@@ -14,8 +14,12 @@ use ledger_format::checkpoint::{NoteSigningKey, VerifierKey};
 use ledger_format::code::CertificateCode;
 use ledger_format::date::Date;
 use ledger_format::hash::Hash;
-use ledger_format::keys::SigningKey;
-use ledger_format::record::{ApplicationKind, Body, Notice, RegistrationType, evidence_message};
+use ledger_format::keys::{PublicKey, Signer, SigningKey};
+use ledger_format::receipt::{EvidenceReceipt, verify_receipt};
+use ledger_format::record::{
+    ApplicationKind, Body, Issued, Notice, RegistrationType, evidence_message,
+};
+use ledger_format::suite::Suite;
 use serde_json::{Value, json};
 
 /// Seconds in a day.
@@ -361,8 +365,9 @@ impl Agency {
     }
 
     /// The agency's calendars for 2026 and 2027 (plain weekends), the fixture rule profile
-    /// (`yuxi-2025`, in force from the node's today) and one evidence service.
-    pub fn set_up(&self, service: &SigningKey) {
+    /// (`yuxi-2025`, in force from the node's today) and one evidence service (whose key is of the
+    /// log's suite).
+    pub fn set_up(&self, service: &dyn Signer) {
         for year in [2026, 2027] {
             self.append(json!({"Calendar": {"year": year, "holidays": [], "makeup_workdays": []}}));
         }
@@ -400,8 +405,19 @@ impl Agency {
         self.append(body)["index"].as_u64().unwrap()
     }
 
+    /// Issues `code` (its notice over) today by the node's clock, valid for three years.
+    pub fn issue(&self, code: &CertificateCode) {
+        let from = self.today();
+        let body = Body::Issued(Issued {
+            code: code.clone(),
+            valid_from: from,
+            valid_until: from.period_end_years(3).unwrap(),
+        });
+        self.append(serde_json::to_value(&body).unwrap());
+    }
+
     /// Submits `count` evidence hashes signed by `service`, in batches of up to 10,000.
-    pub fn submit_evidence(&self, service: &SigningKey, first: u64, count: u64) {
+    pub fn submit_evidence(&self, service: &dyn Signer, first: u64, count: u64) {
         let mut n = first;
         while n < first + count {
             let batch = (first + count - n).min(10_000);
@@ -527,8 +543,8 @@ pub fn notice(code: &CertificateCode, registration_type: RegistrationType, today
 }
 
 /// One evidence submission as the API takes it.
-pub fn evidence(service: &SigningKey, origin: &str, hash: &Hash) -> Value {
-    let signature = service.sign(&evidence_message(origin, hash));
+pub fn evidence(service: &dyn Signer, origin: &str, hash: &Hash) -> Value {
+    let signature = service.sign(&evidence_message(origin, hash)).unwrap();
     json!({
         "submitter": service.public_key().to_hex(),
         "hash": hash.to_hex(),
@@ -558,6 +574,33 @@ pub fn client_verify(bundle: &Path, policy: &Path, code: &str, extra: &[&str]) -
     })
 }
 
+/// The tlog-proof receipt that `node` serves for `hash` as submitted by `submitter`, once
+/// `policy` accepts it at `at` (a checkpoint covering it cosigned by a quorum of replicas).
+pub fn witnessed_receipt(
+    node: &Agency,
+    submitter: &PublicKey,
+    hash: &Hash,
+    policy: &TrustPolicy,
+    at: i64,
+) -> EvidenceReceipt {
+    let path = format!("/v1/evidence/{submitter}/{hash}/receipt?format=tlog-proof");
+    let mut receipt = None;
+    wait_for(
+        "a receipt whose checkpoint a quorum of replicas cosigned",
+        || {
+            let bytes = node.get_bytes(&path);
+            // Before a checkpoint covers the record, the node answers 202 with a JSON `pending`.
+            let Ok(read) = ledger_client::receipt::read_receipt_for(&bytes, policy) else {
+                return false;
+            };
+            let proven = verify_receipt(hash, &read, policy, at).is_ok();
+            receipt = Some(read);
+            proven
+        },
+    );
+    receipt.unwrap()
+}
+
 /// A network of agencies in one temporary directory, sharing `network.toml`.
 pub struct Network {
     pub dir: tempfile::TempDir,
@@ -568,16 +611,27 @@ impl Network {
     /// Creates the node directories of agencies `names` and the membership file listing those
     /// of `listed` (all when `None`). Nothing runs yet.
     pub fn create(names: &[&str], listed: Option<&[&str]>) -> Network {
-        Network::build(names, listed, &[])
+        Network::build(names, listed, &[], &[])
+    }
+
+    /// As [`Network::create`] with every agency listed, the log of each agency named in `suites`
+    /// of that suite (`init --suite`), the others of the default (`ed25519-sha256`).
+    pub fn create_with_suites(names: &[&str], suites: &[(&str, Suite)]) -> Network {
+        Network::build(names, None, &[], suites)
     }
 
     /// As [`Network::create`] with every agency listed, each issuing for its GB/T 2260 region of
     /// `regions` (`regions = [530400]` in its `[[agency]]` entry), or [`region_of`] when not given.
     pub fn create_regional(names: &[&str], regions: &[(&str, u32)]) -> Network {
-        Network::build(names, None, regions)
+        Network::build(names, None, regions, &[])
     }
 
-    fn build(names: &[&str], listed: Option<&[&str]>, regions: &[(&str, u32)]) -> Network {
+    fn build(
+        names: &[&str],
+        listed: Option<&[&str]>,
+        regions: &[(&str, u32)],
+        suites: &[(&str, Suite)],
+    ) -> Network {
         let dir = tempfile::tempdir().unwrap();
         let membership = dir.path().join("network.toml");
         let mut agencies = Vec::new();
@@ -591,10 +645,15 @@ impl Network {
             let admin = free_port();
             let p2p = free_port();
             let origin = format!("ledger.{name}.example/1");
+            let suite = suites
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(Suite::Ed25519Sha256, |(_, suite)| *suite);
             let status = Command::new(node_binary())
                 .arg("--data-dir")
                 .arg(&node_dir)
                 .args(["init", "--origin", &origin])
+                .args(["--suite", suite.name()])
                 .args(["--listen", &format!("127.0.0.1:{http}")])
                 .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
                 .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
@@ -635,6 +694,18 @@ impl Network {
     pub fn start_all(&mut self) {
         for agency in &mut self.agencies {
             agency.start(0);
+        }
+    }
+
+    /// Stops every agency's node, then starts them all again with their clocks `offset_days`
+    /// ahead (replicas refuse records dated ahead of their own clocks, so the whole network's
+    /// time moves together).
+    pub fn restart_all(&mut self, offset_days: i64) {
+        for agency in &mut self.agencies {
+            agency.kill();
+        }
+        for agency in &mut self.agencies {
+            agency.start(offset_days);
         }
     }
 
