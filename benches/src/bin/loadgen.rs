@@ -34,8 +34,9 @@ struct Args {
     /// Keep the data directories (their path is printed).
     #[arg(long)]
     keep: bool,
-    /// Run only this benchmark: `p4` (catch-up over libp2p between two node processes, its
-    /// floors and the in-process figure) or `p6` (proof latency, a few minutes at the full scale).
+    /// Run only this benchmark: `p1` (with P2, P3, P5 and P7: one node over HTTP and the offline
+    /// bundle), `p4` (catch-up over libp2p between two node processes, its floors and the
+    /// in-process figure) or `p6` (proof latency, a few minutes at the full scale).
     #[arg(long, value_enum)]
     only: Option<Only>,
     /// Records of the writer's log for P4 (default: 1,000,000; 100,000 with --quick).
@@ -65,6 +66,8 @@ fn parse_suite(name: &str) -> Result<Suite, String> {
 /// The benchmarks that run alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Only {
+    /// P1 with the figures of the same node and fixture: P2, P3, P5 and P7 (no P4, no P6).
+    P1,
     /// P4: catch-up over libp2p between two node processes, beside its floors.
     P4,
     /// P6: proof generation latency at growing tree sizes, and after a full compaction.
@@ -105,7 +108,7 @@ fn main() -> Result<()> {
         .build()?;
     let mut figures = Vec::new();
     let nonce = started_unix.wrapping_mul(1_000_003);
-    if args.only.is_none() {
+    if args.only.is_none_or(|only| only == Only::P1) {
         figures.extend(p1_to_p5_and_p7(
             &runtime,
             root_dir.path(),
