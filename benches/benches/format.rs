@@ -125,7 +125,8 @@ fn map_proofs(c: &mut Criterion) {
 }
 
 fn bundles(c: &mut Criterion) {
-    let fixture = offline::bundle_fixture(100_000, 10).unwrap();
+    let fixture =
+        offline::bundle_fixture(ledger_format::suite::Suite::Ed25519Sha256, 100_000, 10).unwrap();
     let mut group = c.benchmark_group("bundle");
     group.throughput(Throughput::Elements(1));
     group.bench_function("verify_3_cosignatures_1e5_certificates", |b| {

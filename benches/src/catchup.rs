@@ -1,10 +1,11 @@
-//! P4: catch-up of a second node with full verification, beside the batch-verify floor.
+//! P4: catch-up of a second node with full verification, beside the signature floor of the log's
+//! suite (Ed25519: ZIP-215 batches; SM2: one by one, as SM2 has no batch equation).
 //!
 //! The figure itself is measured over libp2p between two node processes (`crate::network`).
 //! [`verify_and_store`] measures, in-process, the part of catch-up that is this machine's work
 //! without the network: the records of the first node's RocksDB store are
 //! replayed with [`LogReplay`], the ledger's one replay engine (canonical decoding, index, origin,
-//! hash chain, time, author, ZIP-215 signature, registry and lifecycle rules, tree — what
+//! hash chain, time, author, signature by the suite's rule, registry and lifecycle rules, tree — what
 //! the sequencer, a mirror and `ledger-node audit` run) and written, with their tree nodes and
 //! indexes, into a second node's store in durable write batches ([`WriteBatch::add_replayed`], the
 //! mirror's translation).
@@ -121,14 +122,14 @@ pub fn verify_and_store<S: Store + ?Sized, D: Store + ?Sized>(
     })
 }
 
-/// The signature floors of P4, over the same records' signatures, with the ledger's rule
-/// (ZIP-215, docs/format.md#keys).
+/// The signature floors of P4, over the same records' signatures, with the ledger's rule for the
+/// log's suite (ZIP-215 for Ed25519, GB/T 32918.2 for SM2; docs/format.md#keys).
 #[derive(Debug, Clone, Copy)]
 pub struct SignatureFloors {
     /// Signatures checked.
     pub signatures: u64,
     /// [`ledger_node::parallel::verify_records`] over ranges of the protocol's size: decoding and
-    /// batch verification, what a mirror runs on every core before anything else.
+    /// verification (Ed25519 in batches, SM2 one by one), what a mirror runs on every core before anything else.
     pub records: Duration,
     /// CPU time (every thread) [`SignatureFloors::records`] took.
     pub records_cpu: Duration,
@@ -138,7 +139,7 @@ pub struct SignatureFloors {
 }
 
 /// The P4 floors: the same records checked with the mirrors' own signature step (decode and
-/// ZIP-215 batch verification on every core, [`ledger_node::parallel::verify_records`]) and with
+/// verification on every core: ZIP-215 batches for Ed25519, one by one for SM2, [`ledger_node::parallel::verify_records`]) and with
 /// [`ledger_format::keys::verify_batch`] alone on inputs decoded beforehand (untimed).
 ///
 /// # Errors

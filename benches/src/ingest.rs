@@ -8,14 +8,22 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use ledger_format::hash::Hash;
-use ledger_format::keys::SigningKey;
+use ledger_format::keys::SecretKey;
+use ledger_format::suite::Suite;
 
 use crate::node::agent;
 
-/// The evidence services the load generator registers and signs with (fixed seeds).
-pub fn services(count: u8) -> Vec<SigningKey> {
+/// The evidence services the load generator registers and signs with: keys of `suite` with fixed
+/// secrets (`0x60 + n`, 32 times).
+///
+/// # Errors
+/// When a secret is not a key of the suite (every one is: SM2 scalars of that form are in range).
+pub fn services(suite: Suite, count: u8) -> Result<Vec<SecretKey>> {
     (0..count)
-        .map(|n| SigningKey::from_seed(&[0x60 + n; 32]))
+        .map(|n| {
+            SecretKey::from_secret_bytes(suite, &[0x60 + n; 32])
+                .with_context(|| format!("evidence service {n} of {}", suite.name()))
+        })
         .collect()
 }
 
@@ -34,7 +42,7 @@ pub fn evidence_hash(nonce: u64, n: u64) -> Hash {
 /// When signing fails (an invalid origin).
 pub fn signed_bodies(
     origin: &str,
-    services: &[SigningKey],
+    services: &[SecretKey],
     nonce: u64,
     first: u64,
     total: usize,
@@ -194,7 +202,7 @@ pub struct Probing {
     /// For how many seconds.
     pub seconds: u32,
     /// The evidence service that signs the probes.
-    pub prober: SigningKey,
+    pub prober: SecretKey,
     /// Makes the probes' hashes unique to the run.
     pub nonce: u64,
 }
@@ -294,16 +302,18 @@ pub fn submit_to_checkpoint(
             })
         })
         .collect();
-    let mut results = Vec::with_capacity(probes.len());
-    for probe in probes {
-        results.push(
+    // Every probe and the background load end before any error is returned, so that nothing of
+    // P2 still loads the node when the caller moves on.
+    let results: Vec<Result<Probe>> = probes
+        .into_iter()
+        .map(|probe| {
             probe
                 .join()
-                .map_err(|_| anyhow::anyhow!("a probe panicked"))??,
-        );
-    }
+                .map_err(|_| anyhow::anyhow!("a probe panicked"))?
+        })
+        .collect();
     stop.store(true, Ordering::Relaxed);
     load.join()
         .map_err(|_| anyhow::anyhow!("the background load panicked"))??;
-    Ok(results)
+    results.into_iter().collect()
 }

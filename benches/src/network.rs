@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+use ledger_format::suite::Suite;
 use serde_json::Value;
 
 use crate::ingest;
@@ -232,12 +233,13 @@ fn free_port(next: &mut u16) -> Result<u16> {
     Err(anyhow!("no free port below 32000"))
 }
 
-/// The writer and the mirror, created with `ledger-node init` in `root`, and the membership file
-/// listing both (quorum 1: the other node's cosignature).
+/// The writer and the mirror, created with `ledger-node init --suite <suite>` in `root` (both
+/// logs of `suite`), and the membership file listing both (quorum 1: the other node's
+/// cosignature).
 ///
 /// # Errors
 /// When `init` or `member` fails.
-pub fn create_pair(root: &Path, binary: &Path) -> Result<(NodeProcess, NodeProcess)> {
+pub fn create_pair(root: &Path, binary: &Path, suite: Suite) -> Result<(NodeProcess, NodeProcess)> {
     let membership = root.join("network.toml");
     let mut next = 20_000 + (std::process::id() % 10_000) as u16;
     let mut entries = String::from("quorum = 1\n");
@@ -255,7 +257,7 @@ pub fn create_pair(root: &Path, binary: &Path) -> Result<(NodeProcess, NodeProce
         let status = Command::new(binary)
             .arg("--data-dir")
             .arg(&dir)
-            .args(["init", "--origin", origin])
+            .args(["init", "--origin", origin, "--suite", suite.name()])
             .args(["--listen", &format!("127.0.0.1:{http}")])
             .args(["--admin-listen", &format!("127.0.0.1:{admin}")])
             .args(["--p2p-listen", &format!("/ip4/127.0.0.1/tcp/{p2p}")])
@@ -318,17 +320,17 @@ fn configure(dir: &Path, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Fills the running writer's log with `hashes` evidence records through `POST /v1/evidence`
-/// (services registered first, bodies signed beforehand on every core), and waits until its
-/// checkpoint covers them. Returns the log's size.
+/// Fills the running writer's log (of `suite`) with `hashes` evidence records through
+/// `POST /v1/evidence` (services of the suite registered first, bodies signed beforehand on every
+/// core), and waits until its checkpoint covers them. Returns the log's size.
 ///
 /// # Errors
 /// When a request fails or the checkpoint does not come within 60 s.
-pub fn fill_log(writer: &NodeProcess, hashes: usize, nonce: u64) -> Result<u64> {
+pub fn fill_log(writer: &NodeProcess, suite: Suite, hashes: usize, nonce: u64) -> Result<u64> {
     const SERVICES: u8 = 4;
     const BATCH: usize = 10_000;
     let token = writer.token()?;
-    let keys = ingest::services(SERVICES);
+    let keys = ingest::services(suite, SERVICES)?;
     for (n, key) in keys.iter().enumerate() {
         register_submitter(&writer.admin_base(), &token, key, &format!("存证服务 {n}"))?;
     }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use ledger_format::keys::SigningKey;
+use ledger_format::keys::SecretKey;
+use ledger_format::suite::Suite;
 use ledger_node::RunningNode;
 use ledger_node::clock::SystemClock;
 use ledger_node::config::{CONFIG_FILE, Config};
@@ -30,14 +31,15 @@ pub struct BenchNode {
 }
 
 impl BenchNode {
-    /// Creates a node for `origin` in `dir` (which must not hold one) and starts it on a loopback
-    /// port the OS picks. Must run inside a tokio runtime.
+    /// Creates a node for `origin`, a log of `suite`, in `dir` (which must not hold one) and
+    /// starts it on a loopback port the OS picks. Must run inside a tokio runtime.
     ///
     /// # Errors
     /// When `init` or `start` fails.
-    pub async fn create(dir: &Path, origin: &str) -> Result<Self> {
+    pub async fn create(dir: &Path, origin: &str, suite: Suite) -> Result<Self> {
         let listen = "127.0.0.1:0".parse().context("loopback address")?;
-        let made = ledger_node::init::init(dir, origin, Some(listen)).context("init")?;
+        let made =
+            ledger_node::init::init_with_suite(dir, origin, Some(listen), suite).context("init")?;
         let mut config = Config::load(&dir.join(CONFIG_FILE)).context("config")?;
         // The load generator is one client posting as fast as many evidence services would:
         // the per-client rate of the write routes would measure itself, not the node.
@@ -79,7 +81,7 @@ impl BenchNode {
 ///
 /// # Errors
 /// When the node refuses it.
-pub fn register_submitter(admin: &str, token: &str, key: &SigningKey, name: &str) -> Result<()> {
+pub fn register_submitter(admin: &str, token: &str, key: &SecretKey, name: &str) -> Result<()> {
     let body = serde_json::json!({
         "SubmitterAdded": {
             "key": key.public_key().to_hex(),

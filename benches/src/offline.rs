@@ -1,9 +1,10 @@
-//! P3 (offline bundle verification per core, beside raw Ed25519 verifications) and P5 (bundle size
-//! at 10^6 records, built for real, and at 10^8, computed from the measured proof depth).
+//! P3 (offline bundle verification per core, beside raw signature verifications of the log's suite)
+//! and P5 (bundle size at 10^6 records, built for real, and at 10^8, computed from the measured
+//! proof depth).
 //!
 //! The bundle is the one a registrant carries in a QR code: a certificate's state, its status-map
 //! proof, and the log's checkpoint with three witness cosignatures (fixture keys of
-//! `ledger_format::testing`, real Ed25519). Witnessing is not built into the node yet, so the
+//! `ledger_format::testing` of the log's suite: real Ed25519 or SM2). Witnessing is not built into the node yet, so the
 //! cosigned bundle is assembled with the format crate's `Ledger` fixture, exactly as the node's
 //! exporter assembles one; its status map holds `keys` certificates.
 
@@ -12,19 +13,22 @@ use ledger_format::Canonical;
 use ledger_format::bundle::{Bundle, TrustPolicy, VerdictKind, verify_bundle_bytes};
 use ledger_format::code::CertificateCode;
 use ledger_format::hash::Hash;
-use ledger_format::keys::SigningKey;
+use ledger_format::keys::{PublicKey, SecretKey, Signature, Signer};
 use ledger_format::map;
 use ledger_format::record::{ApplicationKind, Body, Issued, Notice, RegistrationType};
+use ledger_format::suite::Suite;
 use ledger_format::testing::{self, Ledger, at, parse_date};
 
 /// Witness cosignatures on the bundle's checkpoint.
 pub const WITNESSES: u8 = 3;
-/// Ed25519 verifications one bundle needs: the log's signature and each witness cosignature.
+/// Signature verifications one bundle needs: the log's signature and each witness cosignature.
 pub const SIGNATURES_PER_BUNDLE: usize = 1 + WITNESSES as usize;
 
-/// A real cosigned bundle over a status map of `keys` certificates.
+/// A real cosigned bundle over a status map of `keys` certificates, in a log of one suite.
 #[derive(Debug)]
 pub struct BundleFixture {
+    /// The log's suite.
+    pub suite: Suite,
     /// Its canonical bytes.
     pub bytes: Vec<u8>,
     /// The decoded bundle.
@@ -57,22 +61,21 @@ fn certificate(ledger: &mut Ledger, code: &CertificateCode) -> Result<()> {
     Ok(())
 }
 
-/// Builds the bundle of one issued certificate in a status map of `keys` certificates (the others
-/// are random keys with random value hashes: map paths depend only on how many keys there are),
-/// and samples the proof shape of `samples` keys.
+/// Builds the bundle of one issued certificate in a status map of `keys` certificates, in a log of
+/// `suite` (its agency and witnesses sign with fixture keys of the suite, its tree and map hash
+/// with the suite's hash; the other certificates are random keys with random value hashes: map
+/// paths depend only on how many keys there are), and samples the proof shape of `samples` keys.
 ///
 /// # Errors
 /// When the fixture's rules or the map refuse an update (they do not).
-pub fn bundle_fixture(keys: u64, samples: usize) -> Result<BundleFixture> {
-    let mut ledger = Ledger::default();
+pub fn bundle_fixture(suite: Suite, keys: u64, samples: usize) -> Result<BundleFixture> {
+    let mut ledger = Ledger::new(testing::ORIGIN, testing::agency_key_of(suite));
     let code = testing::code(2026, 1);
     certificate(&mut ledger, &code)?;
-    let filler: Vec<Hash> = (1..keys)
-        .map(|n| ledger_format::sha256(&n.to_be_bytes()))
-        .collect();
+    let filler: Vec<Hash> = (1..keys).map(|n| suite.hash(&n.to_be_bytes())).collect();
     let mut updates: Vec<(Hash, Option<Hash>)> = filler
         .iter()
-        .map(|k| (*k, Some(ledger_format::sha256(&k.0))))
+        .map(|k| (*k, Some(suite.hash(&k.0))))
         .collect();
     updates.sort_by_key(|u| u.0);
     let update = map::apply(&ledger.map, ledger.map.root(), &updates)?;
@@ -98,6 +101,7 @@ pub fn bundle_fixture(keys: u64, samples: usize) -> Result<BundleFixture> {
         depths.push((proof.depth, proof.siblings.len()));
     }
     Ok(BundleFixture {
+        suite,
         bytes,
         bundle,
         policy,
@@ -155,35 +159,70 @@ pub fn bundles_per_second(fixture: &BundleFixture, seconds: f64) -> f64 {
     })
 }
 
-/// The P3 floor: [`SIGNATURES_PER_BUNDLE`] raw Ed25519 strict verifications (ed25519-dalek, the
-/// messages as long as the bundle's checkpoint note) per second on one core, counted as bundles.
-pub fn raw_signature_bundles_per_second(fixture: &BundleFixture, seconds: f64) -> f64 {
-    let note_len = fixture.bundle.checkpoint.checkpoint().body().len();
-    let signed: Vec<(
-        ed25519_dalek::VerifyingKey,
-        Vec<u8>,
-        ed25519_dalek::Signature,
-    )> = (0..SIGNATURES_PER_BUNDLE)
-        .map(|n| {
-            let key = SigningKey::from_seed(&[0x90 + n as u8; 32]);
-            let message = vec![b'x' ^ n as u8; note_len];
-            let signature = ed25519_dalek::Signature::from_bytes(&key.sign(&message).0);
-            let public = ed25519_dalek::VerifyingKey::from_bytes(
-                &key.public_key().as_bytes().try_into().expect("ed25519 key"),
-            )
-            .unwrap_or_else(|_| unreachable_key());
-            (public, message, signature)
-        })
-        .collect();
-    crate::stats::calls_per_second(seconds, || {
-        for (key, message, signature) in &signed {
-            let ok = key.verify_strict(std::hint::black_box(message), signature);
-            std::hint::black_box(ok.is_ok());
-        }
-    })
+/// What the P3 floor of `suite` measures, for the report.
+pub fn raw_floor_name(suite: Suite) -> String {
+    let what = match suite {
+        Suite::Ed25519Sha256 => "Ed25519 verify_strict (ed25519-dalek, keys decoded beforehand)",
+        Suite::Sm2Sm3 => "SM2 verifications (PublicKey::verify, the sm2 path: ZA, SM3, sm2 crate)",
+    };
+    format!("{SIGNATURES_PER_BUNDLE} raw {what} per bundle")
 }
 
-/// A public key derived from a seed always decodes; this is never reached.
-fn unreachable_key() -> ed25519_dalek::VerifyingKey {
-    ed25519_dalek::SigningKey::from_bytes(&[1; 32]).verifying_key()
+/// A key of the floor, decoded as far as the suite's raw check allows before timing.
+enum RawKey {
+    /// ed25519-dalek's key, its point decompressed once.
+    Ed25519(ed25519_dalek::VerifyingKey),
+    /// An SM2 key: [`PublicKey::verify`] parses the point and hashes ZA on every call, as a bundle
+    /// check does (about 1% of an SM2 verification).
+    Sm2(PublicKey),
+}
+
+impl RawKey {
+    fn new(key: PublicKey) -> Result<Self> {
+        Ok(match key {
+            PublicKey::Ed25519(bytes) => {
+                RawKey::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(&bytes)?)
+            }
+            PublicKey::Sm2(_) => RawKey::Sm2(key),
+        })
+    }
+
+    fn verify(&self, message: &[u8], signature: &Signature) -> bool {
+        match self {
+            RawKey::Ed25519(key) => key
+                .verify_strict(message, &ed25519_dalek::Signature::from_bytes(&signature.0))
+                .is_ok(),
+            RawKey::Sm2(key) => key.verify(message, signature).is_ok(),
+        }
+    }
+}
+
+/// The P3 floor: [`SIGNATURES_PER_BUNDLE`] raw verifications of the fixture's suite (Ed25519:
+/// ed25519-dalek's strict check on keys decoded beforehand; SM2: [`PublicKey::verify`]), the
+/// messages as long as the bundle's checkpoint note, per second on one core, counted as bundles.
+///
+/// # Errors
+/// When a fixture key does not sign or decode (they do).
+pub fn raw_signature_bundles_per_second(fixture: &BundleFixture, seconds: f64) -> Result<f64> {
+    let note_len = fixture.bundle.checkpoint.checkpoint().body().len();
+    let suite = fixture.suite;
+    let signed = (0..SIGNATURES_PER_BUNDLE)
+        .map(|n| {
+            let key = SecretKey::from_secret_bytes(suite, &[0x90 + n as u8; 32])?;
+            let message = vec![b'x' ^ n as u8; note_len];
+            let signature = Signer::sign(&key, &message)?;
+            Ok((RawKey::new(key.public_key())?, message, signature))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (key, message, signature) in &signed {
+        if !key.verify(message, signature) {
+            bail!("a floor signature of {} does not verify", suite.name());
+        }
+    }
+    Ok(crate::stats::calls_per_second(seconds, || {
+        for (key, message, signature) in &signed {
+            let ok = key.verify(std::hint::black_box(message), signature);
+            std::hint::black_box(ok);
+        }
+    }))
 }

@@ -151,6 +151,8 @@ pub struct Report {
     pub command: String,
     /// Sizes used.
     pub scale: crate::Scale,
+    /// The cryptographic suite of the logs P1–P5 and P7 measure (`ed25519-sha256`, `sm2-sm3`).
+    pub suite: ledger_format::suite::Suite,
     /// The machine.
     pub machine: Machine,
     /// UTC start of the run (RFC 3339, from the system clock).
@@ -162,9 +164,11 @@ pub struct Report {
 }
 
 /// Formats a number for the table: thousands separators for large values, 3 significant figures
-/// for small ones.
+/// for small ones, `—` for NaN (a figure that could not be measured).
 pub fn human(value: f64) -> String {
-    if value.abs() >= 1000.0 {
+    if value.is_nan() {
+        "—".into()
+    } else if value.abs() >= 1000.0 {
         let mut digits = format!("{:.0}", value.abs());
         let mut out = String::new();
         while digits.len() > 3 {
@@ -236,6 +240,7 @@ mod tests {
         assert_eq!(human(999.6), "1000");
         assert_eq!(human(12.345), "12.3");
         assert_eq!(human(0.01234), "0.012");
+        assert_eq!(human(f64::NAN), "—");
     }
 
     #[test]
