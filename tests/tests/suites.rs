@@ -57,7 +57,7 @@ fn valid_bundle(
 fn with_log_key(policy: &TrustPolicy, origin: &str, key: PublicKey) -> TrustPolicy {
     let mut policy = policy.clone();
     for log in policy.logs.iter_mut().filter(|l| l.origin == origin) {
-        log.key = VerifierKey::log(log.key.name(), key.clone()).unwrap();
+        log.key = VerifierKey::log(log.key.name(), key).unwrap();
     }
     policy
 }
