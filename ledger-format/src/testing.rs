@@ -772,10 +772,8 @@ pub fn witness_verifier_key_of(suite: Suite, n: u8) -> crate::checkpoint::Verifi
 ///
 /// # Panics
 /// Never: fixture names are valid key names.
-#[allow(clippy::expect_used, reason = "fixture")]
 pub fn witness_verifier_key(n: u8) -> crate::checkpoint::VerifierKey {
-    crate::checkpoint::VerifierKey::cosignature_v1(&witness_name(n), witness_key(n).public_key())
-        .expect("key")
+    witness_verifier_key_of(Suite::Ed25519Sha256, n)
 }
 
 /// One record of every kind, chained in one fixture log (the bodies need not pass the lifecycle

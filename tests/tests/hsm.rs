@@ -108,6 +108,18 @@ fn hsm_toml(dir: &Path, token: &str, pin: &str) -> PathBuf {
     path
 }
 
+/// `ledger-node run` on `node_dir` with the tokens of `conf`, to its end (a refused start).
+fn run_node(conf: &Path, node_dir: &Path) -> std::process::Output {
+    Command::new(node_binary())
+        .env("SOFTHSM2_CONF", conf)
+        .arg("--data-dir")
+        .arg(node_dir)
+        .arg("run")
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_node_signs_its_log_with_a_key_in_a_pkcs11_token() {
     let work = tempfile::tempdir().unwrap();
@@ -173,14 +185,7 @@ fn a_node_signs_its_log_with_a_key_in_a_pkcs11_token() {
 
     // The wrong PIN: the node does not start, and says why (never the PIN).
     hsm_toml(work.path(), "agency", "not-the-pin");
-    let refused = Command::new(node_binary())
-        .env("SOFTHSM2_CONF", &conf)
-        .arg("--data-dir")
-        .arg(&node_dir)
-        .arg("run")
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
+    let refused = run_node(&conf, &node_dir);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success());
     assert!(stderr.contains("hardware security module"), "{stderr}");
@@ -190,14 +195,7 @@ fn a_node_signs_its_log_with_a_key_in_a_pkcs11_token() {
     // module): refused, naming the key in force.
     let other = token(&work.path().join("other"), "agency");
     hsm_toml(work.path(), "agency", PIN);
-    let refused = Command::new(node_binary())
-        .env("SOFTHSM2_CONF", &other)
-        .arg("--data-dir")
-        .arg(&node_dir)
-        .arg("run")
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
+    let refused = run_node(&other, &node_dir);
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success());
     assert!(stderr.contains("not the key in force"), "{stderr}");

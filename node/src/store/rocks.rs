@@ -964,13 +964,7 @@ impl Store for RocksStore {
     ) -> Result<Vec<StoredCheckpoint>, StoreError> {
         self.scan(cf::CHECKPOINTS, &[], &from_size.to_be_bytes(), limit)?
             .into_iter()
-            .map(|(key, value)| {
-                let size = suffix_index(&key, 0)
-                    .ok_or_else(|| corrupted("checkpoints", "malformed key"))?;
-                let note = String::from_utf8(value.into_vec())
-                    .map_err(|e| corrupted(format!("checkpoint/{size}"), e))?;
-                Ok(StoredCheckpoint { size, note })
-            })
+            .map(decode_checkpoint)
             .collect()
     }
 
@@ -981,13 +975,7 @@ impl Store for RocksStore {
     ) -> Result<Vec<StoredCheckpoint>, StoreError> {
         self.scan_back(cf::CHECKPOINTS, size, limit)?
             .into_iter()
-            .map(|(key, value)| {
-                let size = suffix_index(&key, 0)
-                    .ok_or_else(|| corrupted("checkpoints", "malformed key"))?;
-                let note = String::from_utf8(value.into_vec())
-                    .map_err(|e| corrupted(format!("checkpoint/{size}"), e))?;
-                Ok(StoredCheckpoint { size, note })
-            })
+            .map(decode_checkpoint)
             .collect()
     }
 
@@ -1247,6 +1235,14 @@ type KeyValue = (Box<[u8]>, Box<[u8]>);
 
 fn suffix_index(key: &[u8], prefix_len: usize) -> Option<u64> {
     (key.len() == prefix_len + 8).then(|| decode_u64(&key[prefix_len..]))?
+}
+
+/// A `checkpoints` entry: the size as the key, the note as the value.
+fn decode_checkpoint((key, value): KeyValue) -> Result<StoredCheckpoint, StoreError> {
+    let size = suffix_index(&key, 0).ok_or_else(|| corrupted("checkpoints", "malformed key"))?;
+    let note = String::from_utf8(value.into_vec())
+        .map_err(|e| corrupted(format!("checkpoint/{size}"), e))?;
+    Ok(StoredCheckpoint { size, note })
 }
 
 fn decode_u64(bytes: &[u8]) -> Option<u64> {
